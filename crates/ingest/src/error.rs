@@ -1,0 +1,110 @@
+//! Errors raised while ingesting. Row-level problems are never errors: they become
+//! rows of `rejects`. These are the problems that stop an ingest as a whole, which then
+//! leaves the store exactly as it was.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// An error that stops an ingest. The store is left unchanged.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// An input path does not exist or cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file's header matches no known profile.
+    #[error(
+        "{file}, line 1: the header matches no known profile.\n  found:    {found}\n  expected one of:\n{expected}\n  \
+         Pass only police.uk street, outcomes or stop-and-search CSV files, or write a mapping profile."
+    )]
+    UnknownHeader {
+        /// The file.
+        file: String,
+        /// The header as read (invalid UTF-8 replaced).
+        found: String,
+        /// The known headers, one per line.
+        expected: String,
+    },
+    /// A zip archive could not be read.
+    #[error("{path}: not a readable zip archive ({message}); re-download it or unzip it and pass the folder")]
+    Zip {
+        /// The archive.
+        path: PathBuf,
+        /// What the zip reader said.
+        message: String,
+    },
+    /// No CSV files were found under the given paths.
+    #[error("no CSV files found in {paths}; pass police.uk CSV files, a folder of them, or a .zip of the archive")]
+    NoInputs {
+        /// The paths given.
+        paths: String,
+    },
+    /// Two different inputs in one run share a name, so one would silently replace the other.
+    #[error(
+        "two different files are both named '{name}' ({first} and {second}); ingest them in separate runs so the replacement is recorded"
+    )]
+    ConflictingInputs {
+        /// The shared file name.
+        name: String,
+        /// The first path.
+        first: String,
+        /// The second path.
+        second: String,
+    },
+    /// The store directory or its manifest is unusable.
+    #[error("store {path}: {message}")]
+    Store {
+        /// The store directory or file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Writing to the store failed (disk full, permissions).
+    #[error("writing {path}: {source}")]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The Parquet writer failed.
+    #[error("writing Parquet {path}: {message}")]
+    Parquet {
+        /// The file being written.
+        path: PathBuf,
+        /// What the writer said.
+        message: String,
+    },
+    /// An Arrow batch could not be built; this is a defect in crimescope.
+    #[error("internal error building an Arrow batch for {file}: {message} (please report this)")]
+    Arrow {
+        /// The input file.
+        file: String,
+        /// The Arrow error.
+        message: String,
+    },
+}
+
+impl IngestError {
+    /// Whether the error is the user's to fix (bad input or paths) rather than a defect
+    /// or an environment failure. The CLI maps this to exit code 1, others to 2.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            IngestError::Read { .. }
+                | IngestError::UnknownHeader { .. }
+                | IngestError::Zip { .. }
+                | IngestError::NoInputs { .. }
+                | IngestError::ConflictingInputs { .. }
+                | IngestError::Store { .. }
+        )
+    }
+}
+
+/// Result with [`IngestError`].
+pub type Result<T, E = IngestError> = std::result::Result<T, E>;

@@ -1,0 +1,206 @@
+//! Parsing and validating individual fields. Each failure is a [`Rejection`] that names
+//! the field and says what is wrong.
+
+use csv::ByteRecord;
+
+use crate::reject::{RejectReason, Rejection};
+
+/// Decode every field as UTF-8, or reject the row naming the first bad field.
+pub fn utf8_fields<'r>(record: &'r ByteRecord, names: &[&'static str]) -> Result<Vec<&'r str>, Rejection> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            std::str::from_utf8(bytes).map_err(|e| {
+                Rejection::field(
+                    RejectReason::InvalidUtf8,
+                    names.get(i).copied().unwrap_or("?"),
+                    format!(
+                        "field is not valid UTF-8 (bad byte at offset {}); re-export the file as UTF-8",
+                        e.valid_up_to()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Check the field count against the header.
+pub fn expect_fields(record: &ByteRecord, names: &[&'static str]) -> Result<(), Rejection> {
+    if record.len() == names.len() {
+        Ok(())
+    } else {
+        Err(Rejection::row(
+            RejectReason::FieldCount,
+            format!(
+                "expected {} fields, found {} (a truncated line, or an unquoted comma)",
+                names.len(),
+                record.len()
+            ),
+        ))
+    }
+}
+
+/// Parse a WGS84 longitude/latitude pair. Both empty is `Ok(None)` (no location).
+pub fn lon_lat(
+    lon: &str,
+    lat: &str,
+    lon_name: &'static str,
+    lat_name: &'static str,
+) -> Result<Option<(f64, f64)>, Rejection> {
+    let (lon, lat) = (lon.trim(), lat.trim());
+    match (lon.is_empty(), lat.is_empty()) {
+        (true, true) => return Ok(None),
+        (true, false) => {
+            return Err(Rejection::field(
+                RejectReason::BadCoordinate,
+                lon_name,
+                format!("{lon_name} is empty but {lat_name} is not"),
+            ));
+        }
+        (false, true) => {
+            return Err(Rejection::field(
+                RejectReason::BadCoordinate,
+                lat_name,
+                format!("{lat_name} is empty but {lon_name} is not"),
+            ));
+        }
+        _ => {}
+    }
+    let x = number(lon, lon_name)?;
+    let y = number(lat, lat_name)?;
+    if !(-180.0..=180.0).contains(&x) {
+        return Err(Rejection::field(
+            RejectReason::CoordinateOutOfRange,
+            lon_name,
+            format!("{lon_name} {x} is outside -180..180"),
+        ));
+    }
+    if !(-90.0..=90.0).contains(&y) {
+        return Err(Rejection::field(
+            RejectReason::CoordinateOutOfRange,
+            lat_name,
+            format!("{lat_name} {y} is outside -90..90"),
+        ));
+    }
+    Ok(Some((x, y)))
+}
+
+fn number(text: &str, name: &'static str) -> Result<f64, Rejection> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::BadCoordinate,
+            name,
+            format!("{name} '{text}' is not a number"),
+        )
+    })
+}
+
+/// Parse `True`/`False` (any case); empty is `None`.
+pub fn boolean(text: &str, name: &'static str) -> Result<Option<bool>, Rejection> {
+    let t = text.trim();
+    if t.is_empty() {
+        Ok(None)
+    } else if t.eq_ignore_ascii_case("true") {
+        Ok(Some(true))
+    } else if t.eq_ignore_ascii_case("false") {
+        Ok(Some(false))
+    } else {
+        Err(Rejection::field(
+            RejectReason::BadBoolean,
+            name,
+            format!("{name} '{t}' is not True or False"),
+        ))
+    }
+}
+
+/// Parse an ISO 8601 date-time `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may stand for
+/// `T`) into milliseconds since the epoch, UTC. No offset means UTC.
+pub fn iso_datetime_ms(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let num = |s: &[u8]| -> Option<i64> {
+        if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(s).ok()?.parse().ok()
+    };
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
+    let (hour, minute) = (num(&b[11..13])?, num(&b[14..16])?);
+    let mut rest = &b[16..];
+    let mut second = 0;
+    if let [b':', s1, s2, tail @ ..] = rest {
+        second = num(&[*s1, *s2])?;
+        rest = tail;
+        if let [b'.', tail @ ..] = rest {
+            let digits = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+            rest = &tail[digits..];
+        }
+    }
+    let offset_min = match rest {
+        [] | [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let v = num(&[*h1, *h2])? * 60 + num(&[*m1, *m2])?;
+            if *sign == b'-' { -v } else { v }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&month) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days_in_month = crimescope_model::days_from_civil(
+        if month == 12 { year as i32 + 1 } else { year as i32 },
+        if month == 12 { 1 } else { month as u32 + 1 },
+        1,
+    ) - crimescope_model::days_from_civil(year as i32, month as u32, 1);
+    if day < 1 || day > i64::from(days_in_month) {
+        return None;
+    }
+    let days = i64::from(crimescope_model::days_from_civil(year as i32, month as u32, day as u32));
+    Some(((days * 24 + hour) * 60 + minute - offset_min) * 60_000 + second * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates() {
+        assert_eq!(lon_lat("", "", "Longitude", "Latitude"), Ok(None));
+        assert_eq!(lon_lat("-0.1", "51.5", "Longitude", "Latitude"), Ok(Some((-0.1, 51.5))));
+        let e = lon_lat("abc", "51.5", "Longitude", "Latitude").unwrap_err();
+        assert_eq!((e.reason, e.field), (RejectReason::BadCoordinate, Some("Longitude")));
+        let e = lon_lat("-0.1", "", "Longitude", "Latitude").unwrap_err();
+        assert_eq!(e.field, Some("Latitude"));
+        let e = lon_lat("-0.1", "95", "Longitude", "Latitude").unwrap_err();
+        assert_eq!(e.reason, RejectReason::CoordinateOutOfRange);
+        assert!(lon_lat("NaN", "51", "Longitude", "Latitude").is_err());
+    }
+
+    #[test]
+    fn datetimes() {
+        assert_eq!(iso_datetime_ms("1970-01-01T00:00:00+00:00"), Some(0));
+        assert_eq!(iso_datetime_ms("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(iso_datetime_ms("1970-01-02 00:00"), Some(86_400_000));
+        assert_eq!(iso_datetime_ms("2026-02-01T03:16:00+00:00"), Some(1_769_915_760_000));
+        for bad in [
+            "2026-02-30T00:00:00",
+            "2026-13-01T00:00",
+            "yesterday",
+            "2026-02-01T25:00",
+            "2026-02-01T03:16:00+0",
+        ] {
+            assert_eq!(iso_datetime_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(boolean("True", "x"), Ok(Some(true)));
+        assert_eq!(boolean("false", "x"), Ok(Some(false)));
+        assert_eq!(boolean("", "x"), Ok(None));
+        assert!(boolean("yes", "x").is_err());
+    }
+}

@@ -1,0 +1,271 @@
+//! The ingest pipeline: discover inputs, parse them concurrently into staged Parquet,
+//! and commit them to the store in one atomic step.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crimescope_model::HarmWeights;
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{IngestError, Result};
+use crate::file_context::{FileContext, ParsedFile};
+use crate::input::{InputFile, discover};
+use crate::police_uk;
+use crate::profile::Profile;
+use crate::records::read_header;
+use crate::store::{FileCounts, FileEntry, StoreWriter, now_rfc3339};
+
+/// Receives progress while an ingest runs. Called from several threads at once.
+pub trait Progress: Sync {
+    /// The ingest has found its inputs.
+    fn begin(&self, _files: usize, _bytes: u64) {}
+    /// Some rows (and the bytes they spanned) have been read.
+    fn rows(&self, _rows: u64, _bytes: u64) {}
+    /// A file is finished (loaded, replaced, or unchanged and skipped).
+    fn file_done(&self, _report: &FileReport) {}
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What happened to one input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// New to the store.
+    Loaded,
+    /// Replaced an older file with the same name and profile.
+    Replaced,
+    /// Identical (same SHA-256) to a file already in the store; nothing was written.
+    Unchanged,
+}
+
+/// The outcome for one input file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileReport {
+    /// The path as given (zip entries as `archive.zip!entry`).
+    pub path: String,
+    /// The profile that read it.
+    pub profile: String,
+    /// Loaded, replaced or unchanged.
+    pub status: FileStatus,
+    /// Its row counts (for an unchanged file, those recorded when it was loaded).
+    #[serde(flatten)]
+    pub counts: FileCounts,
+}
+
+/// The outcome of an ingest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestReport {
+    /// One report per input file, in input order.
+    pub files: Vec<FileReport>,
+    /// The sum over files.
+    pub totals: FileCounts,
+}
+
+/// Options for [`ingest`].
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Worker threads for parsing; `None` uses every core.
+    pub threads: Option<usize>,
+}
+
+/// Ingest police.uk CSV files, folders or zip archives into the store at `store`.
+///
+/// Every row of every file is loaded, rejected (into `rejects`, with its line and
+/// reason) or dropped as an exact duplicate, and `rows_read = rows_loaded +
+/// rows_rejected + duplicates_dropped` holds per file. Files are parsed concurrently and
+/// streamed to Parquet in batches. The whole ingest commits atomically: on any error
+/// the store is unchanged.
+///
+/// ```no_run
+/// use std::path::{Path, PathBuf};
+/// use crimescope_ingest::{ingest, IngestOptions, NoProgress};
+/// let report = ingest(Path::new("store"), &[PathBuf::from("downloads/")], &IngestOptions::default(), &NoProgress)?;
+/// assert!(report.files.iter().all(|f| f.counts.reconciles()));
+/// # Ok::<(), crimescope_ingest::IngestError>(())
+/// ```
+pub fn ingest(
+    store: &Path,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestReport> {
+    let harm = HarmWeights::v1();
+    let mut writer = StoreWriter::open(store, harm.name())?;
+    let inputs = discover(paths)?;
+    check_names(&inputs)?;
+    progress.begin(inputs.len(), inputs.iter().map(|i| i.bytes).sum());
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .thread_name(|i| format!("crimescope-ingest-{i}"))
+        .build()
+        .map_err(|e| IngestError::Store {
+            path: store.to_path_buf(),
+            message: format!("cannot start worker threads: {e}"),
+        })?;
+    let staging = writer.staging();
+    let now = now_rfc3339();
+    let committed = writer.manifest().clone();
+    let results: Vec<Result<(FileReport, Option<FileEntry>)>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let result = ingest_one(input, &committed, &harm, &staging, &now, progress);
+                if let Ok((report, _)) = &result {
+                    progress.file_done(report);
+                }
+                result
+            })
+            .collect()
+    });
+
+    let mut files = Vec::with_capacity(results.len());
+    let mut entries: Vec<FileEntry> = Vec::new();
+    for result in results {
+        let (report, entry) = result?;
+        if let Some(entry) = entry {
+            // The same bytes given twice in one run (a folder and its zip): load once.
+            if entries.iter().any(|e| e.key == entry.key) {
+                files.push(FileReport {
+                    status: FileStatus::Unchanged,
+                    ..report
+                });
+                continue;
+            }
+            entries.push(entry);
+        }
+        files.push(report);
+    }
+    writer.commit(entries, &now)?;
+    let mut totals = FileCounts::default();
+    for f in &files {
+        totals.add(&f.counts);
+    }
+    Ok(IngestReport { files, totals })
+}
+
+/// Refuse two different files with the same name in one run: one would silently
+/// replace the other.
+fn check_names(inputs: &[InputFile]) -> Result<()> {
+    let mut seen: HashMap<&str, &InputFile> = HashMap::new();
+    for input in inputs {
+        if let Some(first) = seen.insert(&input.name, input) {
+            if first.bytes != input.bytes || first.read()? != input.read()? {
+                return Err(IngestError::ConflictingInputs {
+                    name: input.name.clone(),
+                    first: first.display.clone(),
+                    second: input.display.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ingest_one(
+    input: &InputFile,
+    committed: &crate::store::Manifest,
+    harm: &HarmWeights,
+    staging: &Path,
+    now: &str,
+    progress: &dyn Progress,
+) -> Result<(FileReport, Option<FileEntry>)> {
+    let bytes = input.read()?;
+    let profile = detect(input, &bytes)?;
+    let key = format!("{}/{}", profile.name(), input.name);
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    if let Some(existing) = committed.entry(&key).filter(|e| e.sha256 == sha256) {
+        progress.rows(existing.counts.rows_read, bytes.len() as u64);
+        let report = FileReport {
+            path: input.display.clone(),
+            profile: profile.name().into(),
+            status: FileStatus::Unchanged,
+            counts: existing.counts,
+        };
+        return Ok((report, None));
+    }
+    let stem = input
+        .name
+        .strip_suffix(".csv")
+        .or_else(|| input.name.strip_suffix(".CSV"))
+        .unwrap_or(&input.name);
+    let ctx = FileContext {
+        name: &input.name,
+        profile: profile.name(),
+        tag: format!("{}-{}", sanitize(stem), &sha256[..12]),
+        harm,
+        staging,
+        progress,
+    };
+    let ParsedFile { counts, outputs } = match profile {
+        Profile::PoliceUkStreet => police_uk::street::parse(&ctx, &bytes)?,
+        Profile::PoliceUkOutcomes => police_uk::outcomes::parse(&ctx, &bytes)?,
+        Profile::PoliceUkStopSearch => police_uk::stop_search::parse(&ctx, &bytes)?,
+    };
+    debug_assert!(counts.reconciles());
+    let status = if committed.entry(&key).is_some() {
+        FileStatus::Replaced
+    } else {
+        FileStatus::Loaded
+    };
+    let entry = FileEntry {
+        key,
+        name: input.name.clone(),
+        path: input.display.clone(),
+        sha256,
+        bytes: bytes.len() as u64,
+        profile: profile.name().into(),
+        ingested_at: now.to_string(),
+        counts,
+        outputs,
+    };
+    Ok((
+        FileReport {
+            path: input.display.clone(),
+            profile: profile.name().into(),
+            status,
+            counts,
+        },
+        Some(entry),
+    ))
+}
+
+fn detect(input: &InputFile, bytes: &[u8]) -> Result<Profile> {
+    let header = read_header(bytes).unwrap_or_default();
+    Profile::detect(&header).ok_or_else(|| {
+        let mut found = header.join(",");
+        if found.is_empty() {
+            found = "(empty file)".into();
+        }
+        if found.chars().count() > 200 {
+            found = found.chars().take(200).collect::<String>() + "…";
+        }
+        IngestError::UnknownHeader {
+            file: input.display.clone(),
+            found,
+            expected: Profile::ALL
+                .iter()
+                .map(|p| format!("    {}: {}", p.name(), p.header().join(",")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    })
+}
+
+/// Keep a file stem safe for a path: letters, digits, `-`, `_` and `.`.
+fn sanitize(stem: &str) -> String {
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

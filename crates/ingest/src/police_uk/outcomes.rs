@@ -1,0 +1,105 @@
+//! data.police.uk outcomes files (`YYYY-MM-<force>-outcomes.csv`).
+//!
+//! Each row is one outcome event for a Crime ID. Rows go to `outcomes`; exact repeats
+//! of a loaded row are dropped and counted. The engine's `incidents` view takes each
+//! crime's latest outcome from this table.
+
+use crimescope_model::Month;
+use crimescope_model::schema::{OUTCOME_FIELDS, outcomes_schema};
+
+use super::{IdCensus, IdClass};
+use crate::error::Result;
+use crate::fields::{expect_fields, lon_lat, utf8_fields};
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::profile::OUTCOMES_HEADER;
+use crate::records::Records;
+use crate::reject::{RejectReason, Rejection};
+use crate::store::FileCounts;
+use crate::table_builder::Value;
+
+/// Read an outcomes file into `outcomes` and `rejects`.
+pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
+    let mut census = IdCensus::default();
+    let mut records = Records::new(bytes);
+    records.next_record();
+    while let Some(rec) = records.next_record() {
+        if rec.fields.len() == OUTCOMES_HEADER.len() {
+            census.observe(&rec.fields[0], rec.fields);
+        }
+    }
+    let mut outcomes = ctx.writer("outcomes", OUTCOME_FIELDS, outcomes_schema());
+    let mut rejects = RejectSink::new(ctx);
+    let mut counts = FileCounts::default();
+    let mut ticker = ProgressTicker::new();
+    let mut records = Records::new(bytes);
+    records.next_record();
+    while let Some(rec) = records.next_record() {
+        counts.rows_read += 1;
+        ticker.tick(ctx.progress, rec.end);
+        let (fields, month, point) = match validate(rec.fields) {
+            Ok(v) => v,
+            Err(rejection) => {
+                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
+                continue;
+            }
+        };
+        if census.classify(&rec.fields[0], rec.fields) == IdClass::Duplicate {
+            counts.duplicates_dropped += 1;
+            continue;
+        }
+        counts.rows_loaded += 1;
+        counts.no_location += u64::from(point.is_none());
+        outcomes.push(
+            &format!("month={month}"),
+            &[
+                Value::Str(fields[0].trim()),
+                Value::Date(month.to_date32()),
+                Value::text(fields[2]),
+                Value::text(fields[3]),
+                Value::opt_f64(point.map(|p| p.0)),
+                Value::opt_f64(point.map(|p| p.1)),
+                Value::text(fields[6]),
+                Value::text(fields[7]),
+                Value::text(fields[8]),
+                Value::Str(fields[9].trim()),
+                Value::Str(ctx.name),
+                Value::U64(rec.line),
+            ],
+        )?;
+    }
+    ticker.done(ctx.progress, bytes.len() as u64);
+    counts.rows_rejected = rejects.count;
+    let mut outputs = outcomes.finish()?;
+    outputs.extend(rejects.finish()?);
+    Ok(ParsedFile { counts, outputs })
+}
+
+type OutcomeRow<'r> = (Vec<&'r str>, Month, Option<(f64, f64)>);
+
+fn validate(record: &csv::ByteRecord) -> Result<OutcomeRow<'_>, Rejection> {
+    expect_fields(record, &OUTCOMES_HEADER)?;
+    let fields = utf8_fields(record, &OUTCOMES_HEADER)?;
+    if fields[0].trim().is_empty() {
+        return Err(Rejection::field(
+            RejectReason::MissingId,
+            "Crime ID",
+            "Crime ID is empty; an outcome must name its crime",
+        ));
+    }
+    let month = Month::parse_bytes(fields[1].trim().as_bytes()).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::BadMonth,
+            "Month",
+            format!("Month '{}' is not YYYY-MM", fields[1]),
+        )
+    })?;
+    if fields[9].trim().is_empty() {
+        return Err(Rejection::field(
+            RejectReason::UnknownCategory,
+            "Outcome type",
+            "Outcome type is empty",
+        ));
+    }
+    let point = lon_lat(fields[4], fields[5], "Longitude", "Latitude")?;
+    Ok((fields, month, point))
+}

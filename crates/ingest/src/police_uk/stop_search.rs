@@ -1,0 +1,130 @@
+//! data.police.uk stop-and-search files (`YYYY-MM-<force>-stop-and-search.csv`).
+//!
+//! Rows go to `stop_search`, partitioned by month, with BNG coordinates where the
+//! search location is published. Searches carry no id, so identical rows are kept (two
+//! searches can share every published field).
+
+use crimescope_model::Month;
+use crimescope_model::schema::{STOP_SEARCH_FIELDS, stop_search_schema};
+
+use crate::error::Result;
+use crate::fields::{boolean, expect_fields, iso_datetime_ms, lon_lat, utf8_fields};
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::profile::{STOP_SEARCH_HEADER, force_from_file_name};
+use crate::projection::{Projected, to_bng};
+use crate::records::Records;
+use crate::reject::{RejectReason, Rejection};
+use crate::store::FileCounts;
+use crate::table_builder::Value;
+
+/// Read a stop-and-search file into `stop_search` and `rejects`.
+pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
+    let force = force_from_file_name(ctx.name);
+    let mut searches = ctx.writer("stop_search", STOP_SEARCH_FIELDS, stop_search_schema());
+    let mut rejects = RejectSink::new(ctx);
+    let mut counts = FileCounts::default();
+    let mut ticker = ProgressTicker::new();
+    let mut records = Records::new(bytes);
+    records.next_record();
+    while let Some(rec) = records.next_record() {
+        counts.rows_read += 1;
+        ticker.tick(ctx.progress, rec.end);
+        let row = match validate(rec.fields) {
+            Ok(v) => v,
+            Err(rejection) => {
+                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
+                continue;
+            }
+        };
+        counts.rows_loaded += 1;
+        let (easting, northing) = match row.point {
+            None => {
+                counts.no_location += 1;
+                (None, None)
+            }
+            Some((lon, lat)) => match to_bng(lon, lat) {
+                Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
+                Projected::OutsideGreatBritain => {
+                    counts.outside_gb += 1;
+                    (None, None)
+                }
+            },
+        };
+        let f = &row.fields;
+        searches.push(
+            &format!("month={}", row.month),
+            &[
+                Value::Str(f[0].trim()),
+                Value::TimestampMs(row.at_ms),
+                Value::Date(row.month.to_date32()),
+                Value::opt_bool(row.part_of_operation),
+                Value::text(f[3]),
+                Value::opt_f64(row.point.map(|p| p.0)),
+                Value::opt_f64(row.point.map(|p| p.1)),
+                Value::opt_f64(easting),
+                Value::opt_f64(northing),
+                Value::text(f[6]),
+                Value::text(f[7]),
+                Value::text(f[8]),
+                Value::text(f[9]),
+                Value::text(f[10]),
+                Value::text(f[11]),
+                Value::text(f[12]),
+                Value::opt_bool(row.outcome_linked),
+                Value::opt_bool(row.removal),
+                force.map_or(Value::Null, Value::Str),
+                Value::Str(ctx.name),
+                Value::U64(rec.line),
+            ],
+        )?;
+    }
+    ticker.done(ctx.progress, bytes.len() as u64);
+    counts.rows_rejected = rejects.count;
+    let mut outputs = searches.finish()?;
+    outputs.extend(rejects.finish()?);
+    Ok(ParsedFile { counts, outputs })
+}
+
+struct SearchRow<'r> {
+    fields: Vec<&'r str>,
+    at_ms: i64,
+    month: Month,
+    point: Option<(f64, f64)>,
+    part_of_operation: Option<bool>,
+    outcome_linked: Option<bool>,
+    removal: Option<bool>,
+}
+
+fn validate(record: &csv::ByteRecord) -> Result<SearchRow<'_>, Rejection> {
+    expect_fields(record, &STOP_SEARCH_HEADER)?;
+    let fields = utf8_fields(record, &STOP_SEARCH_HEADER)?;
+    if fields[0].trim().is_empty() {
+        return Err(Rejection::field(RejectReason::UnknownCategory, "Type", "Type is empty"));
+    }
+    let at_ms = iso_datetime_ms(fields[1]).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::BadDate,
+            "Date",
+            format!("Date '{}' is not an ISO 8601 date-time", fields[1]),
+        )
+    })?;
+    let days = at_ms.div_euclid(86_400_000) as i32;
+    let month = Month::from_date32(days).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::BadDate,
+            "Date",
+            format!("Date '{}' is out of range", fields[1]),
+        )
+    })?;
+    // Note the column order: police.uk puts Latitude before Longitude here.
+    let point = lon_lat(fields[5], fields[4], "Longitude", "Latitude")?;
+    Ok(SearchRow {
+        at_ms,
+        month,
+        point,
+        part_of_operation: boolean(fields[2], "Part of a policing operation")?,
+        outcome_linked: boolean(fields[13], "Outcome linked to object of search")?,
+        removal: boolean(fields[14], "Removal of more than just outer clothing")?,
+        fields,
+    })
+}

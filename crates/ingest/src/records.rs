@@ -1,0 +1,113 @@
+//! Reading CSV records with their line numbers and raw text.
+//!
+//! The reader works on bytes, so a row with invalid UTF-8 is still read (and then
+//! rejected with its raw text) instead of stopping the file. A UTF-8 byte-order mark,
+//! CRLF line ends and quoted fields (with embedded commas, quotes and newlines) are
+//! accepted.
+
+use csv::ByteRecord;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A reader over a whole CSV file held in memory.
+pub struct Records<'a> {
+    body: &'a [u8],
+    reader: csv::Reader<&'a [u8]>,
+    record: ByteRecord,
+}
+
+/// One record: where it starts, its raw bytes and its fields.
+pub struct RawRecord<'r> {
+    /// 1-based physical line where the record starts (the header is line 1).
+    pub line: u64,
+    /// The record's bytes as they are in the file, without the line end.
+    pub raw: &'r [u8],
+    /// The parsed fields (quotes removed).
+    pub fields: &'r ByteRecord,
+    /// Byte offset just past the record (for progress).
+    pub end: u64,
+}
+
+impl<'a> Records<'a> {
+    /// A reader over `bytes`, skipping a UTF-8 BOM if present.
+    pub fn new(bytes: &'a [u8]) -> Records<'a> {
+        let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body);
+        Records {
+            body,
+            reader,
+            record: ByteRecord::new(),
+        }
+    }
+
+    /// The next record, or `None` at the end of the file.
+    pub fn next_record(&mut self) -> Option<RawRecord<'_>> {
+        // An in-memory byte reader in flexible mode cannot fail; treat any error as the end.
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(true) => {}
+            _ => return None,
+        }
+        let pos = self.record.position().cloned().unwrap_or_else(csv::Position::new);
+        let start = pos.byte() as usize;
+        let end = (self.reader.position().byte() as usize).min(self.body.len());
+        let mut raw = &self.body[start.min(end)..end];
+        while let [rest @ .., b'\n' | b'\r'] = raw {
+            raw = rest;
+        }
+        Some(RawRecord {
+            line: pos.line(),
+            raw,
+            fields: &self.record,
+            end: end as u64,
+        })
+    }
+}
+
+/// The header fields of a file: BOM stripped, fields trimmed, invalid UTF-8 replaced.
+/// `None` for an empty file.
+pub fn read_header(bytes: &[u8]) -> Option<Vec<String>> {
+    let mut records = Records::new(bytes);
+    let header = records.next_record()?;
+    Some(
+        header
+            .fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_crlf_and_quotes() {
+        let text = b"\xEF\xBB\xBFa,b\r\n1,\"x, \"\"y\"\"\"\r\n\"multi\nline\",2\r\n3,4";
+        let mut r = Records::new(text);
+        let h = r.next_record().unwrap();
+        assert_eq!(h.line, 1);
+        assert_eq!(&h.fields[0], b"a");
+        let row = r.next_record().unwrap();
+        assert_eq!(row.line, 2);
+        assert_eq!(&row.fields[1], b"x, \"y\"");
+        assert_eq!(row.raw, b"1,\"x, \"\"y\"\"\"");
+        let row = r.next_record().unwrap();
+        assert_eq!(row.line, 3);
+        assert_eq!(&row.fields[0], b"multi\nline");
+        let row = r.next_record().unwrap();
+        assert_eq!(row.line, 5);
+        assert_eq!(row.raw, b"3,4");
+        assert!(r.next_record().is_none());
+    }
+
+    #[test]
+    fn header_of_empty_and_garbage() {
+        assert_eq!(read_header(b""), None);
+        let h = read_header(b"\xff\xfe\x00garbage").unwrap();
+        assert!(h[0].contains('\u{FFFD}'));
+    }
+}

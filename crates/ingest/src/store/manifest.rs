@@ -1,0 +1,142 @@
+//! `manifest.json`: the store's single source of truth.
+//!
+//! Readers use only the Parquet files the manifest lists, so a file written by an
+//! ingest that never committed is invisible, and is removed by the next ingest.
+
+use serde::{Deserialize, Serialize};
+
+/// The manifest format name.
+pub const FORMAT: &str = "crimescope-store";
+/// The manifest format version.
+pub const VERSION: u32 = 1;
+
+/// The whole manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// The harm-weight table used for `incidents.harm_weight`.
+    pub harm_table: String,
+    /// Every input file currently in the store, in ingest order.
+    pub files: Vec<FileEntry>,
+    /// Every replacement of an older file by a newer one, oldest first.
+    #[serde(default)]
+    pub replaced: Vec<Replacement>,
+}
+
+impl Manifest {
+    /// An empty manifest.
+    pub fn new(harm_table: &str) -> Manifest {
+        Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            harm_table: harm_table.into(),
+            files: Vec::new(),
+            replaced: Vec::new(),
+        }
+    }
+
+    /// The entry for a file key, if any.
+    pub fn entry(&self, key: &str) -> Option<&FileEntry> {
+        self.files.iter().find(|f| f.key == key)
+    }
+
+    /// Every output file of a table, as paths relative to the store.
+    pub fn outputs_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a OutputFile> + 'a {
+        self.files
+            .iter()
+            .flat_map(|f| f.outputs.iter())
+            .filter(move |o| o.table == table)
+    }
+}
+
+/// Row counts for one input file. `rows_read = rows_loaded + rows_rejected + duplicates_dropped`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCounts {
+    /// Data rows read (the header is not counted).
+    pub rows_read: u64,
+    /// Rows written to a table.
+    pub rows_loaded: u64,
+    /// Rows written to `rejects`.
+    pub rows_rejected: u64,
+    /// Rows dropped because an identical row with the same id was already loaded.
+    pub duplicates_dropped: u64,
+    /// Loaded rows whose id also appears with different content (flagged `duplicate_id`).
+    pub duplicate_ids_flagged: u64,
+    /// Loaded rows with no coordinates (police.uk `No Location`).
+    pub no_location: u64,
+    /// Loaded rows with valid WGS84 coordinates outside Great Britain (no BNG position).
+    pub outside_gb: u64,
+}
+
+impl FileCounts {
+    /// Whether the counts reconcile.
+    pub fn reconciles(&self) -> bool {
+        self.rows_read == self.rows_loaded + self.rows_rejected + self.duplicates_dropped
+    }
+
+    /// Add another file's counts.
+    pub fn add(&mut self, other: &FileCounts) {
+        self.rows_read += other.rows_read;
+        self.rows_loaded += other.rows_loaded;
+        self.rows_rejected += other.rows_rejected;
+        self.duplicates_dropped += other.duplicates_dropped;
+        self.duplicate_ids_flagged += other.duplicate_ids_flagged;
+        self.no_location += other.no_location;
+        self.outside_gb += other.outside_gb;
+    }
+}
+
+/// One ingested input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// `profile/name`: a newer file with the same key replaces this one.
+    pub key: String,
+    /// The file name.
+    pub name: String,
+    /// The path it was ingested from.
+    pub path: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The profile that read it.
+    pub profile: String,
+    /// When it was ingested (UTC, RFC 3339).
+    pub ingested_at: String,
+    /// Its row counts.
+    #[serde(flatten)]
+    pub counts: FileCounts,
+    /// The Parquet files it produced.
+    pub outputs: Vec<OutputFile>,
+}
+
+/// One Parquet file in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// The table: incidents, rejects, outcomes or stop_search.
+    pub table: String,
+    /// Path relative to the store root, `/`-separated.
+    pub path: String,
+    /// Rows in the file.
+    pub rows: u64,
+}
+
+/// A record that a newer file replaced an older one with the same key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replacement {
+    /// The shared key.
+    pub key: String,
+    /// SHA-256 of the old file.
+    pub old_sha256: String,
+    /// SHA-256 of the new file.
+    pub new_sha256: String,
+    /// Rows the old file had loaded.
+    pub old_rows_loaded: u64,
+    /// Rows the new file loaded.
+    pub new_rows_loaded: u64,
+    /// When the replacement was committed (UTC, RFC 3339).
+    pub replaced_at: String,
+}

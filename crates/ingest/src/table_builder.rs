@@ -1,0 +1,151 @@
+//! Building Arrow record batches of a canonical table, row by row.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, StringBuilder, StringDictionaryBuilder,
+    TimestampMillisecondBuilder, UInt64Builder,
+};
+use arrow::datatypes::{Int32Type, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use crimescope_model::schema::{FieldSpec, Kind};
+
+/// One cell of a row being built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// Null.
+    Null,
+    /// A string (for `Utf8` and dictionary columns).
+    Str(&'a str),
+    /// A float.
+    F64(f64),
+    /// A `date32` day count.
+    Date(i32),
+    /// A timestamp in milliseconds since the epoch (UTC).
+    TimestampMs(i64),
+    /// An unsigned integer.
+    U64(u64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl<'a> Value<'a> {
+    /// `Str(s)`, or `Null` when `s` is empty.
+    pub fn text(s: &'a str) -> Value<'a> {
+        if s.is_empty() { Value::Null } else { Value::Str(s) }
+    }
+
+    /// `F64`, or `Null`.
+    pub fn opt_f64(v: Option<f64>) -> Value<'a> {
+        v.map_or(Value::Null, Value::F64)
+    }
+
+    /// `Bool`, or `Null`.
+    pub fn opt_bool(v: Option<bool>) -> Value<'a> {
+        v.map_or(Value::Null, Value::Bool)
+    }
+}
+
+enum Column {
+    Utf8(StringBuilder),
+    Dict(StringDictionaryBuilder<Int32Type>),
+    Date32(Date32Builder),
+    Timestamp(TimestampMillisecondBuilder),
+    Float64(Float64Builder),
+    UInt64(UInt64Builder),
+    Boolean(BooleanBuilder),
+}
+
+impl Column {
+    fn new(kind: Kind) -> Column {
+        match kind {
+            Kind::Utf8 => Column::Utf8(StringBuilder::new()),
+            Kind::Dict => Column::Dict(StringDictionaryBuilder::new()),
+            Kind::Date32 => Column::Date32(Date32Builder::new()),
+            Kind::TimestampMs => Column::Timestamp(TimestampMillisecondBuilder::new().with_timezone("UTC")),
+            Kind::Float64 => Column::Float64(Float64Builder::new()),
+            Kind::UInt64 => Column::UInt64(UInt64Builder::new()),
+            Kind::Boolean => Column::Boolean(BooleanBuilder::new()),
+        }
+    }
+
+    /// Append a value; a value of the wrong kind is appended as null, and the batch
+    /// then fails its non-null check in [`TableBuilder::finish`] instead of panicking.
+    fn push(&mut self, value: Value<'_>) {
+        match (self, value) {
+            (Column::Utf8(b), Value::Str(s)) => b.append_value(s),
+            (Column::Utf8(b), _) => b.append_null(),
+            (Column::Dict(b), Value::Str(s)) => {
+                b.append_value(s);
+            }
+            (Column::Dict(b), _) => b.append_null(),
+            (Column::Date32(b), Value::Date(d)) => b.append_value(d),
+            (Column::Date32(b), _) => b.append_null(),
+            (Column::Timestamp(b), Value::TimestampMs(t)) => b.append_value(t),
+            (Column::Timestamp(b), _) => b.append_null(),
+            (Column::Float64(b), Value::F64(v)) => b.append_value(v),
+            (Column::Float64(b), _) => b.append_null(),
+            (Column::UInt64(b), Value::U64(v)) => b.append_value(v),
+            (Column::UInt64(b), _) => b.append_null(),
+            (Column::Boolean(b), Value::Bool(v)) => b.append_value(v),
+            (Column::Boolean(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Column::Utf8(b) => Arc::new(b.finish()),
+            Column::Dict(b) => Arc::new(b.finish()),
+            Column::Date32(b) => Arc::new(b.finish()),
+            Column::Timestamp(b) => Arc::new(b.finish()),
+            Column::Float64(b) => Arc::new(b.finish()),
+            Column::UInt64(b) => Arc::new(b.finish()),
+            Column::Boolean(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Builds record batches of one canonical table from rows of [`Value`]s.
+pub struct TableBuilder {
+    schema: SchemaRef,
+    columns: Vec<Column>,
+    rows: usize,
+}
+
+impl TableBuilder {
+    /// A builder for the table with these fields and schema.
+    pub fn new(fields: &[FieldSpec], schema: SchemaRef) -> TableBuilder {
+        TableBuilder {
+            schema,
+            columns: fields.iter().map(|f| Column::new(f.kind)).collect(),
+            rows: 0,
+        }
+    }
+
+    /// Append one row; `row` has one value per field, in schema order.
+    pub fn push(&mut self, row: &[Value<'_>]) {
+        debug_assert_eq!(row.len(), self.columns.len());
+        for (column, value) in self.columns.iter_mut().zip(row) {
+            column.push(*value);
+        }
+        self.rows += 1;
+    }
+
+    /// Rows appended since the last [`TableBuilder::finish`].
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no rows are pending.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The pending rows as a batch; the builder is then empty.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        self.rows = 0;
+        let arrays = self.columns.iter_mut().map(Column::finish).collect();
+        RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}

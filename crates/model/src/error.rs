@@ -1,0 +1,46 @@
+//! Errors raised by the model crate.
+
+use thiserror::Error;
+
+/// An error in model data: a vocabulary lookup, a month or a harm table.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ModelError {
+    /// A category name matched nothing in the vocabulary.
+    #[error("unknown category '{name}'{}; use a police.uk crime type by name or slug", suggest(.close))]
+    UnknownCategory {
+        /// The name as given.
+        name: String,
+        /// Vocabulary entries that are close to it, best first.
+        close: Vec<String>,
+    },
+    /// A source name matched nothing.
+    #[error("unknown source '{name}'; expected one of police, asb, fire")]
+    UnknownSource {
+        /// The name as given.
+        name: String,
+    },
+    /// A month was not `YYYY-MM` with a month 01..12 and a year 1900..2199.
+    #[error("'{text}' is not a month; write it as YYYY-MM, e.g. 2024-01")]
+    BadMonth {
+        /// The text as given.
+        text: String,
+    },
+    /// A harm-weight table could not be read.
+    #[error("harm table {table}, line {line}: {message}")]
+    BadHarmTable {
+        /// The table's name.
+        table: String,
+        /// 1-based line in the table file.
+        line: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
+}
+
+fn suggest(close: &[String]) -> String {
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean: {}?)", close.join(", "))
+    }
+}

@@ -1,0 +1,22 @@
+//! # crimescope-model
+//!
+//! The canonical model shared by every crimescope crate: the Arrow schemas of the
+//! `incidents`, `rejects`, `outcomes` and `stop_search` tables, the police.uk crime-type
+//! vocabulary, calendar months, and harm-weight tables.
+//!
+//! This crate depends on arrow only (no DataFusion), so it builds and tests in seconds.
+#![warn(missing_docs)]
+
+mod error;
+mod harm;
+mod month;
+pub mod schema;
+mod vocabulary;
+
+pub use error::ModelError;
+pub use harm::{HARM_WEIGHTS_V1, HarmWeights};
+pub use month::{Month, civil_from_days, days_from_civil};
+pub use vocabulary::{PoliceUkCrimeType, Source, close_matches, levenshtein, slugify};
+
+/// The arrow crate this model is built on (the same version DataFusion 55.2 uses).
+pub use arrow;
