@@ -1,1 +1,87 @@
-fn main() {}
+//! `crimescope`: the command-line tool. Each command is a thin layer over the library.
+//!
+//! Exit codes: 0 success, 1 a user error (the message names the file, line or field),
+//! 2 an internal error.
+
+mod commands;
+mod error;
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::Format;
+
+/// Strategic Assessment engine for Community Safety Partnerships.
+#[derive(Debug, Parser)]
+#[command(name = "crimescope", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load police.uk CSV files, folders or .zip archives into a store.
+    Ingest {
+        /// The store directory (created if missing).
+        #[arg(long)]
+        store: PathBuf,
+        /// Print only the JSON summary on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Parsing threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Files, folders (read recursively) or .zip archives.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Show what a store holds: sources, months, categories and rejects.
+    Info {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Run a read-only SQL query over incidents, rejects, outcomes and stop_search.
+    Sql {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// The query.
+        query: String,
+    },
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("internal error: {info}\nThis is a bug in crimescope; please report it with the command you ran.");
+    }));
+    let cli = Cli::parse();
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.exit_code() as u8)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), error::CliError> {
+    match cli.command {
+        Command::Ingest { store, json, threads, paths } => commands::ingest(&store, &paths, json, threads),
+        Command::Info { store, format } => commands::block_on(commands::info(&store, format)),
+        Command::Sql { store, format, query } => commands::block_on(commands::sql(&store, &query, format)),
+    }
+}

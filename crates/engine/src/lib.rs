@@ -1,1 +1,32 @@
-//! placeholder
+//! # crimescope-engine
+//!
+//! A DataFusion 55 session over a crimescope store, the named SQL queries in
+//! `queries/`, and the analyses built on them.
+//!
+//! Embedding crates get Arrow record batches back:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), crimescope_engine::EngineError> {
+//! use crimescope_engine::{Session, store_info};
+//! let session = Session::open(std::path::Path::new("store")).await?;
+//! let info = store_info(&session).await?;
+//! println!("{} files, {} rows loaded", info.files, info.totals.rows_loaded);
+//! # Ok(()) }
+//! ```
+//!
+//! The crate re-exports [`datafusion`] and its [`arrow`] so callers never drift to a
+//! second arrow version.
+#![warn(missing_docs)]
+
+mod error;
+mod info;
+pub mod queries;
+pub mod read_only;
+mod session;
+
+pub use error::{EngineError, Result};
+pub use info::{StoreInfo, store_info};
+pub use session::Session;
+
+pub use datafusion;
+pub use datafusion::arrow;

@@ -6,7 +6,31 @@
 //! then add the OSTN15 grid shifts interpolated bilinearly from the 1 km grid. The
 //! implementation is the `lonlat_bng` crate's `convert_osgb36`, which embeds the full
 //! OSTN15 shift grid; the tests check it against OS's 40 published test points.
-//! Points outside the OSTN15 coverage have no BNG position. O(1) per point.
+//!
+//! OSTN15 defines shifts over its whole 700 × 1250 km rectangle, which includes
+//! Ireland and northern France. A point counts as outside Great Britain when it falls
+//! outside that rectangle, or when the south-west node of its 1 km cell carries
+//! OSTN15's Height_Datum_Flag 16 (outside the OSGM15 model). The flags are kept as runs
+//! in `data/ostn15_outside_gb.txt`, derived from OS's data file by the script beside it.
+//! O(1) per point, plus a scan of at most a few runs.
+
+use std::sync::LazyLock;
+
+const OUTSIDE_RUNS: &str = include_str!("../data/ostn15_outside_gb.txt");
+
+/// Per 1 km northing row, the easting ranges `[start, end)` (km) outside the model.
+static OUTSIDE: LazyLock<Vec<Vec<(u16, u16)>>> = LazyLock::new(|| {
+    let mut rows: Vec<Vec<(u16, u16)>> = vec![Vec::new(); 1251];
+    for line in OUTSIDE_RUNS.lines().filter(|l| !l.starts_with('#')) {
+        let v: Vec<u16> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+        if let [n, start, end] = v[..] {
+            if let Some(row) = rows.get_mut(usize::from(n)) {
+                row.push((start, end));
+            }
+        }
+    }
+    rows
+});
 
 /// A WGS84 point's BNG position, or why it has none.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +42,7 @@ pub enum Projected {
         /// Northing (m).
         northing: f64,
     },
-    /// A valid WGS84 point outside Great Britain's OSTN15 coverage.
+    /// A valid WGS84 point outside Great Britain (and its OSTN15 model).
     OutsideGreatBritain,
 }
 
@@ -26,18 +50,30 @@ pub enum Projected {
 ///
 /// ```
 /// use crimescope_ingest::projection::{to_bng, Projected};
-/// // OS test point TP22 (Herstmonceux): ETRS89 50.86109... N, 0.33658... E
-/// match to_bng(0.33658333, 50.86109444) {
+/// // Bishopsgate in the City of London (the OS test points are checked in the tests):
+/// match to_bng(-0.0813, 51.5155) {
 ///     Projected::Bng { easting, northing } => {
-///         assert!((easting - 561_000.0).abs() < 10_000.0 && (northing - 110_000.0).abs() < 10_000.0)
+///         assert!((easting - 533_000.0).abs() < 1_000.0 && (northing - 181_500.0).abs() < 1_000.0)
 ///     }
 ///     Projected::OutsideGreatBritain => unreachable!(),
 /// }
 /// assert_eq!(to_bng(-87.65, 41.85), Projected::OutsideGreatBritain); // Chicago
+/// assert_eq!(to_bng(-6.26, 53.35), Projected::OutsideGreatBritain); // Dublin
 /// ```
 pub fn to_bng(longitude: f64, latitude: f64) -> Projected {
     match lonlat_bng::convert_osgb36(longitude, latitude) {
-        Ok((easting, northing)) if easting.is_finite() && northing.is_finite() => Projected::Bng { easting, northing },
+        Ok((easting, northing)) if easting.is_finite() && northing.is_finite() && in_model(easting, northing) => {
+            Projected::Bng { easting, northing }
+        }
         _ => Projected::OutsideGreatBritain,
     }
+}
+
+fn in_model(easting: f64, northing: f64) -> bool {
+    let (e, n) = ((easting / 1000.0).floor(), (northing / 1000.0).floor());
+    if !(0.0..701.0).contains(&e) || !(0.0..1251.0).contains(&n) {
+        return false;
+    }
+    let e = e as u16;
+    !OUTSIDE[n as usize].iter().any(|&(start, end)| (start..end).contains(&e))
 }

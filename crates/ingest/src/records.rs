@@ -14,6 +14,9 @@ pub struct Records<'a> {
     body: &'a [u8],
     reader: csv::Reader<&'a [u8]>,
     record: ByteRecord,
+    /// Byte offset up to which newlines have been counted, and how many there were.
+    counted_to: usize,
+    newlines: u64,
 }
 
 /// One record: where it starts, its raw bytes and its fields.
@@ -40,6 +43,8 @@ impl<'a> Records<'a> {
             body,
             reader,
             record: ByteRecord::new(),
+            counted_to: 0,
+            newlines: 0,
         }
     }
 
@@ -53,12 +58,23 @@ impl<'a> Records<'a> {
         let pos = self.record.position().cloned().unwrap_or_else(csv::Position::new);
         let start = pos.byte() as usize;
         let end = (self.reader.position().byte() as usize).min(self.body.len());
-        let mut raw = &self.body[start.min(end)..end];
+        let mut start = start.min(end);
+        // The csv position of a record can sit on the line end of the one before it
+        // (after the CR of a CRLF); skip line ends (blank lines are no records anyway).
+        while start < end && matches!(self.body[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        // The line is counted here rather than taken from the csv position, whose line
+        // number lags by one record.
+        self.newlines += self.body[self.counted_to.min(start)..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.counted_to = start;
+        let line = self.newlines + 1;
+        let mut raw = &self.body[start..end];
         while let [rest @ .., b'\n' | b'\r'] = raw {
             raw = rest;
         }
         Some(RawRecord {
-            line: pos.line(),
+            line,
             raw,
             fields: &self.record,
             end: end as u64,

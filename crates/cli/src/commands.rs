@@ -1,0 +1,175 @@
+//! The commands, each a thin layer over a library call.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use crimescope_engine::{Session, store_info};
+use crimescope_ingest::{FileCounts, IngestOptions, IngestReport, NoProgress, ingest as run_ingest};
+
+use crate::error::CliError;
+use crate::output::{Format, json_rows, write_batches};
+use crate::progress::IngestBar;
+
+/// Run a future on a multi-threaded tokio runtime.
+pub fn block_on<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(), CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?
+        .block_on(future)
+}
+
+/// `crimescope ingest`.
+pub fn ingest(store: &Path, paths: &[PathBuf], json: bool, threads: Option<usize>) -> Result<(), CliError> {
+    let options = IngestOptions { threads };
+    let report = if std::io::stderr().is_terminal() && !json {
+        let bar = IngestBar::new();
+        let report = run_ingest(store, paths, &options, &bar);
+        bar.finish();
+        report?
+    } else {
+        run_ingest(store, paths, &options, &NoProgress)?
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let value = serde_json::json!({
+            "files": report.files.iter().map(|f| serde_json::json!({
+                "path": f.path,
+                "profile": f.profile,
+                "status": f.status,
+                "rows_read": f.counts.rows_read,
+                "rows_loaded": f.counts.rows_loaded,
+                "rows_rejected": f.counts.rows_rejected,
+                "duplicates_dropped": f.counts.duplicates_dropped,
+                "duplicate_ids_flagged": f.counts.duplicate_ids_flagged,
+                "no_location": f.counts.no_location,
+                "outside_gb": f.counts.outside_gb,
+            })).collect::<Vec<_>>(),
+            "totals": counts_json(&report.totals),
+        });
+        writeln!(out, "{value}").map_err(CliError::io)?;
+    } else {
+        writeln!(out, "{}", ingest_table(&report)).map_err(CliError::io)?;
+        let t = &report.totals;
+        writeln!(
+            out,
+            "{} files: {} rows read = {} loaded + {} rejected + {} duplicates dropped. {} rows with No Location, \
+             {} outside Great Britain, {} loaded rows share a Crime ID with different content (flagged duplicate_id).",
+            report.files.len(),
+            t.rows_read,
+            t.rows_loaded,
+            t.rows_rejected,
+            t.duplicates_dropped,
+            t.no_location,
+            t.outside_gb,
+            t.duplicate_ids_flagged
+        )
+        .map_err(CliError::io)?;
+        if t.rows_rejected > 0 {
+            writeln!(out, "See the rejected rows with: crimescope sql --store {} \"SELECT * FROM rejects\"", store.display())
+                .map_err(CliError::io)?;
+        }
+    }
+    Ok(())
+}
+
+fn counts_json(c: &FileCounts) -> serde_json::Value {
+    serde_json::json!({
+        "rows_read": c.rows_read,
+        "rows_loaded": c.rows_loaded,
+        "rows_rejected": c.rows_rejected,
+        "duplicates_dropped": c.duplicates_dropped,
+        "duplicate_ids_flagged": c.duplicate_ids_flagged,
+        "no_location": c.no_location,
+        "outside_gb": c.outside_gb,
+    })
+}
+
+fn ingest_table(report: &IngestReport) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec!["file", "profile", "status", "read", "loaded", "rejected", "duplicates"]);
+    let num = |n: u64| Cell::new(n).set_alignment(CellAlignment::Right);
+    for f in &report.files {
+        table.add_row(vec![
+            Cell::new(&f.path),
+            Cell::new(&f.profile),
+            Cell::new(format!("{:?}", f.status).to_lowercase()),
+            num(f.counts.rows_read),
+            num(f.counts.rows_loaded),
+            num(f.counts.rows_rejected),
+            num(f.counts.duplicates_dropped),
+        ]);
+    }
+    let t = &report.totals;
+    table.add_row(vec![
+        Cell::new("total"),
+        Cell::new(""),
+        Cell::new(""),
+        num(t.rows_read),
+        num(t.rows_loaded),
+        num(t.rows_rejected),
+        num(t.duplicates_dropped),
+    ]);
+    table
+}
+
+/// `crimescope info`.
+pub async fn info(store: &Path, format: Format) -> Result<(), CliError> {
+    let session = Session::open(store).await?;
+    let info = store_info(&session).await?;
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        let value = serde_json::json!({
+            "store": session.root().display().to_string(),
+            "files": info.files,
+            "replacements": info.replacements,
+            "harm_table": info.harm_table,
+            "totals": counts_json(&info.totals),
+            "sources": json_rows(&info.sources)?,
+            "months": json_rows(&info.months)?,
+            "categories": json_rows(&info.categories)?,
+            "rejects": json_rows(&info.rejects)?,
+        });
+        writeln!(out, "{value}").map_err(CliError::io)?;
+        return Ok(());
+    }
+    let t = &info.totals;
+    writeln!(
+        out,
+        "store {}: {} files ({} replaced over its life), harm table {}\nrows read {} = loaded {} + rejected {} + duplicates dropped {}\n",
+        session.root().display(),
+        info.files,
+        info.replacements,
+        info.harm_table,
+        t.rows_read,
+        t.rows_loaded,
+        t.rows_rejected,
+        t.duplicates_dropped
+    )
+    .map_err(CliError::io)?;
+    for (title, batches) in [
+        ("Sources", &info.sources),
+        ("Months", &info.months),
+        ("Rows by source and category", &info.categories),
+        ("Rejects by reason", &info.rejects),
+    ] {
+        writeln!(out, "{title}").map_err(CliError::io)?;
+        if batches.iter().all(|b| b.num_rows() == 0) {
+            writeln!(out, "  (none)\n").map_err(CliError::io)?;
+        } else {
+            write_batches(&mut out, batches, Format::Table)?;
+            writeln!(out).map_err(CliError::io)?;
+        }
+    }
+    Ok(())
+}
+
+/// `crimescope sql`.
+pub async fn sql(store: &Path, query: &str, format: Format) -> Result<(), CliError> {
+    let session = Session::open(store).await?;
+    let batches = session.sql(query).await?;
+    let mut out = std::io::stdout().lock();
+    write_batches(&mut out, &batches, format)
+}

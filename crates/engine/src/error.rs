@@ -1,0 +1,56 @@
+//! Errors raised by the engine.
+
+use datafusion::error::DataFusionError;
+use thiserror::Error;
+
+/// An error from opening a store or running a query.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    /// The store could not be opened (missing, or its manifest is invalid).
+    #[error(transparent)]
+    Store(#[from] crimescope_ingest::IngestError),
+    /// A statement would write, or read files outside the store.
+    #[error(
+        "refused: {statement} is not allowed. `crimescope sql` is read-only and sees only the store's tables \
+         (incidents, rejects, outcomes, stop_search); use SELECT, and export with --format csv or json"
+    )]
+    ReadOnly {
+        /// The kind of statement, e.g. `COPY`.
+        statement: String,
+    },
+    /// The SQL could not be parsed or planned (a user error: bad syntax, unknown column).
+    #[error("SQL error: {message}")]
+    Sql {
+        /// DataFusion's message.
+        message: String,
+    },
+    /// A query failed while running.
+    #[error("query failed: {0}")]
+    Execution(DataFusionError),
+}
+
+impl EngineError {
+    /// Whether the user can fix this (bad SQL, refused statement, missing store).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            EngineError::Store(e) => e.is_user_error(),
+            EngineError::ReadOnly { .. } | EngineError::Sql { .. } => true,
+            EngineError::Execution(_) => false,
+        }
+    }
+}
+
+impl From<DataFusionError> for EngineError {
+    fn from(e: DataFusionError) -> Self {
+        match e {
+            DataFusionError::SQL(..) | DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
+                EngineError::Sql { message: e.strip_backtrace() }
+            }
+            DataFusionError::Context(_, inner) => EngineError::from(*inner),
+            other => EngineError::Execution(other),
+        }
+    }
+}
+
+/// Result with [`EngineError`].
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,39 @@
+//! WGS84 -> BNG against Ordnance Survey's 40 published OSTN15 test points
+//! (fixtures/os-ostn15/test_points.csv, copied verbatim from the OSTN15 developer pack).
+
+use crimescope_ingest::projection::{Projected, to_bng};
+
+const POINTS: &str = include_str!("../../../fixtures/os-ostn15/test_points.csv");
+
+/// OS publishes the outputs rounded to the millimetre; allow that rounding on both sides.
+const TOLERANCE_M: f64 = 0.0015;
+
+#[test]
+fn all_forty_os_test_points_within_a_millimetre_and_a_half() {
+    let mut checked = 0;
+    let mut worst = 0.0f64;
+    for line in POINTS.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (lat, lon): (f64, f64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+        let (e, n): (f64, f64) = (f[3].parse().unwrap(), f[4].parse().unwrap());
+        match to_bng(lon, lat) {
+            Projected::Bng { easting, northing } => {
+                let err = (easting - e).abs().max((northing - n).abs());
+                worst = worst.max(err);
+                assert!(err <= TOLERANCE_M, "{}: got ({easting}, {northing}), OS says ({e}, {n}), error {err} m", f[0]);
+            }
+            Projected::OutsideGreatBritain => panic!("{} was not projected", f[0]),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 40);
+    eprintln!("worst error over 40 OS test points: {worst:.4} m");
+}
+
+#[test]
+fn points_outside_great_britain_have_no_grid_position() {
+    // Chicago, Paris, Dublin, Calais, Cherbourg, Belfast, (0,0)
+    for (lon, lat) in [(-87.65, 41.85), (2.35, 48.86), (-6.26, 53.35), (1.85, 50.95), (-1.62, 49.64), (-5.93, 54.60), (0.0, 0.0)] {
+        assert_eq!(to_bng(lon, lat), Projected::OutsideGreatBritain, "({lon}, {lat})");
+    }
+}
