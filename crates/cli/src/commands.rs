@@ -67,8 +67,12 @@ pub fn ingest(store: &Path, paths: &[PathBuf], json: bool, threads: Option<usize
         )
         .map_err(CliError::io)?;
         if t.rows_rejected > 0 {
-            writeln!(out, "See the rejected rows with: crimescope sql --store {} \"SELECT * FROM rejects\"", store.display())
-                .map_err(CliError::io)?;
+            writeln!(
+                out,
+                "See the rejected rows with: crimescope sql --store {} \"SELECT * FROM rejects\"",
+                store.display()
+            )
+            .map_err(CliError::io)?;
         }
     }
     Ok(())
@@ -89,7 +93,15 @@ fn counts_json(c: &FileCounts) -> serde_json::Value {
 fn ingest_table(report: &IngestReport) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec!["file", "profile", "status", "read", "loaded", "rejected", "duplicates"]);
+    table.set_header(vec![
+        "file",
+        "profile",
+        "status",
+        "read",
+        "loaded",
+        "rejected",
+        "duplicates",
+    ]);
     let num = |n: u64| Cell::new(n).set_alignment(CellAlignment::Right);
     for f in &report.files {
         table.add_row(vec![

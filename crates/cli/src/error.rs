@@ -12,14 +12,12 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// A user error (exit 1).
-    pub fn user(message: impl fmt::Display) -> CliError {
-        CliError { message: message.to_string(), user: true }
-    }
-
     /// An internal error (exit 2).
     pub fn internal(message: impl fmt::Display) -> CliError {
-        CliError { message: message.to_string(), user: false }
+        CliError {
+            message: message.to_string(),
+            user: false,
+        }
     }
 
     /// An error writing output (a closed pipe is not worth a report, but is not success).
@@ -35,12 +33,18 @@ impl CliError {
 
 impl From<crimescope_ingest::IngestError> for CliError {
     fn from(e: crimescope_ingest::IngestError) -> Self {
-        CliError { user: e.is_user_error(), message: e.to_string() }
+        CliError {
+            user: e.is_user_error(),
+            message: e.to_string(),
+        }
     }
 }
 
 impl From<crimescope_engine::EngineError> for CliError {
     fn from(e: crimescope_engine::EngineError) -> Self {
-        CliError { user: e.is_user_error(), message: e.to_string() }
+        CliError {
+            user: e.is_user_error(),
+            message: e.to_string(),
+        }
     }
 }

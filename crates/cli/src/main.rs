@@ -80,7 +80,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), error::CliError> {
     match cli.command {
-        Command::Ingest { store, json, threads, paths } => commands::ingest(&store, &paths, json, threads),
+        Command::Ingest {
+            store,
+            json,
+            threads,
+            paths,
+        } => commands::ingest(&store, &paths, json, threads),
         Command::Info { store, format } => commands::block_on(commands::info(&store, format)),
         Command::Sql { store, format, query } => commands::block_on(commands::sql(&store, &query, format)),
     }

@@ -27,7 +27,9 @@ pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Forma
             writeln!(out, "{table}").map_err(CliError::io)?;
         }
         Format::Csv => {
-            let mut writer = crimescope_engine::arrow::csv::WriterBuilder::new().with_header(true).build(&mut *out);
+            let mut writer = crimescope_engine::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
             for batch in batches {
                 writer.write(batch).map_err(CliError::internal)?;
             }

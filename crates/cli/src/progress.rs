@@ -21,7 +21,11 @@ impl IngestBar {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        IngestBar { bar, rows: AtomicU64::new(0), started: Instant::now() }
+        IngestBar {
+            bar,
+            rows: AtomicU64::new(0),
+            started: Instant::now(),
+        }
     }
 
     /// Remove the bar.
@@ -40,7 +44,8 @@ impl Progress for IngestBar {
         let total = self.rows.fetch_add(rows, Ordering::Relaxed) + rows;
         self.bar.inc(bytes);
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-        self.bar.set_message(format!("{total} rows ({:.0} rows/s)", total as f64 / secs));
+        self.bar
+            .set_message(format!("{total} rows ({:.0} rows/s)", total as f64 / secs));
     }
 
     fn file_done(&self, report: &FileReport) {

@@ -44,9 +44,11 @@ impl From<DataFusionError> for EngineError {
     fn from(e: DataFusionError) -> Self {
         match e {
             DataFusionError::SQL(..) | DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
-                EngineError::Sql { message: e.strip_backtrace() }
+                EngineError::Sql {
+                    message: e.strip_backtrace(),
+                }
             }
-            DataFusionError::Context(_, inner) => EngineError::from(*inner),
+            DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => EngineError::from(*inner),
             other => EngineError::Execution(other),
         }
     }

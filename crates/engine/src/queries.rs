@@ -14,7 +14,10 @@ pub struct NamedQuery {
 
 macro_rules! named {
     ($name:literal) => {
-        NamedQuery { name: $name, sql: include_str!(concat!("../../../queries/", $name, ".sql")) }
+        NamedQuery {
+            name: $name,
+            sql: include_str!(concat!("../../../queries/", $name, ".sql")),
+        }
     };
 }
 
@@ -30,8 +33,13 @@ pub const INFO_CATEGORIES: NamedQuery = named!("info_categories");
 pub const INFO_REJECTS: NamedQuery = named!("info_rejects");
 
 /// Every named query.
-pub const ALL: &[NamedQuery] =
-    &[INCIDENTS_WITH_LATEST_OUTCOME, INFO_SOURCES, INFO_MONTHS, INFO_CATEGORIES, INFO_REJECTS];
+pub const ALL: &[NamedQuery] = &[
+    INCIDENTS_WITH_LATEST_OUTCOME,
+    INFO_SOURCES,
+    INFO_MONTHS,
+    INFO_CATEGORIES,
+    INFO_REJECTS,
+];
 
 /// A named query by name.
 pub fn by_name(name: &str) -> Option<NamedQuery> {

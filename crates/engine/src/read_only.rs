@@ -14,14 +14,19 @@ use crate::error::{EngineError, Result};
 
 /// The options every user query is verified with.
 pub fn read_only_options() -> SQLOptions {
-    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
 }
 
 /// Refuse anything but a single query.
 pub fn check_read_only(sql: &str) -> Result<()> {
     let statements = DFParser::parse_sql(sql).map_err(|e| EngineError::Sql { message: e.to_string() })?;
     if statements.len() != 1 {
-        return Err(EngineError::Sql { message: format!("expected one statement, found {}", statements.len()) });
+        return Err(EngineError::Sql {
+            message: format!("expected one statement, found {}", statements.len()),
+        });
     }
     let kind = match &statements[0] {
         DfStatement::Statement(s) => match s.as_ref() {
@@ -35,7 +40,12 @@ pub fn check_read_only(sql: &str) -> Result<()> {
         },
         DfStatement::CreateExternalTable(_) => "CREATE EXTERNAL TABLE".to_string(),
         DfStatement::CopyTo(_) => "COPY".to_string(),
-        other => format!("{other}").split_whitespace().take(2).collect::<Vec<_>>().join(" ").to_uppercase(),
+        other => format!("{other}")
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase(),
     };
     Err(EngineError::ReadOnly { statement: kind })
 }
@@ -62,7 +72,10 @@ mod tests {
         assert!(check_read_only("SHOW TABLES").is_ok());
         for (sql, kind) in [
             ("COPY (SELECT 1) TO '/tmp/x.parquet'", "COPY"),
-            ("CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/passwd'", "CREATE EXTERNAL TABLE"),
+            (
+                "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/passwd'",
+                "CREATE EXTERNAL TABLE",
+            ),
             ("INSERT INTO incidents VALUES (1)", "INSERT"),
             ("CREATE TABLE t AS SELECT 1", "CREATE TABLE"),
             ("DROP TABLE incidents", "DROP TABLE"),
@@ -73,6 +86,9 @@ mod tests {
                 other => panic!("{sql}: {other:?}"),
             }
         }
-        assert!(matches!(check_read_only("SELECT 1; SELECT 2"), Err(EngineError::Sql { .. })));
+        assert!(matches!(
+            check_read_only("SELECT 1; SELECT 2"),
+            Err(EngineError::Sql { .. })
+        ));
     }
 }

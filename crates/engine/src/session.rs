@@ -38,23 +38,34 @@ impl Session {
     /// ```
     pub async fn open(root: &Path) -> Result<Session> {
         let manifest = read_manifest(root)?;
-        let config = SessionConfig::new().with_information_schema(true).with_target_partitions(
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
-        );
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
         let ctx = SessionContext::new_with_config(config);
-        let root = root.canonicalize().map_err(|source| crimescope_ingest::IngestError::Read {
-            path: root.to_path_buf(),
-            source,
-        })?;
+        let root = root
+            .canonicalize()
+            .map_err(|source| crimescope_ingest::IngestError::Read {
+                path: root.to_path_buf(),
+                source,
+            })?;
         let has_outcomes = manifest.outputs_of("outcomes").next().is_some();
         for table in crimescope_model::schema::TABLES {
-            let schema = schema_for(table).ok_or_else(|| EngineError::Sql { message: format!("no schema for {table}") })?;
-            let name = if table == "incidents" && has_outcomes { "incidents_base" } else { table };
+            let schema = schema_for(table).ok_or_else(|| EngineError::Sql {
+                message: format!("no schema for {table}"),
+            })?;
+            let name = if table == "incidents" && has_outcomes {
+                "incidents_base"
+            } else {
+                table
+            };
             let paths: Vec<PathBuf> = manifest.outputs_of(table).map(|o| root.join(&o.path)).collect();
             register(&ctx, name, schema, &paths).await?;
         }
         if has_outcomes {
-            let view = format!("CREATE VIEW incidents AS {}", queries::INCIDENTS_WITH_LATEST_OUTCOME.sql);
+            let view = format!(
+                "CREATE VIEW incidents AS {}",
+                queries::INCIDENTS_WITH_LATEST_OUTCOME.sql
+            );
             ctx.sql(&view).await?;
         }
         Ok(Session { ctx, root, manifest })
@@ -92,7 +103,12 @@ impl Session {
 
     /// Run one of the named queries in `queries/`.
     pub async fn named(&self, query: NamedQuery) -> Result<Vec<RecordBatch>> {
-        Ok(self.ctx.sql_with_options(query.sql, read_only_options()).await?.collect().await?)
+        Ok(self
+            .ctx
+            .sql_with_options(query.sql, read_only_options())
+            .await?
+            .collect()
+            .await?)
     }
 }
 
@@ -107,7 +123,9 @@ async fn register(ctx: &SessionContext, name: &str, schema: SchemaRef, files: &[
         .map(|p| ListingTableUrl::parse(p.to_string_lossy()))
         .collect::<datafusion::error::Result<Vec<_>>>()?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
     ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
 }

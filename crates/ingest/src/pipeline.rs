@@ -127,7 +127,14 @@ pub fn ingest(
     let mut files = Vec::with_capacity(results.len());
     let mut entries: Vec<FileEntry> = Vec::new();
     for result in results {
-        let (report, entry) = result?;
+        let (report, entry) = match result {
+            Ok(ok) => ok,
+            Err(e) => {
+                // Nothing was committed; drop what this ingest staged.
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(e);
+            }
+        };
         if let Some(entry) = entry {
             // The same bytes given twice in one run (a folder and its zip): load once.
             if entries.iter().any(|e| e.key == entry.key) {
@@ -154,14 +161,14 @@ pub fn ingest(
 fn check_names(inputs: &[InputFile]) -> Result<()> {
     let mut seen: HashMap<&str, &InputFile> = HashMap::new();
     for input in inputs {
-        if let Some(first) = seen.insert(&input.name, input) {
-            if first.bytes != input.bytes || first.read()? != input.read()? {
-                return Err(IngestError::ConflictingInputs {
-                    name: input.name.clone(),
-                    first: first.display.clone(),
-                    second: input.display.clone(),
-                });
-            }
+        if let Some(first) = seen.insert(&input.name, input)
+            && (first.bytes != input.bytes || first.read()? != input.read()?)
+        {
+            return Err(IngestError::ConflictingInputs {
+                name: input.name.clone(),
+                first: first.display.clone(),
+                second: input.display.clone(),
+            });
         }
     }
     Ok(())

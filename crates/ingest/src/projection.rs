@@ -23,10 +23,10 @@ static OUTSIDE: LazyLock<Vec<Vec<(u16, u16)>>> = LazyLock::new(|| {
     let mut rows: Vec<Vec<(u16, u16)>> = vec![Vec::new(); 1251];
     for line in OUTSIDE_RUNS.lines().filter(|l| !l.starts_with('#')) {
         let v: Vec<u16> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
-        if let [n, start, end] = v[..] {
-            if let Some(row) = rows.get_mut(usize::from(n)) {
-                row.push((start, end));
-            }
+        if let [n, start, end] = v[..]
+            && let Some(row) = rows.get_mut(usize::from(n))
+        {
+            row.push((start, end));
         }
     }
     rows
@@ -75,5 +75,7 @@ fn in_model(easting: f64, northing: f64) -> bool {
         return false;
     }
     let e = e as u16;
-    !OUTSIDE[n as usize].iter().any(|&(start, end)| (start..end).contains(&e))
+    !OUTSIDE[n as usize]
+        .iter()
+        .any(|&(start, end)| (start..end).contains(&e))
 }

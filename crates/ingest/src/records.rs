@@ -66,7 +66,10 @@ impl<'a> Records<'a> {
         }
         // The line is counted here rather than taken from the csv position, whose line
         // number lags by one record.
-        self.newlines += self.body[self.counted_to.min(start)..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.newlines += self.body[self.counted_to.min(start)..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         self.counted_to = start;
         let line = self.newlines + 1;
         let mut raw = &self.body[start..end];
@@ -79,6 +82,17 @@ impl<'a> Records<'a> {
             fields: &self.record,
             end: end as u64,
         })
+    }
+}
+
+impl Records<'_> {
+    /// Count the remaining records (the header included, if not yet read).
+    pub fn count_records(mut self) -> usize {
+        let mut n = 0;
+        while self.next_record().is_some() {
+            n += 1;
+        }
+        n
     }
 }
 

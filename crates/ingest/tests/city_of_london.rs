@@ -44,15 +44,24 @@ fn counts_by_month_and_type_match_the_raw_csv() {
             expected_dups += 1;
             continue;
         }
-        *expected.entry((row.fields[1].clone(), row.fields[9].clone())).or_default() += 1;
+        *expected
+            .entry((row.fields[1].clone(), row.fields[9].clone()))
+            .or_default() += 1;
     }
 
     let dir = tempfile::tempdir().unwrap();
     let report = ingest_ok(dir.path(), &[city_of_london()]);
-    let street: Vec<_> = report.files.iter().filter(|f| f.profile == "police-uk-street").collect();
+    let street: Vec<_> = report
+        .files
+        .iter()
+        .filter(|f| f.profile == "police-uk-street")
+        .collect();
     assert_eq!(street.len(), 12);
     assert_eq!(street.iter().map(|f| f.counts.rows_read).sum::<u64>(), 9_992);
-    assert_eq!(street.iter().map(|f| f.counts.duplicates_dropped).sum::<u64>(), expected_dups);
+    assert_eq!(
+        street.iter().map(|f| f.counts.duplicates_dropped).sum::<u64>(),
+        expected_dups
+    );
     assert_eq!(street.iter().map(|f| f.counts.rows_rejected).sum::<u64>(), 0);
     for f in &report.files {
         assert!(f.counts.reconciles(), "{} does not reconcile: {:?}", f.path, f.counts);
@@ -63,7 +72,13 @@ fn counts_by_month_and_type_match_the_raw_csv() {
     let month_days: Vec<i32> = incidents
         .iter()
         .flat_map(|b| {
-            b.column_by_name("month").unwrap().as_any().downcast_ref::<arrow::array::Date32Array>().unwrap().values().to_vec()
+            b.column_by_name("month")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow::array::Date32Array>()
+                .unwrap()
+                .values()
+                .to_vec()
         })
         .collect();
     let mut actual: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -77,9 +92,15 @@ fn counts_by_month_and_type_match_the_raw_csv() {
 #[test]
 fn asb_and_police_rows_are_split_and_no_location_rows_kept() {
     let raw = raw_rows();
-    let raw_asb = raw.iter().filter(|(_, r)| r.fields[9] == "Anti-social behaviour").count();
+    let raw_asb = raw
+        .iter()
+        .filter(|(_, r)| r.fields[9] == "Anti-social behaviour")
+        .count();
     let raw_no_location = raw.iter().filter(|(_, r)| r.fields[4].is_empty()).count();
-    assert!(raw_asb > 300 && raw_no_location > 900, "fixture changed: {raw_asb} ASB, {raw_no_location} no location");
+    assert!(
+        raw_asb > 300 && raw_no_location > 900,
+        "fixture changed: {raw_asb} ASB, {raw_no_location} no location"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     ingest_ok(dir.path(), &[city_of_london()]);
@@ -127,7 +148,11 @@ fn asb_and_police_rows_are_split_and_no_location_rows_kept() {
     // Lineage: every row points back at its file and a real data line.
     let files = strings(&incidents, "source_file");
     let lines = u64s(&incidents, "source_line");
-    assert!(files.iter().all(|f| f.as_deref().is_some_and(|f| f.ends_with("-street.csv"))));
+    assert!(
+        files
+            .iter()
+            .all(|f| f.as_deref().is_some_and(|f| f.ends_with("-street.csv")))
+    );
     assert!(lines.iter().all(|&l| (2..=1_000).contains(&l)));
 }
 
@@ -138,7 +163,10 @@ fn repeated_crime_ids_are_dropped_when_identical_and_flagged_when_different() {
     let mut by_id: HashMap<(String, String), Vec<Vec<String>>> = HashMap::new();
     for (file, row) in &raw {
         if !row.fields[0].is_empty() {
-            by_id.entry((file.clone(), row.fields[0].clone())).or_default().push(row.fields.clone());
+            by_id
+                .entry((file.clone(), row.fields[0].clone()))
+                .or_default()
+                .push(row.fields.clone());
         }
     }
     let mut identical_only = Vec::new();
@@ -154,7 +182,10 @@ fn repeated_crime_ids_are_dropped_when_identical_and_flagged_when_different() {
             differing.push((id.clone(), distinct.len()));
         }
     }
-    assert!(!identical_only.is_empty() && !differing.is_empty(), "the fixture has both kinds");
+    assert!(
+        !identical_only.is_empty() && !differing.is_empty(),
+        "the fixture has both kinds"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     ingest_ok(dir.path(), &[city_of_london()]);
@@ -163,7 +194,12 @@ fn repeated_crime_ids_are_dropped_when_identical_and_flagged_when_different() {
     let incident_ids = strings(&incidents, "incident_id");
     let flags = bools(&incidents, "duplicate_id");
     let rows_of = |id: &str| -> Vec<usize> {
-        record_ids.iter().enumerate().filter(|(_, r)| r.as_deref() == Some(id)).map(|(i, _)| i).collect()
+        record_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.as_deref() == Some(id))
+            .map(|(i, _)| i)
+            .collect()
     };
     for id in &identical_only {
         let rows = rows_of(id);

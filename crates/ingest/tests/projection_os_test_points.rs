@@ -20,7 +20,11 @@ fn all_forty_os_test_points_within_a_millimetre_and_a_half() {
             Projected::Bng { easting, northing } => {
                 let err = (easting - e).abs().max((northing - n).abs());
                 worst = worst.max(err);
-                assert!(err <= TOLERANCE_M, "{}: got ({easting}, {northing}), OS says ({e}, {n}), error {err} m", f[0]);
+                assert!(
+                    err <= TOLERANCE_M,
+                    "{}: got ({easting}, {northing}), OS says ({e}, {n}), error {err} m",
+                    f[0]
+                );
             }
             Projected::OutsideGreatBritain => panic!("{} was not projected", f[0]),
         }
@@ -33,7 +37,15 @@ fn all_forty_os_test_points_within_a_millimetre_and_a_half() {
 #[test]
 fn points_outside_great_britain_have_no_grid_position() {
     // Chicago, Paris, Dublin, Calais, Cherbourg, Belfast, (0,0)
-    for (lon, lat) in [(-87.65, 41.85), (2.35, 48.86), (-6.26, 53.35), (1.85, 50.95), (-1.62, 49.64), (-5.93, 54.60), (0.0, 0.0)] {
+    for (lon, lat) in [
+        (-87.65, 41.85),
+        (2.35, 48.86),
+        (-6.26, 53.35),
+        (1.85, 50.95),
+        (-1.62, 49.64),
+        (-5.93, 54.60),
+        (0.0, 0.0),
+    ] {
         assert_eq!(to_bng(lon, lat), Projected::OutsideGreatBritain, "({lon}, {lat})");
     }
 }

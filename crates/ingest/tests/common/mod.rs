@@ -52,7 +52,10 @@ pub fn strings(batches: &[RecordBatch], column: &str) -> Vec<Option<String>> {
 pub fn floats(batches: &[RecordBatch], column: &str) -> Vec<Option<f64>> {
     let mut out = Vec::new();
     for b in batches {
-        let col = b.column_by_name(column).unwrap().as_primitive::<arrow::datatypes::Float64Type>();
+        let col = b
+            .column_by_name(column)
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Float64Type>();
         out.extend((0..col.len()).map(|i| col.is_valid(i).then(|| col.value(i))));
     }
     out
@@ -60,7 +63,16 @@ pub fn floats(batches: &[RecordBatch], column: &str) -> Vec<Option<f64>> {
 
 /// A u64 column.
 pub fn u64s(batches: &[RecordBatch], column: &str) -> Vec<u64> {
-    batches.iter().flat_map(|b| b.column_by_name(column).unwrap().as_primitive::<UInt64Type>().values().to_vec()).collect()
+    batches
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name(column)
+                .unwrap()
+                .as_primitive::<UInt64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect()
 }
 
 /// A bool column (nulls as false).

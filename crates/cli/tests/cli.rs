@@ -1,0 +1,148 @@
+//! The `crimescope` binary end to end: output formats, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn crimescope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crimescope"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk")
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not only JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn ingest_json_reports_every_file_and_reconciles() {
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    let out = crimescope(&[
+        "ingest",
+        "--store",
+        s,
+        "--json",
+        fixtures().join("city-of-london").to_str().unwrap(),
+    ]);
+    let v = stdout_json(&out);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 13);
+    let mut read = 0;
+    for f in files {
+        for key in [
+            "path",
+            "profile",
+            "rows_read",
+            "rows_loaded",
+            "rows_rejected",
+            "duplicates_dropped",
+        ] {
+            assert!(!f[key].is_null(), "{key} missing");
+        }
+        let n = |k: &str| f[k].as_u64().unwrap();
+        assert_eq!(
+            n("rows_read"),
+            n("rows_loaded") + n("rows_rejected") + n("duplicates_dropped")
+        );
+        read += n("rows_read");
+    }
+    assert_eq!(v["totals"]["rows_read"].as_u64().unwrap(), read);
+    assert_eq!(read, 9_992 + 111);
+
+    // The same store answers SQL as JSON rows, and CSV with a header.
+    let out = crimescope(&[
+        "sql",
+        "--store",
+        s,
+        "--format",
+        "json",
+        "SELECT source, COUNT(*) AS n FROM incidents GROUP BY source ORDER BY source",
+    ]);
+    let rows = stdout_json(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["source"], "asb");
+    let out = crimescope(&[
+        "sql",
+        "--store",
+        s,
+        "--format",
+        "csv",
+        "SELECT category FROM incidents WHERE source = 'asb' LIMIT 1",
+    ]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "category\nAnti-social behaviour\n"
+    );
+    let out = crimescope(&[
+        "sql",
+        "--store",
+        s,
+        "--format",
+        "json",
+        "SELECT * FROM incidents WHERE 1 = 0",
+    ]);
+    assert_eq!(stdout_json(&out), serde_json::json!([]));
+
+    let info = stdout_json(&crimescope(&["info", "--store", s, "--format", "json"]));
+    assert_eq!(info["files"], 13);
+    assert_eq!(info["sources"].as_array().unwrap().len(), 2);
+    let table = crimescope(&["info", "--store", s]);
+    assert!(table.status.success());
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("Rejects by reason") && text.contains("Violence and sexual offences"));
+}
+
+#[test]
+fn user_errors_exit_1_with_the_file_line_or_statement_named() {
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    let input = tempfile::tempdir().unwrap();
+    let bad = input.path().join("nottingham.csv");
+    std::fs::write(&bad, "month,longitude,latitude,location,lsoa_code\n").unwrap();
+    let out = crimescope(&["ingest", "--store", s, bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: ") && err.contains("nottingham.csv, line 1"),
+        "{err}"
+    );
+
+    let out = crimescope(&["ingest", "--store", s, "/no/such/path"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/path"));
+
+    let out = crimescope(&["sql", "--store", s, "SELECT 1"]);
+    assert_eq!(out.status.code(), Some(1), "no store yet");
+
+    crimescope(&[
+        "ingest",
+        "--store",
+        s,
+        fixtures()
+            .join("city-of-london/2024-01-city-of-london-street.csv")
+            .to_str()
+            .unwrap(),
+    ]);
+    let out = crimescope(&[
+        "sql",
+        "--store",
+        s,
+        "COPY (SELECT 1) TO '/tmp/crimescope-should-not-exist.csv'",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused: COPY"));
+    assert!(out.stdout.is_empty());
+    assert!(!Path::new("/tmp/crimescope-should-not-exist.csv").exists());
+}

@@ -1,0 +1,174 @@
+//! The SQL session over a real store: counts, the latest-outcome view, and the
+//! read-only guard.
+
+use std::path::{Path, PathBuf};
+
+use crimescope_engine::arrow::array::{Array, AsArray, RecordBatch};
+use crimescope_engine::arrow::datatypes::Int64Type;
+use crimescope_engine::{EngineError, Session, store_info};
+use crimescope_ingest::{IngestOptions, NoProgress, ingest};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk")
+}
+
+fn store_with(paths: &[PathBuf]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(dir.path(), paths, &IngestOptions::default(), &NoProgress).unwrap();
+    dir
+}
+
+fn single_i64(batches: &[RecordBatch]) -> i64 {
+    batches[0].column(0).as_primitive::<Int64Type>().value(0)
+}
+
+fn single_string(batches: &[RecordBatch]) -> Option<String> {
+    let col = crimescope_engine::arrow::compute::cast(
+        batches[0].column(0),
+        &crimescope_engine::arrow::datatypes::DataType::Utf8,
+    )
+    .unwrap();
+    let col = col.as_string::<i32>();
+    col.is_valid(0).then(|| col.value(0).to_string())
+}
+
+#[tokio::test]
+async fn table_counts_equal_the_manifest() {
+    let store = store_with(&[fixtures().join("city-of-london")]);
+    let session = Session::open(store.path()).await.unwrap();
+    let loaded: u64 = session
+        .manifest()
+        .files
+        .iter()
+        .filter(|f| f.profile == "police-uk-street")
+        .map(|f| f.counts.rows_loaded)
+        .sum();
+    let n = single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap());
+    assert_eq!(n as u64, loaded);
+    let searches = single_i64(&session.sql("SELECT COUNT(*) FROM stop_search").await.unwrap());
+    assert_eq!(searches, 111);
+    assert_eq!(
+        single_i64(&session.sql("SELECT COUNT(*) FROM outcomes").await.unwrap()),
+        0
+    );
+    assert_eq!(
+        single_i64(&session.sql("SELECT COUNT(*) FROM rejects").await.unwrap()),
+        0
+    );
+    // Partition pruning columns are real columns: a month filter works.
+    let jan = single_i64(
+        &session
+            .sql("SELECT COUNT(*) FROM incidents WHERE month = DATE '2024-01-01'")
+            .await
+            .unwrap(),
+    );
+    let jan_manifest = session
+        .manifest()
+        .files
+        .iter()
+        .find(|f| f.name.starts_with("2024-01"))
+        .unwrap()
+        .counts
+        .rows_loaded;
+    assert_eq!(jan as u64, jan_manifest);
+
+    let info = store_info(&session).await.unwrap();
+    assert_eq!(info.files, 13);
+    assert_eq!(info.totals.rows_read, 9_992 + 111);
+    let sources: usize = info.sources.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(sources, 2, "police and asb");
+}
+
+#[tokio::test]
+async fn incidents_carry_the_latest_outcome_from_outcomes_files() {
+    let store = store_with(&[
+        fixtures().join("city-of-london"),
+        fixtures().join("constructed-outcomes"),
+    ]);
+    let session = Session::open(store.path()).await.unwrap();
+    let outcome_of = |id: &str| format!("SELECT outcome FROM incidents WHERE record_id = '{id}'");
+    let charged_then_prison = "e7b720d0e1302d2d06db7b28b29132eb194864d44d79218a566f03d9e3c790f6";
+    let local_resolution = "986f618142ec52b7f254e4b0549da2f17ceeb0e130db6c348f50439272306f06";
+    assert_eq!(
+        single_string(&session.sql(&outcome_of(charged_then_prison)).await.unwrap()).as_deref(),
+        Some("Offender sent to prison")
+    );
+    assert_eq!(
+        single_string(&session.sql(&outcome_of(local_resolution)).await.unwrap()).as_deref(),
+        Some("Local resolution")
+    );
+    // A crime with no outcomes row keeps its street-file outcome; ASB keeps none.
+    let untouched = session
+        .sql("SELECT COUNT(*) FROM incidents WHERE outcome = 'Investigation complete; no suspect identified'")
+        .await
+        .unwrap();
+    assert!(single_i64(&untouched) > 1000);
+    assert_eq!(
+        single_i64(
+            &session
+                .sql("SELECT COUNT(*) FROM incidents WHERE source = 'asb' AND outcome IS NOT NULL")
+                .await
+                .unwrap()
+        ),
+        0
+    );
+    // The outcomes table: 5 + 1 rows read, one duplicate dropped, one rejected.
+    assert_eq!(
+        single_i64(&session.sql("SELECT COUNT(*) FROM outcomes").await.unwrap()),
+        4
+    );
+    let reason = session.sql("SELECT reason FROM rejects").await.unwrap();
+    assert_eq!(single_string(&reason).as_deref(), Some("missing_id"));
+    // The view has exactly the canonical incidents schema.
+    let schema = session.sql_schema("SELECT * FROM incidents").await.unwrap();
+    let canonical = crimescope_model::schema::incidents_schema();
+    let names = |s: &crimescope_engine::arrow::datatypes::Schema| -> Vec<(String, String)> {
+        s.fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().to_string()))
+            .collect()
+    };
+    assert_eq!(names(&schema), names(&canonical));
+    // Row count is unchanged by the join.
+    let n = single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap());
+    let base = single_i64(&session.sql("SELECT COUNT(*) FROM incidents_base").await.unwrap());
+    assert_eq!(n, base);
+}
+
+#[tokio::test]
+async fn writes_and_file_access_are_refused() {
+    let store = store_with(&[fixtures().join("city-of-london/2024-01-city-of-london-street.csv")]);
+    let session = Session::open(store.path()).await.unwrap();
+    let target = store.path().join("copied.parquet");
+    let copy = format!("COPY (SELECT * FROM incidents) TO '{}'", target.display());
+    for sql in [
+        copy.as_str(),
+        "CREATE EXTERNAL TABLE pw STORED AS CSV LOCATION '/etc/passwd'",
+        "INSERT INTO incidents SELECT * FROM incidents",
+        "CREATE VIEW v AS SELECT 1",
+        "DROP TABLE incidents",
+    ] {
+        let err = session.sql(sql).await.unwrap_err();
+        assert!(matches!(err, EngineError::ReadOnly { .. }), "{sql}: {err:?}");
+        assert!(err.to_string().contains("read-only"));
+        assert!(err.is_user_error());
+    }
+    assert!(!target.exists(), "COPY wrote nothing");
+    // A file path as a table name is not a way out of the store either.
+    let err = session.sql("SELECT * FROM '/etc/passwd'").await.unwrap_err();
+    assert!(err.is_user_error(), "{err:?}");
+    // Bad SQL is a user error naming the problem.
+    let err = session.sql("SELECT no_such_column FROM incidents").await.unwrap_err();
+    assert!(
+        err.is_user_error() && err.to_string().contains("no_such_column"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_store_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Session::open(dir.path()).await.err().unwrap();
+    assert!(err.is_user_error());
+    assert!(err.to_string().contains("crimescope ingest"), "{err}");
+}

@@ -1,0 +1,180 @@
+//! The store: idempotent re-ingest, month replacement, crash recovery, zip input and the
+//! writer lock.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use crimescope_ingest::store::StoreWriter;
+use crimescope_ingest::{FileStatus, read_manifest};
+
+fn parquet_files(root: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "parquet") {
+                out.insert(p.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    out
+}
+
+fn rows(store: &Path, table: &str) -> usize {
+    read_table(store, table).iter().map(|b| b.num_rows()).sum()
+}
+
+#[test]
+fn re_ingesting_the_same_files_is_a_no_op() {
+    let store = tempfile::tempdir().unwrap();
+    let first = ingest_ok(store.path(), &[city_of_london()]);
+    assert!(first.files.iter().all(|f| f.status == FileStatus::Loaded));
+    let manifest = std::fs::read(store.path().join("manifest.json")).unwrap();
+    let files = parquet_files(store.path());
+
+    let second = ingest_ok(store.path(), &[city_of_london()]);
+    assert!(second.files.iter().all(|f| f.status == FileStatus::Unchanged));
+    assert_eq!(
+        second.totals, first.totals,
+        "an unchanged file reports its recorded counts"
+    );
+    assert_eq!(std::fs::read(store.path().join("manifest.json")).unwrap(), manifest);
+    assert_eq!(parquet_files(store.path()), files);
+}
+
+#[test]
+fn a_republished_month_replaces_the_older_file_and_the_manifest_records_it() {
+    let name = "2024-03-city-of-london-street.csv";
+    let original = std::fs::read_to_string(city_of_london().join(name)).unwrap();
+    let old_dir = tempfile::tempdir().unwrap();
+    let new_dir = tempfile::tempdir().unwrap();
+    std::fs::write(old_dir.path().join(name), &original).unwrap();
+    // The "republished" month: the same file with its last 100 rows withdrawn.
+    let lines: Vec<&str> = original.split_inclusive('\n').collect();
+    let republished: String = lines[..lines.len() - 100].concat();
+    std::fs::write(new_dir.path().join(name), &republished).unwrap();
+
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(
+        store.path(),
+        &[city_of_london().join("2024-04-city-of-london-street.csv")],
+    );
+    let old = ingest_ok(store.path(), &[old_dir.path().join(name)]);
+    let old_outputs: Vec<String> = read_manifest(store.path()).unwrap().files[1]
+        .outputs
+        .iter()
+        .map(|o| o.path.clone())
+        .collect();
+    let new = ingest_ok(store.path(), &[new_dir.path().join(name)]);
+    assert_eq!(new.files[0].status, FileStatus::Replaced);
+    assert_eq!(new.files[0].counts.rows_read, old.files[0].counts.rows_read - 100);
+
+    let manifest = read_manifest(store.path()).unwrap();
+    assert_eq!(manifest.files.len(), 2, "April plus the new March");
+    assert_eq!(manifest.replaced.len(), 1);
+    let r = &manifest.replaced[0];
+    assert_eq!(r.key, format!("police-uk-street/{name}"));
+    assert_ne!(r.old_sha256, r.new_sha256);
+    assert_eq!(
+        (r.old_rows_loaded, r.new_rows_loaded),
+        (old.files[0].counts.rows_loaded, new.files[0].counts.rows_loaded)
+    );
+    for path in &old_outputs {
+        assert!(!store.path().join(path).exists(), "{path} of the old file is removed");
+    }
+    let april = manifest.files.iter().find(|f| f.name.starts_with("2024-04")).unwrap();
+    let expected = april.counts.rows_loaded + new.files[0].counts.rows_loaded;
+    assert_eq!(rows(store.path(), "incidents") as u64, expected);
+}
+
+#[test]
+fn an_ingest_that_died_part_way_leaves_nothing_visible_and_is_cleaned_up() {
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(
+        store.path(),
+        &[city_of_london().join("2024-01-city-of-london-street.csv")],
+    );
+    let manifest = std::fs::read(store.path().join("manifest.json")).unwrap();
+    let incidents = rows(store.path(), "incidents");
+    let committed = parquet_files(store.path());
+
+    // What a crash leaves: staged files, a file moved into place but never committed,
+    // and a half-written manifest temp file.
+    let staged = store.path().join(".staging/incidents/source=police/month=2024-02");
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::write(staged.join("x.parquet"), b"partial").unwrap();
+    let orphan_dir = store.path().join("incidents/source=police/month=2024-02");
+    std::fs::create_dir_all(&orphan_dir).unwrap();
+    std::fs::copy(
+        store.path().join(committed.iter().next().unwrap()),
+        orphan_dir.join("orphan.parquet"),
+    )
+    .unwrap();
+    std::fs::write(store.path().join("manifest.json.tmp"), b"{ half").unwrap();
+
+    // Readers see exactly the committed store.
+    assert_eq!(rows(store.path(), "incidents"), incidents);
+    assert_eq!(std::fs::read(store.path().join("manifest.json")).unwrap(), manifest);
+
+    // The next writer removes the debris.
+    drop(StoreWriter::open(store.path(), "harm_weights_v1").unwrap());
+    assert!(!store.path().join(".staging").exists());
+    assert!(!orphan_dir.join("orphan.parquet").exists());
+    assert_eq!(parquet_files(store.path()), committed);
+}
+
+#[test]
+fn a_zip_of_the_archive_loads_the_same_rows_as_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("archive.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for month in 1..=12 {
+        let name = format!("2024-{month:02}-city-of-london-street.csv");
+        zip.start_file(format!("2024-{month:02}/{name}"), options).unwrap();
+        zip.write_all(&std::fs::read(city_of_london().join(&name)).unwrap())
+            .unwrap();
+    }
+    zip.start_file("README.txt", options).unwrap();
+    zip.write_all(b"not a csv").unwrap();
+    zip.finish().unwrap();
+
+    let from_zip = tempfile::tempdir().unwrap();
+    let zipped = ingest_ok(from_zip.path(), &[zip_path]);
+    let from_folder = tempfile::tempdir().unwrap();
+    let folder = ingest_ok(from_folder.path(), &[city_of_london()]);
+    assert_eq!(zipped.files.len(), 12);
+    assert!(zipped.files[0].path.contains("archive.zip!2024-01/"));
+    let street_totals = |r: &crimescope_ingest::IngestReport| {
+        r.files
+            .iter()
+            .filter(|f| f.profile == "police-uk-street")
+            .map(|f| f.counts)
+            .fold(crimescope_ingest::FileCounts::default(), |mut acc, c| {
+                acc.add(&c);
+                acc
+            })
+    };
+    assert_eq!(street_totals(&zipped), street_totals(&folder));
+    assert_eq!(
+        rows(from_zip.path(), "incidents"),
+        rows(from_folder.path(), "incidents")
+    );
+}
+
+#[test]
+fn two_writers_cannot_hold_one_store() {
+    let store = tempfile::tempdir().unwrap();
+    let first = StoreWriter::open(store.path(), "harm_weights_v1").unwrap();
+    let second = StoreWriter::open(store.path(), "harm_weights_v1");
+    assert!(second.is_err_and(|e| e.to_string().contains("another crimescope ingest")));
+    drop(first);
+    assert!(StoreWriter::open(store.path(), "harm_weights_v1").is_ok());
+}
