@@ -5,24 +5,23 @@ use csv::ByteRecord;
 
 use crate::reject::{RejectReason, Rejection};
 
-/// Decode every field as UTF-8, or reject the row naming the first bad field.
-pub fn utf8_fields<'r>(record: &'r ByteRecord, names: &[&'static str]) -> Result<Vec<&'r str>, Rejection> {
-    record
-        .iter()
-        .enumerate()
-        .map(|(i, bytes)| {
-            std::str::from_utf8(bytes).map_err(|e| {
-                Rejection::field(
-                    RejectReason::InvalidUtf8,
-                    names.get(i).copied().unwrap_or("?"),
-                    format!(
-                        "field is not valid UTF-8 (bad byte at offset {}); re-export the file as UTF-8",
-                        e.valid_up_to()
-                    ),
-                )
-            })
-        })
-        .collect()
+/// Decode every field as UTF-8, or reject the row naming the first bad field. The
+/// record must have `N` fields (see [`expect_fields`]).
+pub fn utf8_fields<'r, const N: usize>(
+    record: &'r ByteRecord,
+    names: &[&'static str; N],
+) -> Result<[&'r str; N], Rejection> {
+    let mut out = [""; N];
+    for (i, (slot, bytes)) in out.iter_mut().zip(record.iter()).enumerate() {
+        *slot = std::str::from_utf8(bytes).map_err(|e| {
+            Rejection::field(
+                RejectReason::InvalidUtf8,
+                names[i],
+                format!("field is not valid UTF-8 (bad byte at offset {}); re-export the file as UTF-8", e.valid_up_to()),
+            )
+        })?;
+    }
+    Ok(out)
 }
 
 /// Check the field count against the header.

@@ -20,11 +20,14 @@ pub struct Records<'a> {
 }
 
 /// One record: where it starts, its raw bytes and its fields.
-pub struct RawRecord<'r> {
+///
+/// `raw` borrows from the file (`'a`) and outlives the record; `fields` borrows the
+/// reader's buffer (`'r`) and is overwritten by the next record.
+pub struct RawRecord<'a, 'r> {
     /// 1-based physical line where the record starts (the header is line 1).
     pub line: u64,
     /// The record's bytes as they are in the file, without the line end.
-    pub raw: &'r [u8],
+    pub raw: &'a [u8],
     /// The parsed fields (quotes removed).
     pub fields: &'r ByteRecord,
     /// Byte offset just past the record (for progress).
@@ -49,7 +52,7 @@ impl<'a> Records<'a> {
     }
 
     /// The next record, or `None` at the end of the file.
-    pub fn next_record(&mut self) -> Option<RawRecord<'_>> {
+    pub fn next_record(&mut self) -> Option<RawRecord<'a, '_>> {
         // An in-memory byte reader in flexible mode cannot fail; treat any error as the end.
         match self.reader.read_byte_record(&mut self.record) {
             Ok(true) => {}
@@ -66,13 +69,11 @@ impl<'a> Records<'a> {
         }
         // The line is counted here rather than taken from the csv position, whose line
         // number lags by one record.
-        self.newlines += self.body[self.counted_to.min(start)..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        self.newlines += memchr::memchr_iter(b'\n', &self.body[self.counted_to.min(start)..start]).count() as u64;
         self.counted_to = start;
         let line = self.newlines + 1;
-        let mut raw = &self.body[start..end];
+        let body: &'a [u8] = self.body;
+        let mut raw = &body[start..end];
         while let [rest @ .., b'\n' | b'\r'] = raw {
             raw = rest;
         }

@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, StringBuilder, StringDictionaryBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, DictionaryArray, Float64Builder, Int32Builder, StringBuilder,
     TimestampMillisecondBuilder, UInt64Builder,
 };
+use foldhash::fast::FixedState;
 use arrow::datatypes::{Int32Type, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -47,9 +50,58 @@ impl<'a> Value<'a> {
     }
 }
 
+/// A dictionary column builder that remembers the last value: most dictionary
+/// columns (source, dataset, force, file) repeat one value for long runs, so a row
+/// usually costs one short comparison instead of a hash lookup.
+struct DictColumn {
+    keys: Int32Builder,
+    values: StringBuilder,
+    index: HashMap<Box<str>, i32, FixedState>,
+    last: Option<(i32, Box<str>)>,
+}
+
+impl DictColumn {
+    fn new() -> DictColumn {
+        DictColumn { keys: Int32Builder::new(), values: StringBuilder::new(), index: HashMap::default(), last: None }
+    }
+
+    fn push(&mut self, value: Option<&str>) {
+        let Some(s) = value else {
+            self.keys.append_null();
+            return;
+        };
+        if let Some((key, last)) = &self.last
+            && **last == *s
+        {
+            self.keys.append_value(*key);
+            return;
+        }
+        let key = match self.index.get(s) {
+            Some(&key) => key,
+            None => {
+                let key = self.index.len() as i32;
+                self.values.append_value(s);
+                self.index.insert(s.into(), key);
+                key
+            }
+        };
+        self.keys.append_value(key);
+        self.last = Some((key, s.into()));
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        self.index.clear();
+        self.last = None;
+        let keys = self.keys.finish();
+        let values = Arc::new(self.values.finish());
+        // Keys are always indices into `values`, so this cannot fail.
+        Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).expect("keys index the dictionary"))
+    }
+}
+
 enum Column {
     Utf8(StringBuilder),
-    Dict(StringDictionaryBuilder<Int32Type>),
+    Dict(DictColumn),
     Date32(Date32Builder),
     Timestamp(TimestampMillisecondBuilder),
     Float64(Float64Builder),
@@ -61,7 +113,7 @@ impl Column {
     fn new(kind: Kind) -> Column {
         match kind {
             Kind::Utf8 => Column::Utf8(StringBuilder::new()),
-            Kind::Dict => Column::Dict(StringDictionaryBuilder::new()),
+            Kind::Dict => Column::Dict(DictColumn::new()),
             Kind::Date32 => Column::Date32(Date32Builder::new()),
             Kind::TimestampMs => Column::Timestamp(TimestampMillisecondBuilder::new().with_timezone("UTC")),
             Kind::Float64 => Column::Float64(Float64Builder::new()),
@@ -76,10 +128,8 @@ impl Column {
         match (self, value) {
             (Column::Utf8(b), Value::Str(s)) => b.append_value(s),
             (Column::Utf8(b), _) => b.append_null(),
-            (Column::Dict(b), Value::Str(s)) => {
-                b.append_value(s);
-            }
-            (Column::Dict(b), _) => b.append_null(),
+            (Column::Dict(b), Value::Str(s)) => b.push(Some(s)),
+            (Column::Dict(b), _) => b.push(None),
             (Column::Date32(b), Value::Date(d)) => b.append_value(d),
             (Column::Date32(b), _) => b.append_null(),
             (Column::Timestamp(b), Value::TimestampMs(t)) => b.append_value(t),
@@ -96,7 +146,7 @@ impl Column {
     fn finish(&mut self) -> ArrayRef {
         match self {
             Column::Utf8(b) => Arc::new(b.finish()),
-            Column::Dict(b) => Arc::new(b.finish()),
+            Column::Dict(b) => b.finish(),
             Column::Date32(b) => Arc::new(b.finish()),
             Column::Timestamp(b) => Arc::new(b.finish()),
             Column::Float64(b) => Arc::new(b.finish()),

@@ -4,72 +4,69 @@ pub mod outcomes;
 pub mod stop_search;
 pub mod street;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
-use csv::ByteRecord;
-
-/// A hash of a record's fields, used to tell identical rows from rows that share an id.
-pub(crate) fn record_hash(record: &ByteRecord) -> u64 {
-    let mut h = DefaultHasher::new();
-    for field in record {
-        field.hash(&mut h);
-    }
-    h.finish()
-}
-
-/// Duplicate handling for sources whose rows carry an id.
+/// Duplicate handling for sources whose rows carry an id, in one pass over a file.
 ///
-/// Pass 1 ([`IdCensus::observe`]) counts, for each id, the distinct row contents. Pass
-/// 2 ([`IdCensus::classify`]) then says of each row whether it is an exact repeat of a
-/// row already loaded (drop and count it), and otherwise which distinct version of the
-/// id it is and whether the id is flagged (seen with different content).
+/// Each id's distinct raw row texts are remembered (borrowed from the file's bytes, so
+/// nothing is copied for the common unquoted id). A row whose raw text equals an earlier
+/// row's with the same id is an exact duplicate. Otherwise it is a new version of the
+/// id; once the file is read, [`IdCensus::distinct`] says how many versions each id
+/// has, and ids with more than one are flagged.
 #[derive(Default)]
-pub(crate) struct IdCensus {
-    first_pass: HashMap<Vec<u8>, (u32, Vec<u64>)>,
-    loaded: HashMap<Vec<u8>, Vec<ByteRecord>>,
+pub(crate) struct IdCensus<'a> {
+    ids: HashMap<Cow<'a, [u8]>, u32, foldhash::fast::FixedState>,
+    groups: Vec<Group<'a>>,
 }
 
-/// What pass 2 decided about a row with an id.
+struct Group<'a> {
+    first: &'a [u8],
+    more: Vec<&'a [u8]>,
+}
+
+/// What the census decided about a row with an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IdClass {
     /// An exact copy of a row already loaded.
     Duplicate,
-    /// A row to load: its 1-based version among the id's distinct contents, and
-    /// whether the id appears with different content.
-    Load { version: usize, flagged: bool },
+    /// A row to load: its id's group, and its 1-based version among the id's
+    /// distinct contents so far.
+    Load { group: u32, version: usize },
 }
 
-impl IdCensus {
-    pub(crate) fn observe(&mut self, id: &[u8], record: &ByteRecord) {
-        let hash = record_hash(record);
-        let (rows, hashes) = self.first_pass.entry(id.to_vec()).or_default();
-        *rows += 1;
-        if !hashes.contains(&hash) {
-            hashes.push(hash);
+impl<'a> IdCensus<'a> {
+    /// Classify a row by its id and raw text.
+    pub(crate) fn classify(&mut self, id: Cow<'a, [u8]>, raw: &'a [u8]) -> IdClass {
+        match self.ids.get(id.as_ref()) {
+            None => {
+                let group = self.groups.len() as u32;
+                self.groups.push(Group { first: raw, more: Vec::new() });
+                self.ids.insert(id, group);
+                IdClass::Load { group, version: 1 }
+            }
+            Some(&group) => {
+                let g = &mut self.groups[group as usize];
+                if g.first == raw || g.more.contains(&raw) {
+                    return IdClass::Duplicate;
+                }
+                g.more.push(raw);
+                IdClass::Load { group, version: g.more.len() + 1 }
+            }
         }
     }
 
-    pub(crate) fn classify(&mut self, id: &[u8], record: &ByteRecord) -> IdClass {
-        let (rows, distinct) = self
-            .first_pass
-            .get(id)
-            .map_or((1, 1), |(rows, hashes)| (*rows, hashes.len()));
-        if rows <= 1 {
-            // The common case: the id occurs once, so nothing needs remembering.
-            return IdClass::Load {
-                version: 1,
-                flagged: false,
-            };
-        }
-        let loaded = self.loaded.entry(id.to_vec()).or_default();
-        if loaded.iter().any(|r| r == record) {
-            return IdClass::Duplicate;
-        }
-        loaded.push(record.clone());
-        IdClass::Load {
-            version: loaded.len(),
-            flagged: distinct > 1,
-        }
+    /// How many distinct contents the id of `group` has.
+    pub(crate) fn distinct(&self, group: u32) -> usize {
+        self.groups.get(group as usize).map_or(0, |g| 1 + g.more.len())
+    }
+}
+
+/// The first field of a record as it appears in the raw text when unquoted (borrowed),
+/// or the parsed field (copied) when it is quoted.
+pub(crate) fn first_field<'a>(raw: &'a [u8], parsed: &[u8]) -> Cow<'a, [u8]> {
+    match raw.first() {
+        Some(b'"') => Cow::Owned(parsed.to_vec()),
+        _ => Cow::Borrowed(&raw[..memchr::memchr(b',', raw).unwrap_or(raw.len())]),
     }
 }

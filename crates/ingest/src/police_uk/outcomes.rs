@@ -7,7 +7,7 @@
 use crimescope_model::Month;
 use crimescope_model::schema::{OUTCOME_FIELDS, outcomes_schema};
 
-use super::{IdCensus, IdClass};
+use super::{IdCensus, IdClass, first_field};
 use crate::error::Result;
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
 use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
@@ -20,13 +20,7 @@ use crate::table_builder::Value;
 /// Read an outcomes file into `outcomes` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     let mut census = IdCensus::default();
-    let mut records = Records::new(bytes);
-    records.next_record();
-    while let Some(rec) = records.next_record() {
-        if rec.fields.len() == OUTCOMES_HEADER.len() {
-            census.observe(&rec.fields[0], rec.fields);
-        }
-    }
+    let mut months: Vec<(Month, usize)> = Vec::new();
     let mut outcomes = ctx.writer("outcomes", OUTCOME_FIELDS, outcomes_schema());
     let mut rejects = RejectSink::new(ctx);
     let mut counts = FileCounts::default();
@@ -43,14 +37,22 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 continue;
             }
         };
-        if census.classify(&rec.fields[0], rec.fields) == IdClass::Duplicate {
+        if census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) == IdClass::Duplicate {
             counts.duplicates_dropped += 1;
             continue;
         }
         counts.rows_loaded += 1;
         counts.no_location += u64::from(point.is_none());
-        outcomes.push(
-            &format!("month={month}"),
+        let index = match months.iter().find(|(m, _)| *m == month) {
+            Some(&(_, index)) => index,
+            None => {
+                let index = outcomes.partition(&format!("month={month}"));
+                months.push((month, index));
+                index
+            }
+        };
+        outcomes.push_at(
+            index,
             &[
                 Value::Str(fields[0].trim()),
                 Value::Date(month.to_date32()),
@@ -74,7 +76,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     Ok(ParsedFile { counts, outputs })
 }
 
-type OutcomeRow<'r> = (Vec<&'r str>, Month, Option<(f64, f64)>);
+type OutcomeRow<'r> = ([&'r str; 10], Month, Option<(f64, f64)>);
 
 fn validate(record: &csv::ByteRecord) -> Result<OutcomeRow<'_>, Rejection> {
     expect_fields(record, &OUTCOMES_HEADER)?;

@@ -86,7 +86,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
 }
 
 struct SearchRow<'r> {
-    fields: Vec<&'r str>,
+    fields: [&'r str; 15],
     at_ms: i64,
     month: Month,
     point: Option<(f64, f64)>,

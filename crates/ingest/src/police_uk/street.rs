@@ -7,10 +7,15 @@
 //! flagged `duplicate_id`. Coordinates are projected to BNG with OSTN15.
 
 use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
-use crimescope_model::{Month, PoliceUkCrimeType};
+use crimescope_model::{Month, PoliceUkCrimeType, Source};
 
-use super::{IdCensus, IdClass};
-use crate::error::Result;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+
+use super::{IdCensus, IdClass, first_field};
+use crate::error::{IngestError, Result};
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
 use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
 use crate::profile::STREET_HEADER;
@@ -22,25 +27,24 @@ use crate::table_builder::Value;
 
 const CRIME_ID: usize = 0;
 
-/// Read a street file into `incidents` and `rejects`.
+/// Read a street file into `incidents` and `rejects`, in one pass.
+///
+/// Rows are held per partition until the file is read, because whether a Crime ID is
+/// flagged (`duplicate_id`) depends on rows further down the file; memory is bounded by
+/// one file's rows.
 pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     let mut census = IdCensus::default();
-    let mut records = Records::new(bytes);
-    records.next_record(); // header, checked by the caller
-    while let Some(rec) = records.next_record() {
-        let id = &rec.fields.get(CRIME_ID).unwrap_or_default();
-        if rec.fields.len() == STREET_HEADER.len() && !id.is_empty() {
-            census.observe(id, rec.fields);
-        }
-    }
-
-    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema()).hold_until_finish();
     let mut rejects = RejectSink::new(ctx);
     let mut counts = FileCounts::default();
-    let mut partitions = PartitionNames::default();
+    let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
+    // Per writer partition, the id group of each row (NO_GROUP for rows without an id).
+    let mut row_groups: Vec<Vec<u32>> = Vec::new();
+    let mut incident_id = String::new();
+    let mut location_key = String::new();
     let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
-    records.next_record();
+    records.next_record(); // header, checked by the caller
     while let Some(rec) = records.next_record() {
         counts.rows_read += 1;
         ticker.tick(ctx.progress, rec.end);
@@ -51,20 +55,26 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 continue;
             }
         };
-        let (incident_id, flagged) = if row.crime_id.is_empty() {
-            (format!("{}:{}:{}", ctx.profile, ctx.name, rec.line), false)
+        incident_id.clear();
+        let group = if row.crime_id.is_empty() {
+            let _ = write!(incident_id, "{}:{}:{}", ctx.profile, ctx.name, rec.line);
+            NO_GROUP
         } else {
-            match census.classify(row.crime_id.as_bytes(), rec.fields) {
+            match census.classify(first_field(rec.raw, &rec.fields[CRIME_ID]), rec.raw) {
                 IdClass::Duplicate => {
                     counts.duplicates_dropped += 1;
                     continue;
                 }
-                IdClass::Load { version: 1, flagged } => (format!("{}:{}", ctx.profile, row.crime_id), flagged),
-                IdClass::Load { version, flagged } => (format!("{}:{}#{version}", ctx.profile, row.crime_id), flagged),
+                IdClass::Load { group, version } => {
+                    let _ = write!(incident_id, "{}:{}", ctx.profile, row.crime_id);
+                    if version > 1 {
+                        let _ = write!(incident_id, "#{version}");
+                    }
+                    group
+                }
             }
         };
         counts.rows_loaded += 1;
-        counts.duplicate_ids_flagged += u64::from(flagged);
         let (easting, northing) = match row.lon_lat {
             None => {
                 counts.no_location += 1;
@@ -78,14 +88,27 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 }
             },
         };
-        let location_key = row
-            .lon_lat
-            .map(|_| format!("{},{}", row.fields[4].trim(), row.fields[5].trim()));
+        location_key.clear();
+        if row.lon_lat.is_some() {
+            let _ = write!(location_key, "{},{}", row.fields[4].trim(), row.fields[5].trim());
+        }
         let source = row.crime_type.source();
+        let index = match partitions.iter().find(|(s, m, _)| *s == source && *m == row.month) {
+            Some(&(_, _, index)) => index,
+            None => {
+                let index = incidents.partition(&format!("source={source}/month={}", row.month));
+                partitions.push((source, row.month, index));
+                if row_groups.len() <= index {
+                    row_groups.resize_with(index + 1, Vec::new);
+                }
+                index
+            }
+        };
+        row_groups[index].push(group);
         let harm = ctx.harm.weight(row.crime_type.name()).unwrap_or(0.0);
         let f = &row.fields;
-        incidents.push(
-            partitions.name(source.name(), row.month),
+        incidents.push_at(
+            index,
             &[
                 Value::Str(source.name()),
                 Value::Str(ctx.profile),
@@ -102,7 +125,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 Value::opt_f64(row.lon_lat.map(|p| p.1)),
                 Value::opt_f64(easting),
                 Value::opt_f64(northing),
-                location_key.as_deref().map_or(Value::Null, Value::Str),
+                Value::text(&location_key),
                 Value::text(f[6]),
                 Value::text(f[7]),
                 Value::text(f[8]),
@@ -113,7 +136,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 Value::text(f[11]),
                 Value::Null,
                 Value::Null,
-                Value::Bool(flagged),
+                Value::Bool(false), // duplicate_id: set once the whole file is read
                 Value::Str(ctx.name),
                 Value::U64(rec.line),
             ],
@@ -121,13 +144,31 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     }
     ticker.done(ctx.progress, bytes.len() as u64);
     counts.rows_rejected = rejects.count;
-    let mut outputs = incidents.finish()?;
+    let flagged = |group: &u32| *group != NO_GROUP && census.distinct(*group) > 1;
+    counts.duplicate_ids_flagged = row_groups.iter().flatten().filter(|g| flagged(g)).count() as u64;
+    let mut outputs = incidents.finish_with(&mut |index, batch| {
+        let flags: BooleanArray = row_groups[index].iter().map(|g| Some(flagged(g))).collect();
+        replace_column(batch, DUPLICATE_ID, Arc::new(flags))
+    })?;
     outputs.extend(rejects.finish()?);
     Ok(ParsedFile { counts, outputs })
 }
 
+const NO_GROUP: u32 = u32::MAX;
+const DUPLICATE_ID: &str = "duplicate_id";
+
+fn replace_column(batch: RecordBatch, name: &str, column: ArrayRef) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let mut columns = batch.columns().to_vec();
+    if let Ok(i) = schema.index_of(name) {
+        columns[i] = column;
+    }
+    RecordBatch::try_new(schema, columns)
+        .map_err(|e| IngestError::Arrow { file: name.to_string(), message: e.to_string() })
+}
+
 struct StreetRow<'r> {
-    fields: Vec<&'r str>,
+    fields: [&'r str; 12],
     crime_id: &'r str,
     month: Month,
     crime_type: PoliceUkCrimeType,
@@ -162,24 +203,4 @@ fn validate(record: &csv::ByteRecord) -> Result<StreetRow<'_>, Rejection> {
         crime_type,
         lon_lat,
     })
-}
-
-/// Caches partition names such as `source=police/month=2024-01`.
-#[derive(Default)]
-struct PartitionNames {
-    cache: Vec<(&'static str, Month, String)>,
-}
-
-impl PartitionNames {
-    fn name(&mut self, source: &'static str, month: Month) -> &str {
-        let i = match self.cache.iter().position(|(s, m, _)| *s == source && *m == month) {
-            Some(i) => i,
-            None => {
-                self.cache
-                    .push((source, month, format!("source={source}/month={month}")));
-                self.cache.len() - 1
-            }
-        };
-        &self.cache[i].2
-    }
 }

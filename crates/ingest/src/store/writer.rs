@@ -4,10 +4,12 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use crimescope_model::schema::FieldSpec;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::manifest::OutputFile;
 use crate::error::{IngestError, Result};
@@ -17,6 +19,8 @@ use crate::table_builder::{TableBuilder, Value};
 pub const BATCH_ROWS: usize = 8192;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 131_072;
+/// Columns whose values are (nearly) unique per row, written without a dictionary.
+const UNIQUE_COLUMNS: &[&str] = &["incident_id", "record_id", "crime_id", "raw_text"];
 
 struct Partition {
     key: String,
@@ -26,8 +30,17 @@ struct Partition {
     rows: u64,
 }
 
+/// A function that rewrites a partition's pending rows before they are written, given
+/// the partition's index.
+pub type FixUp<'f> = &'f mut dyn FnMut(usize, RecordBatch) -> Result<RecordBatch>;
+
 /// Writes the rows of one table from one input file, partitioned by a key such as
 /// `source=police/month=2024-01`, to `<staging>/<table>/<key>/<tag>.parquet`.
+///
+/// Rows stream to Parquet in batches of [`BATCH_ROWS`], unless the writer was made with
+/// [`PartitionedWriter::hold_until_finish`]: then each partition is kept in memory (one
+/// file's rows at most) so that [`PartitionedWriter::finish_with`] can fix up a column
+/// that depends on the whole file, such as `duplicate_id`.
 pub struct PartitionedWriter {
     table: &'static str,
     fields: &'static [FieldSpec],
@@ -35,17 +48,12 @@ pub struct PartitionedWriter {
     staging: PathBuf,
     tag: String,
     parts: Vec<Partition>,
+    hold: bool,
 }
 
 impl PartitionedWriter {
     /// A writer for `table` whose files are named `<tag>.parquet` under `staging`.
-    pub fn new(
-        table: &'static str,
-        fields: &'static [FieldSpec],
-        schema: SchemaRef,
-        staging: &Path,
-        tag: &str,
-    ) -> Self {
+    pub fn new(table: &'static str, fields: &'static [FieldSpec], schema: SchemaRef, staging: &Path, tag: &str) -> Self {
         PartitionedWriter {
             table,
             fields,
@@ -53,53 +61,73 @@ impl PartitionedWriter {
             staging: staging.to_path_buf(),
             tag: tag.to_string(),
             parts: Vec::new(),
+            hold: false,
         }
     }
 
-    /// Append a row to a partition (`""` for an unpartitioned table).
-    pub fn push(&mut self, partition: &str, row: &[Value<'_>]) -> Result<()> {
-        let index = match self.parts.iter().position(|p| p.key == partition) {
-            Some(i) => i,
-            None => {
-                let rel_path = if partition.is_empty() {
-                    format!("{}/{}.parquet", self.table, self.tag)
-                } else {
-                    format!("{}/{}/{}.parquet", self.table, partition, self.tag)
-                };
-                self.parts.push(Partition {
-                    key: partition.to_string(),
-                    rel_path,
-                    builder: TableBuilder::new(self.fields, self.schema.clone()),
-                    writer: None,
-                    rows: 0,
-                });
-                self.parts.len() - 1
-            }
+    /// Keep every row in memory until [`PartitionedWriter::finish_with`].
+    pub fn hold_until_finish(mut self) -> Self {
+        self.hold = true;
+        self
+    }
+
+    /// The index of a partition (`""` for an unpartitioned table), created on first
+    /// use. Callers that write many rows cache it and use [`PartitionedWriter::push_at`].
+    pub fn partition(&mut self, partition: &str) -> usize {
+        if let Some(i) = self.parts.iter().position(|p| p.key == partition) {
+            return i;
+        }
+        let rel_path = if partition.is_empty() {
+            format!("{}/{}.parquet", self.table, self.tag)
+        } else {
+            format!("{}/{}/{}.parquet", self.table, partition, self.tag)
         };
+        self.parts.push(Partition {
+            key: partition.to_string(),
+            rel_path,
+            builder: TableBuilder::new(self.fields, self.schema.clone()),
+            writer: None,
+            rows: 0,
+        });
+        self.parts.len() - 1
+    }
+
+    /// Append a row to a partition by key.
+    pub fn push(&mut self, partition: &str, row: &[Value<'_>]) -> Result<()> {
+        let index = self.partition(partition);
+        self.push_at(index, row)
+    }
+
+    /// Append a row to the partition at `index` (from [`PartitionedWriter::partition`]).
+    pub fn push_at(&mut self, index: usize, row: &[Value<'_>]) -> Result<()> {
         let part = &mut self.parts[index];
         part.builder.push(row);
         part.rows += 1;
-        if part.builder.len() >= BATCH_ROWS {
-            flush(&self.staging, &self.schema, part)?;
+        if !self.hold && part.builder.len() >= BATCH_ROWS {
+            let batch = finish_batch(&self.staging, part)?;
+            write_batch(&self.staging, &self.schema, part, &batch)?;
         }
         Ok(())
     }
 
     /// Flush and close every partition; the files written, relative to the staging root.
-    pub fn finish(mut self) -> Result<Vec<OutputFile>> {
+    pub fn finish(self) -> Result<Vec<OutputFile>> {
+        self.finish_with(&mut |_, batch| Ok(batch))
+    }
+
+    /// Like [`PartitionedWriter::finish`], passing each partition's pending rows through
+    /// `fix_up` first (all of its rows, for a writer that holds until finish).
+    pub fn finish_with(mut self, fix_up: FixUp<'_>) -> Result<Vec<OutputFile>> {
         let mut outputs = Vec::new();
-        for part in &mut self.parts {
-            flush(&self.staging, &self.schema, part)?;
-            if let Some(writer) = part.writer.take() {
-                writer
-                    .close()
-                    .map_err(|e| parquet_err(&self.staging.join(&part.rel_path), e))?;
+        for (index, part) in self.parts.iter_mut().enumerate() {
+            if !part.builder.is_empty() {
+                let batch = fix_up(index, finish_batch(&self.staging, part)?)?;
+                write_batch(&self.staging, &self.schema, part, &batch)?;
             }
-            outputs.push(OutputFile {
-                table: self.table.to_string(),
-                path: part.rel_path.clone(),
-                rows: part.rows,
-            });
+            if let Some(writer) = part.writer.take() {
+                writer.close().map_err(|e| parquet_err(&self.staging.join(&part.rel_path), e))?;
+            }
+            outputs.push(OutputFile { table: self.table.to_string(), path: part.rel_path.clone(), rows: part.rows });
         }
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(outputs)
@@ -107,41 +135,41 @@ impl PartitionedWriter {
 }
 
 fn parquet_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
-    IngestError::Parquet {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
+    IngestError::Parquet { path: path.to_path_buf(), message: e.to_string() }
 }
 
-fn flush(staging: &Path, schema: &SchemaRef, part: &mut Partition) -> Result<()> {
-    if part.builder.is_empty() {
-        return Ok(());
-    }
-    let path = staging.join(&part.rel_path);
-    let batch = part.builder.finish().map_err(|e| IngestError::Arrow {
-        file: path.display().to_string(),
+fn finish_batch(staging: &Path, part: &mut Partition) -> Result<RecordBatch> {
+    part.builder.finish().map_err(|e| IngestError::Arrow {
+        file: staging.join(&part.rel_path).display().to_string(),
         message: e.to_string(),
-    })?;
+    })
+}
+
+fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: &RecordBatch) -> Result<()> {
+    let path = staging.join(&part.rel_path);
     if part.writer.is_none() {
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|source| IngestError::Write {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            fs::create_dir_all(dir).map_err(|source| IngestError::Write { path: dir.to_path_buf(), source })?;
         }
-        let file = File::create(&path).map_err(|source| IngestError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        let props = WriterProperties::builder()
+        let file = File::create(&path).map_err(|source| IngestError::Write { path: path.clone(), source })?;
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_created_by(format!("crimescope {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_created_by(format!("crimescope {}", env!("CARGO_PKG_VERSION")));
+        // Ids are unique per row: a dictionary for them is work that Parquet throws away,
+        // and min/max statistics on long random strings prune nothing.
+        for column in UNIQUE_COLUMNS {
+            if schema.index_of(column).is_ok() {
+                props = props
+                    .set_column_dictionary_enabled(ColumnPath::from(*column), false)
+                    .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
+            }
+        }
+        let props = props.build();
         part.writer = Some(ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| parquet_err(&path, e))?);
     }
     if let Some(writer) = part.writer.as_mut() {
-        writer.write(&batch).map_err(|e| parquet_err(&path, e))?;
+        writer.write(batch).map_err(|e| parquet_err(&path, e))?;
     }
     Ok(())
 }
