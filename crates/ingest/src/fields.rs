@@ -17,7 +17,10 @@ pub fn utf8_fields<'r, const N: usize>(
             Rejection::field(
                 RejectReason::InvalidUtf8,
                 names[i],
-                format!("field is not valid UTF-8 (bad byte at offset {}); re-export the file as UTF-8", e.valid_up_to()),
+                format!(
+                    "field is not valid UTF-8 (bad byte at offset {}); re-export the file as UTF-8",
+                    e.valid_up_to()
+                ),
             )
         })?;
     }

@@ -8,11 +8,11 @@ use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, DictionaryArray, Float64Builder, Int32Builder, StringBuilder,
     TimestampMillisecondBuilder, UInt64Builder,
 };
-use foldhash::fast::FixedState;
 use arrow::datatypes::{Int32Type, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use crimescope_model::schema::{FieldSpec, Kind};
+use foldhash::fast::FixedState;
 
 /// One cell of a row being built.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,7 +62,12 @@ struct DictColumn {
 
 impl DictColumn {
     fn new() -> DictColumn {
-        DictColumn { keys: Int32Builder::new(), values: StringBuilder::new(), index: HashMap::default(), last: None }
+        DictColumn {
+            keys: Int32Builder::new(),
+            values: StringBuilder::new(),
+            index: HashMap::default(),
+            last: None,
+        }
     }
 
     fn push(&mut self, value: Option<&str>) {

@@ -41,7 +41,10 @@ impl<'a> IdCensus<'a> {
         match self.ids.get(id.as_ref()) {
             None => {
                 let group = self.groups.len() as u32;
-                self.groups.push(Group { first: raw, more: Vec::new() });
+                self.groups.push(Group {
+                    first: raw,
+                    more: Vec::new(),
+                });
                 self.ids.insert(id, group);
                 IdClass::Load { group, version: 1 }
             }
@@ -51,7 +54,10 @@ impl<'a> IdCensus<'a> {
                     return IdClass::Duplicate;
                 }
                 g.more.push(raw);
-                IdClass::Load { group, version: g.more.len() + 1 }
+                IdClass::Load {
+                    group,
+                    version: g.more.len() + 1,
+                }
             }
         }
     }

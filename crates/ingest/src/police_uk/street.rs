@@ -34,7 +34,9 @@ const CRIME_ID: usize = 0;
 /// one file's rows.
 pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     let mut census = IdCensus::default();
-    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema()).hold_until_finish();
+    let mut incidents = ctx
+        .writer("incidents", INCIDENT_FIELDS, incidents_schema())
+        .hold_until_finish();
     let mut rejects = RejectSink::new(ctx);
     let mut counts = FileCounts::default();
     let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
@@ -163,8 +165,10 @@ fn replace_column(batch: RecordBatch, name: &str, column: ArrayRef) -> Result<Re
     if let Ok(i) = schema.index_of(name) {
         columns[i] = column;
     }
-    RecordBatch::try_new(schema, columns)
-        .map_err(|e| IngestError::Arrow { file: name.to_string(), message: e.to_string() })
+    RecordBatch::try_new(schema, columns).map_err(|e| IngestError::Arrow {
+        file: name.to_string(),
+        message: e.to_string(),
+    })
 }
 
 struct StreetRow<'r> {

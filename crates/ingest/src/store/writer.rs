@@ -53,7 +53,13 @@ pub struct PartitionedWriter {
 
 impl PartitionedWriter {
     /// A writer for `table` whose files are named `<tag>.parquet` under `staging`.
-    pub fn new(table: &'static str, fields: &'static [FieldSpec], schema: SchemaRef, staging: &Path, tag: &str) -> Self {
+    pub fn new(
+        table: &'static str,
+        fields: &'static [FieldSpec],
+        schema: SchemaRef,
+        staging: &Path,
+        tag: &str,
+    ) -> Self {
         PartitionedWriter {
             table,
             fields,
@@ -125,9 +131,15 @@ impl PartitionedWriter {
                 write_batch(&self.staging, &self.schema, part, &batch)?;
             }
             if let Some(writer) = part.writer.take() {
-                writer.close().map_err(|e| parquet_err(&self.staging.join(&part.rel_path), e))?;
+                writer
+                    .close()
+                    .map_err(|e| parquet_err(&self.staging.join(&part.rel_path), e))?;
             }
-            outputs.push(OutputFile { table: self.table.to_string(), path: part.rel_path.clone(), rows: part.rows });
+            outputs.push(OutputFile {
+                table: self.table.to_string(),
+                path: part.rel_path.clone(),
+                rows: part.rows,
+            });
         }
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(outputs)
@@ -135,7 +147,10 @@ impl PartitionedWriter {
 }
 
 fn parquet_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
-    IngestError::Parquet { path: path.to_path_buf(), message: e.to_string() }
+    IngestError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 fn finish_batch(staging: &Path, part: &mut Partition) -> Result<RecordBatch> {
@@ -149,9 +164,15 @@ fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: 
     let path = staging.join(&part.rel_path);
     if part.writer.is_none() {
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|source| IngestError::Write { path: dir.to_path_buf(), source })?;
+            fs::create_dir_all(dir).map_err(|source| IngestError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
-        let file = File::create(&path).map_err(|source| IngestError::Write { path: path.clone(), source })?;
+        let file = File::create(&path).map_err(|source| IngestError::Write {
+            path: path.clone(),
+            source,
+        })?;
         let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
