@@ -185,3 +185,39 @@ pub async fn sql(store: &Path, query: &str, format: Format) -> Result<(), CliErr
     let mut out = std::io::stdout().lock();
     write_batches(&mut out, &batches, format)
 }
+
+/// `crimescope generate`.
+pub fn generate(scale: &str, year: i32, seed: u64, out: PathBuf, with_errors: bool) -> Result<(), CliError> {
+    use crimescope_synth::{GenerateOptions, Scale, generate as run_generate};
+    let scale = Scale::parse(scale).map_err(CliError::user)?;
+    let mut options = GenerateOptions::new(scale, year, seed, out);
+    options.with_errors = with_errors;
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_message(format!("generating {} {}-{year} (seed {seed})", scale.name(), year - 1));
+        s.enable_steady_tick(std::time::Duration::from_millis(120));
+        s
+    });
+    let report = run_generate(&options).map_err(|e| match e {
+        crimescope_synth::SynthError::Options(_) => CliError::user(e),
+        other => CliError::internal(other),
+    })?;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "wrote {} files to {} in {:.1} s: {} police.uk rows, {} force-crime, {} council-asb, {} fire-irs, {} probation-cohort, {} probation-reoffences rows; planted truths in truth.json",
+        report.files,
+        options.out.display(),
+        report.seconds,
+        report.police_uk_rows,
+        report.force_crime_rows,
+        report.council_asb_rows,
+        report.fire_irs_rows,
+        report.probation_cohort_rows,
+        report.probation_reoffence_rows
+    )
+    .map_err(CliError::io)
+}

@@ -12,6 +12,14 @@ pub struct CliError {
 }
 
 impl CliError {
+    /// A user error (exit 1).
+    pub fn user(message: impl fmt::Display) -> CliError {
+        CliError {
+            message: message.to_string(),
+            user: true,
+        }
+    }
+
     /// An internal error (exit 2).
     pub fn internal(message: impl fmt::Display) -> CliError {
         CliError {

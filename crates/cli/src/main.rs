@@ -40,6 +40,24 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Write seeded synthetic years of every source format, with planted patterns and truth.json.
+    Generate {
+        /// coventry, west-midlands or national.
+        #[arg(long, default_value = "coventry")]
+        scale: String,
+        /// The current year; the year before is written too.
+        #[arg(long, default_value_t = 2025)]
+        year: i32,
+        /// The seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Plant a stated number of bad rows (listed in truth.json) for rejection tests.
+        #[arg(long)]
+        with_errors: bool,
+    },
     /// Show what a store holds: sources, months, categories and rejects.
     Info {
         /// The store directory.
@@ -86,6 +104,13 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             threads,
             paths,
         } => commands::ingest(&store, &paths, json, threads),
+        Command::Generate {
+            scale,
+            year,
+            seed,
+            out,
+            with_errors,
+        } => commands::generate(&scale, year, seed, out, with_errors),
         Command::Info { store, format } => commands::block_on(commands::info(&store, format)),
         Command::Sql { store, format, query } => commands::block_on(commands::sql(&store, &query, format)),
     }

@@ -94,13 +94,12 @@ impl DictColumn {
         self.last = Some((key, s.into()));
     }
 
-    fn finish(&mut self) -> ArrayRef {
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         self.index.clear();
         self.last = None;
         let keys = self.keys.finish();
         let values = Arc::new(self.values.finish());
-        // Keys are always indices into `values`, so this cannot fail.
-        Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).expect("keys index the dictionary"))
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values)?))
     }
 }
 
@@ -148,16 +147,16 @@ impl Column {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
             Column::Utf8(b) => Arc::new(b.finish()),
-            Column::Dict(b) => b.finish(),
+            Column::Dict(b) => b.finish()?,
             Column::Date32(b) => Arc::new(b.finish()),
             Column::Timestamp(b) => Arc::new(b.finish()),
             Column::Float64(b) => Arc::new(b.finish()),
             Column::UInt64(b) => Arc::new(b.finish()),
             Column::Boolean(b) => Arc::new(b.finish()),
-        }
+        })
     }
 }
 
@@ -200,7 +199,11 @@ impl TableBuilder {
     /// The pending rows as a batch; the builder is then empty.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         self.rows = 0;
-        let arrays = self.columns.iter_mut().map(Column::finish).collect();
+        let arrays = self
+            .columns
+            .iter_mut()
+            .map(Column::finish)
+            .collect::<Result<Vec<_>, _>>()?;
         RecordBatch::try_new(self.schema.clone(), arrays)
     }
 }
