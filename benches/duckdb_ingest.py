@@ -3,7 +3,7 @@
 
 Runs COPY (SELECT * FROM read_csv(...)) TO 'x.parquet' over the same files that
 crimescope ingests, and prints the wall time and the row count as JSON.
-usage: duckdb_ingest.py DATA_DIR OUT.parquet [THREADS]
+usage: duckdb_ingest.py CSV_GLOB OUT.parquet [THREADS]   e.g. 'DATA/police-uk/2025-*/*.csv'
 """
 import json
 import sys
@@ -17,7 +17,7 @@ if len(sys.argv) > 3:
     con.execute(f"SET threads = {int(sys.argv[3])}")
 started = time.perf_counter()
 con.execute(
-    f"COPY (SELECT * FROM read_csv('{data}/**/*.csv', header = true, all_varchar = false)) "
+    f"COPY (SELECT * FROM read_csv('{data}', header = true)) "
     f"TO '{out}' (FORMAT parquet)"
 )
 seconds = time.perf_counter() - started

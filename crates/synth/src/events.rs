@@ -291,32 +291,41 @@ impl ForceModel {
             c.seq = self.next_seq;
             self.next_seq += 1;
         }
-        // Victims in time order, with repeats whose chance decays with time since the last.
-        for c in &mut crimes {
-            if !CRIMES[c.category as usize].has_victim {
-                continue;
-            }
-            let n = if c.category == 0 && rng.random::<f64>() < 0.05 {
-                2
-            } else {
-                1
-            };
-            for _ in 0..n {
-                let victim = self.victim(c.from, plant, &mut rng);
-                if !c.victims.contains(&victim) {
-                    c.victims.push(victim);
-                }
-            }
-        }
         let police_asb = self.events(&mut rng, year, volumes.police_asb, Shape::NightEconomy, &[], plant);
         let asb_weights: Vec<f64> = ASB_TYPES.iter().map(|t| t.2).collect();
         let mut council_asb = self.events(&mut rng, year, volumes.council_asb, Shape::General, &asb_weights, plant);
-        for e in &mut council_asb {
-            if ASB_TYPES[e.kind as usize].0 != "environmental" {
-                e.victim = Some(self.victim(e.at, plant, &mut rng));
-            }
-            if rng.random::<f64>() < 0.55 {
-                e.perpetrator = Some(self.perpetrator_sampler.sample(&mut rng) as u32);
+        // Victims of crimes and council ASB cases, in one pass in time order (so the
+        // victimisation history only ever grows at its end), with repeats whose chance
+        // decays with time since the last incident.
+        let (mut ci, mut ai) = (0, 0);
+        while ci < crimes.len() || ai < council_asb.len() {
+            let crime_next = ai >= council_asb.len() || (ci < crimes.len() && crimes[ci].from <= council_asb[ai].at);
+            if crime_next {
+                let c = &mut crimes[ci];
+                ci += 1;
+                if !CRIMES[c.category as usize].has_victim {
+                    continue;
+                }
+                let n = if c.category == 0 && rng.random::<f64>() < 0.05 {
+                    2
+                } else {
+                    1
+                };
+                for _ in 0..n {
+                    let victim = self.victim(c.from, plant, &mut rng);
+                    if !c.victims.contains(&victim) {
+                        c.victims.push(victim);
+                    }
+                }
+            } else {
+                let e = &mut council_asb[ai];
+                ai += 1;
+                if ASB_TYPES[e.kind as usize].0 != "environmental" {
+                    e.victim = Some(self.victim(e.at, plant, &mut rng));
+                }
+                if rng.random::<f64>() < 0.55 {
+                    e.perpetrator = Some(self.perpetrator_sampler.sample(&mut rng) as u32);
+                }
             }
         }
         let fire_weights: Vec<f64> = FIRE_KINDS.iter().map(|k| k.3).collect();
