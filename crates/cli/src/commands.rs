@@ -181,7 +181,12 @@ pub async fn info(store: &Path, format: Format) -> Result<(), CliError> {
 /// `crimescope sql`.
 pub async fn sql(store: &Path, query: &str, format: Format) -> Result<(), CliError> {
     let session = Session::open(store).await?;
-    let batches = session.sql(query).await?;
+    let mut batches = session.sql(query).await?;
+    if batches.is_empty() {
+        // Keep the header of an empty result (CSV and table formats show it).
+        let schema = session.sql_schema(query).await?;
+        batches.push(crimescope_engine::arrow::array::RecordBatch::new_empty(schema));
+    }
     let mut out = std::io::stdout().lock();
     write_batches(&mut out, &batches, format)
 }
@@ -194,17 +199,22 @@ pub fn generate(scale: &str, year: i32, seed: u64, out: PathBuf, with_errors: bo
     options.with_errors = with_errors;
     let spinner = std::io::stderr().is_terminal().then(|| {
         let s = indicatif::ProgressBar::new_spinner();
-        s.set_message(format!("generating {} {}-{year} (seed {seed})", scale.name(), year - 1));
+        s.set_message(format!(
+            "generating {} {}-{year} (seed {seed})",
+            scale.name(),
+            year.saturating_sub(1)
+        ));
         s.enable_steady_tick(std::time::Duration::from_millis(120));
         s
     });
-    let report = run_generate(&options).map_err(|e| match e {
-        crimescope_synth::SynthError::Options(_) => CliError::user(e),
-        other => CliError::internal(other),
-    })?;
+    let result = run_generate(&options);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
+    let report = result.map_err(|e| match e {
+        crimescope_synth::SynthError::Options(_) => CliError::user(e),
+        other => CliError::internal(other),
+    })?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

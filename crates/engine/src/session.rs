@@ -118,10 +118,16 @@ async fn register(ctx: &SessionContext, name: &str, schema: SchemaRef, files: &[
         ctx.register_table(name, Arc::new(empty))?;
         return Ok(());
     }
+    // Each file as a plain URL, never a glob: a store path may contain '[', '*' or '?'.
     let urls = files
         .iter()
-        .map(|p| ListingTableUrl::parse(p.to_string_lossy()))
-        .collect::<datafusion::error::Result<Vec<_>>>()?;
+        .map(|p| {
+            let url = url::Url::from_file_path(p).map_err(|()| EngineError::Sql {
+                message: format!("store path {} is not absolute", p.display()),
+            })?;
+            Ok(ListingTableUrl::try_new(url, None)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)

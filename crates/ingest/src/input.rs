@@ -53,7 +53,8 @@ impl InputFile {
                 })?;
                 let mut zip = zip::ZipArchive::new(file).map_err(zip_err)?;
                 let mut entry = zip.by_index(*index).map_err(zip_err)?;
-                let mut out = Vec::with_capacity(entry.size() as usize);
+                // The declared size is untrusted: reserve at most 64 MiB up front.
+                let mut out = Vec::with_capacity(entry.size().min(64 << 20) as usize);
                 entry.read_to_end(&mut out).map_err(|e| IngestError::Zip {
                     path: archive.clone(),
                     message: format!("{}: {e}", self.display),
@@ -134,7 +135,11 @@ fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<()> {
             path: path.clone(),
             source,
         })?;
-        if meta.is_dir() {
+        let is_link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        if meta.is_dir() && is_link {
+            // Linked folders are not followed: a link to a parent would never end.
+            continue;
+        } else if meta.is_dir() {
             walk(&path, out)?;
         } else if is_ext(&path, "csv") {
             out.push(file_input(&path, meta.len()));

@@ -41,6 +41,9 @@ pub enum FileStatus {
     Replaced,
     /// Identical (same SHA-256) to a file already in the store; nothing was written.
     Unchanged,
+    /// The same file appears earlier in this run (a folder and its zip); it was read
+    /// once, and this entry counts no rows.
+    Repeated,
 }
 
 /// The outcome for one input file.
@@ -95,9 +98,9 @@ pub fn ingest(
     progress: &dyn Progress,
 ) -> Result<IngestReport> {
     let harm = HarmWeights::v1();
+    // Check the inputs before touching the store.
+    let (inputs, repeats) = distinct_inputs(discover(paths)?)?;
     let mut writer = StoreWriter::open(store, harm.name())?;
-    let inputs = discover(paths)?;
-    check_names(&inputs)?;
     progress.begin(inputs.len(), inputs.iter().map(|i| i.bytes).sum());
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -136,10 +139,11 @@ pub fn ingest(
             }
         };
         if let Some(entry) = entry {
-            // The same bytes given twice in one run (a folder and its zip): load once.
-            if entries.iter().any(|e| e.key == entry.key) {
+            // The same bytes under another name in this run: load them once.
+            if entries.iter().any(|e| e.sha256 == entry.sha256) {
                 files.push(FileReport {
-                    status: FileStatus::Unchanged,
+                    status: FileStatus::Repeated,
+                    counts: FileCounts::default(),
                     ..report
                 });
                 continue;
@@ -147,6 +151,19 @@ pub fn ingest(
             entries.push(entry);
         }
         files.push(report);
+    }
+    for (display, first) in repeats {
+        let profile = files
+            .iter()
+            .find(|f| f.path == first)
+            .map(|f| f.profile.clone())
+            .unwrap_or_default();
+        files.push(FileReport {
+            path: display,
+            profile,
+            status: FileStatus::Repeated,
+            counts: FileCounts::default(),
+        });
     }
     writer.commit(entries, &now)?;
     let mut totals = FileCounts::default();
@@ -156,22 +173,36 @@ pub fn ingest(
     Ok(IngestReport { files, totals })
 }
 
-/// Refuse two different files with the same name in one run: one would silently
-/// replace the other.
-fn check_names(inputs: &[InputFile]) -> Result<()> {
-    let mut seen: HashMap<&str, &InputFile> = HashMap::new();
+/// Drop inputs that repeat an earlier one (same name, same bytes: a folder and its
+/// zip), returning them as (display, display of the first); refuse two different files
+/// with the same name in one run, as one would silently replace the other.
+/// An input dropped because it repeats an earlier one: (its display, the first's display).
+type Repeat = (String, String);
+
+fn distinct_inputs(inputs: Vec<InputFile>) -> Result<(Vec<InputFile>, Vec<Repeat>)> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut unique: Vec<InputFile> = Vec::with_capacity(inputs.len());
+    let mut repeats = Vec::new();
     for input in inputs {
-        if let Some(first) = seen.insert(&input.name, input)
-            && (first.bytes != input.bytes || first.read()? != input.read()?)
-        {
-            return Err(IngestError::ConflictingInputs {
-                name: input.name.clone(),
-                first: first.display.clone(),
-                second: input.display.clone(),
-            });
+        match seen.get(&input.name) {
+            None => {
+                seen.insert(input.name.clone(), unique.len());
+                unique.push(input);
+            }
+            Some(&i) => {
+                let first = &unique[i];
+                if first.bytes != input.bytes || first.read()? != input.read()? {
+                    return Err(IngestError::ConflictingInputs {
+                        name: input.name.clone(),
+                        first: first.display.clone(),
+                        second: input.display.clone(),
+                    });
+                }
+                repeats.push((input.display, first.display.clone()));
+            }
         }
     }
-    Ok(())
+    Ok((unique, repeats))
 }
 
 fn ingest_one(
@@ -186,7 +217,9 @@ fn ingest_one(
     let profile = detect(input, &bytes)?;
     let key = format!("{}/{}", profile.name(), input.name);
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    if let Some(existing) = committed.entry(&key).filter(|e| e.sha256 == sha256) {
+    // Already in the store, under this name or another: nothing to do.
+    let existing = committed.entry(&key).filter(|e| e.sha256 == sha256);
+    if let Some(existing) = existing.or_else(|| committed.files.iter().find(|e| e.sha256 == sha256)) {
         progress.rows(existing.counts.rows_read, bytes.len() as u64);
         let report = FileReport {
             path: input.display.clone(),
@@ -204,7 +237,12 @@ fn ingest_one(
     let ctx = FileContext {
         name: &input.name,
         profile: profile.name(),
-        tag: format!("{}-{}", sanitize(stem), &sha256[..12]),
+        // Unique per key and content, so no two inputs can name the same output file.
+        tag: format!(
+            "{}-{}",
+            sanitize(stem),
+            &hex::encode(Sha256::digest(format!("{key}\n{sha256}")))[..16]
+        ),
         harm,
         staging,
         progress,

@@ -219,3 +219,59 @@ fn mutated_real_files_never_panic_and_always_reconcile() {
     assert_eq!(incidents.iter().map(|b| b.num_rows() as u64).sum::<u64>(), loaded);
     assert!(rejected > 0, "the mutations damaged some rows");
 }
+
+#[test]
+fn duplicates_compare_fields_and_trimmed_ids() {
+    let mut b = Vec::new();
+    b.extend_from_slice(HEADER.as_bytes());
+    b.extend_from_slice(b"\n");
+    // The same fields, quoted differently: one crime, one duplicate dropped.
+    b.extend_from_slice(b"q1,2024-05,F,F,-0.1,51.5,On or near X,E01,N,Burglary,,\n");
+    b.extend_from_slice(b"\"q1\",2024-05,F,F,-0.1,51.5,\"On or near X\",E01,N,Burglary,,\n");
+    // The same id with a trailing space and different content: both kept and flagged.
+    b.extend_from_slice(b"q2,2024-05,F,F,-0.1,51.5,On or near X,E01,N,Drugs,,\n");
+    b.extend_from_slice(b"q2 ,2024-05,F,F,-0.2,51.6,On or near Y,E01,N,Drugs,,\n");
+    let input = tempfile::tempdir().unwrap();
+    let path = write(input.path(), "2024-05-quotes-street.csv", &b);
+    let store = tempfile::tempdir().unwrap();
+    let c = ingest_ok(store.path(), &[path]).files[0].counts;
+    assert_eq!(
+        (
+            c.rows_read,
+            c.rows_loaded,
+            c.duplicates_dropped,
+            c.duplicate_ids_flagged
+        ),
+        (4, 3, 1, 2)
+    );
+    let incidents = read_table(store.path(), "incidents");
+    let mut ids: Vec<String> = strings(&incidents, "incident_id")
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["police-uk-street:q1", "police-uk-street:q2", "police-uk-street:q2#2"]
+    );
+}
+
+#[test]
+fn a_stop_and_search_is_filed_under_its_local_month() {
+    let header = "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,Outcome linked to object of search,Removal of more than just outer clothing";
+    let text = format!(
+        "{header}\nPerson search,2024-07-01T00:30:00+01:00,False,,51.51,-0.09,Male,18-24,,,Misuse of Drugs Act 1971 (section 23),Controlled drugs,A no further action disposal,False,False\n"
+    );
+    let input = tempfile::tempdir().unwrap();
+    let path = write(
+        input.path(),
+        "2024-07-city-of-london-stop-and-search.csv",
+        text.as_bytes(),
+    );
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(store.path(), &[path]);
+    let manifest = read_manifest(store.path()).unwrap();
+    let outputs: Vec<&str> = manifest.outputs_of("stop_search").map(|o| o.path.as_str()).collect();
+    assert_eq!(outputs.len(), 1);
+    assert!(outputs[0].starts_with("stop_search/month=2024-07/"), "{outputs:?}");
+}

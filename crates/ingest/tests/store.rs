@@ -127,6 +127,7 @@ fn an_ingest_that_died_part_way_leaves_nothing_visible_and_is_cleaned_up() {
     drop(StoreWriter::open(store.path(), "harm_weights_v1").unwrap());
     assert!(!store.path().join(".staging").exists());
     assert!(!orphan_dir.join("orphan.parquet").exists());
+    assert!(!store.path().join("manifest.json.tmp").exists());
     assert_eq!(parquet_files(store.path()), committed);
 }
 
@@ -177,4 +178,48 @@ fn two_writers_cannot_hold_one_store() {
     assert!(second.is_err_and(|e| e.to_string().contains("another crimescope ingest")));
     drop(first);
     assert!(StoreWriter::open(store.path(), "harm_weights_v1").is_ok());
+}
+
+#[test]
+fn a_file_given_twice_in_one_run_is_read_once() {
+    let file = city_of_london().join("2024-01-city-of-london-street.csv");
+    let copy_dir = tempfile::tempdir().unwrap();
+    let renamed = copy_dir.path().join("january.csv");
+    std::fs::copy(&file, &renamed).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let report = ingest_ok(store.path(), &[file.clone(), file, renamed]);
+    let statuses: Vec<FileStatus> = report.files.iter().map(|f| f.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == FileStatus::Loaded).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == FileStatus::Repeated).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(report.totals.rows_read, 734);
+    assert_eq!(rows(store.path(), "incidents"), 733);
+    // The same bytes under another name in a later run are already in the store.
+    let later = ingest_ok(store.path(), &[copy_dir.path().join("january.csv")]);
+    assert_eq!(later.files[0].status, FileStatus::Unchanged);
+    assert_eq!(rows(store.path(), "incidents"), 733);
+}
+
+#[test]
+fn a_folder_with_parquet_but_no_manifest_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("incidents/part-0.parquet");
+    std::fs::create_dir_all(foreign.parent().unwrap()).unwrap();
+    std::fs::write(&foreign, b"someone else's data").unwrap();
+    let err = crimescope_ingest::ingest(
+        dir.path(),
+        &[city_of_london().join("2024-01-city-of-london-street.csv")],
+        &crimescope_ingest::IngestOptions::default(),
+        &crimescope_ingest::NoProgress,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("no manifest.json"), "{err}");
+    assert!(foreign.exists(), "nothing was deleted");
 }

@@ -48,6 +48,8 @@ pub struct Place {
 pub struct ForceArea {
     /// police.uk slug, e.g. `west-midlands`.
     pub slug: &'static str,
+    /// The force's position in [`FORCES`]: makes every id unique across forces.
+    pub index: usize,
     /// Display name, e.g. `West Midlands Police`.
     pub name: String,
     /// The LSOAs.
@@ -104,6 +106,11 @@ pub const FORCES: [(&str, f64, f64, f64); 43] = [
     ("west-yorkshire", -1.60, 53.75, 2.30),
     ("wiltshire", -1.90, 51.30, 0.72),
 ];
+
+/// A force's position in [`FORCES`] (43 for an unknown slug).
+pub fn force_index(slug: &str) -> usize {
+    FORCES.iter().position(|f| f.0 == slug).unwrap_or(FORCES.len())
+}
 
 /// The display name police.uk uses for a force slug.
 pub fn force_name(slug: &str) -> String {
@@ -220,7 +227,7 @@ pub fn contains(ring: &[(f64, f64)], (x, y): (f64, f64)) -> bool {
 
 /// Scatter `per_lsoa` places uniformly inside each LSOA (rejection sampling in the
 /// bounding box), each with a BNG position and one of the LSOA's streets.
-pub fn places(seed: u64, slug: &str, lsoas: &[Lsoa], per_lsoa: usize) -> Vec<Place> {
+pub fn places(seed: u64, slug: &str, force_index: usize, lsoas: &[Lsoa], per_lsoa: usize) -> Vec<Place> {
     let mut rng = stream(seed, &format!("places/{slug}"));
     let mut out = Vec::with_capacity(lsoas.len() * per_lsoa);
     for (li, lsoa) in lsoas.iter().enumerate() {
@@ -245,7 +252,7 @@ pub fn places(seed: u64, slug: &str, lsoas: &[Lsoa], per_lsoa: usize) -> Vec<Pla
                 continue;
             };
             out.push(Place {
-                uprn: 100_000_000_000 + (out.len() as u64) * 7 + (li as u64 % 7),
+                uprn: 100_000_000_000 + force_index as u64 * 1_000_000_000 + (out.len() as u64) * 7 + (li as u64 % 7),
                 lsoa: li as u32,
                 lon,
                 lat,
@@ -296,7 +303,7 @@ mod tests {
         let lsoas = coventry_lsoas().unwrap();
         assert_eq!(lsoas.len(), 195);
         assert!(lsoas.iter().all(|l| (1..=10).contains(&l.imd_decile)));
-        let places = places(1, "west-midlands", &lsoas[..5], 20);
+        let places = places(1, "west-midlands", 40, &lsoas[..5], 20);
         assert_eq!(places.len(), 100);
         for p in &places {
             assert!(contains(&lsoas[p.lsoa as usize].ring, (p.lon, p.lat)));

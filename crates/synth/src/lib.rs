@@ -30,7 +30,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::events::{ForceModel, Hotspot, Plant, Volumes};
-use crate::geography::{FORCES, ForceArea, coventry_lsoas, places, synthetic_lsoas};
+use crate::geography::{FORCES, ForceArea, coventry_lsoas, force_index, places, synthetic_lsoas};
 use crate::rng::{Rng, Weighted, stream};
 
 /// An error while generating.
@@ -296,19 +296,23 @@ fn generate_force(
     first: bool,
 ) -> Result<ForceOutput, SynthError> {
     let seed = options.seed;
+    let index = force_index(plan.slug);
     let mut rng = stream(seed, &format!("lsoas/{}", plan.slug));
     let lsoas = match &plan.lsoas {
         LsoaSource::Coventry => coventry.to_vec(),
         LsoaSource::CoventryAndSynthetic { centre, count } => {
             let mut l = coventry.to_vec();
-            l.extend(synthetic_lsoas(plan.slug, *centre, *count, 0, &mut rng));
+            l.extend(synthetic_lsoas(plan.slug, *centre, *count, index * 100_000, &mut rng));
             l
         }
-        LsoaSource::Synthetic { centre, count } => synthetic_lsoas(plan.slug, *centre, *count, 0, &mut rng),
+        LsoaSource::Synthetic { centre, count } => {
+            synthetic_lsoas(plan.slug, *centre, *count, index * 100_000, &mut rng)
+        }
     };
-    let places = places(seed, plan.slug, &lsoas, plan.places_per_lsoa);
+    let places = places(seed, plan.slug, index, &lsoas, plan.places_per_lsoa);
     let area = ForceArea {
         slug: plan.slug,
+        index,
         name: geography::force_name(plan.slug),
         lsoas,
         places,
@@ -387,17 +391,20 @@ fn generate_force(
 /// within that year or a further 6 months; MoJ, *Proven reoffending statistics: guide*),
 /// plus re-offences outside the window that must not count.
 fn probation(dir: &Path, seed: u64, plan: &ForcePlan, year: i32) -> Result<(u64, u64, usize), SynthError> {
-    use write::{CsvFile, PROBATION_COHORT_HEADER, PROBATION_REOFFENCES_HEADER, date, initials};
+    use write::{CsvFile, PROBATION_COHORT_HEADER, PROBATION_REOFFENCES_HEADER, date};
     let mut rng = stream(seed, &format!("probation/{}", plan.slug));
     let mut cohort = CsvFile::create(&dir.join("probation-cohort.csv"), PROBATION_COHORT_HEADER)?;
     let mut reoffences = CsvFile::create(&dir.join("probation-reoffences.csv"), PROBATION_REOFFENCES_HEADER)?;
     let shares: Vec<f64> = profiles::CRIMES.iter().map(|c| c.share).collect();
     let offence = Weighted::new(&shares);
     let start0 = crimescope_model::days_from_civil(year - 1, 1, 1);
-    let letter = initials(plan.slug).chars().next().unwrap_or('X');
+    // CRNs: a letter and six digits, unique across the 43 forces.
+    let index = force_index(plan.slug);
+    let letter = char::from(b'A' + (index % 26) as u8);
+    let base = (index / 26) * 500_000;
     let mut reoffenders = 0;
     for i in 0..plan.cohort {
-        let crn = format!("{letter}{:06}", i + 1);
+        let crn = format!("{letter}{:06}", base + i + 1);
         let start = start0 + rng.random_range(0..365);
         let sentence = ["custody", "community order", "suspended sentence"][rng.random_range(0..3)];
         let tier = ["A", "B", "C", "D"][Weighted::new(&[0.2, 0.35, 0.3, 0.15]).sample(&mut rng)];
@@ -455,7 +462,8 @@ struct Truth<'a> {
     proven_reoffending: serde_json::Value,
     forces: Vec<serde_json::Value>,
     planted_errors: Vec<serde_json::Value>,
-    report: &'a GenerateReport,
+    /// The report without its wall time, so that truth.json is byte-identical per seed.
+    rows: serde_json::Value,
 }
 
 fn write_truth(
@@ -524,7 +532,13 @@ fn write_truth(
             })
             .collect(),
         planted_errors,
-        report,
+        rows: {
+            let mut v = serde_json::to_value(report).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.remove("seconds");
+            }
+            v
+        },
     };
     let path = options.out.join("truth.json");
     let json = serde_json::to_vec_pretty(&truth).map_err(|e| SynthError::Data {

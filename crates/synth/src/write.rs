@@ -112,6 +112,12 @@ pub fn initials(slug: &str) -> String {
         .collect()
 }
 
+/// The reference prefix of a force: initials and its number, unique across the 43
+/// forces (`west-midlands` → `WM40`, `west-mercia` → `WM39`).
+pub fn force_prefix(area: &ForceArea) -> String {
+    format!("{}{:02}", initials(area.slug), area.index)
+}
+
 /// Whether police.uk publishes this record without a location (a stable hash of its
 /// reference, so the choice does not depend on generation order).
 fn published_without_location(key: &str, share: f64) -> bool {
@@ -232,7 +238,7 @@ fn write_street_row(
 /// Write the force-crime extract: one row per crime, victim and offender.
 pub fn force_crime(path: &Path, area: &ForceArea, years: &[(i32, &ForceYear)]) -> Result<u64, SynthError> {
     let mut file = CsvFile::create(path, FORCE_CRIME_HEADER)?;
-    let prefix = initials(area.slug);
+    let prefix = force_prefix(area);
     for &(year, fy) in years {
         for c in &fy.crimes {
             write_crime(&mut file, area, &prefix, year, c)?;
@@ -279,7 +285,7 @@ fn write_crime(file: &mut CsvFile, area: &ForceArea, prefix: &str, year: i32, c:
 /// Write the council ASB case log.
 pub fn council_asb(path: &Path, area: &ForceArea, years: &[(i32, &ForceYear)]) -> Result<u64, SynthError> {
     let mut file = CsvFile::create(path, COUNCIL_ASB_HEADER)?;
-    let prefix = initials(area.slug);
+    let prefix = force_prefix(area);
     for &(year, fy) in years {
         for (i, e) in fy.council_asb.iter().enumerate() {
             let (category, kind, _) = ASB_TYPES[e.kind as usize];
@@ -302,7 +308,7 @@ pub fn council_asb(path: &Path, area: &ForceArea, years: &[(i32, &ForceYear)]) -
 /// Write the fire IRS extract.
 pub fn fire_irs(path: &Path, area: &ForceArea, years: &[(i32, &ForceYear)]) -> Result<u64, SynthError> {
     let mut file = CsvFile::create(path, FIRE_IRS_HEADER)?;
-    let prefix = initials(area.slug);
+    let prefix = force_prefix(area);
     for &(year, fy) in years {
         for (i, e) in fy.fires.iter().enumerate() {
             let (kind, motive, property, _) = FIRE_KINDS[e.kind as usize];

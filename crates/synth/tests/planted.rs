@@ -233,7 +233,7 @@ fn police_uk_output_ingests_with_zero_rejects() {
     assert_eq!(report.totals.rows_rejected, 0);
     assert_eq!(
         report.totals.rows_read,
-        coventry().truth["report"]["police_uk_rows"].as_u64().unwrap()
+        coventry().truth["rows"]["police_uk_rows"].as_u64().unwrap()
     );
     let no_location = report.totals.no_location as f64 / report.totals.rows_loaded as f64;
     assert!(
@@ -300,4 +300,67 @@ fn headers_are_the_ones_docs_formats_documents() {
         assert_eq!(documented.join(","), header, "{heading}");
     }
     assert!(doc.contains(crimescope_synth::write::STREET_HEADER));
+}
+
+#[test]
+fn rates_rise_with_deprivation_and_times_follow_the_category_profiles() {
+    // Crimes per LSOA by IMD decile, from the police.uk files and the real IMD table.
+    let imd = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/coventry/coventry_imd2019_deprivation.csv"),
+    )
+    .unwrap();
+    let decile: HashMap<String, u32> = imd
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            (
+                l.split(',').next().unwrap().to_string(),
+                l.rsplit(',').next().unwrap().trim().parse().unwrap(),
+            )
+        })
+        .collect();
+    let mut per_lsoa: HashMap<String, f64> = HashMap::new();
+    for month in 1..=12 {
+        let path = coventry().root.join(format!(
+            "police-uk/2025-{month:02}/2025-{month:02}-west-midlands-street.csv"
+        ));
+        for r in records(&path) {
+            if !r["LSOA code"].is_empty() && r["Crime type"] != "Anti-social behaviour" {
+                *per_lsoa.entry(r["LSOA code"].clone()).or_default() += 1.0;
+            }
+        }
+    }
+    let mean = |lo: u32, hi: u32| {
+        let codes: Vec<&String> = decile
+            .iter()
+            .filter(|(_, d)| (lo..=hi).contains(*d))
+            .map(|(c, _)| c)
+            .collect();
+        codes
+            .iter()
+            .map(|c| per_lsoa.get(*c).copied().unwrap_or(0.0))
+            .sum::<f64>()
+            / codes.len() as f64
+    };
+    let (deprived, affluent) = (mean(1, 3), mean(8, 10));
+    assert!(
+        deprived > 1.3 * affluent,
+        "crimes per LSOA: deciles 1-3 {deprived:.0}, deciles 8-10 {affluent:.0}"
+    );
+
+    // Violence peaks at night, shoplifting in shop hours.
+    let night_share = |category: &str| {
+        let c: Vec<_> = crimes().into_iter().filter(|c| c["category"] == category).collect();
+        let night = c
+            .iter()
+            .filter(|c| matches!(&c["committed_from"][11..13], "22" | "23" | "00" | "01" | "02"))
+            .count();
+        night as f64 / c.len() as f64
+    };
+    let (violence, shoplifting) = (night_share("Violence and sexual offences"), night_share("Shoplifting"));
+    assert!(
+        violence > 0.3 && shoplifting < 0.05,
+        "night share: violence {violence:.2}, shoplifting {shoplifting:.2}"
+    );
 }

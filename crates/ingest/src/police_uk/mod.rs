@@ -10,8 +10,8 @@ use std::collections::HashMap;
 /// Duplicate handling for sources whose rows carry an id, in one pass over a file.
 ///
 /// Each id's distinct raw row texts are remembered (borrowed from the file's bytes, so
-/// nothing is copied for the common unquoted id). A row whose raw text equals an earlier
-/// row's with the same id is an exact duplicate. Otherwise it is a new version of the
+/// nothing is copied for the common unquoted id). A row whose fields equal an earlier
+/// row's with the same (trimmed) id is an exact duplicate. Otherwise it is a new version of the
 /// id; once the file is read, [`IdCensus::distinct`] says how many versions each id
 /// has, and ids with more than one are flagged.
 #[derive(Default)]
@@ -50,7 +50,7 @@ impl<'a> IdCensus<'a> {
             }
             Some(&group) => {
                 let g = &mut self.groups[group as usize];
-                if g.first == raw || g.more.contains(&raw) {
+                if same_content(g.first, raw) || g.more.iter().any(|m| same_content(m, raw)) {
                     return IdClass::Duplicate;
                 }
                 g.more.push(raw);
@@ -68,11 +68,34 @@ impl<'a> IdCensus<'a> {
     }
 }
 
-/// The first field of a record as it appears in the raw text when unquoted (borrowed),
-/// or the parsed field (copied) when it is quoted.
+/// The id in the first field, trimmed: borrowed from the raw text in the common case
+/// (unquoted, no surrounding spaces), otherwise copied from the parsed field.
 pub(crate) fn first_field<'a>(raw: &'a [u8], parsed: &[u8]) -> Cow<'a, [u8]> {
-    match raw.first() {
-        Some(b'"') => Cow::Owned(parsed.to_vec()),
-        _ => Cow::Borrowed(&raw[..memchr::memchr(b',', raw).unwrap_or(raw.len())]),
+    let unquoted = &raw[..memchr::memchr(b',', raw).unwrap_or(raw.len())];
+    let trimmed = parsed.trim_ascii();
+    if unquoted == trimmed {
+        Cow::Borrowed(unquoted)
+    } else {
+        Cow::Owned(trimmed.to_vec())
+    }
+}
+
+/// Whether two raw rows hold the same fields: equal bytes, or (rarely, when quoting or
+/// line ends differ) equal once parsed.
+fn same_content(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    let parse = |raw: &[u8]| {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(raw);
+        let mut record = csv::ByteRecord::new();
+        reader.read_byte_record(&mut record).ok().map(|_| record)
+    };
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x.iter().eq(y.iter()),
+        _ => false,
     }
 }

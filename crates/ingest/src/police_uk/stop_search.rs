@@ -108,8 +108,9 @@ fn validate(record: &csv::ByteRecord) -> Result<SearchRow<'_>, Rejection> {
             format!("Date '{}' is not an ISO 8601 date-time", fields[1]),
         )
     })?;
-    let days = at_ms.div_euclid(86_400_000) as i32;
-    let month = Month::from_date32(days).ok_or_else(|| {
+    // The month is the local calendar month as written, before the UTC offset is
+    // applied: a search at 00:30 on 1 July BST belongs to July.
+    let month = Month::parse_bytes(fields[1].trim().as_bytes().get(..7).unwrap_or_default()).ok_or_else(|| {
         Rejection::field(
             RejectReason::BadDate,
             "Date",

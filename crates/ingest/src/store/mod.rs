@@ -97,6 +97,17 @@ impl StoreWriter {
         let manifest = if root.join(MANIFEST_FILE).exists() {
             read_manifest(root)?
         } else {
+            // Without a manifest every Parquet file would look uncommitted and be removed:
+            // refuse rather than delete data this store did not write.
+            if let Some(table) = TABLES.iter().find(|t| has_parquet(&root.join(t))) {
+                return Err(IngestError::Store {
+                    path: root.to_path_buf(),
+                    message: format!(
+                        "{table}/ holds Parquet files but there is no manifest.json; this is not a crimescope store \
+                         (or its manifest was lost). Use an empty folder, or restore manifest.json"
+                    ),
+                });
+            }
             Manifest::new(harm_table)
         };
         let store = StoreWriter {
@@ -142,6 +153,10 @@ impl StoreWriter {
         for table in TABLES {
             remove_unlisted(&self.root, &self.root.join(table), &listed)?;
         }
+        let tmp = self.root.join(format!("{MANIFEST_FILE}.tmp"));
+        if tmp.exists() {
+            fs::remove_file(&tmp).map_err(|source| IngestError::Write { path: tmp, source })?;
+        }
         Ok(())
     }
 
@@ -162,10 +177,30 @@ impl StoreWriter {
                         source,
                     })?;
                 }
+                if to.exists() {
+                    return Err(IngestError::Store {
+                        path: to,
+                        message: "an output file with this name is already in the store; nothing was committed. \
+                                  Please report this (file names are unique per input and content)"
+                            .into(),
+                    });
+                }
                 fs::rename(&from, &to).map_err(|source| IngestError::Write {
                     path: to.clone(),
                     source,
                 })?;
+            }
+        }
+        // Make the moves durable before the manifest names the files (best effort where a
+        // platform cannot sync a folder).
+        let dirs: HashSet<PathBuf> = new_entries
+            .iter()
+            .flat_map(|e| &e.outputs)
+            .filter_map(|o| self.root.join(&o.path).parent().map(Path::to_path_buf))
+            .collect();
+        for dir in dirs {
+            if let Ok(d) = File::open(&dir) {
+                let _ = d.sync_all();
             }
         }
         let mut next = self.manifest.clone();
@@ -198,7 +233,10 @@ impl StoreWriter {
         for path in obsolete.iter().filter(|p| !still_listed.contains(p.as_str())) {
             let _ = fs::remove_file(self.root.join(path));
         }
-        self.remove_uncommitted()
+        // Committed. Tidying what is left is best effort: a failure here must not report
+        // the ingest as failed; the next ingest tries again.
+        let _ = self.remove_uncommitted();
+        Ok(())
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
@@ -224,14 +262,31 @@ impl StoreWriter {
     }
 }
 
+fn has_parquet(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => has_parquet(&path),
+            Ok(m) if m.is_file() => path.extension().is_some_and(|x| x == "parquet"),
+            _ => false,
+        }
+    })
+}
+
+/// Remove Parquet files under `dir` that the manifest does not list. Symbolic links
+/// are never followed, so nothing outside the store is touched.
 fn remove_unlisted(root: &Path, dir: &Path, listed: &HashSet<&str>) -> Result<()> {
     let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
             remove_unlisted(root, &path, listed)?;
             let _ = fs::remove_dir(&path); // only succeeds when empty
-        } else if path.extension().is_some_and(|e| e == "parquet") {
+        } else if meta.is_file() && path.extension().is_some_and(|e| e == "parquet") {
             let rel = path
                 .strip_prefix(root)
                 .map(|p| p.to_string_lossy().replace('\\', "/"))

@@ -131,9 +131,10 @@ impl PartitionedWriter {
                 write_batch(&self.staging, &self.schema, part, &batch)?;
             }
             if let Some(writer) = part.writer.take() {
-                writer
-                    .close()
-                    .map_err(|e| parquet_err(&self.staging.join(&part.rel_path), e))?;
+                let path = self.staging.join(&part.rel_path);
+                // Durable before the manifest can list it.
+                let file = writer.into_inner().map_err(|e| parquet_err(&path, e))?;
+                file.sync_all().map_err(|source| IngestError::Write { path, source })?;
             }
             outputs.push(OutputFile {
                 table: self.table.to_string(),
