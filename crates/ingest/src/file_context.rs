@@ -8,6 +8,7 @@ use crimescope_model::schema::{FieldSpec, REJECT_FIELDS, rejects_schema};
 
 use crate::error::Result;
 use crate::pipeline::Progress;
+use crate::projection::{Projected, to_bng};
 use crate::reject::Rejection;
 use crate::store::{FileCounts, OutputFile, writer::PartitionedWriter};
 use crate::table_builder::Value;
@@ -120,5 +121,23 @@ impl ProgressTicker {
 impl Default for ProgressTicker {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The BNG position of a loaded row's WGS84 point, counting rows with no location and
+/// rows outside Great Britain.
+pub fn locate(point: Option<(f64, f64)>, counts: &mut FileCounts) -> (Option<f64>, Option<f64>) {
+    match point {
+        None => {
+            counts.no_location += 1;
+            (None, None)
+        }
+        Some((lon, lat)) => match to_bng(lon, lat) {
+            Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
+            Projected::OutsideGreatBritain => {
+                counts.outside_gb += 1;
+                (None, None)
+            }
+        },
     }
 }

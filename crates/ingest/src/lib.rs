@@ -27,7 +27,7 @@ pub mod store;
 pub mod table_builder;
 
 pub use error::{IngestError, Result};
-pub use file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+pub use file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
 pub use pipeline::{FileReport, FileStatus, IngestOptions, IngestReport, NoProgress, Progress, ingest};
 pub use profile::Profile;
 pub use reject::{RejectReason, Rejection};

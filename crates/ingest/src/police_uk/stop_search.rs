@@ -9,9 +9,8 @@ use crimescope_model::schema::{STOP_SEARCH_FIELDS, stop_search_schema};
 
 use crate::error::Result;
 use crate::fields::{boolean, expect_fields, iso_datetime_ms, lon_lat, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
 use crate::profile::{STOP_SEARCH_HEADER, force_from_file_name};
-use crate::projection::{Projected, to_bng};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 use crate::store::FileCounts;
@@ -37,19 +36,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
             }
         };
         counts.rows_loaded += 1;
-        let (easting, northing) = match row.point {
-            None => {
-                counts.no_location += 1;
-                (None, None)
-            }
-            Some((lon, lat)) => match to_bng(lon, lat) {
-                Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
-                Projected::OutsideGreatBritain => {
-                    counts.outside_gb += 1;
-                    (None, None)
-                }
-            },
-        };
+        let (easting, northing) = locate(row.point, &mut counts);
         let f = &row.fields;
         searches.push(
             &format!("month={}", row.month),

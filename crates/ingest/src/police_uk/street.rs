@@ -17,9 +17,8 @@ use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use super::{IdCensus, IdClass, first_field};
 use crate::error::{IngestError, Result};
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
 use crate::profile::STREET_HEADER;
-use crate::projection::{Projected, to_bng};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 use crate::store::FileCounts;
@@ -77,19 +76,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
             }
         };
         counts.rows_loaded += 1;
-        let (easting, northing) = match row.lon_lat {
-            None => {
-                counts.no_location += 1;
-                (None, None)
-            }
-            Some((lon, lat)) => match to_bng(lon, lat) {
-                Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
-                Projected::OutsideGreatBritain => {
-                    counts.outside_gb += 1;
-                    (None, None)
-                }
-            },
-        };
+        let (easting, northing) = locate(row.lon_lat, &mut counts);
         location_key.clear();
         if row.lon_lat.is_some() {
             let _ = write!(location_key, "{},{}", row.fields[4].trim(), row.fields[5].trim());

@@ -43,6 +43,15 @@ impl Manifest {
         self.files.iter().find(|f| f.key == key)
     }
 
+    /// Every output path the manifest lists, relative to the store.
+    pub fn listed_paths(&self) -> std::collections::HashSet<&str> {
+        self.files
+            .iter()
+            .flat_map(|f| &f.outputs)
+            .map(|o| o.path.as_str())
+            .collect()
+    }
+
     /// Every output file of a table, as paths relative to the store.
     pub fn outputs_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a OutputFile> + 'a {
         self.files

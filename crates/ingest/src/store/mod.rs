@@ -143,13 +143,7 @@ impl StoreWriter {
                 source,
             })?;
         }
-        let listed: HashSet<&str> = self
-            .manifest
-            .files
-            .iter()
-            .flat_map(|f| &f.outputs)
-            .map(|o| o.path.as_str())
-            .collect();
+        let listed = self.manifest.listed_paths();
         for table in TABLES {
             remove_unlisted(&self.root, &self.root.join(table), &listed)?;
         }
@@ -223,13 +217,7 @@ impl StoreWriter {
         self.write_manifest(&next)?;
         self.manifest = next;
         // The new manifest no longer lists the replaced files; removing them is tidying.
-        let still_listed: HashSet<&str> = self
-            .manifest
-            .files
-            .iter()
-            .flat_map(|f| &f.outputs)
-            .map(|o| o.path.as_str())
-            .collect();
+        let still_listed = self.manifest.listed_paths();
         for path in obsolete.iter().filter(|p| !still_listed.contains(p.as_str())) {
             let _ = fs::remove_file(self.root.join(path));
         }
