@@ -22,7 +22,16 @@ pub fn block_on<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(
 
 /// `crimescope ingest`.
 pub fn ingest(store: &Path, paths: &[PathBuf], json: bool, threads: Option<usize>) -> Result<(), CliError> {
-    let options = IngestOptions { threads };
+    // The pseudonymisation key: CRIMESCOPE_KEY, or the key file (created on first use).
+    // Read lazily by the library only for files with person identifiers; resolved here
+    // so that a key problem is reported once, before any work.
+    let key = crimescope_ingest::pseudonym::PseudonymKey::from_env_or_file(
+        &crimescope_ingest::pseudonym::PseudonymKey::default_file(),
+    )?;
+    let options = IngestOptions {
+        threads,
+        key: Some(key),
+    };
     let report = if std::io::stderr().is_terminal() && !json {
         let bar = IngestBar::new();
         let report = run_ingest(store, paths, &options, &bar);
@@ -230,4 +239,25 @@ pub fn generate(scale: &str, year: i32, seed: u64, out: PathBuf, with_errors: bo
         report.probation_reoffence_rows
     )
     .map_err(CliError::io)
+}
+
+/// `crimescope profiles`: the built-in input profiles.
+pub fn profiles() -> Result<(), CliError> {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec!["profile", "writes", "person ids", "recognised by the header"]);
+    for p in crimescope_ingest::Profile::ALL {
+        let header = if p == crimescope_ingest::Profile::FireLfb {
+            format!("has the columns {}", p.header().join(","))
+        } else {
+            p.header().join(",")
+        };
+        table.add_row(vec![
+            Cell::new(p.name()),
+            Cell::new(p.tables()),
+            Cell::new(if p.has_person_ids() { "pseudonymised" } else { "" }),
+            Cell::new(header),
+        ]);
+    }
+    writeln!(std::io::stdout().lock(), "{table}").map_err(CliError::io)
 }

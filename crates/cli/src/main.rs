@@ -40,6 +40,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// List the built-in input profiles and the headers that select them.
+    Profiles,
     /// Write seeded synthetic years of every source format, with planted patterns and truth.json.
     Generate {
         /// coventry, west-midlands or national.
@@ -104,6 +106,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             threads,
             paths,
         } => commands::ingest(&store, &paths, json, threads),
+        Command::Profiles => commands::profiles(),
         Command::Generate {
             scale,
             year,

@@ -30,6 +30,17 @@ pub enum IngestError {
         /// The known headers, one per line.
         expected: String,
     },
+    /// A file holds person identifiers but no pseudonymisation key was given.
+    #[error(
+        "{file} is a {profile} file with person identifiers, and no pseudonymisation key was given; \
+         set CRIMESCOPE_KEY or let crimescope create its key file"
+    )]
+    NoKey {
+        /// The file.
+        file: String,
+        /// Its profile.
+        profile: &'static str,
+    },
     /// A zip archive could not be read.
     #[error("{path}: not a readable zip archive ({message}); re-download it or unzip it and pass the folder")]
     Zip {
@@ -101,6 +112,7 @@ impl IngestError {
                 | IngestError::Zip { .. }
                 | IngestError::NoInputs { .. }
                 | IngestError::ConflictingInputs { .. }
+                | IngestError::NoKey { .. }
                 | IngestError::Store { .. }
         )
     }

@@ -12,10 +12,10 @@ use sha2::{Digest, Sha256};
 use crate::error::{IngestError, Result};
 use crate::file_context::{FileContext, ParsedFile};
 use crate::input::{InputFile, discover};
-use crate::police_uk;
 use crate::profile::Profile;
 use crate::records::read_header;
 use crate::store::{FileCounts, FileEntry, StoreWriter, now_rfc3339};
+use crate::{partner, police_uk};
 
 /// Receives progress while an ingest runs. Called from several threads at once.
 pub trait Progress: Sync {
@@ -74,6 +74,8 @@ pub struct IngestReport {
 pub struct IngestOptions {
     /// Worker threads for parsing; `None` uses every core.
     pub threads: Option<usize>,
+    /// The pseudonymisation key, needed for files with person identifiers.
+    pub key: Option<crate::pseudonym::PseudonymKey>,
 }
 
 /// Ingest police.uk CSV files, folders or zip archives into the store at `store`.
@@ -118,7 +120,7 @@ pub fn ingest(
         inputs
             .par_iter()
             .map(|input| {
-                let result = ingest_one(input, &committed, &harm, &staging, &now, progress);
+                let result = ingest_one(input, &committed, &harm, options.key.as_ref(), &staging, &now, progress);
                 if let Ok((report, _)) = &result {
                     progress.file_done(report);
                 }
@@ -209,12 +211,19 @@ fn ingest_one(
     input: &InputFile,
     committed: &crate::store::Manifest,
     harm: &HarmWeights,
+    pseudonyms: Option<&crate::pseudonym::PseudonymKey>,
     staging: &Path,
     now: &str,
     progress: &dyn Progress,
 ) -> Result<(FileReport, Option<FileEntry>)> {
     let bytes = input.read()?;
-    let profile = detect(input, &bytes)?;
+    let (profile, header) = detect(input, &bytes)?;
+    if profile.has_person_ids() && pseudonyms.is_none() {
+        return Err(IngestError::NoKey {
+            file: input.display.clone(),
+            profile: profile.name(),
+        });
+    }
     let key = format!("{}/{}", profile.name(), input.name);
     let sha256 = hex::encode(Sha256::digest(&bytes));
     // Already in the store, under this name or another: nothing to do.
@@ -251,6 +260,20 @@ fn ingest_one(
         Profile::PoliceUkStreet => police_uk::street::parse(&ctx, &bytes)?,
         Profile::PoliceUkOutcomes => police_uk::outcomes::parse(&ctx, &bytes)?,
         Profile::PoliceUkStopSearch => police_uk::stop_search::parse(&ctx, &bytes)?,
+        Profile::FireIrs => partner::fire::parse_irs(&ctx, &bytes)?,
+        Profile::FireLfb => partner::fire::parse_lfb(&ctx, &header, &bytes)?,
+        person => {
+            let pk = pseudonyms.ok_or_else(|| IngestError::NoKey {
+                file: input.display.clone(),
+                profile: person.name(),
+            })?;
+            match person {
+                Profile::ForceCrime => partner::force_crime::parse(&ctx, pk, &bytes)?,
+                Profile::CouncilAsb => partner::council_asb::parse(&ctx, pk, &bytes)?,
+                Profile::ProbationCohort => partner::probation::parse_cohort(&ctx, pk, &bytes)?,
+                _ => partner::probation::parse_reoffences(&ctx, pk, &bytes)?,
+            }
+        }
     };
     debug_assert!(counts.reconciles());
     let status = if committed.entry(&key).is_some() {
@@ -280,9 +303,9 @@ fn ingest_one(
     ))
 }
 
-fn detect(input: &InputFile, bytes: &[u8]) -> Result<Profile> {
+fn detect(input: &InputFile, bytes: &[u8]) -> Result<(Profile, Vec<String>)> {
     let header = read_header(bytes).unwrap_or_default();
-    Profile::detect(&header).ok_or_else(|| {
+    Profile::detect(&header).map(|p| (p, header.clone())).ok_or_else(|| {
         let mut found = header.join(",");
         if found.is_empty() {
             found = "(empty file)".into();

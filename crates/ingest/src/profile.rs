@@ -51,6 +51,58 @@ pub const STOP_SEARCH_HEADER: [&str; 15] = [
     "Removal of more than just outer clothing",
 ];
 
+/// The force-crime header (docs/formats.md).
+pub const FORCE_CRIME_HEADER: [&str; 15] = [
+    "crime_ref",
+    "recorded_at",
+    "committed_from",
+    "committed_to",
+    "ho_offence_code",
+    "offence_description",
+    "category",
+    "easting",
+    "northing",
+    "uprn",
+    "location",
+    "victim_id",
+    "offender_id",
+    "domestic",
+    "outcome",
+];
+
+/// The council-asb header (docs/formats.md).
+pub const COUNCIL_ASB_HEADER: [&str; 10] = [
+    "case_ref",
+    "reported_at",
+    "asb_category",
+    "asb_type",
+    "easting",
+    "northing",
+    "uprn",
+    "location",
+    "victim_id",
+    "perpetrator_id",
+];
+
+/// The fire-irs header (docs/formats.md).
+pub const FIRE_IRS_HEADER: [&str; 9] = [
+    "incident_id",
+    "call_datetime",
+    "incident_type",
+    "motive",
+    "property_type",
+    "easting",
+    "northing",
+    "uprn",
+    "ward_code",
+];
+
+/// The probation-cohort header (docs/formats.md).
+pub const PROBATION_COHORT_HEADER: [&str; 6] = ["crn", "cohort_start", "index_offence", "sentence_type", "tier", "iom"];
+
+/// The probation-reoffences header (docs/formats.md).
+pub const PROBATION_REOFFENCES_HEADER: [&str; 4] = ["crn", "offence_date", "conviction_date", "offence_category"];
+
 /// A known input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
@@ -60,14 +112,32 @@ pub enum Profile {
     PoliceUkOutcomes,
     /// data.police.uk `*-stop-and-search.csv`: searches into `stop_search`.
     PoliceUkStopSearch,
+    /// A police records-system extract: `incidents` and `parties`.
+    ForceCrime,
+    /// A council ASB case log: `incidents` (source `asb`) and `parties`.
+    CouncilAsb,
+    /// A fire service IRS extract: `incidents` (source `fire`).
+    FireIrs,
+    /// The London Fire Brigade's published incident records: `incidents` (source `fire`).
+    FireLfb,
+    /// A probation cohort: `offenders`.
+    ProbationCohort,
+    /// Proven re-offences of a probation cohort: `reoffences`.
+    ProbationReoffences,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 3] = [
+    pub const ALL: [Profile; 9] = [
         Profile::PoliceUkStreet,
         Profile::PoliceUkOutcomes,
         Profile::PoliceUkStopSearch,
+        Profile::ForceCrime,
+        Profile::CouncilAsb,
+        Profile::FireIrs,
+        Profile::FireLfb,
+        Profile::ProbationCohort,
+        Profile::ProbationReoffences,
     ];
 
     /// The profile's name, stored in `incidents.dataset` and the manifest.
@@ -76,6 +146,32 @@ impl Profile {
             Profile::PoliceUkStreet => "police-uk-street",
             Profile::PoliceUkOutcomes => "police-uk-outcomes",
             Profile::PoliceUkStopSearch => "police-uk-stop-and-search",
+            Profile::ForceCrime => "force-crime",
+            Profile::CouncilAsb => "council-asb",
+            Profile::FireIrs => "fire-irs",
+            Profile::FireLfb => "fire-lfb",
+            Profile::ProbationCohort => "probation-cohort",
+            Profile::ProbationReoffences => "probation-reoffences",
+        }
+    }
+
+    /// Whether the profile's rows carry person identifiers (and so need a key).
+    pub fn has_person_ids(self) -> bool {
+        matches!(
+            self,
+            Profile::ForceCrime | Profile::CouncilAsb | Profile::ProbationCohort | Profile::ProbationReoffences
+        )
+    }
+
+    /// The tables the profile writes (besides `rejects`).
+    pub fn tables(self) -> &'static str {
+        match self {
+            Profile::PoliceUkStreet | Profile::FireIrs | Profile::FireLfb => "incidents",
+            Profile::PoliceUkOutcomes => "outcomes",
+            Profile::PoliceUkStopSearch => "stop_search",
+            Profile::ForceCrime | Profile::CouncilAsb => "incidents, parties",
+            Profile::ProbationCohort => "offenders",
+            Profile::ProbationReoffences => "reoffences",
         }
     }
 
@@ -85,14 +181,23 @@ impl Profile {
             Profile::PoliceUkStreet => &STREET_HEADER,
             Profile::PoliceUkOutcomes => &OUTCOMES_HEADER,
             Profile::PoliceUkStopSearch => &STOP_SEARCH_HEADER,
+            Profile::ForceCrime => &FORCE_CRIME_HEADER,
+            Profile::CouncilAsb => &COUNCIL_ASB_HEADER,
+            Profile::FireIrs => &FIRE_IRS_HEADER,
+            // The columns read; the file has more (any order).
+            Profile::FireLfb => &crate::partner::fire::LFB_COLUMNS,
+            Profile::ProbationCohort => &PROBATION_COHORT_HEADER,
+            Profile::ProbationReoffences => &PROBATION_REOFFENCES_HEADER,
         }
     }
 
-    /// The profile whose header matches exactly (after trimming), if any.
+    /// The profile whose header matches exactly (after trimming), if any; `fire-lfb`
+    /// matches any header that has all the LFB columns it reads.
     pub fn detect(header: &[String]) -> Option<Profile> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.header().len() == header.len() && p.header().iter().zip(header).all(|(a, b)| a == b))
+        Self::ALL.into_iter().find(|p| match p {
+            Profile::FireLfb => p.header().iter().all(|c| header.iter().any(|h| h == c)),
+            _ => p.header().len() == header.len() && p.header().iter().zip(header).all(|(a, b)| a == b),
+        })
     }
 }
 

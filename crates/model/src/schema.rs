@@ -258,7 +258,7 @@ pub const REJECT_FIELDS: &[FieldSpec] = &[
         "raw_text",
         Kind::Utf8,
         false,
-        "the raw row as read (invalid UTF-8 replaced by U+FFFD)",
+        "the raw row as read (invalid UTF-8 replaced by U+FFFD); in files with person identifiers the identifier fields are masked",
     ),
 ];
 
@@ -378,6 +378,78 @@ pub const STOP_SEARCH_FIELDS: &[FieldSpec] = &[
     f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
 ];
 
+/// The fields of `parties`: the people linked to an incident. Person keys are keyed
+/// hashes (HMAC-SHA256) of the source identifiers; raw identifiers are never stored.
+pub const PARTY_FIELDS: &[FieldSpec] = &[
+    f(
+        "incident_id",
+        Kind::Utf8,
+        false,
+        "the incident (joins incidents.incident_id)",
+    ),
+    f("role", Kind::Dict, false, "victim, offender or perpetrator"),
+    f(
+        "person_key",
+        Kind::Utf8,
+        false,
+        "pseudonymised person key: the same identifier in any source gives the same key",
+    ),
+    f("source_file", Kind::Dict, false, "lineage: the input file's name"),
+    f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
+];
+
+/// The fields of `offenders`: probation cohort membership.
+pub const OFFENDER_FIELDS: &[FieldSpec] = &[
+    f("offender_key", Kind::Utf8, false, "pseudonymised CRN"),
+    f(
+        "cohort_start",
+        Kind::Date32,
+        false,
+        "the date the person entered the cohort",
+    ),
+    f(
+        "index_offence",
+        Kind::Dict,
+        true,
+        "the index offence, a police.uk crime type",
+    ),
+    f(
+        "sentence_type",
+        Kind::Dict,
+        true,
+        "custody, community order or suspended sentence",
+    ),
+    f("tier", Kind::Dict, true, "management tier A-D"),
+    f(
+        "iom",
+        Kind::Boolean,
+        true,
+        "managed under Integrated Offender Management",
+    ),
+    f("source_file", Kind::Dict, false, "lineage: the input file's name"),
+    f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
+];
+
+/// The fields of `reoffences`: proven re-offences of cohort members.
+pub const REOFFENCE_FIELDS: &[FieldSpec] = &[
+    f(
+        "offender_key",
+        Kind::Utf8,
+        false,
+        "pseudonymised CRN (joins offenders.offender_key)",
+    ),
+    f("offence_date", Kind::Date32, false, "when the offence was committed"),
+    f("conviction_date", Kind::Date32, false, "when it was proven"),
+    f(
+        "category",
+        Kind::Dict,
+        true,
+        "the offence category, a police.uk crime type",
+    ),
+    f("source_file", Kind::Dict, false, "lineage: the input file's name"),
+    f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
+];
+
 fn schema_of(fields: &[FieldSpec], table: &str) -> SchemaRef {
     let arrow_fields: Vec<Field> = fields
         .iter()
@@ -414,8 +486,31 @@ pub fn stop_search_schema() -> SchemaRef {
     schema_of(STOP_SEARCH_FIELDS, "stop_search")
 }
 
+/// The `parties` schema; see [`PARTY_FIELDS`].
+pub fn parties_schema() -> SchemaRef {
+    schema_of(PARTY_FIELDS, "parties")
+}
+
+/// The `offenders` schema; see [`OFFENDER_FIELDS`].
+pub fn offenders_schema() -> SchemaRef {
+    schema_of(OFFENDER_FIELDS, "offenders")
+}
+
+/// The `reoffences` schema; see [`REOFFENCE_FIELDS`].
+pub fn reoffences_schema() -> SchemaRef {
+    schema_of(REOFFENCE_FIELDS, "reoffences")
+}
+
 /// The canonical tables by name, as the store and the SQL session know them.
-pub const TABLES: [&str; 4] = ["incidents", "rejects", "outcomes", "stop_search"];
+pub const TABLES: [&str; 7] = [
+    "incidents",
+    "rejects",
+    "outcomes",
+    "stop_search",
+    "parties",
+    "offenders",
+    "reoffences",
+];
 
 /// The schema of a canonical table by name.
 pub fn schema_for(table: &str) -> Option<SchemaRef> {
@@ -424,6 +519,9 @@ pub fn schema_for(table: &str) -> Option<SchemaRef> {
         "rejects" => Some(rejects_schema()),
         "outcomes" => Some(outcomes_schema()),
         "stop_search" => Some(stop_search_schema()),
+        "parties" => Some(parties_schema()),
+        "offenders" => Some(offenders_schema()),
+        "reoffences" => Some(reoffences_schema()),
         _ => None,
     }
 }

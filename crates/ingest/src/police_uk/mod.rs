@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// id; once the file is read, [`IdCensus::distinct`] says how many versions each id
 /// has, and ids with more than one are flagged.
 #[derive(Default)]
-pub(crate) struct IdCensus<'a> {
+pub struct IdCensus<'a> {
     ids: HashMap<Cow<'a, [u8]>, u32, foldhash::fast::FixedState>,
     groups: Vec<Group<'a>>,
 }
@@ -27,17 +27,22 @@ struct Group<'a> {
 
 /// What the census decided about a row with an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IdClass {
+pub enum IdClass {
     /// An exact copy of a row already loaded.
     Duplicate,
     /// A row to load: its id's group, and its 1-based version among the id's
     /// distinct contents so far.
-    Load { group: u32, version: usize },
+    Load {
+        /// The id's group, for [`IdCensus::distinct`].
+        group: u32,
+        /// 1-based version among the id's distinct contents so far.
+        version: usize,
+    },
 }
 
 impl<'a> IdCensus<'a> {
     /// Classify a row by its id and raw text.
-    pub(crate) fn classify(&mut self, id: Cow<'a, [u8]>, raw: &'a [u8]) -> IdClass {
+    pub fn classify(&mut self, id: Cow<'a, [u8]>, raw: &'a [u8]) -> IdClass {
         match self.ids.get(id.as_ref()) {
             None => {
                 let group = self.groups.len() as u32;
@@ -63,14 +68,14 @@ impl<'a> IdCensus<'a> {
     }
 
     /// How many distinct contents the id of `group` has.
-    pub(crate) fn distinct(&self, group: u32) -> usize {
+    pub fn distinct(&self, group: u32) -> usize {
         self.groups.get(group as usize).map_or(0, |g| 1 + g.more.len())
     }
 }
 
 /// The id in the first field, trimmed: borrowed from the raw text in the common case
 /// (unquoted, no surrounding spaces), otherwise copied from the parsed field.
-pub(crate) fn first_field<'a>(raw: &'a [u8], parsed: &[u8]) -> Cow<'a, [u8]> {
+pub fn first_field<'a>(raw: &'a [u8], parsed: &[u8]) -> Cow<'a, [u8]> {
     let unquoted = &raw[..memchr::memchr(b',', raw).unwrap_or(raw.len())];
     let trimmed = parsed.trim_ascii();
     if unquoted == trimmed {

@@ -1,0 +1,157 @@
+//! The `council-asb` profile: a council ASB case log (docs/formats.md). Cases become
+//! source `asb` incidents with the ASB category as `category` and the type as
+//! `subcategory`; victims and perpetrators become pseudonymised `parties`.
+
+use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
+
+use super::{bng, location_key, minute_time, reject_masked, to_wgs84};
+use crate::error::Result;
+use crate::fields::{expect_fields, utf8_fields};
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::police_uk::{IdCensus, IdClass, first_field};
+use crate::profile::COUNCIL_ASB_HEADER;
+use crate::pseudonym::PseudonymKey;
+use crate::records::Records;
+use crate::reject::{RejectReason, Rejection};
+use crate::store::FileCounts;
+use crate::table_builder::Value;
+
+const VICTIM: usize = 8;
+const PERPETRATOR: usize = 9;
+/// The Home Office ASB categories.
+pub const ASB_CATEGORIES: [&str; 3] = ["personal", "nuisance", "environmental"];
+
+/// Read a council ASB case log into `incidents`, `parties` and `rejects`.
+pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
+    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
+    let mut rejects = RejectSink::new(ctx);
+    let mut census = IdCensus::default();
+    let mut counts = FileCounts::default();
+    let mut ticker = ProgressTicker::new();
+    let harm = ctx.harm.weight("Anti-social behaviour").unwrap_or(0.0);
+    let mut records = Records::new(bytes);
+    records.next_record();
+    while let Some(rec) = records.next_record() {
+        counts.rows_read += 1;
+        ticker.tick(ctx.progress, rec.end);
+        let (f, at_ms, month, category, point) = match validate(rec.fields) {
+            Ok(row) => row,
+            Err(rejection) => {
+                reject_masked(
+                    &mut rejects,
+                    ctx,
+                    rec.line,
+                    rec.fields,
+                    10,
+                    &[VICTIM, PERPETRATOR],
+                    &rejection,
+                )?;
+                continue;
+            }
+        };
+        let version = match census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) {
+            IdClass::Duplicate => {
+                counts.duplicates_dropped += 1;
+                continue;
+            }
+            IdClass::Load { version, .. } => version,
+        };
+        counts.rows_loaded += 1;
+        let case_ref = f[0].trim();
+        let incident_id = format!("{}:{case_ref}", ctx.profile);
+        if version == 1 {
+            let (lon, lat) = to_wgs84(point);
+            let place = location_key(f[6], point);
+            counts.no_location += u64::from(point.is_none());
+            incidents.push(
+                &format!("source=asb/month={month}"),
+                &[
+                    Value::Str("asb"),
+                    Value::Str(ctx.profile),
+                    Value::Str(&incident_id),
+                    Value::Str(case_ref),
+                    Value::Date(month.to_date32()),
+                    Value::TimestampMs(at_ms),
+                    Value::Str("minute"),
+                    Value::Str(category),
+                    Value::text(f[3].trim()),
+                    Value::Null,
+                    Value::F64(harm),
+                    Value::opt_f64(lon),
+                    Value::opt_f64(lat),
+                    Value::opt_f64(point.map(|p| p.0)),
+                    Value::opt_f64(point.map(|p| p.1)),
+                    place.as_deref().map_or(Value::Null, Value::Str),
+                    Value::text(f[7].trim()),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Bool(false),
+                    Value::Str(ctx.name),
+                    Value::U64(rec.line),
+                ],
+            )?;
+        }
+        for (column, role) in [(VICTIM, "victim"), (PERPETRATOR, "perpetrator")] {
+            if let Some(person) = key.person_key(f[column]) {
+                parties.push(
+                    "",
+                    &[
+                        Value::Str(&incident_id),
+                        Value::Str(role),
+                        Value::Str(&person),
+                        Value::Str(ctx.name),
+                        Value::U64(rec.line),
+                    ],
+                )?;
+            }
+        }
+    }
+    ticker.done(ctx.progress, bytes.len() as u64);
+    counts.rows_rejected = rejects.count;
+    let mut outputs = incidents.finish()?;
+    outputs.extend(parties.finish()?);
+    outputs.extend(rejects.finish()?);
+    Ok(ParsedFile { counts, outputs })
+}
+
+type AsbRow<'r> = (
+    [&'r str; 10],
+    i64,
+    crimescope_model::Month,
+    &'static str,
+    Option<(f64, f64)>,
+);
+
+fn validate(record: &csv::ByteRecord) -> Result<AsbRow<'_>, Rejection> {
+    expect_fields(record, &COUNCIL_ASB_HEADER)?;
+    let f = utf8_fields(record, &COUNCIL_ASB_HEADER)?;
+    if f[0].trim().is_empty() {
+        return Err(Rejection::field(
+            RejectReason::MissingId,
+            "case_ref",
+            "case_ref is empty",
+        ));
+    }
+    let (at_ms, month) = minute_time(f[1], "reported_at")?;
+    let wanted = f[2].trim().to_lowercase();
+    let category = ASB_CATEGORIES.into_iter().find(|c| *c == wanted).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::UnknownCategory,
+            "asb_category",
+            format!(
+                "asb_category '{}' is not personal, nuisance or environmental",
+                f[2].trim()
+            ),
+        )
+    })?;
+    let point = bng(f[4], f[5])?;
+    Ok((f, at_ms, month, category, point))
+}

@@ -1,0 +1,172 @@
+//! The `force-crime` profile: a police records-system extract with one row per crime,
+//! victim and offender (docs/formats.md). Each crime becomes one incident; its victims
+//! and offenders become pseudonymised `parties`, so crime counts never double.
+
+use std::collections::HashSet;
+
+use crimescope_model::PoliceUkCrimeType;
+use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
+
+use super::{bng, location_key, minute_time, reject_masked, to_wgs84, yes_no};
+use crate::error::Result;
+use crate::fields::{expect_fields, utf8_fields};
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::police_uk::{IdCensus, IdClass, first_field};
+use crate::profile::FORCE_CRIME_HEADER;
+use crate::pseudonym::PseudonymKey;
+use crate::records::Records;
+use crate::reject::{RejectReason, Rejection};
+use crate::store::FileCounts;
+use crate::table_builder::Value;
+
+const VICTIM: usize = 11;
+const OFFENDER: usize = 12;
+
+/// Read a force-crime extract into `incidents`, `parties` and `rejects`.
+pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
+    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
+    let mut rejects = RejectSink::new(ctx);
+    let mut census = IdCensus::default();
+    let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
+    let mut counts = FileCounts::default();
+    let mut ticker = ProgressTicker::new();
+    let mut records = Records::new(bytes);
+    records.next_record();
+    while let Some(rec) = records.next_record() {
+        counts.rows_read += 1;
+        ticker.tick(ctx.progress, rec.end);
+        let row = match validate(rec.fields) {
+            Ok(row) => row,
+            Err(rejection) => {
+                reject_masked(
+                    &mut rejects,
+                    ctx,
+                    rec.line,
+                    rec.fields,
+                    15,
+                    &[VICTIM, OFFENDER],
+                    &rejection,
+                )?;
+                continue;
+            }
+        };
+        let version = match census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) {
+            IdClass::Duplicate => {
+                counts.duplicates_dropped += 1;
+                continue;
+            }
+            IdClass::Load { version, .. } => version,
+        };
+        counts.rows_loaded += 1;
+        let f = &row.fields;
+        let crime_ref = f[0].trim();
+        let incident_id = format!("{}:{crime_ref}", ctx.profile);
+        if version == 1 {
+            // The first row of a crime carries the incident; later rows add people.
+            let (lon, lat) = to_wgs84(row.point);
+            let place = location_key(f[9], row.point);
+            counts.no_location += u64::from(row.point.is_none());
+            incidents.push(
+                &format!("source=police/month={}", row.month),
+                &[
+                    Value::Str("police"),
+                    Value::Str(ctx.profile),
+                    Value::Str(&incident_id),
+                    Value::Str(crime_ref),
+                    Value::Date(row.month.to_date32()),
+                    Value::TimestampMs(row.from_ms),
+                    Value::Str("minute"),
+                    Value::Str(row.category.name()),
+                    Value::text(f[5].trim()),
+                    Value::text(f[4].trim()),
+                    Value::F64(ctx.harm.weight(row.category.name()).unwrap_or(0.0)),
+                    Value::opt_f64(lon),
+                    Value::opt_f64(lat),
+                    Value::opt_f64(row.point.map(|p| p.0)),
+                    Value::opt_f64(row.point.map(|p| p.1)),
+                    place.as_deref().map_or(Value::Null, Value::Str),
+                    Value::text(f[10].trim()),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::text(f[14].trim()),
+                    Value::Null,
+                    Value::opt_bool(row.domestic),
+                    Value::Null,
+                    Value::Bool(false),
+                    Value::Str(ctx.name),
+                    Value::U64(rec.line),
+                ],
+            )?;
+        }
+        for (column, role) in [(VICTIM, "victim"), (OFFENDER, "offender")] {
+            if let Some(person) = key.person_key(f[column])
+                && linked.insert((crime_ref.to_string(), role, person.clone()))
+            {
+                parties.push(
+                    "",
+                    &[
+                        Value::Str(&incident_id),
+                        Value::Str(role),
+                        Value::Str(&person),
+                        Value::Str(ctx.name),
+                        Value::U64(rec.line),
+                    ],
+                )?;
+            }
+        }
+    }
+    ticker.done(ctx.progress, bytes.len() as u64);
+    counts.rows_rejected = rejects.count;
+    let mut outputs = incidents.finish()?;
+    outputs.extend(parties.finish()?);
+    outputs.extend(rejects.finish()?);
+    Ok(ParsedFile { counts, outputs })
+}
+
+struct CrimeRow<'r> {
+    fields: [&'r str; 15],
+    from_ms: i64,
+    month: crimescope_model::Month,
+    category: PoliceUkCrimeType,
+    point: Option<(f64, f64)>,
+    domestic: Option<bool>,
+}
+
+fn validate(record: &csv::ByteRecord) -> Result<CrimeRow<'_>, Rejection> {
+    expect_fields(record, &FORCE_CRIME_HEADER)?;
+    let fields = utf8_fields(record, &FORCE_CRIME_HEADER)?;
+    if fields[0].trim().is_empty() {
+        return Err(Rejection::field(
+            RejectReason::MissingId,
+            "crime_ref",
+            "crime_ref is empty",
+        ));
+    }
+    minute_time(fields[1], "recorded_at")?;
+    let (from_ms, month) = minute_time(fields[2], "committed_from")?;
+    minute_time(fields[3], "committed_to")?;
+    let category = PoliceUkCrimeType::lookup(fields[6].trim()).map_err(|_| {
+        Rejection::field(
+            RejectReason::UnknownCategory,
+            "category",
+            format!(
+                "category '{}' is not one of the 14 police.uk crime types",
+                fields[6].trim()
+            ),
+        )
+    })?;
+    let point = bng(fields[7], fields[8])?;
+    let domestic = yes_no(fields[13], "domestic")?;
+    Ok(CrimeRow {
+        fields,
+        from_ms,
+        month,
+        category,
+        point,
+        domestic,
+    })
+}
