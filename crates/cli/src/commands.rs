@@ -21,7 +21,16 @@ pub fn block_on<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(
 }
 
 /// `crimescope ingest`.
-pub fn ingest(store: &Path, paths: &[PathBuf], json: bool, threads: Option<usize>) -> Result<(), CliError> {
+pub fn ingest(
+    store: &Path,
+    paths: &[PathBuf],
+    json: bool,
+    threads: Option<usize>,
+    profile: Option<&Path>,
+) -> Result<(), CliError> {
+    let mapping = profile
+        .map(crimescope_ingest::mapping::MappingProfile::load)
+        .transpose()?;
     // The pseudonymisation key: CRIMESCOPE_KEY, or the key file (created on first use).
     // Read lazily by the library only for files with person identifiers; resolved here
     // so that a key problem is reported once, before any work.
@@ -31,6 +40,7 @@ pub fn ingest(store: &Path, paths: &[PathBuf], json: bool, threads: Option<usize
     let options = IngestOptions {
         threads,
         key: Some(key),
+        mapping,
     };
     let report = if std::io::stderr().is_terminal() && !json {
         let bar = IngestBar::new();

@@ -36,6 +36,9 @@ enum Command {
         /// Parsing threads (default: every core).
         #[arg(long)]
         threads: Option<usize>,
+        /// Read every input with this TOML mapping profile instead of a built-in one.
+        #[arg(long)]
+        profile: Option<PathBuf>,
         /// Files, folders (read recursively) or .zip archives.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -104,8 +107,9 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             store,
             json,
             threads,
+            profile,
             paths,
-        } => commands::ingest(&store, &paths, json, threads),
+        } => commands::ingest(&store, &paths, json, threads, profile.as_deref()),
         Command::Profiles => commands::profiles(),
         Command::Generate {
             scale,

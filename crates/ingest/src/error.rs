@@ -41,6 +41,14 @@ pub enum IngestError {
         /// Its profile.
         profile: &'static str,
     },
+    /// A mapping profile is malformed, or names a column the file lacks.
+    #[error("mapping profile {profile}: {message}")]
+    Profile {
+        /// The profile file (or the input file, for a missing column).
+        profile: String,
+        /// What is wrong, naming the TOML key or the missing column.
+        message: String,
+    },
     /// A zip archive could not be read.
     #[error("{path}: not a readable zip archive ({message}); re-download it or unzip it and pass the folder")]
     Zip {
@@ -113,6 +121,7 @@ impl IngestError {
                 | IngestError::NoInputs { .. }
                 | IngestError::ConflictingInputs { .. }
                 | IngestError::NoKey { .. }
+                | IngestError::Profile { .. }
                 | IngestError::Store { .. }
         )
     }

@@ -38,6 +38,18 @@ impl InputFile {
     /// Read the whole file into memory.
     pub fn read(&self) -> Result<Vec<u8>> {
         match &self.location {
+            InputLocation::File(path) if is_gz(path) => {
+                let read_err = |source| IngestError::Read {
+                    path: path.clone(),
+                    source,
+                };
+                let file = fs::File::open(path).map_err(read_err)?;
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(file)
+                    .read_to_end(&mut out)
+                    .map_err(read_err)?;
+                Ok(out)
+            }
             InputLocation::File(path) => fs::read(path).map_err(|source| IngestError::Read {
                 path: path.clone(),
                 source,
@@ -63,6 +75,13 @@ impl InputFile {
             }
         }
     }
+}
+
+/// A gzip-compressed CSV (`*.csv.gz`), read through a decoder.
+fn is_gz(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv.gz"))
 }
 
 fn is_ext(path: &Path, ext: &str) -> bool {
@@ -141,7 +160,7 @@ fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<()> {
             continue;
         } else if meta.is_dir() {
             walk(&path, out)?;
-        } else if is_ext(&path, "csv") {
+        } else if is_ext(&path, "csv") || is_gz(&path) {
             out.push(file_input(&path, meta.len()));
         } else if is_ext(&path, "zip") {
             zip_entries(&path, out)?;

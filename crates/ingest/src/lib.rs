@@ -16,7 +16,9 @@
 mod error;
 pub mod fields;
 mod file_context;
+pub mod grid;
 pub mod input;
+pub mod mapping;
 pub mod partner;
 mod pipeline;
 pub mod police_uk;

@@ -76,6 +76,8 @@ pub struct IngestOptions {
     pub threads: Option<usize>,
     /// The pseudonymisation key, needed for files with person identifiers.
     pub key: Option<crate::pseudonym::PseudonymKey>,
+    /// Read every input with this mapping profile instead of recognising the header.
+    pub mapping: Option<crate::mapping::MappingProfile>,
 }
 
 /// Ingest police.uk CSV files, folders or zip archives into the store at `store`.
@@ -120,7 +122,7 @@ pub fn ingest(
         inputs
             .par_iter()
             .map(|input| {
-                let result = ingest_one(input, &committed, &harm, options.key.as_ref(), &staging, &now, progress);
+                let result = ingest_one(input, &committed, &harm, options, &staging, &now, progress);
                 if let Ok((report, _)) = &result {
                     progress.file_done(report);
                 }
@@ -211,12 +213,16 @@ fn ingest_one(
     input: &InputFile,
     committed: &crate::store::Manifest,
     harm: &HarmWeights,
-    pseudonyms: Option<&crate::pseudonym::PseudonymKey>,
+    options: &IngestOptions,
     staging: &Path,
     now: &str,
     progress: &dyn Progress,
 ) -> Result<(FileReport, Option<FileEntry>)> {
     let bytes = input.read()?;
+    let pseudonyms = options.key.as_ref();
+    if let Some(mapping) = &options.mapping {
+        return ingest_mapped(input, &bytes, mapping, committed, harm, staging, now, progress);
+    }
     let (profile, header) = detect(input, &bytes)?;
     if profile.has_person_ids() && pseudonyms.is_none() {
         return Err(IngestError::NoKey {
@@ -296,6 +302,70 @@ fn ingest_one(
         FileReport {
             path: input.display.clone(),
             profile: profile.name().into(),
+            status,
+            counts,
+        },
+        Some(entry),
+    ))
+}
+
+/// Ingest one file through a user's mapping profile.
+#[allow(clippy::too_many_arguments)]
+fn ingest_mapped(
+    input: &InputFile,
+    bytes: &[u8],
+    mapping: &crate::mapping::MappingProfile,
+    committed: &crate::store::Manifest,
+    harm: &HarmWeights,
+    staging: &Path,
+    now: &str,
+    progress: &dyn Progress,
+) -> Result<(FileReport, Option<FileEntry>)> {
+    let key = format!("{}/{}", mapping.name, input.name);
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    if let Some(existing) = committed.entry(&key).filter(|e| e.sha256 == sha256) {
+        progress.rows(existing.counts.rows_read, bytes.len() as u64);
+        let report = FileReport {
+            path: input.display.clone(),
+            profile: mapping.name.clone(),
+            status: FileStatus::Unchanged,
+            counts: existing.counts,
+        };
+        return Ok((report, None));
+    }
+    let ctx = FileContext {
+        name: &input.name,
+        profile: "mapped",
+        tag: format!(
+            "{}-{}",
+            sanitize(&input.name),
+            &hex::encode(Sha256::digest(format!("{key}\n{sha256}")))[..16]
+        ),
+        harm,
+        staging,
+        progress,
+    };
+    let ParsedFile { counts, outputs } = partner::mapped::parse(&ctx, mapping, &input.display, bytes)?;
+    let status = if committed.entry(&key).is_some() {
+        FileStatus::Replaced
+    } else {
+        FileStatus::Loaded
+    };
+    let entry = FileEntry {
+        key,
+        name: input.name.clone(),
+        path: input.display.clone(),
+        sha256,
+        bytes: bytes.len() as u64,
+        profile: mapping.name.clone(),
+        ingested_at: now.to_string(),
+        counts,
+        outputs,
+    };
+    Ok((
+        FileReport {
+            path: input.display.clone(),
+            profile: mapping.name.clone(),
             status,
             counts,
         },

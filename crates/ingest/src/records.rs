@@ -37,10 +37,16 @@ pub struct RawRecord<'a, 'r> {
 impl<'a> Records<'a> {
     /// A reader over `bytes`, skipping a UTF-8 BOM if present.
     pub fn new(bytes: &'a [u8]) -> Records<'a> {
+        Self::with_delimiter(bytes, b',')
+    }
+
+    /// A reader with another field delimiter.
+    pub fn with_delimiter(bytes: &'a [u8], delimiter: u8) -> Records<'a> {
         let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(body);
         Records {
             body,

@@ -23,6 +23,7 @@ fn options(key: &[u8]) -> IngestOptions {
     IngestOptions {
         threads: None,
         key: Some(PseudonymKey::from_bytes(key).unwrap()),
+        mapping: None,
     }
 }
 

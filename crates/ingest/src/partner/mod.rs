@@ -8,6 +8,7 @@
 pub mod council_asb;
 pub mod fire;
 pub mod force_crime;
+pub mod mapped;
 pub mod probation;
 
 use crimescope_model::Month;

@@ -1,0 +1,259 @@
+//! Reading any CSV through a user's [`MappingProfile`] into `incidents`.
+
+use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
+
+use super::{location_key, to_wgs84};
+use crate::error::{IngestError, Result};
+use crate::fields::lon_lat;
+use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
+use crate::mapping::{Grid, MappingProfile, parse_datetime};
+use crate::police_uk::{IdCensus, IdClass};
+use crate::records::Records;
+use crate::reject::{RejectReason, Rejection};
+use crate::store::FileCounts;
+use crate::table_builder::Value;
+
+/// Read a file with a mapping profile. `file` names it in errors.
+pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes: &[u8]) -> Result<ParsedFile> {
+    let mut records = Records::with_delimiter(bytes, profile.delimiter_byte());
+    let header: Vec<String> = match records.next_record() {
+        Some(h) => h
+            .fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
+        None => Vec::new(),
+    };
+    let find = |field: &str, column: &str| -> Result<usize> {
+        header
+            .iter()
+            .position(|h| h == column)
+            .ok_or_else(|| IngestError::Profile {
+                profile: file.to_string(),
+                message: format!(
+                    "column '{column}' (for `{field}`) is not in the file; its columns are: {}",
+                    header.join(", ")
+                ),
+            })
+    };
+    let mut columns: Vec<(&str, usize)> = Vec::new();
+    for (field, column) in &profile.columns {
+        columns.push((field.as_str(), find(field, column)?));
+    }
+    let xy = match &profile.coordinates {
+        Some(c) => Some((
+            find("coordinates.x", &c.x)?,
+            find("coordinates.y", &c.y)?,
+            c.crs == "EPSG:4326",
+        )),
+        None => None,
+    };
+    let grid = profile.grid().map_err(|message| IngestError::Profile {
+        profile: profile.name.clone(),
+        message,
+    })?;
+    let source = profile.source.as_str();
+
+    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut rejects = RejectSink::new(ctx);
+    let mut census = IdCensus::default();
+    let mut counts = FileCounts::default();
+    let mut ticker = ProgressTicker::new();
+    let mut incident_id = String::new();
+    while let Some(rec) = records.next_record() {
+        counts.rows_read += 1;
+        ticker.tick(ctx.progress, rec.end);
+        let row = match read_row(profile, &columns, xy, grid, rec.fields, header.len()) {
+            Ok(row) => row,
+            Err(rejection) => {
+                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
+                continue;
+            }
+        };
+        incident_id.clear();
+        match row.get("record_id") {
+            Some(id) if !id.is_empty() => {
+                match census.classify(std::borrow::Cow::Owned(id.as_bytes().to_vec()), rec.raw) {
+                    IdClass::Duplicate => {
+                        counts.duplicates_dropped += 1;
+                        continue;
+                    }
+                    IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{}:{id}", profile.name)),
+                    IdClass::Load { version, .. } => incident_id.push_str(&format!("{}:{id}#{version}", profile.name)),
+                }
+            }
+            _ => incident_id.push_str(&format!("{}:{}:{}", profile.name, ctx.name, rec.line)),
+        }
+        counts.rows_loaded += 1;
+        let (lon, lat, easting, northing) = match (row.point, grid) {
+            (None, _) => {
+                counts.no_location += 1;
+                (None, None, None, None)
+            }
+            (Some(Point::LonLat(lon, lat)), Grid::BritishNationalGrid) => {
+                let (e, n) = locate(Some((lon, lat)), &mut counts);
+                (Some(lon), Some(lat), e, n)
+            }
+            (Some(Point::LonLat(lon, lat)), Grid::Utm(_, tm)) => {
+                let (e, n) = tm.forward(lon, lat);
+                (
+                    Some(lon),
+                    Some(lat),
+                    Some((e * 1000.0).round() / 1000.0),
+                    Some((n * 1000.0).round() / 1000.0),
+                )
+            }
+            (Some(Point::Bng(e, n)), _) => {
+                let (lon, lat) = to_wgs84(Some((e, n)));
+                (lon, lat, Some(e), Some(n))
+            }
+        };
+        let place = location_key(row.get("uprn").unwrap_or(""), easting.zip(northing));
+        let category = row.category.as_str();
+        incidents.push(
+            &format!("source={source}/month={}", row.month),
+            &[
+                Value::Str(source),
+                Value::Str(&profile.name),
+                Value::Str(&incident_id),
+                Value::text(row.get("record_id").unwrap_or("")),
+                Value::Date(row.month.to_date32()),
+                row.occurred_ms.map_or(Value::Null, Value::TimestampMs),
+                Value::Str(row.precision),
+                Value::Str(category),
+                Value::text(row.get("subcategory").unwrap_or("")),
+                Value::text(row.get("ho_offence_code").unwrap_or("")),
+                Value::F64(ctx.harm.weight(category).unwrap_or(0.0)),
+                Value::opt_f64(lon),
+                Value::opt_f64(lat),
+                Value::opt_f64(easting),
+                Value::opt_f64(northing),
+                place.as_deref().map_or(Value::Null, Value::Str),
+                Value::text(row.get("location_text").unwrap_or("")),
+                Value::text(row.get("lsoa_code").unwrap_or("")),
+                Value::text(row.get("lsoa_name").unwrap_or("")),
+                Value::text(row.get("ward_code").unwrap_or("")),
+                Value::text(row.get("force").unwrap_or("")),
+                Value::Null,
+                Value::text(row.get("outcome").unwrap_or("")),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Bool(false),
+                Value::Str(ctx.name),
+                Value::U64(rec.line),
+            ],
+        )?;
+    }
+    ticker.done(ctx.progress, bytes.len() as u64);
+    counts.rows_rejected = rejects.count;
+    let mut outputs = incidents.finish()?;
+    outputs.extend(rejects.finish()?);
+    Ok(ParsedFile { counts, outputs })
+}
+
+#[derive(Clone, Copy)]
+enum Point {
+    LonLat(f64, f64),
+    Bng(f64, f64),
+}
+
+struct MappedRow {
+    values: Vec<(&'static str, String)>,
+    month: crimescope_model::Month,
+    occurred_ms: Option<i64>,
+    precision: &'static str,
+    category: String,
+    point: Option<Point>,
+}
+
+impl MappedRow {
+    fn get(&self, field: &str) -> Option<&str> {
+        self.values.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())
+    }
+}
+
+fn read_row(
+    profile: &MappingProfile,
+    columns: &[(&str, usize)],
+    xy: Option<(usize, usize, bool)>,
+    grid: Grid,
+    record: &csv::ByteRecord,
+    width: usize,
+) -> Result<MappedRow, Rejection> {
+    if record.len() != width {
+        return Err(Rejection::row(
+            RejectReason::FieldCount,
+            format!("expected {width} fields, found {}", record.len()),
+        ));
+    }
+    let text = |i: usize, field: &'static str| -> Result<String, Rejection> {
+        std::str::from_utf8(record.get(i).unwrap_or_default())
+            .map(|s| s.trim().to_string())
+            .map_err(|_| Rejection::field(RejectReason::InvalidUtf8, field, "field is not valid UTF-8"))
+    };
+    let mut values: Vec<(&'static str, String)> = Vec::new();
+    for field in crate::mapping::MAPPABLE_FIELDS {
+        if let Some(&(_, i)) = columns.iter().find(|(f, _)| *f == field) {
+            values.push((field, text(i, field)?));
+        } else if let Some(v) = profile.constants.get(field) {
+            values.push((field, v.clone()));
+        }
+    }
+    let value = |field: &str| values.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str());
+    let format_of = |field: &str, default: &'static str| profile.formats.get(field).map_or(default, String::as_str);
+    let bad_date = |field: &'static str, v: &str, f: &str| {
+        Rejection::field(
+            RejectReason::BadDate,
+            field,
+            format!("{field} '{v}' does not match the format '{f}'"),
+        )
+    };
+    let occurred = match value("occurred_at") {
+        Some(v) if !v.is_empty() => {
+            let f = format_of("occurred_at", "%Y-%m-%d %H:%M");
+            Some(parse_datetime(v, f).ok_or_else(|| bad_date("occurred_at", v, f))?)
+        }
+        _ => None,
+    };
+    let month = match (value("month"), occurred) {
+        (Some(v), _) if !v.is_empty() => {
+            let f = format_of("month", "%Y-%m");
+            parse_datetime(v, f).ok_or_else(|| bad_date("month", v, f))?.month
+        }
+        (_, Some(o)) => o.month,
+        _ => {
+            return Err(Rejection::field(
+                RejectReason::BadMonth,
+                "month",
+                "no month or occurred_at in the row",
+            ));
+        }
+    };
+    let raw_category = value("category").unwrap_or("");
+    let category = profile.category(raw_category).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::UnknownCategory,
+            "category",
+            format!("category '{raw_category}' is not mapped to a canonical category"),
+        )
+    })?;
+    let point = match xy {
+        None => None,
+        Some((xi, yi, true)) => lon_lat(&text(xi, "x")?, &text(yi, "y")?, "x", "y")?.map(|(x, y)| Point::LonLat(x, y)),
+        Some((xi, yi, false)) => super::bng(&text(xi, "x")?, &text(yi, "y")?)?.map(|(e, n)| Point::Bng(e, n)),
+    };
+    let _ = grid;
+    Ok(MappedRow {
+        month,
+        occurred_ms: occurred.map(|o| o.ms),
+        precision: match occurred {
+            Some(o) if o.has_time => "minute",
+            Some(_) => "day",
+            None => "month",
+        },
+        category,
+        point,
+        values,
+    })
+}
