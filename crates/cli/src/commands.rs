@@ -64,6 +64,7 @@ pub fn ingest(
                 "duplicate_ids_flagged": f.counts.duplicate_ids_flagged,
                 "no_location": f.counts.no_location,
                 "outside_gb": f.counts.outside_gb,
+                "outside_boundaries": f.counts.outside_boundaries,
             })).collect::<Vec<_>>(),
             "totals": counts_json(&report.totals),
         });
@@ -74,7 +75,8 @@ pub fn ingest(
         writeln!(
             out,
             "{} files: {} rows read = {} loaded + {} rejected + {} duplicates dropped. {} rows with No Location, \
-             {} outside Great Britain, {} loaded rows share a Crime ID with different content (flagged duplicate_id).",
+             {} outside Great Britain, {} outside the stored boundaries, {} loaded rows share a Crime ID with different \
+             content (flagged duplicate_id).",
             report.files.len(),
             t.rows_read,
             t.rows_loaded,
@@ -82,6 +84,7 @@ pub fn ingest(
             t.duplicates_dropped,
             t.no_location,
             t.outside_gb,
+            t.outside_boundaries,
             t.duplicate_ids_flagged
         )
         .map_err(CliError::io)?;
@@ -106,6 +109,7 @@ fn counts_json(c: &FileCounts) -> serde_json::Value {
         "duplicate_ids_flagged": c.duplicate_ids_flagged,
         "no_location": c.no_location,
         "outside_gb": c.outside_gb,
+        "outside_boundaries": c.outside_boundaries,
     })
 }
 
@@ -270,4 +274,37 @@ pub fn profiles() -> Result<(), CliError> {
         ]);
     }
     writeln!(std::io::stdout().lock(), "{table}").map_err(CliError::io)
+}
+
+/// `crimescope boundaries add`.
+pub fn boundaries_add(
+    store: &Path,
+    file: &Path,
+    level: &str,
+    code_field: &str,
+    name_field: &str,
+) -> Result<(), CliError> {
+    let entry = crimescope_ingest::boundaries::add_boundaries(store, file, level, code_field, name_field)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "stored {} {} areas from {} as {}; ingests from now on fill missing {} codes from them",
+        entry.areas,
+        entry.level,
+        entry.source,
+        entry.path,
+        entry.level
+    )
+    .map_err(CliError::io)
+}
+
+/// `crimescope boundaries lookup`.
+pub fn boundaries_lookup(store: &Path, file: &Path) -> Result<(), CliError> {
+    let output = crimescope_ingest::boundaries::add_lsoa_lookup(store, file)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "stored {} LSOA 2011 -> 2021 rows as {}; query them as the table lsoa_lookup",
+        output.rows,
+        output.path
+    )
+    .map_err(CliError::io)
 }

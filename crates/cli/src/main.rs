@@ -45,6 +45,11 @@ enum Command {
     },
     /// List the built-in input profiles and the headers that select them.
     Profiles,
+    /// Manage the boundary polygons kept in a store.
+    Boundaries {
+        #[command(subcommand)]
+        action: BoundariesAction,
+    },
     /// Write seeded synthetic years of every source format, with planted patterns and truth.json.
     Generate {
         /// coventry, west-midlands or national.
@@ -85,6 +90,35 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum BoundariesAction {
+    /// Store a GeoJSON of WGS84 polygons; later ingests fill missing LSOA/ward codes from it.
+    Add {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// lsoa, ward or csp.
+        #[arg(long)]
+        level: String,
+        /// The feature property holding the area code.
+        #[arg(long)]
+        code_field: String,
+        /// The feature property holding the area name.
+        #[arg(long)]
+        name_field: String,
+        /// The GeoJSON file.
+        file: PathBuf,
+    },
+    /// Store the ONS LSOA 2011 -> 2021 lookup CSV (or .csv.gz) as the `lsoa_lookup` table.
+    Lookup {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// The lookup file (columns LSOA11CD, LSOA21CD, ...).
+        file: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("internal error: {info}\nThis is a bug in crimescope; please report it with the command you ran.");
@@ -111,6 +145,19 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             paths,
         } => commands::ingest(&store, &paths, json, threads, profile.as_deref()),
         Command::Profiles => commands::profiles(),
+        Command::Boundaries {
+            action:
+                BoundariesAction::Add {
+                    store,
+                    level,
+                    code_field,
+                    name_field,
+                    file,
+                },
+        } => commands::boundaries_add(&store, &file, &level, &code_field, &name_field),
+        Command::Boundaries {
+            action: BoundariesAction::Lookup { store, file },
+        } => commands::boundaries_lookup(&store, &file),
         Command::Generate {
             scale,
             year,

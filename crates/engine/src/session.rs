@@ -61,6 +61,12 @@ impl Session {
             let paths: Vec<PathBuf> = manifest.outputs_of(table).map(|o| root.join(&o.path)).collect();
             register(&ctx, name, schema, &paths).await?;
         }
+        // The LSOA 2011 -> 2021 lookup, when the store has one (else an empty table).
+        let lookup: Vec<PathBuf> = manifest.lsoa_lookup.iter().map(|o| root.join(&o.path)).collect();
+        let lookup_schema = schema_for("lsoa_lookup").ok_or_else(|| EngineError::Sql {
+            message: "no lsoa_lookup schema".into(),
+        })?;
+        register(&ctx, "lsoa_lookup", lookup_schema, &lookup).await?;
         if has_outcomes {
             let view = format!(
                 "CREATE VIEW incidents AS {}",

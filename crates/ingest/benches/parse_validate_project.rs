@@ -40,6 +40,7 @@ fn benches(c: &mut Criterion) {
                 harm: &harm,
                 staging: staging.path(),
                 progress: &NoProgress,
+                areas: None,
             };
             black_box(street::parse(&ctx, &bytes).expect("parses"))
         });

@@ -30,12 +30,30 @@ pub struct FileContext<'a> {
     pub staging: &'a Path,
     /// Progress reporting.
     pub progress: &'a dyn Progress,
+    /// Boundaries that fill missing areas of `incidents` rows, with this file's count of
+    /// points that fell in none.
+    pub areas: Option<(
+        std::sync::Arc<crate::boundaries::Areas>,
+        std::sync::Arc<std::sync::atomic::AtomicU64>,
+    )>,
 }
 
 impl FileContext<'_> {
     /// A partitioned writer for a table, named after this file.
     pub fn writer(&self, table: &'static str, fields: &'static [FieldSpec], schema: SchemaRef) -> PartitionedWriter {
-        PartitionedWriter::new(table, fields, schema, self.staging, &self.tag)
+        let transform: Option<crate::store::writer::Transform> = match (&self.areas, table) {
+            (Some((areas, outside)), "incidents") => {
+                let (areas, outside) = (areas.clone(), outside.clone());
+                Some(std::sync::Arc::new(move |batch| {
+                    crate::boundaries::assign_areas(batch, &areas, &outside).map_err(|e| crate::IngestError::Arrow {
+                        file: "incidents".into(),
+                        message: e.to_string(),
+                    })
+                }))
+            }
+            _ => None,
+        };
+        PartitionedWriter::new(table, fields, schema, self.staging, &self.tag).with_transform(transform)
     }
 }
 

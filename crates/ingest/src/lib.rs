@@ -13,6 +13,7 @@
 //! crate can ingest without the query engine.
 #![warn(missing_docs)]
 
+pub mod boundaries;
 mod error;
 pub mod fields;
 mod file_context;

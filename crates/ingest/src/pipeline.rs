@@ -69,6 +69,42 @@ pub struct IngestReport {
     pub totals: FileCounts,
 }
 
+/// What every file of one ingest shares.
+struct Shared<'a> {
+    committed: &'a crate::store::Manifest,
+    harm: &'a HarmWeights,
+    options: &'a IngestOptions,
+    staging: &'a Path,
+    now: &'a str,
+    progress: &'a dyn Progress,
+    areas: Option<std::sync::Arc<crate::boundaries::Areas>>,
+}
+
+impl Shared<'_> {
+    /// This file's view of the boundaries, with its own outside count.
+    fn areas(
+        &self,
+    ) -> Option<(
+        std::sync::Arc<crate::boundaries::Areas>,
+        std::sync::Arc<std::sync::atomic::AtomicU64>,
+    )> {
+        self.areas
+            .clone()
+            .map(|a| (a, std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0))))
+    }
+}
+
+fn outside_count(
+    areas: &Option<(
+        std::sync::Arc<crate::boundaries::Areas>,
+        std::sync::Arc<std::sync::atomic::AtomicU64>,
+    )>,
+) -> u64 {
+    areas
+        .as_ref()
+        .map_or(0, |(_, n)| n.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// Options for [`ingest`].
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
@@ -118,11 +154,21 @@ pub fn ingest(
     let staging = writer.staging();
     let now = now_rfc3339();
     let committed = writer.manifest().clone();
+    let areas = crate::boundaries::Areas::load(store, &committed)?.map(std::sync::Arc::new);
+    let shared = Shared {
+        committed: &committed,
+        harm: &harm,
+        options,
+        staging: &staging,
+        now: &now,
+        progress,
+        areas,
+    };
     let results: Vec<Result<(FileReport, Option<FileEntry>)>> = pool.install(|| {
         inputs
             .par_iter()
             .map(|input| {
-                let result = ingest_one(input, &committed, &harm, options, &staging, &now, progress);
+                let result = ingest_one(input, &shared);
                 if let Ok((report, _)) = &result {
                     progress.file_done(report);
                 }
@@ -209,19 +255,20 @@ fn distinct_inputs(inputs: Vec<InputFile>) -> Result<(Vec<InputFile>, Vec<Repeat
     Ok((unique, repeats))
 }
 
-fn ingest_one(
-    input: &InputFile,
-    committed: &crate::store::Manifest,
-    harm: &HarmWeights,
-    options: &IngestOptions,
-    staging: &Path,
-    now: &str,
-    progress: &dyn Progress,
-) -> Result<(FileReport, Option<FileEntry>)> {
+fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Option<FileEntry>)> {
+    let Shared {
+        committed,
+        harm,
+        options,
+        staging,
+        now,
+        progress,
+        ..
+    } = *shared;
     let bytes = input.read()?;
     let pseudonyms = options.key.as_ref();
     if let Some(mapping) = &options.mapping {
-        return ingest_mapped(input, &bytes, mapping, committed, harm, staging, now, progress);
+        return ingest_mapped(input, &bytes, mapping, shared);
     }
     let (profile, header) = detect(input, &bytes)?;
     if profile.has_person_ids() && pseudonyms.is_none() {
@@ -261,8 +308,9 @@ fn ingest_one(
         harm,
         staging,
         progress,
+        areas: shared.areas(),
     };
-    let ParsedFile { counts, outputs } = match profile {
+    let ParsedFile { mut counts, outputs } = match profile {
         Profile::PoliceUkStreet => police_uk::street::parse(&ctx, &bytes)?,
         Profile::PoliceUkOutcomes => police_uk::outcomes::parse(&ctx, &bytes)?,
         Profile::PoliceUkStopSearch => police_uk::stop_search::parse(&ctx, &bytes)?,
@@ -281,6 +329,7 @@ fn ingest_one(
             }
         }
     };
+    counts.outside_boundaries = outside_count(&ctx.areas);
     debug_assert!(counts.reconciles());
     let status = if committed.entry(&key).is_some() {
         FileStatus::Replaced
@@ -310,17 +359,20 @@ fn ingest_one(
 }
 
 /// Ingest one file through a user's mapping profile.
-#[allow(clippy::too_many_arguments)]
 fn ingest_mapped(
     input: &InputFile,
     bytes: &[u8],
     mapping: &crate::mapping::MappingProfile,
-    committed: &crate::store::Manifest,
-    harm: &HarmWeights,
-    staging: &Path,
-    now: &str,
-    progress: &dyn Progress,
+    shared: &Shared<'_>,
 ) -> Result<(FileReport, Option<FileEntry>)> {
+    let Shared {
+        committed,
+        harm,
+        staging,
+        now,
+        progress,
+        ..
+    } = *shared;
     let key = format!("{}/{}", mapping.name, input.name);
     let sha256 = hex::encode(Sha256::digest(bytes));
     if let Some(existing) = committed.entry(&key).filter(|e| e.sha256 == sha256) {
@@ -344,8 +396,10 @@ fn ingest_mapped(
         harm,
         staging,
         progress,
+        areas: shared.areas(),
     };
-    let ParsedFile { counts, outputs } = partner::mapped::parse(&ctx, mapping, &input.display, bytes)?;
+    let ParsedFile { mut counts, outputs } = partner::mapped::parse(&ctx, mapping, &input.display, bytes)?;
+    counts.outside_boundaries = outside_count(&ctx.areas);
     let status = if committed.entry(&key).is_some() {
         FileStatus::Replaced
     } else {

@@ -450,6 +450,22 @@ pub const REOFFENCE_FIELDS: &[FieldSpec] = &[
     f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
 ];
 
+/// The fields of `lsoa_lookup`: the ONS LSOA 2011 to 2021 (and local authority) lookup.
+/// One 2011 LSOA may map to several 2021 LSOAs (splits) and the reverse (merges).
+pub const LSOA_LOOKUP_FIELDS: &[FieldSpec] = &[
+    f("lsoa11_code", Kind::Utf8, false, "LSOA 2011 code"),
+    f("lsoa11_name", Kind::Utf8, true, "LSOA 2011 name"),
+    f("lsoa21_code", Kind::Utf8, false, "LSOA 2021 code"),
+    f("lsoa21_name", Kind::Utf8, true, "LSOA 2021 name"),
+    f("lad_code", Kind::Utf8, true, "local authority district code (2022)"),
+    f("lad_name", Kind::Utf8, true, "local authority district name (2022)"),
+];
+
+/// The `lsoa_lookup` schema; see [`LSOA_LOOKUP_FIELDS`].
+pub fn lsoa_lookup_schema() -> SchemaRef {
+    schema_of(LSOA_LOOKUP_FIELDS, "lsoa_lookup")
+}
+
 fn schema_of(fields: &[FieldSpec], table: &str) -> SchemaRef {
     let arrow_fields: Vec<Field> = fields
         .iter()
@@ -522,6 +538,7 @@ pub fn schema_for(table: &str) -> Option<SchemaRef> {
         "parties" => Some(parties_schema()),
         "offenders" => Some(offenders_schema()),
         "reoffences" => Some(reoffences_schema()),
+        "lsoa_lookup" => Some(lsoa_lookup_schema()),
         _ => None,
     }
 }

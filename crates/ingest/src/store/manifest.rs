@@ -24,6 +24,33 @@ pub struct Manifest {
     /// Every replacement of an older file by a newer one, oldest first.
     #[serde(default)]
     pub replaced: Vec<Replacement>,
+    /// The boundary sets, at most one per level.
+    #[serde(default)]
+    pub boundaries: Vec<BoundaryEntry>,
+    /// The LSOA 2011 to 2021 lookup, when one has been added.
+    #[serde(default)]
+    pub lsoa_lookup: Option<OutputFile>,
+}
+
+/// A boundary set kept in the store (a GeoJSON file under `boundaries/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundaryEntry {
+    /// lsoa, ward or csp.
+    pub level: String,
+    /// Path relative to the store.
+    pub path: String,
+    /// Where it was added from.
+    pub source: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// The property holding each area's code.
+    pub code_field: String,
+    /// The property holding each area's name.
+    pub name_field: String,
+    /// The number of areas.
+    pub areas: u64,
+    /// When it was added (UTC, RFC 3339).
+    pub added_at: String,
 }
 
 impl Manifest {
@@ -35,6 +62,8 @@ impl Manifest {
             harm_table: harm_table.into(),
             files: Vec::new(),
             replaced: Vec::new(),
+            boundaries: Vec::new(),
+            lsoa_lookup: None,
         }
     }
 
@@ -49,6 +78,8 @@ impl Manifest {
             .iter()
             .flat_map(|f| &f.outputs)
             .map(|o| o.path.as_str())
+            .chain(self.boundaries.iter().map(|b| b.path.as_str()))
+            .chain(self.lsoa_lookup.iter().map(|o| o.path.as_str()))
             .collect()
     }
 
@@ -78,6 +109,9 @@ pub struct FileCounts {
     pub no_location: u64,
     /// Loaded rows with valid WGS84 coordinates outside Great Britain (no BNG position).
     pub outside_gb: u64,
+    /// Located rows that needed an LSOA from the store's boundaries and fell in none.
+    #[serde(default)]
+    pub outside_boundaries: u64,
 }
 
 impl FileCounts {
@@ -95,6 +129,7 @@ impl FileCounts {
         self.duplicate_ids_flagged += other.duplicate_ids_flagged;
         self.no_location += other.no_location;
         self.outside_gb += other.outside_gb;
+        self.outside_boundaries += other.outside_boundaries;
     }
 }
 

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
-pub use manifest::{FileCounts, FileEntry, Manifest, OutputFile, Replacement};
+pub use manifest::{BoundaryEntry, FileCounts, FileEntry, Manifest, OutputFile, Replacement};
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -144,7 +144,7 @@ impl StoreWriter {
             })?;
         }
         let listed = self.manifest.listed_paths();
-        for table in TABLES {
+        for table in TABLES.iter().chain(&["boundaries", "lookups"]) {
             remove_unlisted(&self.root, &self.root.join(table), &listed)?;
         }
         let tmp = self.root.join(format!("{MANIFEST_FILE}.tmp"));
@@ -227,6 +227,85 @@ impl StoreWriter {
         Ok(())
     }
 
+    /// Add (or replace) the boundary set of a level: the file is staged, moved to
+    /// `boundaries/<level>-<sha12>.geojson`, and committed with the manifest.
+    pub fn add_boundary(&mut self, entry_without_path: BoundaryEntry, bytes: &[u8]) -> Result<BoundaryEntry> {
+        let rel = format!(
+            "boundaries/{}-{}.geojson",
+            entry_without_path.level,
+            &entry_without_path.sha256[..12]
+        );
+        let entry = BoundaryEntry {
+            path: rel.clone(),
+            ..entry_without_path
+        };
+        if self
+            .manifest
+            .boundaries
+            .iter()
+            .any(|b| b == &entry || (b.path == entry.path && b.level == entry.level))
+        {
+            return Ok(entry); // the same file at the same level: nothing to do
+        }
+        let staged = self.staging().join(&rel);
+        let write = || -> std::io::Result<()> {
+            fs::create_dir_all(staged.parent().unwrap_or(Path::new(".")))?;
+            let mut f = File::create(&staged)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            let to = self.root.join(&rel);
+            fs::create_dir_all(to.parent().unwrap_or(Path::new(".")))?;
+            fs::rename(&staged, &to)
+        };
+        write().map_err(|source| IngestError::Write {
+            path: self.root.join(&rel),
+            source,
+        })?;
+        let mut next = self.manifest.clone();
+        next.boundaries.retain(|b| b.level != entry.level);
+        next.boundaries.push(entry.clone());
+        self.write_manifest(&next)?;
+        self.manifest = next;
+        let _ = self.remove_uncommitted();
+        Ok(entry)
+    }
+
+    /// Replace the store's LSOA 2011 to 2021 lookup with `batch`.
+    pub fn set_lsoa_lookup(&mut self, batch: &arrow::record_batch::RecordBatch, sha256: &str) -> Result<OutputFile> {
+        let rel = format!("lookups/lsoa11_lsoa21-{}.parquet", &sha256[..12]);
+        let staged = self.staging().join(&rel);
+        let to = self.root.join(&rel);
+        let write = || -> std::result::Result<(), String> {
+            fs::create_dir_all(staged.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
+            let file = File::create(&staged).map_err(|e| e.to_string())?;
+            let mut writer =
+                parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).map_err(|e| e.to_string())?;
+            writer.write(batch).map_err(|e| e.to_string())?;
+            writer
+                .into_inner()
+                .map_err(|e| e.to_string())?
+                .sync_all()
+                .map_err(|e| e.to_string())?;
+            fs::create_dir_all(to.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
+            fs::rename(&staged, &to).map_err(|e| e.to_string())
+        };
+        write().map_err(|message| IngestError::Parquet {
+            path: to.clone(),
+            message,
+        })?;
+        let output = OutputFile {
+            table: "lsoa_lookup".into(),
+            path: rel,
+            rows: batch.num_rows() as u64,
+        };
+        let mut next = self.manifest.clone();
+        next.lsoa_lookup = Some(output.clone());
+        self.write_manifest(&next)?;
+        self.manifest = next;
+        let _ = self.remove_uncommitted();
+        Ok(output)
+    }
+
     fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
         let path = self.root.join(MANIFEST_FILE);
         let tmp = self.root.join(format!("{MANIFEST_FILE}.tmp"));
@@ -274,7 +353,7 @@ fn remove_unlisted(root: &Path, dir: &Path, listed: &HashSet<&str>) -> Result<()
         if meta.is_dir() {
             remove_unlisted(root, &path, listed)?;
             let _ = fs::remove_dir(&path); // only succeeds when empty
-        } else if meta.is_file() && path.extension().is_some_and(|e| e == "parquet") {
+        } else if meta.is_file() && path.extension().is_some_and(|e| e == "parquet" || e == "geojson") {
             let rel = path
                 .strip_prefix(root)
                 .map(|p| p.to_string_lossy().replace('\\', "/"))

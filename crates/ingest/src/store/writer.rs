@@ -49,7 +49,12 @@ pub struct PartitionedWriter {
     tag: String,
     parts: Vec<Partition>,
     hold: bool,
+    transform: Option<Transform>,
 }
+
+/// A rewrite applied to every batch before it is written (filling areas by
+/// point-in-polygon, for instance).
+pub type Transform = std::sync::Arc<dyn Fn(RecordBatch) -> Result<RecordBatch> + Send + Sync>;
 
 impl PartitionedWriter {
     /// A writer for `table` whose files are named `<tag>.parquet` under `staging`.
@@ -68,7 +73,14 @@ impl PartitionedWriter {
             tag: tag.to_string(),
             parts: Vec::new(),
             hold: false,
+            transform: None,
         }
+    }
+
+    /// Rewrite every batch with `transform` before it is written.
+    pub fn with_transform(mut self, transform: Option<Transform>) -> Self {
+        self.transform = transform;
+        self
     }
 
     /// Keep every row in memory until [`PartitionedWriter::finish_with`].
@@ -110,7 +122,10 @@ impl PartitionedWriter {
         part.builder.push(row);
         part.rows += 1;
         if !self.hold && part.builder.len() >= BATCH_ROWS {
-            let batch = finish_batch(&self.staging, part)?;
+            let mut batch = finish_batch(&self.staging, part)?;
+            if let Some(t) = &self.transform {
+                batch = t(batch)?;
+            }
             write_batch(&self.staging, &self.schema, part, &batch)?;
         }
         Ok(())
@@ -127,7 +142,10 @@ impl PartitionedWriter {
         let mut outputs = Vec::new();
         for (index, part) in self.parts.iter_mut().enumerate() {
             if !part.builder.is_empty() {
-                let batch = fix_up(index, finish_batch(&self.staging, part)?)?;
+                let mut batch = fix_up(index, finish_batch(&self.staging, part)?)?;
+                if let Some(t) = &self.transform {
+                    batch = t(batch)?;
+                }
                 write_batch(&self.staging, &self.schema, part, &batch)?;
             }
             if let Some(writer) = part.writer.take() {
