@@ -175,6 +175,27 @@ fn every_partner_profile_loads_with_counts_matching_the_csv() {
         .count();
     assert_eq!(deliberate_store, deliberate_csv);
 
+    // Places link across sources by location_key (the UPRN where one is given).
+    let keys = |dataset: &str| -> HashSet<&str> {
+        incidents
+            .iter()
+            .filter(|r| r["dataset"] == dataset && r["location_key"].starts_with("uprn:"))
+            .map(|r| r["location_key"].as_str())
+            .collect()
+    };
+    let (crime_places, asb_places, fire_places) = (keys("force-crime"), keys("council-asb"), keys("fire-irs"));
+    let shared = crime_places
+        .iter()
+        .filter(|k| asb_places.contains(*k) && fire_places.contains(*k))
+        .count();
+    assert!(shared > 10, "{shared} places have police, ASB and fire incidents");
+    let csv_uprns: HashSet<&str> = crimes
+        .iter()
+        .map(|r| r["uprn"].as_str())
+        .filter(|u| !u.is_empty())
+        .collect();
+    assert_eq!(crime_places.len(), csv_uprns.len());
+
     assert_eq!(
         table(store.path(), "offenders").len(),
         csv_rows(&partners.join("probation-cohort.csv")).len()
