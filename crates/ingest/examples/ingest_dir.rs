@@ -17,8 +17,22 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(1);
     };
     let paths: Vec<PathBuf> = args.collect();
+    // The pseudonymisation key, as the CLI resolves it: CRIMESCOPE_KEY or the key file.
+    let key = match crimescope_ingest::pseudonym::PseudonymKey::from_env_or_file(
+        &crimescope_ingest::pseudonym::PseudonymKey::default_file(),
+    ) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let options = IngestOptions {
+        key: Some(key),
+        ..IngestOptions::default()
+    };
     let started = Instant::now();
-    match ingest(&store, &paths, &IngestOptions::default(), &NoProgress) {
+    match ingest(&store, &paths, &options, &NoProgress) {
         Ok(report) => {
             let secs = started.elapsed().as_secs_f64();
             let t = report.totals;

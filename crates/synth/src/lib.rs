@@ -332,9 +332,9 @@ fn generate_force(
         options.with_errors && first,
     )?;
     let dir = out.join("partners").join(plan.slug);
-    let force_crime_rows = write::force_crime(&dir.join("force-crime.csv"), &area, &years)?;
-    let council_asb_rows = write::council_asb(&dir.join("council-asb.csv"), &area, &years)?;
-    let fire_irs_rows = write::fire_irs(&dir.join("fire-irs.csv"), &area, &years)?;
+    let force_crime_rows = write::force_crime(&dir.join(format!("{}-force-crime.csv", plan.slug)), &area, &years)?;
+    let council_asb_rows = write::council_asb(&dir.join(format!("{}-council-asb.csv", plan.slug)), &area, &years)?;
+    let fire_irs_rows = write::fire_irs(&dir.join(format!("{}-fire-irs.csv", plan.slug)), &area, &years)?;
     let (cohort_rows, reoffence_rows, reoffenders) = probation(&dir, seed, plan, options.year)?;
 
     let rising = profiles::CRIMES
@@ -393,8 +393,14 @@ fn generate_force(
 fn probation(dir: &Path, seed: u64, plan: &ForcePlan, year: i32) -> Result<(u64, u64, usize), SynthError> {
     use write::{CsvFile, PROBATION_COHORT_HEADER, PROBATION_REOFFENCES_HEADER, date};
     let mut rng = stream(seed, &format!("probation/{}", plan.slug));
-    let mut cohort = CsvFile::create(&dir.join("probation-cohort.csv"), PROBATION_COHORT_HEADER)?;
-    let mut reoffences = CsvFile::create(&dir.join("probation-reoffences.csv"), PROBATION_REOFFENCES_HEADER)?;
+    let mut cohort = CsvFile::create(
+        &dir.join(format!("{}-probation-cohort.csv", plan.slug)),
+        PROBATION_COHORT_HEADER,
+    )?;
+    let mut reoffences = CsvFile::create(
+        &dir.join(format!("{}-probation-reoffences.csv", plan.slug)),
+        PROBATION_REOFFENCES_HEADER,
+    )?;
     let shares: Vec<f64> = profiles::CRIMES.iter().map(|c| c.share).collect();
     let offence = Weighted::new(&shares);
     let start0 = crimescope_model::days_from_civil(year - 1, 1, 1);

@@ -132,7 +132,7 @@ fn every_partner_profile_loads_with_counts_matching_the_csv() {
         );
     }
 
-    let crimes = csv_rows(&partners.join("force-crime.csv"));
+    let crimes = csv_rows(&partners.join("west-midlands-force-crime.csv"));
     assert_eq!(by_profile["force-crime"].counts.rows_read as usize, crimes.len());
     let incidents = table(store.path(), "incidents");
     let of = |dataset: &str| incidents.iter().filter(|r| r["dataset"] == dataset).count();
@@ -157,7 +157,7 @@ fn every_partner_profile_loads_with_counts_matching_the_csv() {
         .count();
     assert_eq!(force_parties, expected_parties.len());
 
-    let asb = csv_rows(&partners.join("council-asb.csv"));
+    let asb = csv_rows(&partners.join("west-midlands-council-asb.csv"));
     assert_eq!(of("council-asb"), asb.len());
     let asb_incidents: Vec<_> = incidents.iter().filter(|r| r["dataset"] == "council-asb").collect();
     assert!(
@@ -166,7 +166,7 @@ fn every_partner_profile_loads_with_counts_matching_the_csv() {
         )
     );
 
-    let fires = csv_rows(&partners.join("fire-irs.csv"));
+    let fires = csv_rows(&partners.join("west-midlands-fire-irs.csv"));
     assert_eq!(of("fire-irs"), fires.len());
     let deliberate_csv = fires.iter().filter(|r| r["motive"] == "deliberate").count();
     let deliberate_store = incidents
@@ -198,11 +198,11 @@ fn every_partner_profile_loads_with_counts_matching_the_csv() {
 
     assert_eq!(
         table(store.path(), "offenders").len(),
-        csv_rows(&partners.join("probation-cohort.csv")).len()
+        csv_rows(&partners.join("west-midlands-probation-cohort.csv")).len()
     );
     assert_eq!(
         table(store.path(), "reoffences").len(),
-        csv_rows(&partners.join("probation-reoffences.csv")).len()
+        csv_rows(&partners.join("west-midlands-probation-reoffences.csv")).len()
     );
 }
 
@@ -210,7 +210,7 @@ fn every_partner_profile_loads_with_counts_matching_the_csv() {
 fn no_raw_identifier_reaches_the_store_people_link_and_keys_differ() {
     let (_dir, partners) = generated();
     // Plant a bad row carrying a distinctive identifier: it must be rejected, masked.
-    let crime_csv = partners.join("force-crime.csv");
+    let crime_csv = partners.join("west-midlands-force-crime.csv");
     let mut text = std::fs::read_to_string(&crime_csv).unwrap();
     text.push_str("ZZ/25/9999999,not a date,2025-01-01 10:00,2025-01-01 10:00,28E,Burglary,Burglary,430000,280000,,1 Mill Road,VSECRET4242,OSECRET4343,N,\n");
     std::fs::write(&crime_csv, text).unwrap();
@@ -226,8 +226,8 @@ fn no_raw_identifier_reaches_the_store_people_link_and_keys_differ() {
     assert_eq!(report.totals.rows_rejected, 1);
 
     let crimes = csv_rows(&crime_csv);
-    let asb = csv_rows(&partners.join("council-asb.csv"));
-    let cohort = csv_rows(&partners.join("probation-cohort.csv"));
+    let asb = csv_rows(&partners.join("west-midlands-council-asb.csv"));
+    let cohort = csv_rows(&partners.join("west-midlands-probation-cohort.csv"));
     let mut raw_ids: Vec<String> = crimes
         .iter()
         .flat_map(|r| [r["victim_id"].clone(), r["offender_id"].clone()])
@@ -321,7 +321,7 @@ fn no_raw_identifier_reaches_the_store_people_link_and_keys_differ() {
     let other = tempfile::tempdir().unwrap();
     ingest(
         other.path(),
-        &[partners.join("council-asb.csv")],
+        &[partners.join("west-midlands-council-asb.csv")],
         &options(b"another key, 16+ bytes"),
         &NoProgress,
     )
@@ -339,11 +339,34 @@ fn a_file_with_person_ids_and_no_key_is_refused() {
     let store = tempfile::tempdir().unwrap();
     let err = ingest(
         store.path(),
-        &[partners.join("force-crime.csv")],
+        &[partners.join("west-midlands-force-crime.csv")],
         &IngestOptions::default(),
         &NoProgress,
     )
     .unwrap_err();
     assert!(err.to_string().contains("CRIMESCOPE_KEY"), "{err}");
     assert!(!store.path().join("manifest.json").exists());
+}
+
+#[test]
+fn every_force_partner_file_ingests_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = GenerateOptions::new(Scale::National, 2025, 3, dir.path().join("out"));
+    options.volume_factor = 0.0005;
+    generate(&options).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let report = ingest(
+        store.path(),
+        &[dir.path().join("out/partners")],
+        &self::options(b"0123456789abcdef"),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(report.files.len(), 43 * 5, "file names are unique per force");
+    assert!(
+        report
+            .files
+            .iter()
+            .all(|f| f.counts.reconciles() && f.counts.rows_rejected == 0)
+    );
 }

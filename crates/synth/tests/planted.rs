@@ -41,7 +41,11 @@ fn records(path: &Path) -> Vec<HashMap<String, String>> {
 
 /// One row per crime (the extract has one per crime, victim and offender).
 fn crimes() -> Vec<HashMap<String, String>> {
-    let rows = records(&coventry().root.join("partners/west-midlands/force-crime.csv"));
+    let rows = records(
+        &coventry()
+            .root
+            .join("partners/west-midlands/west-midlands-force-crime.csv"),
+    );
     let mut seen = HashSet::new();
     rows.into_iter()
         .filter(|r| seen.insert(r["crime_ref"].clone()))
@@ -162,7 +166,11 @@ fn burglaries_show_an_excess_of_near_repeat_pairs_over_shuffled_dates() {
 
 #[test]
 fn repeat_victims_and_offenders_match_truth_and_offending_is_concentrated() {
-    let rows = records(&coventry().root.join("partners/west-midlands/force-crime.csv"));
+    let rows = records(
+        &coventry()
+            .root
+            .join("partners/west-midlands/west-midlands-force-crime.csv"),
+    );
     let mut victims: HashMap<String, HashSet<String>> = HashMap::new();
     let mut offenders: HashMap<String, HashSet<String>> = HashMap::new();
     for r in &rows {
@@ -196,13 +204,13 @@ fn repeat_victims_and_offenders_match_truth_and_offending_is_concentrated() {
 #[test]
 fn proven_reoffending_is_about_a_quarter_under_the_moj_definition() {
     let dir = coventry().root.join("partners/west-midlands");
-    let cohort = records(&dir.join("probation-cohort.csv"));
+    let cohort = records(&dir.join("west-midlands-probation-cohort.csv"));
     let starts: HashMap<String, f64> = cohort
         .iter()
         .map(|r| (r["crn"].clone(), day(&r["cohort_start"])))
         .collect();
     let mut proven = HashSet::new();
-    for r in records(&dir.join("probation-reoffences.csv")) {
+    for r in records(&dir.join("west-midlands-probation-reoffences.csv")) {
         let start = starts[&r["crn"]];
         let (offence, conviction) = (day(&r["offence_date"]), day(&r["conviction_date"]));
         // Committed within 12 months; proven within those 12 months plus 6 more.
