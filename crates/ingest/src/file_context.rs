@@ -159,3 +159,87 @@ pub fn locate(point: Option<(f64, f64)>, counts: &mut FileCounts) -> (Option<f64
         },
     }
 }
+
+/// What became of one data row.
+pub enum Fate {
+    /// Written to a table.
+    Loaded,
+    /// An exact repeat of a loaded row, dropped and counted.
+    Duplicate,
+    /// Rejected; its raw text goes to `rejects`.
+    Rejected(Rejection),
+    /// Rejected from a file with person identifiers: these columns are masked in the
+    /// stored text (and the row is withheld if it does not have `expected_fields`).
+    RejectedMasked {
+        /// Why.
+        rejection: Rejection,
+        /// The identifier columns.
+        id_columns: &'static [usize],
+        /// The number of fields a row should have.
+        expected_fields: usize,
+    },
+}
+
+/// The loop every profile shares: each data record after the header is counted,
+/// reported to progress and handed to `row`, whose [`Fate`] is counted in turn;
+/// rejected rows are written to `rejects`. Returns the counts (reconciling by
+/// construction) and the `rejects` files.
+pub fn read_rows<'a>(
+    ctx: &FileContext<'_>,
+    mut records: crate::records::Records<'a>,
+    total_bytes: u64,
+    mut row: impl FnMut(&crate::records::RawRecord<'a, '_>, &mut FileCounts) -> Result<Fate>,
+) -> Result<(FileCounts, Vec<OutputFile>)> {
+    let mut rejects = RejectSink::new(ctx);
+    let mut counts = FileCounts::default();
+    let mut ticker = ProgressTicker::new();
+    while let Some(rec) = records.next_record() {
+        counts.rows_read += 1;
+        ticker.tick(ctx.progress, rec.end);
+        match row(&rec, &mut counts)? {
+            Fate::Loaded => counts.rows_loaded += 1,
+            Fate::Duplicate => counts.duplicates_dropped += 1,
+            Fate::Rejected(rejection) => rejects.reject(ctx, rec.line, rec.raw, &rejection)?,
+            Fate::RejectedMasked {
+                rejection,
+                id_columns,
+                expected_fields,
+            } => {
+                let text = masked_raw(rec.fields, expected_fields, id_columns);
+                rejects.reject(ctx, rec.line, text.as_bytes(), &rejection)?;
+            }
+        }
+    }
+    ticker.done(ctx.progress, total_bytes);
+    counts.rows_rejected = rejects.count;
+    Ok((counts, rejects.finish()?))
+}
+
+/// The text kept for a rejected row of a file with person identifiers: the fields
+/// re-joined with the identifier columns replaced by `[masked]`, or a note withholding
+/// the row when its fields cannot be told apart.
+pub fn masked_raw(record: &csv::ByteRecord, expected_fields: usize, id_columns: &[usize]) -> String {
+    if record.len() != expected_fields {
+        return format!(
+            "[withheld: {} fields where {expected_fields} were expected; the row may hold identifiers]",
+            record.len()
+        );
+    }
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if id_columns.contains(&i) && !f.is_empty() {
+                crate::partner::MASK.to_string()
+            } else {
+                let s = String::from_utf8_lossy(f);
+                if s.contains([',', '"', '\n', '\r']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s.into_owned()
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}

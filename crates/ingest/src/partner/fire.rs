@@ -12,12 +12,11 @@ use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
 use super::{bng, location_key, minute_time, to_wgs84};
 use crate::error::Result;
 use crate::fields::{expect_fields, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::police_uk::{IdCensus, IdClass, first_field};
 use crate::profile::FIRE_IRS_HEADER;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 /// The fire incident types.
@@ -163,35 +162,23 @@ fn parse_with<'b>(
     validate: impl for<'r> Fn(&'r csv::ByteRecord) -> Result<Fire<'r>, Rejection>,
 ) -> Result<ParsedFile> {
     let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
-    let mut rejects = RejectSink::new(ctx);
     let mut census = IdCensus::default();
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let arson = ctx.harm.weight("Criminal damage and arson").unwrap_or(0.0);
     let mut records = Records::new(bytes);
     records.next_record();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let fire = match validate(rec.fields) {
             Ok(f) => f,
-            Err(rejection) => {
-                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
-                continue;
-            }
+            Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
         let version = if fire.id.is_empty() {
             1
         } else {
             match census.classify(first_field(rec.raw, fire.id.as_bytes()), rec.raw) {
-                IdClass::Duplicate => {
-                    counts.duplicates_dropped += 1;
-                    continue;
-                }
+                IdClass::Duplicate => return Ok(Fate::Duplicate),
                 IdClass::Load { version, .. } => version,
             }
         };
-        counts.rows_loaded += 1;
         counts.no_location += u64::from(fire.point.is_none());
         let incident_id = match (fire.id.is_empty(), version) {
             (true, _) => format!("{}:{}:{}", ctx.profile, ctx.name, rec.line),
@@ -234,11 +221,10 @@ fn parse_with<'b>(
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = incidents.finish()?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 

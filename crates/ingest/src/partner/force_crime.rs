@@ -7,16 +7,15 @@ use std::collections::HashSet;
 use crimescope_model::PoliceUkCrimeType;
 use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
 
-use super::{bng, location_key, minute_time, reject_masked, to_wgs84, yes_no};
+use super::{bng, location_key, minute_time, to_wgs84, yes_no};
 use crate::error::Result;
 use crate::fields::{expect_fields, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::police_uk::{IdCensus, IdClass, first_field};
 use crate::profile::FORCE_CRIME_HEADER;
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 const VICTIM: usize = 11;
@@ -26,39 +25,25 @@ const OFFENDER: usize = 12;
 pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
     let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
-    let mut rejects = RejectSink::new(ctx);
     let mut census = IdCensus::default();
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
     records.next_record();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match validate(rec.fields) {
             Ok(row) => row,
             Err(rejection) => {
-                reject_masked(
-                    &mut rejects,
-                    ctx,
-                    rec.line,
-                    rec.fields,
-                    15,
-                    &[VICTIM, OFFENDER],
-                    &rejection,
-                )?;
-                continue;
+                return Ok(Fate::RejectedMasked {
+                    rejection,
+                    id_columns: &[VICTIM, OFFENDER],
+                    expected_fields: 15,
+                });
             }
         };
         let version = match census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) {
-            IdClass::Duplicate => {
-                counts.duplicates_dropped += 1;
-                continue;
-            }
+            IdClass::Duplicate => return Ok(Fate::Duplicate),
             IdClass::Load { version, .. } => version,
         };
-        counts.rows_loaded += 1;
         let f = &row.fields;
         let crime_ref = f[0].trim();
         let incident_id = format!("{}:{crime_ref}", ctx.profile);
@@ -118,12 +103,11 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
                 )?;
             }
         }
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = incidents.finish()?;
     outputs.extend(parties.finish()?);
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 

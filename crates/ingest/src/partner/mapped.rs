@@ -5,12 +5,11 @@ use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
 use super::{location_key, to_wgs84};
 use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
+use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
 use crate::police_uk::{IdCensus, IdClass};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 /// Read a file with a mapping profile. `file` names it in errors.
@@ -55,43 +54,31 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
     let source = profile.source.as_str();
 
     let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
-    let mut rejects = RejectSink::new(ctx);
     let mut census = IdCensus::default();
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let mut incident_id = String::new();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match read_row(profile, &columns, xy, grid, rec.fields, header.len()) {
             Ok(row) => row,
-            Err(rejection) => {
-                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
-                continue;
-            }
+            Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
         incident_id.clear();
         match row.get("record_id") {
             Some(id) if !id.is_empty() => {
                 match census.classify(std::borrow::Cow::Owned(id.as_bytes().to_vec()), rec.raw) {
-                    IdClass::Duplicate => {
-                        counts.duplicates_dropped += 1;
-                        continue;
-                    }
+                    IdClass::Duplicate => return Ok(Fate::Duplicate),
                     IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{}:{id}", profile.name)),
                     IdClass::Load { version, .. } => incident_id.push_str(&format!("{}:{id}#{version}", profile.name)),
                 }
             }
             _ => incident_id.push_str(&format!("{}:{}:{}", profile.name, ctx.name, rec.line)),
         }
-        counts.rows_loaded += 1;
         let (lon, lat, easting, northing) = match (row.point, grid) {
             (None, _) => {
                 counts.no_location += 1;
                 (None, None, None, None)
             }
             (Some(Point::LonLat(lon, lat)), Grid::BritishNationalGrid) => {
-                let (e, n) = locate(Some((lon, lat)), &mut counts);
+                let (e, n) = locate(Some((lon, lat)), counts);
                 (Some(lon), Some(lat), e, n)
             }
             (Some(Point::LonLat(lon, lat)), Grid::Utm(_, tm)) => {
@@ -144,11 +131,10 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = incidents.finish()?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 

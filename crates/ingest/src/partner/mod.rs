@@ -14,7 +14,6 @@ pub mod probation;
 use crimescope_model::Month;
 
 use crate::fields::iso_datetime_ms;
-use crate::file_context::{FileContext, RejectSink};
 use crate::reject::{RejectReason, Rejection};
 
 /// The text that replaces an identifier in a rejected row.
@@ -89,44 +88,6 @@ pub fn location_key(uprn: &str, point: Option<(f64, f64)>) -> Option<String> {
         return Some(format!("uprn:{u}"));
     }
     point.map(|(e, n)| format!("bng:{},{}", e.round(), n.round()))
-}
-
-/// Reject a row of a file with person identifiers: the identifier columns are masked in
-/// the stored text, and a row whose fields cannot be told apart is withheld.
-pub fn reject_masked(
-    rejects: &mut RejectSink,
-    ctx: &FileContext<'_>,
-    line: u64,
-    record: &csv::ByteRecord,
-    expected_fields: usize,
-    id_columns: &[usize],
-    rejection: &Rejection,
-) -> crate::Result<()> {
-    let text = if record.len() == expected_fields {
-        record
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                if id_columns.contains(&i) && !f.is_empty() {
-                    MASK.to_string()
-                } else {
-                    let s = String::from_utf8_lossy(f);
-                    if s.contains([',', '"', '\n', '\r']) {
-                        format!("\"{}\"", s.replace('"', "\"\""))
-                    } else {
-                        s.into_owned()
-                    }
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    } else {
-        format!(
-            "[withheld: {} fields where {expected_fields} were expected; the row may hold identifiers]",
-            record.len()
-        )
-    };
-    rejects.reject(ctx, line, text.as_bytes(), rejection)
 }
 
 /// Read a Y/N flag; empty is `None`.

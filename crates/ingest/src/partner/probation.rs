@@ -4,16 +4,15 @@
 use crimescope_model::PoliceUkCrimeType;
 use crimescope_model::schema::{OFFENDER_FIELDS, REOFFENCE_FIELDS, offenders_schema, reoffences_schema};
 
-use super::{date_days, reject_masked, yes_no};
+use super::{date_days, yes_no};
 use crate::error::Result;
 use crate::fields::{expect_fields, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::police_uk::{IdCensus, IdClass, first_field};
 use crate::profile::{PROBATION_COHORT_HEADER, PROBATION_REOFFENCES_HEADER};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 fn crime_type(text: &str, field: &'static str) -> Result<Option<&'static str>, Rejection> {
@@ -38,15 +37,10 @@ fn crn(f: &str, key: &PseudonymKey) -> Result<String, Rejection> {
 /// Read a probation cohort into `offenders`.
 pub fn parse_cohort(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
     let mut out = ctx.writer("offenders", OFFENDER_FIELDS, offenders_schema());
-    let mut rejects = RejectSink::new(ctx);
     let mut census = IdCensus::default();
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
     records.next_record();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, _| {
         let validated = (|| {
             expect_fields(rec.fields, &PROBATION_COHORT_HEADER)?;
             let f = utf8_fields(rec.fields, &PROBATION_COHORT_HEADER)?;
@@ -61,15 +55,16 @@ pub fn parse_cohort(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> 
         let (offender, start, offence, f, iom) = match validated {
             Ok(v) => v,
             Err(rejection) => {
-                reject_masked(&mut rejects, ctx, rec.line, rec.fields, 6, &[0], &rejection)?;
-                continue;
+                return Ok(Fate::RejectedMasked {
+                    rejection,
+                    id_columns: &[0],
+                    expected_fields: 6,
+                });
             }
         };
         if census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) == IdClass::Duplicate {
-            counts.duplicates_dropped += 1;
-            continue;
+            return Ok(Fate::Duplicate);
         }
-        counts.rows_loaded += 1;
         out.push(
             "",
             &[
@@ -83,25 +78,19 @@ pub fn parse_cohort(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> 
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = out.finish()?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 
 /// Read probation re-offences into `reoffences`.
 pub fn parse_reoffences(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
     let mut out = ctx.writer("reoffences", REOFFENCE_FIELDS, reoffences_schema());
-    let mut rejects = RejectSink::new(ctx);
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
     records.next_record();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, _| {
         let validated = (|| {
             expect_fields(rec.fields, &PROBATION_REOFFENCES_HEADER)?;
             let f = utf8_fields(rec.fields, &PROBATION_REOFFENCES_HEADER)?;
@@ -123,12 +112,14 @@ pub fn parse_reoffences(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8])
         let (offender, offence, conviction, category) = match validated {
             Ok(v) => v,
             Err(rejection) => {
-                reject_masked(&mut rejects, ctx, rec.line, rec.fields, 4, &[0], &rejection)?;
-                continue;
+                return Ok(Fate::RejectedMasked {
+                    rejection,
+                    id_columns: &[0],
+                    expected_fields: 4,
+                });
             }
         };
         // Two identical re-offence rows are two offences on the same day; both are kept.
-        counts.rows_loaded += 1;
         out.push(
             "",
             &[
@@ -140,10 +131,9 @@ pub fn parse_reoffences(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8])
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = out.finish()?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }

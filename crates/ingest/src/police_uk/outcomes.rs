@@ -10,11 +10,10 @@ use crimescope_model::schema::{OUTCOME_FIELDS, outcomes_schema};
 use super::{IdCensus, IdClass, first_field};
 use crate::error::Result;
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::profile::OUTCOMES_HEADER;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 /// Read an outcomes file into `outcomes` and `rejects`.
@@ -22,26 +21,16 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     let mut census = IdCensus::default();
     let mut months: Vec<(Month, usize)> = Vec::new();
     let mut outcomes = ctx.writer("outcomes", OUTCOME_FIELDS, outcomes_schema());
-    let mut rejects = RejectSink::new(ctx);
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
     records.next_record();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let (fields, month, point) = match validate(rec.fields) {
             Ok(v) => v,
-            Err(rejection) => {
-                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
-                continue;
-            }
+            Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
         if census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) == IdClass::Duplicate {
-            counts.duplicates_dropped += 1;
-            continue;
+            return Ok(Fate::Duplicate);
         }
-        counts.rows_loaded += 1;
         counts.no_location += u64::from(point.is_none());
         let index = match months.iter().find(|(m, _)| *m == month) {
             Some(&(_, index)) => index,
@@ -68,11 +57,10 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = outcomes.finish()?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 

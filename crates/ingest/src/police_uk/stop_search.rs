@@ -9,34 +9,24 @@ use crimescope_model::schema::{STOP_SEARCH_FIELDS, stop_search_schema};
 
 use crate::error::Result;
 use crate::fields::{boolean, expect_fields, iso_datetime_ms, lon_lat, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
+use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
 use crate::profile::{STOP_SEARCH_HEADER, force_from_file_name};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 /// Read a stop-and-search file into `stop_search` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     let force = force_from_file_name(ctx.name);
     let mut searches = ctx.writer("stop_search", STOP_SEARCH_FIELDS, stop_search_schema());
-    let mut rejects = RejectSink::new(ctx);
-    let mut counts = FileCounts::default();
-    let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
     records.next_record();
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match validate(rec.fields) {
             Ok(v) => v,
-            Err(rejection) => {
-                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
-                continue;
-            }
+            Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
-        counts.rows_loaded += 1;
-        let (easting, northing) = locate(row.point, &mut counts);
+        let (easting, northing) = locate(row.point, counts);
         let f = &row.fields;
         searches.push(
             &format!("month={}", row.month),
@@ -64,11 +54,10 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let mut outputs = searches.finish()?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 

@@ -17,11 +17,10 @@ use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use super::{IdCensus, IdClass, first_field};
 use crate::error::{IngestError, Result};
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
-use crate::file_context::{FileContext, ParsedFile, ProgressTicker, RejectSink, locate};
+use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
 use crate::profile::STREET_HEADER;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::store::FileCounts;
 use crate::table_builder::Value;
 
 const CRIME_ID: usize = 0;
@@ -36,25 +35,17 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
     let mut incidents = ctx
         .writer("incidents", INCIDENT_FIELDS, incidents_schema())
         .hold_until_finish();
-    let mut rejects = RejectSink::new(ctx);
-    let mut counts = FileCounts::default();
     let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
     // Per writer partition, the id group of each row (NO_GROUP for rows without an id).
     let mut row_groups: Vec<Vec<u32>> = Vec::new();
     let mut incident_id = String::new();
     let mut location_key = String::new();
-    let mut ticker = ProgressTicker::new();
     let mut records = Records::new(bytes);
     records.next_record(); // header, checked by the caller
-    while let Some(rec) = records.next_record() {
-        counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+    let (mut counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match validate(rec.fields) {
             Ok(row) => row,
-            Err(rejection) => {
-                rejects.reject(ctx, rec.line, rec.raw, &rejection)?;
-                continue;
-            }
+            Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
         incident_id.clear();
         let group = if row.crime_id.is_empty() {
@@ -62,10 +53,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
             NO_GROUP
         } else {
             match census.classify(first_field(rec.raw, &rec.fields[CRIME_ID]), rec.raw) {
-                IdClass::Duplicate => {
-                    counts.duplicates_dropped += 1;
-                    continue;
-                }
+                IdClass::Duplicate => return Ok(Fate::Duplicate),
                 IdClass::Load { group, version } => {
                     let _ = write!(incident_id, "{}:{}", ctx.profile, row.crime_id);
                     if version > 1 {
@@ -75,8 +63,7 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 }
             }
         };
-        counts.rows_loaded += 1;
-        let (easting, northing) = locate(row.lon_lat, &mut counts);
+        let (easting, northing) = locate(row.lon_lat, counts);
         location_key.clear();
         if row.lon_lat.is_some() {
             let _ = write!(location_key, "{},{}", row.fields[4].trim(), row.fields[5].trim());
@@ -130,16 +117,15 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
                 Value::U64(rec.line),
             ],
         )?;
-    }
-    ticker.done(ctx.progress, bytes.len() as u64);
-    counts.rows_rejected = rejects.count;
+        Ok(Fate::Loaded)
+    })?;
     let flagged = |group: &u32| *group != NO_GROUP && census.distinct(*group) > 1;
     counts.duplicate_ids_flagged = row_groups.iter().flatten().filter(|g| flagged(g)).count() as u64;
     let mut outputs = incidents.finish_with(&mut |index, batch| {
         let flags: BooleanArray = row_groups[index].iter().map(|g| Some(flagged(g))).collect();
         replace_column(batch, DUPLICATE_ID, Arc::new(flags))
     })?;
-    outputs.extend(rejects.finish()?);
+    outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
 
