@@ -255,6 +255,12 @@ fn distinct_inputs(inputs: Vec<InputFile>) -> Result<(Vec<InputFile>, Vec<Repeat
     Ok((unique, repeats))
 }
 
+/// How a file is read: a built-in profile (with its header), or a user's mapping.
+enum Reader<'m> {
+    Builtin(Profile, Vec<String>),
+    Mapped(&'m crate::mapping::MappingProfile),
+}
+
 fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Option<FileEntry>)> {
     let Shared {
         committed,
@@ -266,30 +272,36 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         ..
     } = *shared;
     let bytes = input.read()?;
-    let pseudonyms = options.key.as_ref();
-    if let Some(mapping) = &options.mapping {
-        return ingest_mapped(input, &bytes, mapping, shared);
-    }
-    let (profile, header) = detect(input, &bytes)?;
-    if profile.has_person_ids() && pseudonyms.is_none() {
-        return Err(IngestError::NoKey {
-            file: input.display.clone(),
-            profile: profile.name(),
-        });
-    }
-    let key = format!("{}/{}", profile.name(), input.name);
+    let reader = match &options.mapping {
+        Some(mapping) => Reader::Mapped(mapping),
+        None => {
+            let (profile, header) = detect(input, &bytes)?;
+            if profile.has_person_ids() && options.key.is_none() {
+                return Err(IngestError::NoKey {
+                    file: input.display.clone(),
+                    profile: profile.name(),
+                });
+            }
+            Reader::Builtin(profile, header)
+        }
+    };
+    let (profile_name, context_profile) = match &reader {
+        Reader::Builtin(p, _) => (p.name().to_string(), p.name()),
+        Reader::Mapped(m) => (m.name.clone(), "mapped"),
+    };
+    let key = format!("{profile_name}/{}", input.name);
     let sha256 = hex::encode(Sha256::digest(&bytes));
+    let report = |status, counts| FileReport {
+        path: input.display.clone(),
+        profile: profile_name.clone(),
+        status,
+        counts,
+    };
     // Already in the store, under this name or another: nothing to do.
     let existing = committed.entry(&key).filter(|e| e.sha256 == sha256);
     if let Some(existing) = existing.or_else(|| committed.files.iter().find(|e| e.sha256 == sha256)) {
         progress.rows(existing.counts.rows_read, bytes.len() as u64);
-        let report = FileReport {
-            path: input.display.clone(),
-            profile: profile.name().into(),
-            status: FileStatus::Unchanged,
-            counts: existing.counts,
-        };
-        return Ok((report, None));
+        return Ok((report(FileStatus::Unchanged, existing.counts), None));
     }
     let stem = input
         .name
@@ -298,7 +310,7 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         .unwrap_or(&input.name);
     let ctx = FileContext {
         name: &input.name,
-        profile: profile.name(),
+        profile: context_profile,
         // Unique per key and content, so no two inputs can name the same output file.
         tag: format!(
             "{}-{}",
@@ -310,24 +322,9 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         progress,
         areas: shared.areas(),
     };
-    let ParsedFile { mut counts, outputs } = match profile {
-        Profile::PoliceUkStreet => police_uk::street::parse(&ctx, &bytes)?,
-        Profile::PoliceUkOutcomes => police_uk::outcomes::parse(&ctx, &bytes)?,
-        Profile::PoliceUkStopSearch => police_uk::stop_search::parse(&ctx, &bytes)?,
-        Profile::FireIrs => partner::fire::parse_irs(&ctx, &bytes)?,
-        Profile::FireLfb => partner::fire::parse_lfb(&ctx, &header, &bytes)?,
-        person => {
-            let pk = pseudonyms.ok_or_else(|| IngestError::NoKey {
-                file: input.display.clone(),
-                profile: person.name(),
-            })?;
-            match person {
-                Profile::ForceCrime => partner::force_crime::parse(&ctx, pk, &bytes)?,
-                Profile::CouncilAsb => partner::council_asb::parse(&ctx, pk, &bytes)?,
-                Profile::ProbationCohort => partner::probation::parse_cohort(&ctx, pk, &bytes)?,
-                _ => partner::probation::parse_reoffences(&ctx, pk, &bytes)?,
-            }
-        }
+    let ParsedFile { mut counts, outputs } = match &reader {
+        Reader::Mapped(mapping) => partner::mapped::parse(&ctx, mapping, &input.display, &bytes)?,
+        Reader::Builtin(profile, header) => parse_builtin(&ctx, *profile, header, options, input, &bytes)?,
     };
     counts.outside_boundaries = outside_count(&ctx.areas);
     debug_assert!(counts.reconciles());
@@ -342,89 +339,42 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         path: input.display.clone(),
         sha256,
         bytes: bytes.len() as u64,
-        profile: profile.name().into(),
+        profile: profile_name.clone(),
         ingested_at: now.to_string(),
         counts,
         outputs,
     };
-    Ok((
-        FileReport {
-            path: input.display.clone(),
-            profile: profile.name().into(),
-            status,
-            counts,
-        },
-        Some(entry),
-    ))
+    Ok((report(status, counts), Some(entry)))
 }
 
-/// Ingest one file through a user's mapping profile.
-fn ingest_mapped(
+/// Parse a file with a built-in profile.
+fn parse_builtin(
+    ctx: &FileContext<'_>,
+    profile: Profile,
+    header: &[String],
+    options: &IngestOptions,
     input: &InputFile,
     bytes: &[u8],
-    mapping: &crate::mapping::MappingProfile,
-    shared: &Shared<'_>,
-) -> Result<(FileReport, Option<FileEntry>)> {
-    let Shared {
-        committed,
-        harm,
-        staging,
-        now,
-        progress,
-        ..
-    } = *shared;
-    let key = format!("{}/{}", mapping.name, input.name);
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    if let Some(existing) = committed.entry(&key).filter(|e| e.sha256 == sha256) {
-        progress.rows(existing.counts.rows_read, bytes.len() as u64);
-        let report = FileReport {
-            path: input.display.clone(),
-            profile: mapping.name.clone(),
-            status: FileStatus::Unchanged,
-            counts: existing.counts,
-        };
-        return Ok((report, None));
-    }
-    let ctx = FileContext {
-        name: &input.name,
-        profile: "mapped",
-        tag: format!(
-            "{}-{}",
-            sanitize(&input.name),
-            &hex::encode(Sha256::digest(format!("{key}\n{sha256}")))[..16]
-        ),
-        harm,
-        staging,
-        progress,
-        areas: shared.areas(),
-    };
-    let ParsedFile { mut counts, outputs } = partner::mapped::parse(&ctx, mapping, &input.display, bytes)?;
-    counts.outside_boundaries = outside_count(&ctx.areas);
-    let status = if committed.entry(&key).is_some() {
-        FileStatus::Replaced
-    } else {
-        FileStatus::Loaded
-    };
-    let entry = FileEntry {
-        key,
-        name: input.name.clone(),
-        path: input.display.clone(),
-        sha256,
-        bytes: bytes.len() as u64,
-        profile: mapping.name.clone(),
-        ingested_at: now.to_string(),
-        counts,
-        outputs,
-    };
-    Ok((
-        FileReport {
-            path: input.display.clone(),
-            profile: mapping.name.clone(),
-            status,
-            counts,
-        },
-        Some(entry),
-    ))
+) -> Result<ParsedFile> {
+    Ok(match profile {
+        Profile::PoliceUkStreet => police_uk::street::parse(ctx, bytes)?,
+        Profile::PoliceUkOutcomes => police_uk::outcomes::parse(ctx, bytes)?,
+        Profile::PoliceUkStopSearch => police_uk::stop_search::parse(ctx, bytes)?,
+        Profile::FireIrs => partner::fire::parse_irs(ctx, bytes)?,
+        Profile::FireLfb => partner::fire::parse_lfb(ctx, header, bytes)?,
+        person => {
+            let key = options.key.as_ref().ok_or_else(|| IngestError::NoKey {
+                file: input.display.clone(),
+                profile: person.name(),
+            })?;
+            match person {
+                Profile::ForceCrime => partner::force_crime::parse(ctx, key, bytes)?,
+                Profile::CouncilAsb => partner::council_asb::parse(ctx, key, bytes)?,
+                Profile::ProbationCohort => partner::probation::parse_cohort(ctx, key, bytes)?,
+                _ => partner::probation::parse_reoffences(ctx, key, bytes)?,
+            }
+        }
+    })
 }
 
 fn detect(input: &InputFile, bytes: &[u8]) -> Result<(Profile, Vec<String>)> {
