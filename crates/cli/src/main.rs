@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Load police.uk CSV files, folders or .zip archives into a store.
+    /// Load police.uk and partner CSV files, folders or .zip archives into a store.
     Ingest {
         /// The store directory (created if missing).
         #[arg(long)]
@@ -77,7 +77,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Run a read-only SQL query over incidents, rejects, outcomes and stop_search.
+    /// Run a read-only SQL query over the store's tables (incidents, rejects, parties, ...).
     Sql {
         /// The store directory.
         #[arg(long)]
