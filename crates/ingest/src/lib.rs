@@ -18,6 +18,7 @@ mod error;
 pub mod fields;
 mod file_context;
 pub mod grid;
+pub mod incident;
 pub mod input;
 pub mod mapping;
 pub mod partner;

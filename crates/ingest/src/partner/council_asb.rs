@@ -8,12 +8,12 @@ use super::{bng, location_key, minute_time, to_wgs84};
 use crate::error::Result;
 use crate::fields::{expect_fields, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::incident::{Incident, push_party};
 use crate::police_uk::{IdCensus, IdClass, first_field};
 use crate::profile::COUNCIL_ASB_HEADER;
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::table_builder::Value;
 
 const VICTIM: usize = 8;
 const PERPETRATOR: usize = 9;
@@ -51,51 +51,33 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             counts.no_location += u64::from(point.is_none());
             incidents.push(
                 &format!("source=asb/month={month}"),
-                &[
-                    Value::Str("asb"),
-                    Value::Str(ctx.profile),
-                    Value::Str(&incident_id),
-                    Value::Str(case_ref),
-                    Value::Date(month.to_date32()),
-                    Value::TimestampMs(at_ms),
-                    Value::Str("minute"),
-                    Value::Str(category),
-                    Value::text(f[3].trim()),
-                    Value::Null,
-                    Value::F64(harm),
-                    Value::opt_f64(lon),
-                    Value::opt_f64(lat),
-                    Value::opt_f64(point.map(|p| p.0)),
-                    Value::opt_f64(point.map(|p| p.1)),
-                    place.as_deref().map_or(Value::Null, Value::Str),
-                    Value::text(f[7].trim()),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Bool(false),
-                    Value::Str(ctx.name),
-                    Value::U64(rec.line),
-                ],
+                &Incident {
+                    source: "asb",
+                    dataset: ctx.profile,
+                    incident_id: &incident_id,
+                    record_id: case_ref,
+                    month: month.to_date32(),
+                    occurred_at: Some(at_ms),
+                    time_precision: "minute",
+                    category,
+                    subcategory: f[3].trim(),
+                    harm_weight: harm,
+                    longitude: lon,
+                    latitude: lat,
+                    easting: point.map(|p| p.0),
+                    northing: point.map(|p| p.1),
+                    location_key: place.as_deref().unwrap_or(""),
+                    location_text: f[7].trim(),
+                    source_file: ctx.name,
+                    source_line: rec.line,
+                    ..Incident::default()
+                }
+                .values(),
             )?;
         }
         for (column, role) in [(VICTIM, "victim"), (PERPETRATOR, "perpetrator")] {
             if let Some(person) = key.person_key(f[column]) {
-                parties.push(
-                    "",
-                    &[
-                        Value::Str(&incident_id),
-                        Value::Str(role),
-                        Value::Str(&person),
-                        Value::Str(ctx.name),
-                        Value::U64(rec.line),
-                    ],
-                )?;
+                push_party(&mut parties, &incident_id, role, &person, ctx.name, rec.line)?;
             }
         }
         Ok(Fate::Loaded)

@@ -13,11 +13,11 @@ use super::{bng, location_key, minute_time, to_wgs84};
 use crate::error::Result;
 use crate::fields::{expect_fields, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::incident::Incident;
 use crate::police_uk::{IdCensus, IdClass, first_field};
 use crate::profile::FIRE_IRS_HEADER;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::table_builder::Value;
 
 /// The fire incident types.
 pub const FIRE_TYPES: [&str; 4] = ["primary fire", "secondary fire", "false alarm", "special service"];
@@ -189,37 +189,30 @@ fn parse_with<'b>(
         let place = location_key(fire.uprn, fire.point);
         incidents.push(
             &format!("source=fire/month={}", fire.month),
-            &[
-                Value::Str("fire"),
-                Value::Str(ctx.profile),
-                Value::Str(&incident_id),
-                Value::text(fire.id),
-                Value::Date(fire.month.to_date32()),
-                Value::TimestampMs(fire.at_ms),
-                Value::Str("minute"),
-                Value::Str(fire.kind),
-                Value::text(fire.property),
-                Value::Null,
-                Value::F64(if fire.deliberate == Some(true) { arson } else { 0.0 }),
-                Value::opt_f64(lon),
-                Value::opt_f64(lat),
-                Value::opt_f64(fire.point.map(|p| p.0)),
-                Value::opt_f64(fire.point.map(|p| p.1)),
-                place.as_deref().map_or(Value::Null, Value::Str),
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::text(fire.ward),
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::opt_bool(fire.deliberate),
-                Value::Bool(version > 1),
-                Value::Str(ctx.name),
-                Value::U64(rec.line),
-            ],
+            &Incident {
+                source: "fire",
+                dataset: ctx.profile,
+                incident_id: &incident_id,
+                record_id: fire.id,
+                month: fire.month.to_date32(),
+                occurred_at: Some(fire.at_ms),
+                time_precision: "minute",
+                category: fire.kind,
+                subcategory: fire.property,
+                harm_weight: if fire.deliberate == Some(true) { arson } else { 0.0 },
+                longitude: lon,
+                latitude: lat,
+                easting: fire.point.map(|p| p.0),
+                northing: fire.point.map(|p| p.1),
+                location_key: place.as_deref().unwrap_or(""),
+                ward_code: fire.ward,
+                deliberate: fire.deliberate,
+                duplicate_id: version > 1,
+                source_file: ctx.name,
+                source_line: rec.line,
+                ..Incident::default()
+            }
+            .values(),
         )?;
         Ok(Fate::Loaded)
     })?;

@@ -11,12 +11,12 @@ use super::{bng, location_key, minute_time, to_wgs84, yes_no};
 use crate::error::Result;
 use crate::fields::{expect_fields, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::incident::{Incident, push_party};
 use crate::police_uk::{IdCensus, IdClass, first_field};
 use crate::profile::FORCE_CRIME_HEADER;
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::table_builder::Value;
 
 const VICTIM: usize = 11;
 const OFFENDER: usize = 12;
@@ -54,53 +54,38 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             counts.no_location += u64::from(row.point.is_none());
             incidents.push(
                 &format!("source=police/month={}", row.month),
-                &[
-                    Value::Str("police"),
-                    Value::Str(ctx.profile),
-                    Value::Str(&incident_id),
-                    Value::Str(crime_ref),
-                    Value::Date(row.month.to_date32()),
-                    Value::TimestampMs(row.from_ms),
-                    Value::Str("minute"),
-                    Value::Str(row.category.name()),
-                    Value::text(f[5].trim()),
-                    Value::text(f[4].trim()),
-                    Value::F64(ctx.harm.weight(row.category.name()).unwrap_or(0.0)),
-                    Value::opt_f64(lon),
-                    Value::opt_f64(lat),
-                    Value::opt_f64(row.point.map(|p| p.0)),
-                    Value::opt_f64(row.point.map(|p| p.1)),
-                    place.as_deref().map_or(Value::Null, Value::Str),
-                    Value::text(f[10].trim()),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::text(f[14].trim()),
-                    Value::Null,
-                    Value::opt_bool(row.domestic),
-                    Value::Null,
-                    Value::Bool(false),
-                    Value::Str(ctx.name),
-                    Value::U64(rec.line),
-                ],
+                &Incident {
+                    source: "police",
+                    dataset: ctx.profile,
+                    incident_id: &incident_id,
+                    record_id: crime_ref,
+                    month: row.month.to_date32(),
+                    occurred_at: Some(row.from_ms),
+                    time_precision: "minute",
+                    category: row.category.name(),
+                    subcategory: f[5].trim(),
+                    ho_offence_code: f[4].trim(),
+                    harm_weight: ctx.harm.weight(row.category.name()).unwrap_or(0.0),
+                    longitude: lon,
+                    latitude: lat,
+                    easting: row.point.map(|p| p.0),
+                    northing: row.point.map(|p| p.1),
+                    location_key: place.as_deref().unwrap_or(""),
+                    location_text: f[10].trim(),
+                    outcome: f[14].trim(),
+                    domestic: row.domestic,
+                    source_file: ctx.name,
+                    source_line: rec.line,
+                    ..Incident::default()
+                }
+                .values(),
             )?;
         }
         for (column, role) in [(VICTIM, "victim"), (OFFENDER, "offender")] {
             if let Some(person) = key.person_key(f[column])
                 && linked.insert((crime_ref.to_string(), role, person.clone()))
             {
-                parties.push(
-                    "",
-                    &[
-                        Value::Str(&incident_id),
-                        Value::Str(role),
-                        Value::Str(&person),
-                        Value::Str(ctx.name),
-                        Value::U64(rec.line),
-                    ],
-                )?;
+                push_party(&mut parties, &incident_id, role, &person, ctx.name, rec.line)?;
             }
         }
         Ok(Fate::Loaded)

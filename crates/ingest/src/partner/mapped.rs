@@ -6,11 +6,11 @@ use super::{location_key, to_wgs84};
 use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
 use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
+use crate::incident::Incident;
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
 use crate::police_uk::{IdCensus, IdClass};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::table_builder::Value;
 
 /// Read a file with a mapping profile. `file` names it in errors.
 pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes: &[u8]) -> Result<ParsedFile> {
@@ -97,39 +97,37 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
         };
         let place = location_key(row.get("uprn").unwrap_or(""), easting.zip(northing));
         let category = row.category.as_str();
+        let text = |field: &str| row.get(field).unwrap_or("");
         incidents.push(
             &format!("source={source}/month={}", row.month),
-            &[
-                Value::Str(source),
-                Value::Str(&profile.name),
-                Value::Str(&incident_id),
-                Value::text(row.get("record_id").unwrap_or("")),
-                Value::Date(row.month.to_date32()),
-                row.occurred_ms.map_or(Value::Null, Value::TimestampMs),
-                Value::Str(row.precision),
-                Value::Str(category),
-                Value::text(row.get("subcategory").unwrap_or("")),
-                Value::text(row.get("ho_offence_code").unwrap_or("")),
-                Value::F64(ctx.harm.weight(category).unwrap_or(0.0)),
-                Value::opt_f64(lon),
-                Value::opt_f64(lat),
-                Value::opt_f64(easting),
-                Value::opt_f64(northing),
-                place.as_deref().map_or(Value::Null, Value::Str),
-                Value::text(row.get("location_text").unwrap_or("")),
-                Value::text(row.get("lsoa_code").unwrap_or("")),
-                Value::text(row.get("lsoa_name").unwrap_or("")),
-                Value::text(row.get("ward_code").unwrap_or("")),
-                Value::text(row.get("force").unwrap_or("")),
-                Value::Null,
-                Value::text(row.get("outcome").unwrap_or("")),
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Bool(false),
-                Value::Str(ctx.name),
-                Value::U64(rec.line),
-            ],
+            &Incident {
+                source,
+                dataset: &profile.name,
+                incident_id: &incident_id,
+                record_id: text("record_id"),
+                month: row.month.to_date32(),
+                occurred_at: row.occurred_ms,
+                time_precision: row.precision,
+                category,
+                subcategory: text("subcategory"),
+                ho_offence_code: text("ho_offence_code"),
+                harm_weight: ctx.harm.weight(category).unwrap_or(0.0),
+                longitude: lon,
+                latitude: lat,
+                easting,
+                northing,
+                location_key: place.as_deref().unwrap_or(""),
+                location_text: text("location_text"),
+                lsoa_code: text("lsoa_code"),
+                lsoa_name: text("lsoa_name"),
+                ward_code: text("ward_code"),
+                force: text("force"),
+                outcome: text("outcome"),
+                source_file: ctx.name,
+                source_line: rec.line,
+                ..Incident::default()
+            }
+            .values(),
         )?;
         Ok(Fate::Loaded)
     })?;

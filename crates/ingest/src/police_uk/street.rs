@@ -18,10 +18,10 @@ use super::{IdCensus, IdClass, first_field};
 use crate::error::{IngestError, Result};
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
+use crate::incident::Incident;
 use crate::profile::STREET_HEADER;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
-use crate::table_builder::Value;
 
 const CRIME_ID: usize = 0;
 
@@ -85,37 +85,33 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
         let f = &row.fields;
         incidents.push_at(
             index,
-            &[
-                Value::Str(source.name()),
-                Value::Str(ctx.profile),
-                Value::Str(&incident_id),
-                Value::text(row.crime_id),
-                Value::Date(row.month.to_date32()),
-                Value::Null,
-                Value::Str("month"),
-                Value::Str(row.crime_type.name()),
-                Value::Null,
-                Value::Null,
-                Value::F64(harm),
-                Value::opt_f64(row.lon_lat.map(|p| p.0)),
-                Value::opt_f64(row.lon_lat.map(|p| p.1)),
-                Value::opt_f64(easting),
-                Value::opt_f64(northing),
-                Value::text(&location_key),
-                Value::text(f[6]),
-                Value::text(f[7]),
-                Value::text(f[8]),
-                Value::Null,
-                Value::text(f[3]),
-                Value::text(f[2]),
-                Value::text(f[10]),
-                Value::text(f[11]),
-                Value::Null,
-                Value::Null,
-                Value::Bool(false), // duplicate_id: set once the whole file is read
-                Value::Str(ctx.name),
-                Value::U64(rec.line),
-            ],
+            &Incident {
+                source: source.name(),
+                dataset: ctx.profile,
+                incident_id: &incident_id,
+                record_id: row.crime_id,
+                month: row.month.to_date32(),
+                time_precision: "month",
+                category: row.crime_type.name(),
+                harm_weight: harm,
+                longitude: row.lon_lat.map(|p| p.0),
+                latitude: row.lon_lat.map(|p| p.1),
+                easting,
+                northing,
+                location_key: &location_key,
+                location_text: f[6],
+                lsoa_code: f[7],
+                lsoa_name: f[8],
+                force: f[3],
+                reported_by: f[2],
+                outcome: f[10],
+                context: f[11],
+                duplicate_id: false, // set once the whole file is read
+                source_file: ctx.name,
+                source_line: rec.line,
+                ..Incident::default()
+            }
+            .values(),
         )?;
         Ok(Fate::Loaded)
     })?;

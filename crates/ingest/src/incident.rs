@@ -1,0 +1,138 @@
+//! One `incidents` row by field name, so that each profile fills only the fields its
+//! source has and the column order lives in one place.
+
+use crate::table_builder::Value;
+
+/// An `incidents` row. Text fields left empty are stored as null; see
+/// [`crimescope_model::schema::INCIDENT_FIELDS`] for what each field means.
+#[derive(Debug, Clone, Default)]
+pub struct Incident<'a> {
+    /// police, asb or fire.
+    pub source: &'a str,
+    /// The profile or mapping name.
+    pub dataset: &'a str,
+    /// Unique, stable id.
+    pub incident_id: &'a str,
+    /// The id in the source.
+    pub record_id: &'a str,
+    /// First day of the month (`date32`).
+    pub month: i32,
+    /// When it occurred (ms), where known.
+    pub occurred_at: Option<i64>,
+    /// month, day or minute.
+    pub time_precision: &'a str,
+    /// Canonical category.
+    pub category: &'a str,
+    /// Finer type.
+    pub subcategory: &'a str,
+    /// Home Office offence code.
+    pub ho_offence_code: &'a str,
+    /// Harm weight.
+    pub harm_weight: f64,
+    /// WGS84 longitude.
+    pub longitude: Option<f64>,
+    /// WGS84 latitude.
+    pub latitude: Option<f64>,
+    /// Grid easting (m).
+    pub easting: Option<f64>,
+    /// Grid northing (m).
+    pub northing: Option<f64>,
+    /// Place key.
+    pub location_key: &'a str,
+    /// Location as published.
+    pub location_text: &'a str,
+    /// LSOA code.
+    pub lsoa_code: &'a str,
+    /// LSOA name.
+    pub lsoa_name: &'a str,
+    /// Ward code.
+    pub ward_code: &'a str,
+    /// Force area.
+    pub force: &'a str,
+    /// Reporting force.
+    pub reported_by: &'a str,
+    /// Last outcome.
+    pub outcome: &'a str,
+    /// police.uk Context.
+    pub context: &'a str,
+    /// Domestic-abuse flag.
+    pub domestic: Option<bool>,
+    /// Deliberate-fire flag.
+    pub deliberate: Option<bool>,
+    /// Id repeated with different content.
+    pub duplicate_id: bool,
+    /// Lineage: file.
+    pub source_file: &'a str,
+    /// Lineage: line.
+    pub source_line: u64,
+}
+
+impl Incident<'_> {
+    /// The row's values in canonical column order.
+    pub fn values(&self) -> [Value<'_>; 29] {
+        [
+            Value::Str(self.source),
+            Value::Str(self.dataset),
+            Value::Str(self.incident_id),
+            Value::text(self.record_id),
+            Value::Date(self.month),
+            self.occurred_at.map_or(Value::Null, Value::TimestampMs),
+            Value::Str(self.time_precision),
+            Value::Str(self.category),
+            Value::text(self.subcategory),
+            Value::text(self.ho_offence_code),
+            Value::F64(self.harm_weight),
+            Value::opt_f64(self.longitude),
+            Value::opt_f64(self.latitude),
+            Value::opt_f64(self.easting),
+            Value::opt_f64(self.northing),
+            Value::text(self.location_key),
+            Value::text(self.location_text),
+            Value::text(self.lsoa_code),
+            Value::text(self.lsoa_name),
+            Value::text(self.ward_code),
+            Value::text(self.force),
+            Value::text(self.reported_by),
+            Value::text(self.outcome),
+            Value::text(self.context),
+            Value::opt_bool(self.domestic),
+            Value::opt_bool(self.deliberate),
+            Value::Bool(self.duplicate_id),
+            Value::Str(self.source_file),
+            Value::U64(self.source_line),
+        ]
+    }
+}
+
+/// Append a `parties` row linking a pseudonymised person to an incident.
+pub fn push_party(
+    parties: &mut crate::store::writer::PartitionedWriter,
+    incident_id: &str,
+    role: &str,
+    person_key: &str,
+    file: &str,
+    line: u64,
+) -> crate::Result<()> {
+    parties.push(
+        "",
+        &[
+            Value::Str(incident_id),
+            Value::Str(role),
+            Value::Str(person_key),
+            Value::Str(file),
+            Value::U64(line),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS};
+
+    #[test]
+    fn one_value_per_canonical_field() {
+        assert_eq!(Incident::default().values().len(), INCIDENT_FIELDS.len());
+        assert_eq!(PARTY_FIELDS.len(), 5);
+    }
+}
