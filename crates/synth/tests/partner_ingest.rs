@@ -10,6 +10,9 @@ use crimescope_ingest::pseudonym::PseudonymKey;
 use crimescope_ingest::{IngestOptions, NoProgress, ingest, read_manifest};
 use crimescope_synth::{GenerateOptions, Scale, generate};
 
+mod common;
+use common::csv_rows;
+
 fn generated() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let mut options = GenerateOptions::new(Scale::Coventry, 2025, 7, dir.path().join("out"));
@@ -25,21 +28,6 @@ fn options(key: &[u8]) -> IngestOptions {
         key: Some(PseudonymKey::from_bytes(key).unwrap()),
         mapping: None,
     }
-}
-
-fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// Rows of a stored table as maps of column -> string (nulls as "").

@@ -7,6 +7,9 @@ use std::sync::OnceLock;
 
 use crimescope_synth::{GenerateOptions, Scale, generate};
 
+mod common;
+use common::csv_rows;
+
 struct Generated {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -24,24 +27,9 @@ fn coventry() -> &'static Generated {
     })
 }
 
-fn records(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 /// One row per crime (the extract has one per crime, victim and offender).
 fn crimes() -> Vec<HashMap<String, String>> {
-    let rows = records(
+    let rows = csv_rows(
         &coventry()
             .root
             .join("partners/west-midlands/west-midlands-force-crime.csv"),
@@ -166,7 +154,7 @@ fn burglaries_show_an_excess_of_near_repeat_pairs_over_shuffled_dates() {
 
 #[test]
 fn repeat_victims_and_offenders_match_truth_and_offending_is_concentrated() {
-    let rows = records(
+    let rows = csv_rows(
         &coventry()
             .root
             .join("partners/west-midlands/west-midlands-force-crime.csv"),
@@ -204,13 +192,13 @@ fn repeat_victims_and_offenders_match_truth_and_offending_is_concentrated() {
 #[test]
 fn proven_reoffending_is_about_a_quarter_under_the_moj_definition() {
     let dir = coventry().root.join("partners/west-midlands");
-    let cohort = records(&dir.join("west-midlands-probation-cohort.csv"));
+    let cohort = csv_rows(&dir.join("west-midlands-probation-cohort.csv"));
     let starts: HashMap<String, f64> = cohort
         .iter()
         .map(|r| (r["crn"].clone(), day(&r["cohort_start"])))
         .collect();
     let mut proven = HashSet::new();
-    for r in records(&dir.join("west-midlands-probation-reoffences.csv")) {
+    for r in csv_rows(&dir.join("west-midlands-probation-reoffences.csv")) {
         let start = starts[&r["crn"]];
         let (offence, conviction) = (day(&r["offence_date"]), day(&r["conviction_date"]));
         // Committed within 12 months; proven within those 12 months plus 6 more.
@@ -333,7 +321,7 @@ fn rates_rise_with_deprivation_and_times_follow_the_category_profiles() {
         let path = coventry().root.join(format!(
             "police-uk/2025-{month:02}/2025-{month:02}-west-midlands-street.csv"
         ));
-        for r in records(&path) {
+        for r in csv_rows(&path) {
             if !r["LSOA code"].is_empty() && r["Crime type"] != "Anti-social behaviour" {
                 *per_lsoa.entry(r["LSOA code"].clone()).or_default() += 1.0;
             }
