@@ -1,0 +1,35 @@
+//! # crimescope-stats
+//!
+//! The statistics behind crimescope's trend analysis, with no DataFusion dependency so
+//! they build and test in seconds. One method per item; each names its source.
+//!
+//! - [`PeriodChange`]: change between two periods with Wheeler's Poisson z.
+//! - [`mann_kendall`]: the Mann–Kendall trend test with the tie correction.
+//! - [`c_chart`] and [`u_chart`]: Shewhart control limits for counts and rates, with
+//!   exact Poisson probability limits when the expected count is below 5.
+//! - [`rolling_sum`] and [`seasonal_index`]: rolling 12-month totals and the classical
+//!   ratio-to-moving-average seasonal index.
+//! - [`poisson`] and [`normal`]: the distribution functions they rest on.
+//!
+//! ```
+//! use crimescope_stats::PeriodChange;
+//! // Wheeler's example: 16 crimes last year, 25 this year.
+//! let change = PeriodChange::new(25, 16);
+//! assert!((change.z - 2.0).abs() < 1e-12);
+//! assert!(change.significant);
+//! ```
+#![warn(missing_docs)]
+
+mod change;
+mod control_chart;
+mod error;
+mod mann_kendall;
+pub mod normal;
+pub mod poisson;
+mod seasonal;
+
+pub use change::{PeriodChange, SIGNIFICANT_Z, wheeler_z};
+pub use control_chart::{ChartPoint, ControlChart, LimitMethod, THREE_SIGMA_TAIL, c_chart, u_chart};
+pub use error::StatsError;
+pub use mann_kendall::{MannKendall, TrendDirection, mann_kendall};
+pub use seasonal::{rolling_sum, seasonal_index};
