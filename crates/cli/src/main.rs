@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a user error (the message names the file, line or field),
 //! 2 an internal error.
 
+mod analysis;
 mod commands;
 mod error;
 mod output;
@@ -77,6 +78,47 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Levels and change between two periods by group, with Wheeler's z, harm and rates;
+    /// --series gives monthly series with rolling totals, seasonality, control charts and Mann-Kendall.
+    Trend {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// The current period, an inclusive month range: 2025-01..2025-12.
+        #[arg(long)]
+        period: String,
+        /// `previous` (the same length immediately before) or a period.
+        #[arg(long, default_value = "previous")]
+        compare: String,
+        /// category, source, theme, lsoa, ward or force.
+        #[arg(long, default_value = "category")]
+        by: String,
+        /// Only this source: police, asb or fire.
+        #[arg(long)]
+        source: Option<String>,
+        /// Only this category, by name or slug.
+        #[arg(long)]
+        category: Option<String>,
+        /// Monthly series from the comparison period's start to the period's end, with their statistics.
+        #[arg(long)]
+        series: bool,
+        /// For --series: none (c-chart of counts) or days (u-chart of incidents per day).
+        #[arg(long, default_value = "none")]
+        exposure: String,
+        /// table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// List and run the named SQL queries of queries/ or your own folder.
+    Query {
+        #[command(subcommand)]
+        action: QueryAction,
+    },
+    /// Manage the population tables used for rates.
+    Population {
+        #[command(subcommand)]
+        action: PopulationAction,
+    },
     /// Run a read-only SQL query over the store's tables (incidents, rejects, parties, ...).
     Sql {
         /// The store directory.
@@ -87,6 +129,67 @@ enum Command {
         format: Format,
         /// The query.
         query: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum QueryAction {
+    /// List the named queries (built-in, and from --queries DIR) with their parameters.
+    List {
+        /// Also read the analyst's .sql files in this folder.
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Run named queries, concurrently on one session; parameters are bound as values.
+    Run {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// Sets period_start and period_end, e.g. 2025-01..2025-12.
+        #[arg(long)]
+        period: Option<String>,
+        /// Sets compare_start and compare_end: `previous` (the same length just before) or a period.
+        #[arg(long, default_value = "previous")]
+        compare: String,
+        /// Any other parameter, as name=value (repeatable).
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// Also read the analyst's .sql files in this folder (a file may replace a built-in).
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// The query names.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PopulationAction {
+    /// Store residents by area (CSV) for rates per 1,000 residents; replaces the level's earlier table.
+    Add {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// lsoa, ward or csp.
+        #[arg(long, default_value = "lsoa")]
+        level: String,
+        /// The column holding the area code.
+        #[arg(long, default_value = "area_code")]
+        code_field: String,
+        /// The column holding the residents.
+        #[arg(long, default_value = "population")]
+        population_field: String,
+        /// The column holding the area name (used when present).
+        #[arg(long, default_value = "area_name")]
+        name_field: String,
+        /// The CSV (or .csv.gz) file.
+        file: PathBuf,
     },
 }
 
@@ -166,6 +269,70 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             with_errors,
         } => commands::generate(&scale, year, seed, out, with_errors),
         Command::Info { store, format } => commands::block_on(commands::info(&store, format)),
+        Command::Trend {
+            store,
+            period,
+            compare,
+            by,
+            source,
+            category,
+            series,
+            exposure,
+            format,
+        } => commands::block_on(analysis::trend_command(analysis::TrendArgs {
+            store: &store,
+            period: &period,
+            compare: &compare,
+            by: &by,
+            source: source.as_deref(),
+            category: category.as_deref(),
+            series,
+            exposure: &exposure,
+            format,
+        })),
+        Command::Query {
+            action: QueryAction::List { queries, format },
+        } => analysis::query_list(queries.as_deref(), format),
+        Command::Query {
+            action:
+                QueryAction::Run {
+                    store,
+                    period,
+                    compare,
+                    params,
+                    queries,
+                    format,
+                    names,
+                },
+        } => commands::block_on(analysis::query_run(analysis::QueryRunArgs {
+            store: &store,
+            names: &names,
+            period: period.as_deref(),
+            compare: &compare,
+            params: &params,
+            queries: queries.as_deref(),
+            format,
+        })),
+        Command::Population {
+            action:
+                PopulationAction::Add {
+                    store,
+                    level,
+                    code_field,
+                    population_field,
+                    name_field,
+                    file,
+                },
+        } => analysis::population_add(
+            &store,
+            &file,
+            &level,
+            crimescope_ingest::population::PopulationColumns {
+                code: code_field,
+                population: population_field,
+                name: name_field,
+            },
+        ),
         Command::Sql { store, format, query } => commands::block_on(commands::sql(&store, &query, format)),
     }
 }

@@ -23,7 +23,8 @@ pub enum Format {
 pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Format) -> Result<(), CliError> {
     match format {
         Format::Table => {
-            let table = pretty_format_batches(batches).map_err(CliError::internal)?;
+            let rounded: Vec<RecordBatch> = batches.iter().map(round_floats).collect::<Result<_, _>>()?;
+            let table = pretty_format_batches(&rounded).map_err(CliError::internal)?;
             writeln!(out, "{table}").map_err(CliError::io)?;
         }
         Format::Csv => {
@@ -41,11 +42,34 @@ pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Forma
     Ok(())
 }
 
+/// Float columns rounded to 3 decimals, for tables people read (CSV and JSON keep
+/// full precision).
+fn round_floats(batch: &RecordBatch) -> Result<RecordBatch, CliError> {
+    use crimescope_engine::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+    use crimescope_engine::arrow::datatypes::{DataType, Float64Type};
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Float64 => {
+                let f = c.as_primitive::<Float64Type>();
+                let rounded: Float64Array = f.iter().map(|v| v.map(|x| (x * 1000.0).round() / 1000.0)).collect();
+                std::sync::Arc::new(rounded) as ArrayRef
+            }
+            _ => c.clone(),
+        })
+        .collect();
+    RecordBatch::try_new(batch.schema(), columns).map_err(CliError::internal)
+}
+
 /// Batches as a JSON array of row objects.
 pub fn json_rows(batches: &[RecordBatch]) -> Result<serde_json::Value, CliError> {
     let mut buf = Vec::new();
     {
-        let mut writer = crimescope_engine::arrow::json::ArrayWriter::new(&mut buf);
+        // Explicit nulls: every object has every column, so `pct_change: null` is visible.
+        let mut writer = crimescope_engine::arrow::json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, crimescope_engine::arrow::json::writer::JsonArray>(&mut buf);
         for batch in batches {
             writer.write(batch).map_err(CliError::internal)?;
         }

@@ -24,6 +24,28 @@ pub enum EngineError {
         /// DataFusion's message.
         message: String,
     },
+    /// A named query's file is malformed, or no query has the name.
+    #[error("query {query}: {message}")]
+    BadQuery {
+        /// The query's name (or folder).
+        query: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A parameter is missing, unknown or of the wrong type.
+    #[error("query {query}: {message}")]
+    BadParam {
+        /// The query's name.
+        query: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// An analysis was asked for something it cannot give (bad period, unknown name).
+    #[error("{0}")]
+    Model(#[from] crimescope_model::ModelError),
+    /// The request is valid but cannot be answered from this store.
+    #[error("{0}")]
+    Unanswerable(String),
     /// A query failed while running.
     #[error("query failed: {0}")]
     Execution(DataFusionError),
@@ -34,9 +56,20 @@ impl EngineError {
     pub fn is_user_error(&self) -> bool {
         match self {
             EngineError::Store(e) => e.is_user_error(),
-            EngineError::ReadOnly { .. } | EngineError::Sql { .. } => true,
+            EngineError::ReadOnly { .. }
+            | EngineError::Sql { .. }
+            | EngineError::BadQuery { .. }
+            | EngineError::BadParam { .. }
+            | EngineError::Model(_)
+            | EngineError::Unanswerable(_) => true,
             EngineError::Execution(_) => false,
         }
+    }
+}
+
+impl From<datafusion::arrow::error::ArrowError> for EngineError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        EngineError::Execution(DataFusionError::from(e))
     }
 }
 

@@ -1,7 +1,8 @@
 //! # crimescope-engine
 //!
 //! A DataFusion 55 session over a crimescope store, the named SQL queries in
-//! `queries/`, and the analyses built on them.
+//! `queries/`, and the analyses built on them: [`trend::trend`] (change between two
+//! periods) and [`series::trend_series`] (monthly series with their statistics).
 //!
 //! Embedding crates get Arrow record batches back:
 //!
@@ -22,7 +23,9 @@ mod error;
 mod info;
 pub mod queries;
 pub mod read_only;
+pub mod series;
 mod session;
+pub mod trend;
 
 pub use error::{EngineError, Result};
 pub use info::{StoreInfo, store_info};

@@ -1,10 +1,13 @@
 //! A DataFusion session over a crimescope store.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crimescope_ingest::store::{Manifest, read_manifest};
+use crimescope_model::Themes;
 use crimescope_model::schema::schema_for;
+use datafusion::common::ScalarValue;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
@@ -13,11 +16,13 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{EngineError, Result};
-use crate::queries::{self, NamedQuery};
+use crate::queries::{self, NamedQuery, QueryDef, QueryOrigin};
 use crate::read_only::{check_read_only, read_only_options};
 
-/// A query session over one store: the tables `incidents`, `rejects`, `outcomes` and
-/// `stop_search`, registered from the files its manifest lists.
+/// A query session over one store: the tables `incidents`, `rejects`, `outcomes`,
+/// `stop_search`, `parties`, `offenders`, `reoffences`, `lsoa_lookup` and `population`,
+/// registered from the files its manifest lists, and `themes` (category → theme, the
+/// bundled Coventry 2025–28 table unless [`Session::set_themes`] replaces it).
 ///
 /// When outcomes files are loaded, `incidents` is a view over `incidents_base` whose
 /// `outcome` is each crime's latest outcome (`queries/incidents_with_latest_outcome.sql`).
@@ -67,6 +72,10 @@ impl Session {
             message: "no lsoa_lookup schema".into(),
         })?;
         register(&ctx, "lsoa_lookup", lookup_schema, &lookup).await?;
+        let population: Vec<PathBuf> = manifest.population.iter().map(|p| root.join(&p.output.path)).collect();
+        let population_schema = crimescope_model::schema::population_schema();
+        register(&ctx, "population", population_schema, &population).await?;
+        register_themes(&ctx, &Themes::coventry_2025())?;
         if has_outcomes {
             let view = format!(
                 "CREATE VIEW incidents AS {}",
@@ -107,15 +116,78 @@ impl Session {
         Ok(Arc::new(df.schema().as_arrow().clone()))
     }
 
-    /// Run one of the named queries in `queries/`.
+    /// Run one of the built-in queries that takes no parameters.
     pub async fn named(&self, query: NamedQuery) -> Result<Vec<RecordBatch>> {
-        Ok(self
-            .ctx
-            .sql_with_options(query.sql, read_only_options())
-            .await?
-            .collect()
-            .await?)
+        self.run_bound(query.sql, Vec::new()).await
     }
+
+    /// Run a named query with its parameters given as text (`name → value`), converted
+    /// to each parameter's declared type and bound as values.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), crimescope_engine::EngineError> {
+    /// use std::collections::HashMap;
+    /// let session = crimescope_engine::Session::open(std::path::Path::new("store")).await?;
+    /// let catalog = crimescope_engine::queries::QueryCatalog::builtin()?;
+    /// let params: HashMap<String, String> = [("period_start", "2025-01"), ("period_end", "2025-12"),
+    ///     ("compare_start", "2024-01"), ("compare_end", "2024-12")]
+    ///     .into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    /// let batches = session.run(catalog.get("trend_by_category")?, &params).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, query: &QueryDef, params: &HashMap<String, String>) -> Result<Vec<RecordBatch>> {
+        let bound = query.bind(params)?;
+        if matches!(query.origin, QueryOrigin::File(_)) {
+            check_read_only(&query.sql)?;
+        }
+        self.run_bound(&query.sql, bound).await.map_err(|e| match e {
+            EngineError::Sql { message } => EngineError::BadQuery {
+                query: query.name.clone(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Run several named queries concurrently on this session; results are in the
+    /// order given. The first error stops them all.
+    pub async fn run_many(
+        &self,
+        queries: &[&QueryDef],
+        params: &HashMap<String, String>,
+    ) -> Result<Vec<Vec<RecordBatch>>> {
+        futures::future::try_join_all(queries.iter().map(|q| self.run(q, params))).await
+    }
+
+    /// Run SQL with values bound to its `$name` placeholders (read-only options).
+    pub async fn run_bound(&self, sql: &str, params: Vec<(String, ScalarValue)>) -> Result<Vec<RecordBatch>> {
+        let mut df = self.ctx.sql_with_options(sql, read_only_options()).await?;
+        if !params.is_empty() {
+            df = df.with_param_values(params)?;
+        }
+        Ok(df.collect().await?)
+    }
+
+    /// Replace the `themes` table (category → theme) used by theme groupings.
+    pub fn set_themes(&self, themes: &Themes) -> Result<()> {
+        self.ctx.deregister_table("themes")?;
+        register_themes(&self.ctx, themes)
+    }
+}
+
+/// Register `themes` (category, theme) as an in-memory table.
+fn register_themes(ctx: &SessionContext, themes: &Themes) -> Result<()> {
+    use datafusion::arrow::array::StringArray;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("category", DataType::Utf8, false),
+        Field::new("theme", DataType::Utf8, false),
+    ]));
+    let categories = StringArray::from_iter_values(themes.pairs().iter().map(|(c, _)| c.as_str()));
+    let names = StringArray::from_iter_values(themes.pairs().iter().map(|(_, t)| t.as_str()));
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(categories), Arc::new(names)])?;
+    ctx.register_table("themes", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    Ok(())
 }
 
 async fn register(ctx: &SessionContext, name: &str, schema: SchemaRef, files: &[PathBuf]) -> Result<()> {

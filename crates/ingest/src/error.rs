@@ -17,6 +17,18 @@ pub enum IngestError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A value in a reference file (population, lookup) is unusable; nothing was stored.
+    #[error("{file}, line {line}, field {field}: {message}")]
+    BadValue {
+        /// The file.
+        file: String,
+        /// 1-based physical line.
+        line: u64,
+        /// The column.
+        field: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A file's header matches no known profile.
     #[error(
         "{file}, line 1: the header matches no known profile.\n  found:    {found}\n  expected one of:\n{expected}\n  \
@@ -116,6 +128,7 @@ impl IngestError {
         matches!(
             self,
             IngestError::Read { .. }
+                | IngestError::BadValue { .. }
                 | IngestError::UnknownHeader { .. }
                 | IngestError::Zip { .. }
                 | IngestError::NoInputs { .. }

@@ -22,6 +22,7 @@ pub mod incident;
 pub mod input;
 pub mod mapping;
 pub mod partner;
+pub mod population;
 mod pipeline;
 pub mod police_uk;
 pub mod profile;

@@ -25,6 +25,34 @@ pub enum ModelError {
         /// The text as given.
         text: String,
     },
+    /// A period was not `YYYY-MM..YYYY-MM`, or ended before it started.
+    #[error("period '{text}': {message}")]
+    BadPeriod {
+        /// The text as given.
+        text: String,
+        /// What is wrong and how to write it.
+        message: String,
+    },
+    /// A theme name matched no theme of the table in use.
+    #[error("unknown theme '{name}'{}; the themes are: {}", suggest(.close), .known.join("; "))]
+    UnknownTheme {
+        /// The name as given.
+        name: String,
+        /// Themes close to it.
+        close: Vec<String>,
+        /// Every theme.
+        known: Vec<String>,
+    },
+    /// A theme table could not be read.
+    #[error("theme table {table}, line {line}: {message}")]
+    BadThemeTable {
+        /// The table's name.
+        table: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A harm-weight table could not be read.
     #[error("harm table {table}, line {line}: {message}")]
     BadHarmTable {

@@ -2,7 +2,7 @@
 //!
 //! The canonical model shared by every crimescope crate: the Arrow schemas of the
 //! `incidents`, `rejects`, `outcomes` and `stop_search` tables, the police.uk crime-type
-//! vocabulary, calendar months, and harm-weight tables.
+//! vocabulary, calendar months and periods, harm-weight tables and theme tables.
 //!
 //! This crate depends on arrow only (no DataFusion), so it builds and tests in seconds.
 #![warn(missing_docs)]
@@ -10,12 +10,16 @@
 mod error;
 mod harm;
 mod month;
+mod period;
 pub mod schema;
+mod themes;
 mod vocabulary;
 
 pub use error::ModelError;
 pub use harm::{HARM_WEIGHTS_V1, HarmWeights};
 pub use month::{Month, civil_from_days, days_from_civil};
+pub use period::Period;
+pub use themes::{THEMES_COVENTRY_2025, Themes, UNASSIGNED_THEME};
 pub use vocabulary::{PoliceUkCrimeType, Source, close_matches, levenshtein, slugify};
 
 /// The arrow crate this model is built on (the same version DataFusion 55.2 uses).

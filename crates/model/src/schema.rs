@@ -99,7 +99,7 @@ pub const INCIDENT_FIELDS: &[FieldSpec] = &[
         "occurred_at",
         Kind::TimestampMs,
         true,
-        "when it occurred, where known to the day or minute (UTC)",
+        "when it occurred, where known to the day or minute: the source's local clock time, stored without a time-zone shift",
     ),
     f(
         "time_precision",
@@ -517,6 +517,21 @@ pub fn reoffences_schema() -> SchemaRef {
     schema_of(REOFFENCE_FIELDS, "reoffences")
 }
 
+/// The fields of `population`: residents by area, for rates per 1,000 residents.
+pub const POPULATION_FIELDS: &[FieldSpec] = &[
+    f("level", Kind::Dict, false, "the kind of area: lsoa, ward or csp"),
+    f("area_code", Kind::Utf8, false, "the area's ONS code, as in incidents.lsoa_code or ward_code"),
+    f("area_name", Kind::Utf8, true, "the area's name, where the file gives one"),
+    f("population", Kind::UInt64, false, "usual residents (e.g. ONS mid-year estimate)"),
+    f("source_file", Kind::Dict, false, "lineage: the input file's name"),
+    f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
+];
+
+/// The `population` schema; see [`POPULATION_FIELDS`].
+pub fn population_schema() -> SchemaRef {
+    schema_of(POPULATION_FIELDS, "population")
+}
+
 /// The canonical tables by name, as the store and the SQL session know them.
 pub const TABLES: [&str; 7] = [
     "incidents",
@@ -539,6 +554,7 @@ pub fn schema_for(table: &str) -> Option<SchemaRef> {
         "offenders" => Some(offenders_schema()),
         "reoffences" => Some(reoffences_schema()),
         "lsoa_lookup" => Some(lsoa_lookup_schema()),
+        "population" => Some(population_schema()),
         _ => None,
     }
 }

@@ -30,6 +30,24 @@ pub struct Manifest {
     /// The LSOA 2011 to 2021 lookup, when one has been added.
     #[serde(default)]
     pub lsoa_lookup: Option<OutputFile>,
+    /// Population tables, at most one per level (lsoa, ward, csp).
+    #[serde(default)]
+    pub population: Vec<PopulationEntry>,
+}
+
+/// A population table kept in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationEntry {
+    /// lsoa, ward or csp.
+    pub level: String,
+    /// The Parquet file.
+    pub output: OutputFile,
+    /// Where it was added from.
+    pub source: String,
+    /// SHA-256 of the input file.
+    pub sha256: String,
+    /// Total residents over its areas.
+    pub residents: u64,
 }
 
 /// A boundary set kept in the store (a GeoJSON file under `boundaries/`).
@@ -64,6 +82,7 @@ impl Manifest {
             replaced: Vec::new(),
             boundaries: Vec::new(),
             lsoa_lookup: None,
+            population: Vec::new(),
         }
     }
 
@@ -80,6 +99,7 @@ impl Manifest {
             .map(|o| o.path.as_str())
             .chain(self.boundaries.iter().map(|b| b.path.as_str()))
             .chain(self.lsoa_lookup.iter().map(|o| o.path.as_str()))
+            .chain(self.population.iter().map(|p| p.output.path.as_str()))
             .collect()
     }
 

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
-pub use manifest::{BoundaryEntry, FileCounts, FileEntry, Manifest, OutputFile, Replacement};
+pub use manifest::{BoundaryEntry, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement};
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -273,8 +273,42 @@ impl StoreWriter {
     /// Replace the store's LSOA 2011 to 2021 lookup with `batch`.
     pub fn set_lsoa_lookup(&mut self, batch: &arrow::record_batch::RecordBatch, sha256: &str) -> Result<OutputFile> {
         let rel = format!("lookups/lsoa11_lsoa21-{}.parquet", &sha256[..12]);
-        let staged = self.staging().join(&rel);
-        let to = self.root.join(&rel);
+        let output = self.write_reference("lsoa_lookup", &rel, batch)?;
+        let mut next = self.manifest.clone();
+        next.lsoa_lookup = Some(output.clone());
+        self.commit_reference(next)?;
+        Ok(output)
+    }
+
+    /// Replace the store's population table for `level` with `batch`.
+    pub fn set_population(
+        &mut self,
+        level: &str,
+        batch: &arrow::record_batch::RecordBatch,
+        source: &str,
+        sha256: &str,
+        residents: u64,
+    ) -> Result<PopulationEntry> {
+        let rel = format!("population/{level}-{}.parquet", &sha256[..12]);
+        let output = self.write_reference("population", &rel, batch)?;
+        let entry = PopulationEntry {
+            level: level.to_string(),
+            output,
+            source: source.to_string(),
+            sha256: sha256.to_string(),
+            residents,
+        };
+        let mut next = self.manifest.clone();
+        next.population.retain(|p| p.level != level);
+        next.population.push(entry.clone());
+        self.commit_reference(next)?;
+        Ok(entry)
+    }
+
+    /// Write a reference table (lookup, population) to `rel` through the staging folder.
+    fn write_reference(&self, table: &str, rel: &str, batch: &arrow::record_batch::RecordBatch) -> Result<OutputFile> {
+        let staged = self.staging().join(rel);
+        let to = self.root.join(rel);
         let write = || -> std::result::Result<(), String> {
             fs::create_dir_all(staged.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
             let file = File::create(&staged).map_err(|e| e.to_string())?;
@@ -293,17 +327,18 @@ impl StoreWriter {
             path: to.clone(),
             message,
         })?;
-        let output = OutputFile {
-            table: "lsoa_lookup".into(),
-            path: rel,
+        Ok(OutputFile {
+            table: table.into(),
+            path: rel.to_string(),
             rows: batch.num_rows() as u64,
-        };
-        let mut next = self.manifest.clone();
-        next.lsoa_lookup = Some(output.clone());
+        })
+    }
+
+    fn commit_reference(&mut self, next: Manifest) -> Result<()> {
         self.write_manifest(&next)?;
         self.manifest = next;
         let _ = self.remove_uncommitted();
-        Ok(output)
+        Ok(())
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<()> {

@@ -1,0 +1,307 @@
+//! Trend analysis: levels and change between two periods, by group.
+//!
+//! The counting, the change, Wheeler's z and the rates are SQL, in
+//! `queries/trend_by_<group>.sql`; this module resolves names, binds the periods and
+//! says when a period lies outside the data.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+use crimescope_model::{Month, Period, PoliceUkCrimeType, Source, close_matches, slugify};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::record_batch::RecordBatch;
+
+use crate::error::{EngineError, Result};
+use crate::queries::{self, NamedQuery, QueryCatalog, QueryDef};
+use crate::session::Session;
+
+/// What a trend is grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrendGroup {
+    /// `incidents.category`.
+    Category,
+    /// `incidents.source` (police, asb, fire).
+    Source,
+    /// The session's `themes` table (a category may sit in several themes).
+    Theme,
+    /// `incidents.lsoa_code`.
+    Lsoa,
+    /// `incidents.ward_code`.
+    Ward,
+    /// `incidents.force`.
+    Force,
+}
+
+impl TrendGroup {
+    /// Every grouping.
+    pub const ALL: [TrendGroup; 6] = [
+        TrendGroup::Category,
+        TrendGroup::Source,
+        TrendGroup::Theme,
+        TrendGroup::Lsoa,
+        TrendGroup::Ward,
+        TrendGroup::Force,
+    ];
+
+    /// The name on the command line and in `trend_monthly`'s `by` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrendGroup::Category => "category",
+            TrendGroup::Source => "source",
+            TrendGroup::Theme => "theme",
+            TrendGroup::Lsoa => "lsoa",
+            TrendGroup::Ward => "ward",
+            TrendGroup::Force => "force",
+        }
+    }
+
+    /// The named query that computes the trend table for this grouping.
+    pub fn query(self) -> NamedQuery {
+        match self {
+            TrendGroup::Category => queries::TREND_BY_CATEGORY,
+            TrendGroup::Source => queries::TREND_BY_SOURCE,
+            TrendGroup::Theme => queries::TREND_BY_THEME,
+            TrendGroup::Lsoa => queries::TREND_BY_LSOA,
+            TrendGroup::Ward => queries::TREND_BY_WARD,
+            TrendGroup::Force => queries::TREND_BY_FORCE,
+        }
+    }
+}
+
+impl fmt::Display for TrendGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TrendGroup {
+    type Err = EngineError;
+
+    fn from_str(s: &str) -> Result<TrendGroup> {
+        TrendGroup::ALL
+            .into_iter()
+            .find(|g| g.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                EngineError::Unanswerable(format!(
+                    "cannot group by '{s}'; choose one of category, source, theme, lsoa, ward, force"
+                ))
+            })
+    }
+}
+
+/// A trend request: the periods, the grouping and the filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrendRequest {
+    /// The current period.
+    pub period: Period,
+    /// The comparison period; `None` is the same length immediately before.
+    pub compare: Option<Period>,
+    /// The grouping.
+    pub by: TrendGroup,
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Only this category, by display name or slug (resolved against the police.uk
+    /// vocabulary and the categories in the store).
+    pub category: Option<String>,
+}
+
+impl TrendRequest {
+    /// A request for `period` against the previous period, grouped by category.
+    pub fn new(period: Period) -> TrendRequest {
+        TrendRequest {
+            period,
+            compare: None,
+            by: TrendGroup::Category,
+            source: None,
+            category: None,
+        }
+    }
+
+    /// The comparison period in use.
+    pub fn comparison(&self) -> Period {
+        self.compare.unwrap_or_else(|| self.period.previous())
+    }
+}
+
+/// A trend table: one row per group, as Arrow record batches, with the columns
+/// `group, current, previous, change, pct_change, z, significant, harm_current,
+/// harm_previous, [name,] residents, rate_current, rate_previous`.
+#[derive(Debug, Clone)]
+pub struct TrendTable {
+    /// The current period.
+    pub period: Period,
+    /// The comparison period.
+    pub compare: Period,
+    /// The grouping.
+    pub by: TrendGroup,
+    /// The category filter, resolved to its display name.
+    pub category: Option<String>,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+    /// Things the reader must know: a period outside the data, months with no data,
+    /// no population loaded.
+    pub warnings: Vec<String>,
+}
+
+impl TrendTable {
+    /// The number of groups.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Run a trend: counts, change, Wheeler's z, harm and rates for each group
+/// (`queries/trend_by_<group>.sql`).
+///
+/// Errors when the periods overlap or the category is unknown. A period outside the
+/// data is not an error: the table is returned (possibly empty) with a warning that
+/// says which months have no data.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), crimescope_engine::EngineError> {
+/// use crimescope_engine::{Session, trend::{TrendRequest, trend}};
+/// let session = Session::open(std::path::Path::new("store")).await?;
+/// let table = trend(&session, &TrendRequest::new("2025-01..2025-12".parse()?)).await?;
+/// println!("{} groups", table.rows());
+/// # Ok(()) }
+/// ```
+pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTable> {
+    let compare = request.comparison();
+    if request.period.overlaps(compare) {
+        return Err(EngineError::Unanswerable(format!(
+            "the comparison period {compare} overlaps the current period {}; choose periods that do not share a month",
+            request.period
+        )));
+    }
+    let category = match &request.category {
+        Some(name) => Some(resolve_category(session, name).await?),
+        None => None,
+    };
+    let catalog = QueryCatalog::builtin()?;
+    let query = catalog.get(request.by.query().name)?;
+    let params = trend_params(request.period, compare, request.source, category.as_deref());
+    let batches = session.run(query, &params).await?;
+    let mut warnings = coverage_warnings(session, request.source, &[("current", request.period), ("comparison", compare)]);
+    if session.manifest().population.is_empty() {
+        warnings.push(
+            "no population is loaded, so rates are empty; add one with `crimescope population add`".to_string(),
+        );
+    }
+    Ok(TrendTable {
+        period: request.period,
+        compare,
+        by: request.by,
+        category,
+        batches,
+        warnings,
+    })
+}
+
+/// The text parameters of the trend queries.
+pub(crate) fn trend_params(
+    period: Period,
+    compare: Period,
+    source: Option<Source>,
+    category: Option<&str>,
+) -> HashMap<String, String> {
+    let mut p = HashMap::new();
+    p.insert("period_start".into(), period.first().to_string());
+    p.insert("period_end".into(), period.last().to_string());
+    p.insert("compare_start".into(), compare.first().to_string());
+    p.insert("compare_end".into(), compare.last().to_string());
+    p.insert("source".into(), source.map(|s| s.name().to_string()).unwrap_or_default());
+    p.insert("category".into(), category.unwrap_or_default().to_string());
+    p
+}
+
+/// The months for which the store holds incidents (of `source`, if given), from the
+/// manifest's partition paths (`incidents/source=S/month=YYYY-MM/...`), so no scan is
+/// needed.
+pub fn months_in_store(session: &Session, source: Option<Source>) -> BTreeSet<Month> {
+    session
+        .manifest()
+        .outputs_of("incidents")
+        .filter(|o| o.rows > 0)
+        .filter_map(|o| {
+            let mut src = None;
+            let mut month = None;
+            for part in o.path.split('/') {
+                if let Some(s) = part.strip_prefix("source=") {
+                    src = Some(s);
+                } else if let Some(m) = part.strip_prefix("month=") {
+                    month = m.parse::<Month>().ok();
+                }
+            }
+            let wanted = source.map(|s| s.name());
+            (wanted.is_none() || wanted == src).then_some(month).flatten()
+        })
+        .collect()
+}
+
+/// Warnings for periods that lie wholly or partly outside the data.
+pub(crate) fn coverage_warnings(session: &Session, source: Option<Source>, periods: &[(&str, Period)]) -> Vec<String> {
+    let months = months_in_store(session, source);
+    let what = source.map_or("incidents".to_string(), |s| format!("{} incidents", s.name()));
+    let held = match (months.first(), months.last()) {
+        (Some(a), Some(b)) => format!("the store holds {what} for {a}..{b}"),
+        _ => format!("the store holds no {what}"),
+    };
+    let mut out = Vec::new();
+    for (label, period) in periods {
+        let missing: Vec<Month> = period.iter().filter(|m| !months.contains(m)).collect();
+        if missing.len() == period.months() as usize {
+            out.push(format!(
+                "the {label} period {period} has no data at all ({held}); its counts are 0 by absence, not a measured zero"
+            ));
+        } else if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(Month::to_string).collect();
+            out.push(format!(
+                "the {label} period {period} has no data for {} of its {} months ({}); {held}",
+                missing.len(),
+                period.months(),
+                list.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// Resolve a category name or slug: the police.uk vocabulary first, then the
+/// categories present in the store (ASB and fire types). Unknown names list the close
+/// matches.
+pub async fn resolve_category(session: &Session, name: &str) -> Result<String> {
+    if let Ok(ty) = PoliceUkCrimeType::lookup(name) {
+        return Ok(ty.name().to_string());
+    }
+    let batches = session
+        .run_bound("SELECT DISTINCT CAST(category AS VARCHAR) AS c FROM incidents", Vec::new())
+        .await?;
+    let mut present: Vec<String> = Vec::new();
+    for b in &batches {
+        let col = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)?;
+        let col = col.as_string::<i32>();
+        present.extend((0..col.len()).filter(|&i| col.is_valid(i)).map(|i| col.value(i).to_string()));
+    }
+    let wanted = slugify(name);
+    if let Some(c) = present.iter().find(|c| slugify(c) == wanted) {
+        return Ok(c.clone());
+    }
+    let mut candidates: Vec<String> = PoliceUkCrimeType::ALL.iter().map(|t| t.name().to_string()).collect();
+    for c in present {
+        if !candidates.contains(&c) {
+            candidates.push(c);
+        }
+    }
+    let close = close_matches(&wanted, candidates.iter().map(String::as_str));
+    Err(EngineError::Model(crimescope_model::ModelError::UnknownCategory {
+        name: name.to_string(),
+        close,
+    }))
+}
+
+/// The query definition for a grouping (for callers that want its parameters).
+pub fn query_for(by: TrendGroup) -> Result<QueryDef> {
+    Ok(QueryCatalog::builtin()?.get(by.query().name)?.clone())
+}

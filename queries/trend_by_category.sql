@@ -1,0 +1,42 @@
+-- Incidents and harm by category: the current period against the comparison period,
+-- with the change, the percentage change (null when the comparison count is 0),
+-- Wheeler's Poisson z = 2(sqrt(current) - sqrt(previous)) and whether |z| >= 1.96,
+-- and rates per 1,000 residents over the area's population (null when none is loaded).
+-- @param period_start month First month of the current period.
+-- @param period_end month Last month of the current period (inclusive).
+-- @param compare_start month First month of the comparison period.
+-- @param compare_end month Last month of the comparison period (inclusive).
+-- @param source text = '' Only this source: police, asb or fire ('' for every source).
+-- @param category text = '' Only this category, by display name ('' for every category).
+WITH counts AS (
+    SELECT CAST(category AS VARCHAR) AS grp,
+           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN 1 ELSE 0 END) AS current,
+           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN 1 ELSE 0 END) AS previous,
+           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN harm_weight ELSE 0 END) AS harm_current,
+           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN harm_weight ELSE 0 END) AS harm_previous
+    FROM incidents
+    WHERE (month BETWEEN $period_start AND $period_end OR month BETWEEN $compare_start AND $compare_end)
+      AND ($source = '' OR CAST(source AS VARCHAR) = $source)
+      AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+    GROUP BY 1
+),
+residents AS (
+    -- The whole area's residents: a csp-level table if loaded, else the sum over LSOAs.
+    SELECT COALESCE(SUM(CASE WHEN level = 'csp' THEN population END),
+                    SUM(CASE WHEN level = 'lsoa' THEN population END)) AS residents
+    FROM population
+)
+SELECT grp AS "group",
+       current,
+       previous,
+       current - previous AS change,
+       CASE WHEN previous > 0 THEN 100.0 * (current - previous) / previous END AS pct_change,
+       2.0 * (sqrt(current) - sqrt(previous)) AS z,
+       abs(2.0 * (sqrt(current) - sqrt(previous))) >= 1.96 AS significant,
+       harm_current,
+       harm_previous,
+       r.residents,
+       1000.0 * current / r.residents AS rate_current,
+       1000.0 * previous / r.residents AS rate_previous
+FROM counts CROSS JOIN residents AS r
+ORDER BY current DESC, previous DESC, "group"
