@@ -87,7 +87,11 @@ pub async fn trend_command(args: TrendArgs<'_>) -> Result<(), CliError> {
             table.by,
             table.period,
             table.compare,
-            table.category.as_ref().map(|c| format!(", {c} only")).unwrap_or_default()
+            table
+                .category
+                .as_ref()
+                .map(|c| format!(", {c} only"))
+                .unwrap_or_default()
         )
         .map_err(CliError::io)?;
         if table.rows() == 0 {
@@ -155,7 +159,8 @@ fn print_series(series: &TrendSeries, format: Format) -> Result<(), CliError> {
                     })
                     .collect();
                 if !flagged.is_empty() {
-                    writeln!(out, "{}: outside control limits: {}", g.group, flagged.join("; ")).map_err(CliError::io)?;
+                    writeln!(out, "{}: outside control limits: {}", g.group, flagged.join("; "))
+                        .map_err(CliError::io)?;
                 }
             }
             let p = &series.time_profile;
@@ -172,15 +177,21 @@ fn print_series(series: &TrendSeries, format: Format) -> Result<(), CliError> {
                         row.extend(p.cells[d].iter().map(Cell::new));
                         t.add_row(row);
                     }
-                    writeln!(out, "Day-of-week × hour profile ({} incidents with times):\n{t}", p.incidents)
-                        .map_err(CliError::io)
+                    writeln!(
+                        out,
+                        "Day-of-week × hour profile ({} incidents with times):\n{t}",
+                        p.incidents
+                    )
+                    .map_err(CliError::io)
                 }
             }
         }
     }
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 fn series_json(series: &TrendSeries) -> Result<serde_json::Value, CliError> {
@@ -262,7 +273,11 @@ pub fn query_list(queries: Option<&Path>, format: Format) -> Result<(), CliError
             QueryOrigin::BuiltIn => q.name.clone(),
             QueryOrigin::File(p) => format!("{}\n({})", q.name, p.display()),
         };
-        table.add_row(vec![Cell::new(name), Cell::new(params.join("\n")), Cell::new(&q.description)]);
+        table.add_row(vec![
+            Cell::new(name),
+            Cell::new(params.join("\n")),
+            Cell::new(&q.description),
+        ]);
     }
     writeln!(
         out,
@@ -293,11 +308,7 @@ pub struct QueryRunArgs<'a> {
 /// `crimescope query run`: the named queries, concurrently on one session.
 pub async fn query_run(args: QueryRunArgs<'_>) -> Result<(), CliError> {
     let catalog = catalog(args.queries)?;
-    let defs: Vec<&QueryDef> = args
-        .names
-        .iter()
-        .map(|n| catalog.get(n))
-        .collect::<Result<_, _>>()?;
+    let defs: Vec<&QueryDef> = args.names.iter().map(|n| catalog.get(n)).collect::<Result<_, _>>()?;
     let mut given: HashMap<String, String> = HashMap::new();
     for p in args.params {
         let (k, v) = p

@@ -1,28 +1,10 @@
 //! The `crimescope` binary end to end: output formats, exit codes and messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn crimescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crimescope"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+use std::path::Path;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk")
-}
-
-fn stdout_json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not only JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
+use common::*;
 
 #[test]
 fn ingest_json_reports_every_file_and_reconciles() {

@@ -242,7 +242,9 @@ impl QueryDef {
                 .next()
                 .ok_or_else(|| bad("@param needs a name and a type".into()))?;
             if !pname.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(bad(format!("parameter name '{pname}' may use only letters, digits and _")));
+                return Err(bad(format!(
+                    "parameter name '{pname}' may use only letters, digits and _"
+                )));
             }
             let kind_word = words.next().unwrap_or("");
             let kind = ParamKind::parse(kind_word).ok_or_else(|| {
@@ -306,21 +308,24 @@ impl QueryDef {
         self.params
             .iter()
             .map(|p| {
-                let value = values.get(&p.name).or(p.default.as_ref()).ok_or_else(|| EngineError::BadParam {
-                    query: self.name.clone(),
-                    message: format!(
-                        "parameter '{}' ({}) is required: {}; give it with --param {}=VALUE{}",
-                        p.name,
-                        p.kind.as_str(),
-                        p.description,
-                        p.name,
-                        if p.name.starts_with("period_") || p.name.starts_with("compare_") {
-                            " or --period/--compare"
-                        } else {
-                            ""
-                        }
-                    ),
-                })?;
+                let value = values
+                    .get(&p.name)
+                    .or(p.default.as_ref())
+                    .ok_or_else(|| EngineError::BadParam {
+                        query: self.name.clone(),
+                        message: format!(
+                            "parameter '{}' ({}) is required: {}; give it with --param {}=VALUE{}",
+                            p.name,
+                            p.kind.as_str(),
+                            p.description,
+                            p.name,
+                            if p.name.starts_with("period_") || p.name.starts_with("compare_") {
+                                " or --period/--compare"
+                            } else {
+                                ""
+                            }
+                        ),
+                    })?;
                 let scalar = p.kind.bind(value).map_err(|message| EngineError::BadParam {
                     query: self.name.clone(),
                     message: format!("parameter '{}': {message}", p.name),
@@ -369,7 +374,10 @@ impl QueryCatalog {
             });
         }
         for path in files {
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let sql = std::fs::read_to_string(&path).map_err(|source| crimescope_ingest::IngestError::Read {
                 path: path.clone(),
                 source,
@@ -423,19 +431,30 @@ mod tests {
         let catalog = QueryCatalog::builtin().unwrap();
         let trend = catalog.get("trend_by_category").unwrap();
         let names: Vec<&str> = trend.params.iter().map(|p| p.name.as_str()).collect();
-        assert!(names.starts_with(&["period_start", "period_end", "compare_start", "compare_end"]), "{names:?}");
+        assert!(
+            names.starts_with(&["period_start", "period_end", "compare_start", "compare_end"]),
+            "{names:?}"
+        );
         assert!(!trend.description.is_empty());
     }
 
     #[test]
     fn header_errors_name_the_line() {
-        let e = QueryDef::parse("q", Cow::Borrowed("-- x\n-- @param a colour\nSELECT 1"), QueryOrigin::BuiltIn)
-            .unwrap_err()
-            .to_string();
+        let e = QueryDef::parse(
+            "q",
+            Cow::Borrowed("-- x\n-- @param a colour\nSELECT 1"),
+            QueryOrigin::BuiltIn,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("line 2") && e.contains("'colour'"), "{e}");
-        let e = QueryDef::parse("q", Cow::Borrowed("-- @param a int = x\nSELECT 1"), QueryOrigin::BuiltIn)
-            .unwrap_err()
-            .to_string();
+        let e = QueryDef::parse(
+            "q",
+            Cow::Borrowed("-- @param a int = x\nSELECT 1"),
+            QueryOrigin::BuiltIn,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not a whole number"), "{e}");
     }
 
@@ -455,7 +474,10 @@ mod tests {
         assert_eq!(bound[1].1, ScalarValue::Utf8(Some(String::new())));
         v.insert("colour".into(), "red".into());
         let e = q.bind(&v).unwrap_err().to_string();
-        assert!(e.contains("no parameter 'colour'") && e.contains("start (month)"), "{e}");
+        assert!(
+            e.contains("no parameter 'colour'") && e.contains("start (month)"),
+            "{e}"
+        );
         let e = q.bind(&HashMap::new()).unwrap_err().to_string();
         assert!(e.contains("'start' (month) is required"), "{e}");
         v.remove("colour");

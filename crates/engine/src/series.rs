@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crimescope_model::{Month, Period, civil_from_days};
-use crimescope_stats::{ControlChart, LimitMethod, MannKendall, c_chart, mann_kendall, rolling_sum, seasonal_index, u_chart};
+use crimescope_stats::{
+    ControlChart, LimitMethod, MannKendall, c_chart, mann_kendall, rolling_sum, seasonal_index, u_chart,
+};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
     UInt64Array,
@@ -123,7 +125,11 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
         _ => {
             return Err(EngineError::Unanswerable(format!(
                 "no data to make a series from: the store holds {} for {requested}; `crimescope info` shows the months it holds",
-                if held.is_empty() { "no incidents at all, so nothing".to_string() } else { "no incidents".to_string() }
+                if held.is_empty() {
+                    "no incidents at all, so nothing".to_string()
+                } else {
+                    "no incidents".to_string()
+                }
             )));
         }
     };
@@ -141,22 +147,35 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
     profile_params.remove("compare_start");
     profile_params.remove("compare_end");
     let profile_query = catalog.get(queries::TIME_PROFILE.name)?;
-    let (monthly_batches, profile_batches) =
-        futures::try_join!(session.run(monthly, &params), session.run(profile_query, &profile_params))?;
+    let (monthly_batches, profile_batches) = futures::try_join!(
+        session.run(monthly, &params),
+        session.run(profile_query, &profile_params)
+    )?;
 
     let months: Vec<Month> = span.iter().collect();
     let index_of: BTreeMap<Month, usize> = months.iter().enumerate().map(|(i, m)| (*m, i)).collect();
     let mut by_group: BTreeMap<String, (Vec<u64>, Vec<f64>)> = BTreeMap::new();
     for batch in &monthly_batches {
         let group = string_column(batch, 0)?;
-        let month = batch.column(1).as_primitive_opt::<Date32Type>().ok_or_else(|| bad_type("month"))?;
-        let count = batch.column(2).as_primitive_opt::<Int64Type>().ok_or_else(|| bad_type("incidents"))?;
-        let harm = batch.column(3).as_primitive_opt::<Float64Type>().ok_or_else(|| bad_type("harm"))?;
-        for row in 0..batch.num_rows() {
-            let Some(m) = Month::from_date32(month.value(row)) else { continue };
+        let month = batch
+            .column(1)
+            .as_primitive_opt::<Date32Type>()
+            .ok_or_else(|| bad_type("month"))?;
+        let count = batch
+            .column(2)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| bad_type("incidents"))?;
+        let harm = batch
+            .column(3)
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| bad_type("harm"))?;
+        for (row, name) in group.into_iter().enumerate() {
+            let Some(m) = Month::from_date32(month.value(row)) else {
+                continue;
+            };
             let Some(&i) = index_of.get(&m) else { continue };
             let entry = by_group
-                .entry(group[row].clone())
+                .entry(name)
                 .or_insert_with(|| (vec![0; months.len()], vec![0.0; months.len()]));
             entry.0[i] += count.value(row) as u64;
             entry.1[i] += if harm.is_valid(row) { harm.value(row) } else { 0.0 };
@@ -207,9 +226,18 @@ fn time_profile(batches: &[RecordBatch]) -> Result<TimeProfile> {
     let mut cells = [[0u64; 24]; 7];
     let mut incidents = 0;
     for b in batches {
-        let dow = b.column(0).as_primitive_opt::<Int64Type>().ok_or_else(|| bad_type("day_of_week"))?;
-        let hour = b.column(1).as_primitive_opt::<Int64Type>().ok_or_else(|| bad_type("hour"))?;
-        let n = b.column(2).as_primitive_opt::<Int64Type>().ok_or_else(|| bad_type("incidents"))?;
+        let dow = b
+            .column(0)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| bad_type("day_of_week"))?;
+        let hour = b
+            .column(1)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| bad_type("hour"))?;
+        let n = b
+            .column(2)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| bad_type("incidents"))?;
         for r in 0..b.num_rows() {
             let (d, h) = (dow.value(r), hour.value(r));
             if (1..=7).contains(&d) && (0..24).contains(&h) {
@@ -245,7 +273,13 @@ fn string_column(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
     let col = datafusion::arrow::compute::cast(batch.column(i), &DataType::Utf8)?;
     let col = col.as_string::<i32>();
     Ok((0..col.len())
-        .map(|r| if col.is_valid(r) { col.value(r).to_string() } else { String::new() })
+        .map(|r| {
+            if col.is_valid(r) {
+                col.value(r).to_string()
+            } else {
+                String::new()
+            }
+        })
         .collect())
 }
 
@@ -332,14 +366,20 @@ impl TrendSeries {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(g.iter().map(|s| s.group.as_str()))),
             Arc::new(Int64Array::from_iter_values(g.iter().map(|s| s.months.len() as i64))),
-            Arc::new(Int64Array::from_iter_values(g.iter().map(|s| s.counts.iter().sum::<u64>() as i64))),
+            Arc::new(Int64Array::from_iter_values(
+                g.iter().map(|s| s.counts.iter().sum::<u64>() as i64),
+            )),
             Arc::new(Int64Array::from_iter_values(g.iter().map(|s| s.mann_kendall.s))),
             Arc::new(Float64Array::from_iter_values(g.iter().map(|s| s.mann_kendall.var_s))),
             Arc::new(Float64Array::from_iter_values(g.iter().map(|s| s.mann_kendall.z))),
             Arc::new(Float64Array::from_iter_values(g.iter().map(|s| s.mann_kendall.p))),
             Arc::new(Float64Array::from_iter_values(g.iter().map(|s| s.mann_kendall.tau))),
-            Arc::new(StringArray::from_iter_values(g.iter().map(|s| s.mann_kendall.direction.as_str()))),
-            Arc::new(Int64Array::from_iter_values(g.iter().map(|s| s.chart.exceedances().len() as i64))),
+            Arc::new(StringArray::from_iter_values(
+                g.iter().map(|s| s.mann_kendall.direction.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                g.iter().map(|s| s.chart.exceedances().len() as i64),
+            )),
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
     }

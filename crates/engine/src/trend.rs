@@ -183,11 +183,14 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
     let query = catalog.get(request.by.query().name)?;
     let params = trend_params(request.period, compare, request.source, category.as_deref());
     let batches = session.run(query, &params).await?;
-    let mut warnings = coverage_warnings(session, request.source, &[("current", request.period), ("comparison", compare)]);
+    let mut warnings = coverage_warnings(
+        session,
+        request.source,
+        &[("current", request.period), ("comparison", compare)],
+    );
     if session.manifest().population.is_empty() {
-        warnings.push(
-            "no population is loaded, so rates are empty; add one with `crimescope population add`".to_string(),
-        );
+        warnings
+            .push("no population is loaded, so rates are empty; add one with `crimescope population add`".to_string());
     }
     Ok(TrendTable {
         period: request.period,
@@ -211,7 +214,10 @@ pub(crate) fn trend_params(
     p.insert("period_end".into(), period.last().to_string());
     p.insert("compare_start".into(), compare.first().to_string());
     p.insert("compare_end".into(), compare.last().to_string());
-    p.insert("source".into(), source.map(|s| s.name().to_string()).unwrap_or_default());
+    p.insert(
+        "source".into(),
+        source.map(|s| s.name().to_string()).unwrap_or_default(),
+    );
     p.insert("category".into(), category.unwrap_or_default().to_string());
     p
 }
@@ -276,13 +282,20 @@ pub async fn resolve_category(session: &Session, name: &str) -> Result<String> {
         return Ok(ty.name().to_string());
     }
     let batches = session
-        .run_bound("SELECT DISTINCT CAST(category AS VARCHAR) AS c FROM incidents", Vec::new())
+        .run_bound(
+            "SELECT DISTINCT CAST(category AS VARCHAR) AS c FROM incidents",
+            Vec::new(),
+        )
         .await?;
     let mut present: Vec<String> = Vec::new();
     for b in &batches {
         let col = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)?;
         let col = col.as_string::<i32>();
-        present.extend((0..col.len()).filter(|&i| col.is_valid(i)).map(|i| col.value(i).to_string()));
+        present.extend(
+            (0..col.len())
+                .filter(|&i| col.is_valid(i))
+                .map(|i| col.value(i).to_string()),
+        );
     }
     let wanted = slugify(name);
     if let Some(c) = present.iter().find(|c| slugify(c) == wanted) {

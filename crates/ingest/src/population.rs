@@ -70,7 +70,12 @@ pub fn add_population(store: &Path, file: &Path, level: &str, columns: &Populati
         .map(|h| {
             h.fields
                 .iter()
-                .map(|f| String::from_utf8_lossy(f).trim().trim_start_matches('\u{feff}').to_string())
+                .map(|f| {
+                    String::from_utf8_lossy(f)
+                        .trim()
+                        .trim_start_matches('\u{feff}')
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -90,7 +95,9 @@ pub fn add_population(store: &Path, file: &Path, level: &str, columns: &Populati
         });
     };
     let name_col = col(&columns.name);
-    let source_file = file.file_name().map_or(name.clone(), |n| n.to_string_lossy().into_owned());
+    let source_file = file
+        .file_name()
+        .map_or(name.clone(), |n| n.to_string_lossy().into_owned());
     let mut builder = TableBuilder::new(
         crimescope_model::schema::POPULATION_FIELDS,
         crimescope_model::schema::population_schema(),
@@ -184,17 +191,39 @@ mod tests {
     fn bad_values_name_file_line_and_field_and_store_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
-        let f = write(dir.path(), "pop.csv", "area_code,population\nE01000001,10\nE01000002,ten\n");
-        let e = add_population(&store, &f, "lsoa", &PopulationColumns::default()).unwrap_err().to_string();
-        assert!(e.contains("pop.csv, line 3, field population") && e.contains("'ten'"), "{e}");
-        assert!(crate::store::read_manifest(&store).is_err(), "no store should be created");
-        let dup = write(dir.path(), "dup.csv", "area_code,population\nE01000001,10\nE01000001,11\n");
-        let e = add_population(&store, &dup, "lsoa", &PopulationColumns::default()).unwrap_err().to_string();
+        let f = write(
+            dir.path(),
+            "pop.csv",
+            "area_code,population\nE01000001,10\nE01000002,ten\n",
+        );
+        let e = add_population(&store, &f, "lsoa", &PopulationColumns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pop.csv, line 3, field population") && e.contains("'ten'"),
+            "{e}"
+        );
+        assert!(
+            crate::store::read_manifest(&store).is_err(),
+            "no store should be created"
+        );
+        let dup = write(
+            dir.path(),
+            "dup.csv",
+            "area_code,population\nE01000001,10\nE01000001,11\n",
+        );
+        let e = add_population(&store, &dup, "lsoa", &PopulationColumns::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3") && e.contains("first on line 2"), "{e}");
-        let e = add_population(&store, &f, "county", &PopulationColumns::default()).unwrap_err().to_string();
+        let e = add_population(&store, &f, "county", &PopulationColumns::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not one of lsoa, ward, csp"), "{e}");
         let cols = write(dir.path(), "cols.csv", "code,people\nE01000001,10\n");
-        let e = add_population(&store, &cols, "lsoa", &PopulationColumns::default()).unwrap_err().to_string();
+        let e = add_population(&store, &cols, "lsoa", &PopulationColumns::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--code-field") && e.contains("code, people"), "{e}");
     }
 }

@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn parses_ranges_and_single_months() {
         let p: Period = "2025-01..2025-12".parse().unwrap();
-        assert_eq!((p.first().to_string(), p.last().to_string(), p.months()), ("2025-01".into(), "2025-12".into(), 12));
+        assert_eq!(
+            (p.first().to_string(), p.last().to_string(), p.months()),
+            ("2025-01".into(), "2025-12".into(), 12)
+        );
         let one: Period = "2024-02".parse().unwrap();
         assert_eq!(one.months(), 1);
         assert_eq!(one.previous().to_string(), "2024-01..2024-01");

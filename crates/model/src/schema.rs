@@ -520,9 +520,24 @@ pub fn reoffences_schema() -> SchemaRef {
 /// The fields of `population`: residents by area, for rates per 1,000 residents.
 pub const POPULATION_FIELDS: &[FieldSpec] = &[
     f("level", Kind::Dict, false, "the kind of area: lsoa, ward or csp"),
-    f("area_code", Kind::Utf8, false, "the area's ONS code, as in incidents.lsoa_code or ward_code"),
-    f("area_name", Kind::Utf8, true, "the area's name, where the file gives one"),
-    f("population", Kind::UInt64, false, "usual residents (e.g. ONS mid-year estimate)"),
+    f(
+        "area_code",
+        Kind::Utf8,
+        false,
+        "the area's ONS code, as in incidents.lsoa_code or ward_code",
+    ),
+    f(
+        "area_name",
+        Kind::Utf8,
+        true,
+        "the area's name, where the file gives one",
+    ),
+    f(
+        "population",
+        Kind::UInt64,
+        false,
+        "usual residents (e.g. ONS mid-year estimate)",
+    ),
     f("source_file", Kind::Dict, false, "lineage: the input file's name"),
     f("source_line", Kind::UInt64, false, "lineage: the 1-based physical line"),
 ];

@@ -50,7 +50,10 @@ impl Themes {
             }
             if !seen_header {
                 if line != "category,theme" {
-                    return Err(bad(i + 1, format!("expected the header 'category,theme', found '{line}'")));
+                    return Err(bad(
+                        i + 1,
+                        format!("expected the header 'category,theme', found '{line}'"),
+                    ));
                 }
                 seen_header = true;
                 continue;
@@ -147,15 +150,22 @@ mod tests {
     fn bad_tables_name_the_line() {
         let e = Themes::parse("x", "cat,theme\n").unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("category,theme"), "{e}");
-        let e = Themes::parse("x", "category,theme\nBurglary\n").unwrap_err().to_string();
+        let e = Themes::parse("x", "category,theme\nBurglary\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2"), "{e}");
-        let e = Themes::parse("x", "category,theme\nBurglary,A\nBurglary,A\n").unwrap_err().to_string();
+        let e = Themes::parse("x", "category,theme\nBurglary,A\nBurglary,A\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3") && e.contains("twice"), "{e}");
     }
 
     #[test]
     fn theme_names_may_contain_commas() {
         let t = Themes::coventry_2025();
-        assert!(t.themes().contains(&"Reducing offending, re-offending and serious violence"));
+        assert!(
+            t.themes()
+                .contains(&"Reducing offending, re-offending and serious violence")
+        );
     }
 }

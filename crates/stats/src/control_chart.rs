@@ -125,7 +125,11 @@ fn chart(counts: &[u64], exposure: &[f64]) -> ControlChart {
                 (lo / n, hi / n, LimitMethod::ExactPoisson)
             } else {
                 let sigma = (rate / n).sqrt();
-                ((rate - 3.0 * sigma).max(0.0), rate + 3.0 * sigma, LimitMethod::ThreeSigma)
+                (
+                    (rate - 3.0 * sigma).max(0.0),
+                    rate + 3.0 * sigma,
+                    LimitMethod::ThreeSigma,
+                )
             };
             ChartPoint {
                 value,

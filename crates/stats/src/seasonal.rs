@@ -101,7 +101,9 @@ mod tests {
     #[test]
     fn seasonal_index_needs_two_years_and_averages_one() {
         assert!(seasonal_index(&[5; 23], 1).is_none());
-        let x: Vec<u64> = (0..36).map(|t| 100 + 5 * t + if t % 12 == 6 { 40 } else { 0 }).collect();
+        let x: Vec<u64> = (0..36)
+            .map(|t| 100 + 5 * t + if t % 12 == 6 { 40 } else { 0 })
+            .collect();
         let idx = seasonal_index(&x, 1).unwrap();
         assert!((idx.iter().sum::<f64>() / 12.0 - 1.0).abs() < 1e-12);
         let july = idx[6];

@@ -12,7 +12,9 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn mann_kendall_with_ties_matches_pymannkendall() {
     // 15 three times, 25 twice and 12 twice: the tie correction is exercised
     // (without it Var(S) would be 14·13·33/18 = 333.67, not 328).
-    let ties = [12.0, 15.0, 15.0, 9.0, 20.0, 18.0, 15.0, 22.0, 25.0, 19.0, 25.0, 30.0, 12.0, 28.0];
+    let ties = [
+        12.0, 15.0, 15.0, 9.0, 20.0, 18.0, 15.0, 22.0, 25.0, 19.0, 25.0, 30.0, 12.0, 28.0,
+    ];
     let r = mann_kendall(&ties);
     assert_eq!(r.n, 14);
     assert_eq!(r.s, 46);
