@@ -9,7 +9,8 @@
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH counts AS (
-    SELECT CAST(category AS VARCHAR) AS grp,
+    -- Grouped on the dictionary column itself; cast to text after aggregation.
+    SELECT category AS grp,
            SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN 1 ELSE 0 END) AS current,
            SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN 1 ELSE 0 END) AS previous,
            SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN harm_weight ELSE 0 END) AS harm_current,
@@ -26,7 +27,7 @@ residents AS (
                     SUM(CASE WHEN level = 'lsoa' THEN population END)) AS residents
     FROM population
 )
-SELECT grp AS "group",
+SELECT CAST(grp AS VARCHAR) AS "group",
        current,
        previous,
        current - previous AS change,

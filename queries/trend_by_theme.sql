@@ -9,17 +9,25 @@
 -- @param compare_end month Last month of the comparison period (inclusive).
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
-WITH counts AS (
+WITH by_category AS (
+    -- Aggregate by category first, then map the few category rows onto themes.
+    SELECT category,
+           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN 1 ELSE 0 END) AS current,
+           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN 1 ELSE 0 END) AS previous,
+           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN harm_weight ELSE 0 END) AS harm_current,
+           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN harm_weight ELSE 0 END) AS harm_previous
+    FROM incidents
+    WHERE (month BETWEEN $period_start AND $period_end OR month BETWEEN $compare_start AND $compare_end)
+      AND ($source = '' OR CAST(source AS VARCHAR) = $source)
+      AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+    GROUP BY category
+),
+counts AS (
     SELECT COALESCE(t.theme, 'unassigned') AS grp,
-           SUM(CASE WHEN i.month BETWEEN $period_start AND $period_end THEN 1 ELSE 0 END) AS current,
-           SUM(CASE WHEN i.month BETWEEN $compare_start AND $compare_end THEN 1 ELSE 0 END) AS previous,
-           SUM(CASE WHEN i.month BETWEEN $period_start AND $period_end THEN i.harm_weight ELSE 0 END) AS harm_current,
-           SUM(CASE WHEN i.month BETWEEN $compare_start AND $compare_end THEN i.harm_weight ELSE 0 END) AS harm_previous
-    FROM incidents AS i
-    LEFT JOIN themes AS t ON CAST(i.category AS VARCHAR) = t.category
-    WHERE (i.month BETWEEN $period_start AND $period_end OR i.month BETWEEN $compare_start AND $compare_end)
-      AND ($source = '' OR CAST(i.source AS VARCHAR) = $source)
-      AND ($category = '' OR CAST(i.category AS VARCHAR) = $category)
+           SUM(c.current) AS current, SUM(c.previous) AS previous,
+           SUM(c.harm_current) AS harm_current, SUM(c.harm_previous) AS harm_previous
+    FROM by_category AS c
+    LEFT JOIN themes AS t ON CAST(c.category AS VARCHAR) = t.category
     GROUP BY 1
 ),
 residents AS (
