@@ -14,7 +14,7 @@ work="${1:-/tmp/crimescope-bench}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/crimescope/target}"
 [ -f "$work/store/manifest.json" ] || { echo "no store in $work/store: run benches/ingest_year.sh first" >&2; exit 1; }
 cargo build --release -q -p crimescope
-cargo build --release -q -p crimescope-engine --example trend_bench
+cargo build --release -q -p crimescope --example trend_bench
 if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
 fi

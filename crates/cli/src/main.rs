@@ -6,6 +6,7 @@
 mod analysis;
 mod commands;
 mod error;
+mod hotspots;
 mod output;
 mod progress;
 
@@ -108,6 +109,49 @@ enum Command {
         /// table, csv or json.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// Where incidents concentrate: grid, LSOA and ward counts, kernel density, Getis-Ord Gi*
+    /// with FDR, emerging hot spots, and concentration (Gini, Lorenz, nearest neighbour index).
+    Hotspots {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// The period, an inclusive month range: 2025-01..2025-12.
+        #[arg(long)]
+        period: String,
+        /// grid, lsoa, ward, kde, gi, emerging or concentration.
+        #[arg(long, value_enum, default_value = "grid")]
+        method: hotspots::Method,
+        /// Cell size in metres (default 250; 50 for kde).
+        #[arg(long)]
+        cell: Option<f64>,
+        /// Gi* distance band in metres: neighbours are cell centres within it, self included.
+        #[arg(long, default_value_t = 500.0)]
+        band: f64,
+        /// Kernel density bandwidth in metres (default: ArcGIS's rule).
+        #[arg(long)]
+        bandwidth: Option<f64>,
+        /// Only this category, by name or slug.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this source: police, asb or fire.
+        #[arg(long)]
+        source: Option<String>,
+        /// The study area: lsoa, ward or csp (every stored area of the level) or LEVEL:CODE.
+        #[arg(long)]
+        area: Option<String>,
+        /// Gi*: conditional permutations for a pseudo p-value (e.g. 999).
+        #[arg(long, default_value_t = 0)]
+        permutations: usize,
+        /// The seed for permutations.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Emerging hot spots: month or quarter steps.
+        #[arg(long, default_value = "month")]
+        step: String,
+        /// table, csv, json or geojson.
+        #[arg(long, value_enum, default_value = "table")]
+        format: hotspots::MapFormat,
     },
     /// List and run the named SQL queries of queries/ or your own folder.
     Query {
@@ -288,6 +332,35 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             category: category.as_deref(),
             series,
             exposure: &exposure,
+            format,
+        })),
+        Command::Hotspots {
+            store,
+            period,
+            method,
+            cell,
+            band,
+            bandwidth,
+            category,
+            source,
+            area,
+            permutations,
+            seed,
+            step,
+            format,
+        } => commands::block_on(hotspots::hotspots(hotspots::HotspotArgs {
+            store: &store,
+            period: &period,
+            method,
+            cell,
+            band,
+            bandwidth,
+            category: category.as_deref(),
+            source: source.as_deref(),
+            area: area.as_deref(),
+            permutations,
+            seed,
+            step: &step,
             format,
         })),
         Command::Query {

@@ -2,7 +2,8 @@
 //!
 //! A DataFusion 55 session over a crimescope store, the named SQL queries in
 //! `queries/`, and the analyses built on them: [`trend::trend`] (change between two
-//! periods) and [`series::trend_series`] (monthly series with their statistics).
+//! periods), [`series::trend_series`] (monthly series with their statistics) and
+//! [`hotspots`] (grid, area, kernel density, Gi*, emerging hot spots, concentration).
 //!
 //! Embedding crates get Arrow record batches back:
 //!
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod hotspots;
 mod info;
 pub mod queries;
 pub mod read_only;

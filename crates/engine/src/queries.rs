@@ -80,6 +80,21 @@ pub const TREND_MONTHLY: NamedQuery = named!("trend_monthly");
 /// Incidents by day of week and hour, where times are known.
 pub const TIME_PROFILE: NamedQuery = named!("time_profile");
 
+/// Located incidents per grid cell.
+pub const HOTSPOT_GRID: NamedQuery = named!("hotspot_grid");
+/// Located incidents per month and grid cell.
+pub const HOTSPOT_GRID_MONTHLY: NamedQuery = named!("hotspot_grid_monthly");
+/// Located incidents' coordinates.
+pub const HOTSPOT_POINTS: NamedQuery = named!("hotspot_points");
+/// Incidents by LSOA, ranked, with rates.
+pub const HOTSPOT_BY_LSOA: NamedQuery = named!("hotspot_by_lsoa");
+/// Incidents by ward, ranked, with rates.
+pub const HOTSPOT_BY_WARD: NamedQuery = named!("hotspot_by_ward");
+/// Incidents per place, zeros included.
+pub const CONCENTRATION_PLACES: NamedQuery = named!("concentration_places");
+/// Incidents per LSOA, zeros included.
+pub const CONCENTRATION_LSOAS: NamedQuery = named!("concentration_lsoas");
+
 /// Every built-in query, in `query list` order.
 pub const ALL: &[NamedQuery] = &[
     TREND_BY_CATEGORY,
@@ -90,6 +105,13 @@ pub const ALL: &[NamedQuery] = &[
     TREND_BY_FORCE,
     TREND_MONTHLY,
     TIME_PROFILE,
+    HOTSPOT_GRID,
+    HOTSPOT_GRID_MONTHLY,
+    HOTSPOT_POINTS,
+    HOTSPOT_BY_LSOA,
+    HOTSPOT_BY_WARD,
+    CONCENTRATION_PLACES,
+    CONCENTRATION_LSOAS,
     INFO_SOURCES,
     INFO_MONTHS,
     INFO_CATEGORIES,

@@ -30,6 +30,13 @@ pub struct Area {
     polygons: Vec<Vec<Vec<(f64, f64)>>>,
 }
 
+impl Area {
+    /// The polygons, each an exterior ring then its holes, as WGS84 (lon, lat).
+    pub fn polygons(&self) -> &[Vec<Vec<(f64, f64)>>] {
+        &self.polygons
+    }
+}
+
 /// A set of areas of one level, indexed for point-in-polygon lookups.
 pub struct BoundarySet {
     /// The level: lsoa, ward or csp.
@@ -133,6 +140,23 @@ impl BoundarySet {
             areas,
             tree: RTree::bulk_load(boxes),
         })
+    }
+
+    /// The stored set of `level` (lsoa, ward or csp) in a store, if one was added.
+    pub fn load_level(
+        root: &std::path::Path,
+        manifest: &crate::store::Manifest,
+        level: &str,
+    ) -> Result<Option<BoundarySet>> {
+        let Some(entry) = manifest.boundaries.iter().find(|b| b.level == level) else {
+            return Ok(None);
+        };
+        let path = root.join(&entry.path);
+        let text = std::fs::read_to_string(&path).map_err(|source| IngestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        BoundarySet::from_geojson(&text, &entry.level, &entry.code_field, &entry.name_field, &entry.path).map(Some)
     }
 
     /// The area containing a WGS84 point, if any (the first, where areas overlap).

@@ -79,3 +79,19 @@ fn in_model(easting: f64, northing: f64) -> bool {
         .iter()
         .any(|&(start, end)| (start..end).contains(&e))
 }
+
+/// British National Grid (easting, northing) to WGS84 (longitude, latitude) with
+/// the OSTN15 inverse (`lonlat_bng::convert_osgb36_to_ll`, iterative, the inverse of
+/// [`to_bng`]); `None` outside the OSTN15 grid.
+///
+/// ```
+/// use crimescope_ingest::projection::{bng_to_lonlat, to_bng, Projected};
+/// let Projected::Bng { easting, northing } = to_bng(-0.0917, 51.5154) else { panic!() };
+/// let (lon, lat) = bng_to_lonlat(easting, northing).unwrap();
+/// assert!((lon + 0.0917).abs() < 1e-7 && (lat - 51.5154).abs() < 1e-7);
+/// ```
+pub fn bng_to_lonlat(easting: f64, northing: f64) -> Option<(f64, f64)> {
+    lonlat_bng::convert_osgb36_to_ll(easting, northing)
+        .ok()
+        .filter(|(lon, lat)| lon.is_finite() && lat.is_finite())
+}

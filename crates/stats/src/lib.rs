@@ -9,6 +9,9 @@
 //!   exact Poisson probability limits when the expected count is below 5.
 //! - [`rolling_sum`] and [`seasonal_index`]: rolling 12-month totals and the classical
 //!   ratio-to-moving-average seasonal index.
+//! - [`benjamini_hochberg`]: false-discovery-rate adjusted p-values.
+//! - [`gini`], [`generalized_gini`], [`lorenz_curve`], [`share_of_places_holding`]:
+//!   concentration of incidents across places.
 //! - [`poisson`] and [`normal`]: the distribution functions they rest on.
 //!
 //! ```
@@ -21,15 +24,19 @@
 #![warn(missing_docs)]
 
 mod change;
+mod concentration;
 mod control_chart;
 mod error;
+mod fdr;
 mod mann_kendall;
 pub mod normal;
 pub mod poisson;
 mod seasonal;
 
 pub use change::{PeriodChange, SIGNIFICANT_Z, wheeler_z};
+pub use concentration::{generalized_gini, gini, lorenz_curve, share_of_places_holding};
 pub use control_chart::{ChartPoint, ControlChart, LimitMethod, THREE_SIGMA_TAIL, c_chart, u_chart};
 pub use error::StatsError;
+pub use fdr::benjamini_hochberg;
 pub use mann_kendall::{MannKendall, TrendDirection, mann_kendall};
 pub use seasonal::{rolling_sum, seasonal_index};

@@ -1,7 +1,7 @@
 //! Time `trend --by category` on a store: the session open once, then the query
 //! several times, as `benches/trend_year.sh` runs it. Prints one JSON object.
 //!
-//! `cargo run --release -p crimescope-engine --example trend_bench -- STORE PERIOD [REPS]`
+//! `cargo run --release -p crimescope --example trend_bench -- STORE PERIOD [REPS]`
 
 use std::time::Instant;
 

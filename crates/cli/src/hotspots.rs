@@ -1,0 +1,340 @@
+//! `crimescope hotspots`.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::ValueEnum;
+use crimescope_engine::Session;
+use crimescope_engine::arrow::record_batch::RecordBatch;
+use crimescope_engine::hotspots::{
+    AreaFilter, HotspotRequest, TimeStep, area_hotspots, areas_geojson, cells_geojson, concentration,
+    emerging_hotspots, gi_hotspots, grid_counts, kde_map,
+};
+use crimescope_model::Source;
+
+use crate::error::CliError;
+use crate::output::write_batches;
+
+/// The map to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// Counts per grid cell, zero cells included.
+    Grid,
+    /// Counts per LSOA, ranked, with rates.
+    Lsoa,
+    /// Counts per ward, ranked, with rates.
+    Ward,
+    /// Quartic kernel density, incidents per km² per year.
+    Kde,
+    /// Getis-Ord Gi* over grid cells with FDR.
+    Gi,
+    /// Emerging hot spots over monthly or quarterly steps.
+    Emerging,
+    /// Gini, generalized Gini, Lorenz and the nearest neighbour index.
+    Concentration,
+}
+
+/// How hotspot results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    /// An aligned text table (the top rows, with the notes).
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of row objects, and nothing else.
+    Json,
+    /// An RFC 7946 FeatureCollection of WGS84 polygons.
+    Geojson,
+}
+
+/// The options of `crimescope hotspots`.
+pub struct HotspotArgs<'a> {
+    /// The store.
+    pub store: &'a Path,
+    /// `--period`.
+    pub period: &'a str,
+    /// `--method`.
+    pub method: Method,
+    /// `--cell`.
+    pub cell: Option<f64>,
+    /// `--band`.
+    pub band: f64,
+    /// `--bandwidth`.
+    pub bandwidth: Option<f64>,
+    /// `--category`.
+    pub category: Option<&'a str>,
+    /// `--source`.
+    pub source: Option<&'a str>,
+    /// `--area`.
+    pub area: Option<&'a str>,
+    /// `--permutations`.
+    pub permutations: usize,
+    /// `--seed`.
+    pub seed: u64,
+    /// `--step`.
+    pub step: &'a str,
+    /// `--format`.
+    pub format: MapFormat,
+}
+
+/// `crimescope hotspots`.
+pub async fn hotspots(args: HotspotArgs<'_>) -> Result<(), CliError> {
+    let mut request = HotspotRequest::new(args.period.parse().map_err(CliError::user)?);
+    request.cell = args.cell;
+    request.band = args.band;
+    request.bandwidth = args.bandwidth;
+    request.category = args.category.map(str::to_string);
+    request.source = args.source.map(Source::lookup).transpose().map_err(CliError::user)?;
+    request.area = args.area.map(str::parse::<AreaFilter>).transpose()?;
+    request.permutations = args.permutations;
+    request.seed = args.seed;
+    request.step = match args.step {
+        "month" => TimeStep::Month,
+        "quarter" => TimeStep::Quarter,
+        other => return Err(CliError::user(format!("--step '{other}': use month or quarter"))),
+    };
+    let session = Session::open(args.store).await?;
+    let (batch, notes, geo): (RecordBatch, Vec<String>, Option<serde_json::Value>) = match args.method {
+        Method::Grid => {
+            let map = grid_counts(&session, &request).await?;
+            let notes = vec![
+                format!("study area: {}", map.area.rule),
+                format!(
+                    "{} of {} located incidents fell outside the study area; {} cells of {} m",
+                    map.area.outside,
+                    map.located,
+                    map.area.grid.cells_inside(),
+                    map.area.grid.cell
+                ),
+            ];
+            let batch = map.to_record_batch()?;
+            let geo = geojson_if(args.format, || cells_geojson(&map.area.grid, &batch, &notes))?;
+            (batch, notes, geo)
+        }
+        Method::Gi => {
+            let map = gi_hotspots(&session, &request).await?;
+            let hot = (0..map.gi.z.len())
+                .filter(|&k| map.p_fdr[k] <= 0.05 && map.gi.z[k] > 0.0)
+                .count();
+            let notes = vec![
+                format!("study area: {}", map.grid.area.rule),
+                format!(
+                    "Getis-Ord Gi* (Ord & Getis 1995) over {} cells of {} m, zero cells included; binary weights on \
+                     centres within {} m, self included; classes from Benjamini–Hochberg FDR-adjusted p \
+                     (hot/cold at 99/95/90%); {} hot cells at 5% FDR; {} located incidents outside the study area",
+                    map.grid.area.grid.cells_inside(),
+                    map.grid.area.grid.cell,
+                    map.band,
+                    hot,
+                    map.grid.area.outside
+                ),
+            ];
+            let batch = map.to_record_batch()?;
+            let geo = geojson_if(args.format, || cells_geojson(&map.grid.area.grid, &batch, &notes))?;
+            (batch, notes, geo)
+        }
+        Method::Kde => {
+            let map = kde_map(&session, &request).await?;
+            let notes = vec![
+                format!("study area: {} (padded by the bandwidth)", map.area.rule),
+                format!(
+                    "quartic kernel; density in incidents per km² per year; bandwidth {:.0} m{}; cell {} m; {} \
+                     incidents over {:.2} years; the surface holds {:.1} of them; {} outside the study area",
+                    map.bandwidth,
+                    if map.default_bandwidth {
+                        " (ArcGIS's default rule)"
+                    } else {
+                        ""
+                    },
+                    map.area.grid.cell,
+                    map.points,
+                    map.years,
+                    map.mass(),
+                    map.area.outside
+                ),
+            ];
+            let batch = map.to_record_batch()?;
+            let geo = geojson_if(args.format, || cells_geojson(&map.area.grid, &batch, &notes))?;
+            (batch, notes, geo)
+        }
+        Method::Emerging => {
+            let map = emerging_hotspots(&session, &request).await?;
+            let notes = vec![
+                format!("study area: {}", map.grid.area.rule),
+                format!(
+                    "space-time Gi* over {} {} steps (neighbours within {} m in this and the previous step), FDR 5% \
+                     over all bins, Mann–Kendall on each cell's z; classes after ESRI's Emerging Hot Spot Analysis",
+                    map.steps.len(),
+                    args.step,
+                    request.band
+                ),
+            ];
+            let batch = map.to_record_batch()?;
+            let geo = geojson_if(args.format, || cells_geojson(&map.grid.area.grid, &batch, &notes))?;
+            (batch, notes, geo)
+        }
+        Method::Lsoa | Method::Ward => {
+            let level = if args.method == Method::Lsoa { "lsoa" } else { "ward" };
+            let batches = area_hotspots(&session, &request, level).await?;
+            let batch = concat(&batches)?;
+            let geo = geojson_if(args.format, || areas_geojson(&session, level, &batch))?;
+            (batch, Vec::new(), geo)
+        }
+        Method::Concentration => {
+            if args.format == MapFormat::Geojson {
+                return Err(CliError::user(
+                    "concentration has no map; use --format table, csv or json",
+                ));
+            }
+            let c = concentration(&session, &request).await?;
+            return print_concentration(&c, args.format);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        MapFormat::Geojson => {
+            for n in &notes {
+                eprintln!("note: {n}");
+            }
+            writeln!(out, "{}", geo.unwrap_or_default()).map_err(CliError::io)
+        }
+        MapFormat::Json | MapFormat::Csv => {
+            for n in &notes {
+                eprintln!("note: {n}");
+            }
+            let format = if args.format == MapFormat::Json {
+                crate::output::Format::Json
+            } else {
+                crate::output::Format::Csv
+            };
+            write_batches(&mut out, &[batch], format)
+        }
+        MapFormat::Table => {
+            for n in &notes {
+                writeln!(out, "{n}").map_err(CliError::io)?;
+            }
+            let shown = top_rows(&batch, args.method)?;
+            writeln!(
+                out,
+                "{} rows{}:",
+                batch.num_rows(),
+                if shown.num_rows() < batch.num_rows() {
+                    format!(", the top {} shown (csv, json or geojson give all)", shown.num_rows())
+                } else {
+                    String::new()
+                }
+            )
+            .map_err(CliError::io)?;
+            write_batches(&mut out, &[shown], crate::output::Format::Table)
+        }
+    }
+}
+
+fn geojson_if(
+    format: MapFormat,
+    make: impl FnOnce() -> Result<serde_json::Value, crimescope_engine::EngineError>,
+) -> Result<Option<serde_json::Value>, CliError> {
+    Ok(if format == MapFormat::Geojson {
+        Some(make()?)
+    } else {
+        None
+    })
+}
+
+fn concat(batches: &[RecordBatch]) -> Result<RecordBatch, CliError> {
+    let schema = batches
+        .first()
+        .map(|b| b.schema())
+        .ok_or_else(|| CliError::user("no incidents match"))?;
+    crimescope_engine::arrow::compute::concat_batches(&schema, batches).map_err(CliError::internal)
+}
+
+/// The 20 rows a person reads first: the largest counts, |z| or densities.
+fn top_rows(batch: &RecordBatch, method: Method) -> Result<RecordBatch, CliError> {
+    use crimescope_engine::arrow::compute::{SortOptions, sort_to_indices, take_record_batch};
+    let key = match method {
+        Method::Gi => "z",
+        Method::Kde => "density_per_km2_per_year",
+        Method::Lsoa | Method::Ward => return Ok(batch.slice(0, batch.num_rows().min(20))),
+        _ => "count",
+    };
+    let Some(column) = batch.column_by_name(key) else {
+        return Ok(batch.slice(0, batch.num_rows().min(20)));
+    };
+    let options = SortOptions {
+        descending: true,
+        nulls_first: false,
+    };
+    let indices = sort_to_indices(column, Some(options), Some(20)).map_err(CliError::internal)?;
+    take_record_batch(batch, &indices).map_err(CliError::internal)
+}
+
+fn print_concentration(c: &crimescope_engine::hotspots::Concentration, format: MapFormat) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    let rows: Vec<serde_json::Value> = c
+        .rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "unit": r.unit, "units": r.units, "incidents": r.incidents, "gini": r.gini,
+                "generalized_gini": r.generalized_gini, "share_of_units_holding_50pct": r.share_holding_50,
+                "share_of_units_holding_25pct": r.share_holding_25,
+                "lorenz": r.lorenz.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let nni = c.nearest_neighbour.map(|n| {
+        serde_json::json!({"unit": "nearest neighbour index", "n": n.n, "observed_mean_m": n.observed_mean,
+                           "expected_mean_m": n.expected_mean, "ratio": n.ratio, "z": n.z, "p": n.p})
+    });
+    match format {
+        MapFormat::Json => {
+            for n in &c.notes {
+                eprintln!("note: {n}");
+            }
+            let mut all = rows;
+            all.extend(nni);
+            writeln!(out, "{}", serde_json::Value::Array(all)).map_err(CliError::io)
+        }
+        _ => {
+            if format == MapFormat::Table {
+                for n in &c.notes {
+                    writeln!(out, "{n}").map_err(CliError::io)?;
+                }
+            } else {
+                for n in &c.notes {
+                    eprintln!("note: {n}");
+                }
+            }
+            writeln!(
+                out,
+                "unit,units,incidents,gini,generalized_gini,share_holding_50pct,share_holding_25pct"
+            )
+            .map_err(CliError::io)?;
+            let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4}"));
+            for r in &c.rows {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{}",
+                    r.unit,
+                    r.units,
+                    r.incidents,
+                    f(r.gini),
+                    f(r.generalized_gini),
+                    f(r.share_holding_50),
+                    f(r.share_holding_25)
+                )
+                .map_err(CliError::io)?;
+            }
+            if let Some(n) = c.nearest_neighbour {
+                writeln!(
+                    out,
+                    "nearest neighbour index (Clark & Evans): R = {:.4} (observed mean {:.1} m, expected {:.1} m), z = {:.2}, p = {:.4}, n = {}",
+                    n.ratio, n.observed_mean, n.expected_mean, n.z, n.p, n.n
+                )
+                .map_err(CliError::io)?;
+            }
+            Ok(())
+        }
+    }
+}

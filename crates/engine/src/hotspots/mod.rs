@@ -1,0 +1,124 @@
+//! Hotspot analysis: where incidents concentrate, and which places are significant
+//! hot spots.
+//!
+//! The counting is SQL (`queries/hotspot_*.sql`, `concentration_places.sql`); the
+//! statistics are `crimescope-spatial` and `crimescope-stats`, run on the client with
+//! rayon over the aggregated counts.
+
+mod concentration;
+mod geojson;
+mod maps;
+mod study_area;
+
+pub use concentration::{Concentration, ConcentrationRow, concentration};
+pub use geojson::{areas_geojson, cells_geojson};
+pub use maps::{EmergingMap, GiMap, GridMap, KdeMap, emerging_hotspots, gi_hotspots, grid_counts, kde_map};
+pub use study_area::{AreaFilter, StudyArea, study_area};
+
+use std::collections::HashMap;
+
+use crimescope_model::{Period, Source};
+
+use crate::error::{EngineError, Result};
+use crate::queries::QueryCatalog;
+use crate::session::Session;
+use crate::trend::resolve_category;
+
+/// The time step of emerging hot spot analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeStep {
+    /// Calendar months.
+    #[default]
+    Month,
+    /// Calendar quarters (Jan–Mar, …).
+    Quarter,
+}
+
+/// A hotspot request: what to map and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotspotRequest {
+    /// The period.
+    pub period: Period,
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Only this category (name or slug).
+    pub category: Option<String>,
+    /// Cell size in metres (default 250 for grids and Gi*, 50 for kernel density).
+    pub cell: Option<f64>,
+    /// The Gi* distance band in metres (default 500).
+    pub band: f64,
+    /// The kernel density bandwidth in metres (default: ArcGIS's rule).
+    pub bandwidth: Option<f64>,
+    /// The study area; `None` is the outlier-trimmed extent of the incidents.
+    pub area: Option<AreaFilter>,
+    /// Conditional permutations for Gi* pseudo p-values (0: none).
+    pub permutations: usize,
+    /// The seed for the permutations.
+    pub seed: u64,
+    /// The emerging hot spot time step.
+    pub step: TimeStep,
+}
+
+impl HotspotRequest {
+    /// A request with the defaults: 250 m cells, a 500 m band, no permutations.
+    pub fn new(period: Period) -> HotspotRequest {
+        HotspotRequest {
+            period,
+            source: None,
+            category: None,
+            cell: None,
+            band: 500.0,
+            bandwidth: None,
+            area: None,
+            permutations: 0,
+            seed: 1,
+            step: TimeStep::Month,
+        }
+    }
+}
+
+/// Bind the period, source and category of a request (resolving the category name).
+pub(crate) async fn filter_params(session: &Session, request: &HotspotRequest) -> Result<HashMap<String, String>> {
+    let category = match &request.category {
+        Some(name) => resolve_category(session, name).await?,
+        None => String::new(),
+    };
+    let mut p = HashMap::new();
+    p.insert("period_start".to_string(), request.period.first().to_string());
+    p.insert("period_end".to_string(), request.period.last().to_string());
+    p.insert(
+        "source".to_string(),
+        request.source.map(|s| s.name().to_string()).unwrap_or_default(),
+    );
+    p.insert("category".to_string(), category);
+    Ok(p)
+}
+
+/// Run a built-in query by name with `params`.
+pub(crate) async fn run_named(
+    session: &Session,
+    name: &str,
+    params: &HashMap<String, String>,
+) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>> {
+    let catalog = QueryCatalog::builtin()?;
+    session.run(catalog.get(name)?, params).await
+}
+
+/// Area counts with rank and rates (`queries/hotspot_by_lsoa.sql` or `hotspot_by_ward.sql`).
+pub async fn area_hotspots(
+    session: &Session,
+    request: &HotspotRequest,
+    level: &str,
+) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>> {
+    let name = match level {
+        "lsoa" => "hotspot_by_lsoa",
+        "ward" => "hotspot_by_ward",
+        other => {
+            return Err(EngineError::Unanswerable(format!(
+                "area counts are by lsoa or ward, not '{other}'"
+            )));
+        }
+    };
+    let params = filter_params(session, request).await?;
+    run_named(session, name, &params).await
+}

@@ -1,0 +1,13 @@
+-- The located incidents' British National Grid coordinates, for kernel density and the
+-- nearest neighbour index.
+-- @param period_start month First month of the period.
+-- @param period_end month Last month of the period (inclusive).
+-- @param source text = '' Only this source: police, asb or fire ('' for every source).
+-- @param category text = '' Only this category, by display name ('' for every category).
+SELECT easting, northing
+FROM incidents
+WHERE month BETWEEN $period_start AND $period_end
+  AND easting IS NOT NULL AND northing IS NOT NULL
+  AND ($source = '' OR CAST(source AS VARCHAR) = $source)
+  AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+ORDER BY easting, northing
