@@ -5,9 +5,10 @@
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH universe AS (
-    SELECT area_code AS lsoa_code FROM population WHERE level = 'lsoa'
+    -- concat() makes both sides plain text (the columns carry different field docs).
+    SELECT concat(area_code, '') AS lsoa_code FROM population WHERE level = 'lsoa'
     UNION
-    SELECT DISTINCT lsoa_code FROM incidents
+    SELECT DISTINCT concat(lsoa_code, '') FROM incidents
     WHERE lsoa_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM population WHERE level = 'lsoa')
 ),
 counts AS (

@@ -342,3 +342,83 @@ fn population_gives_rates_per_thousand() {
     assert_eq!(row["residents"], 1500);
     assert!((row["rate_current"].as_f64().unwrap() - current * 1000.0 / 1500.0).abs() < 1e-9);
 }
+
+#[test]
+fn hotspots_gi_json_has_the_documented_keys_and_geojson_is_a_feature_collection() {
+    let store = city_store();
+    let s = store.path().to_str().unwrap();
+    let out = crimescope(&[
+        "hotspots",
+        "--store",
+        s,
+        "--period",
+        "2024-01..2024-12",
+        "--method",
+        "gi",
+        "--format",
+        "json",
+    ]);
+    let rows = stdout_json(&out);
+    let rows = rows.as_array().expect("a JSON array");
+    assert!(!rows.is_empty());
+    for key in ["cell_id", "easting", "northing", "count", "z", "p", "p_fdr", "class"] {
+        assert!(rows[0].get(key).is_some(), "{key}");
+    }
+    assert!(rows.iter().any(|r| r["class"] == "hot spot 99%"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("study area"));
+    let geo = crimescope(&[
+        "hotspots",
+        "--store",
+        s,
+        "--period",
+        "2024-01..2024-12",
+        "--method",
+        "kde",
+        "--format",
+        "geojson",
+    ]);
+    let v = stdout_json(&geo);
+    assert_eq!(v["type"], "FeatureCollection");
+    assert_eq!(v["features"][0]["geometry"]["type"], "Polygon");
+    assert!(String::from_utf8_lossy(&geo.stderr).contains("incidents per km² per year"));
+    let conc = stdout_json(&crimescope(&[
+        "hotspots",
+        "--store",
+        s,
+        "--period",
+        "2024-01..2024-12",
+        "--method",
+        "concentration",
+        "--format",
+        "json",
+    ]));
+    let units: Vec<&str> = conc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unit"].as_str().unwrap())
+        .collect();
+    assert_eq!(units, ["place", "250 m grid cell", "lsoa", "nearest neighbour index"]);
+    let e = user_error(&crimescope(&[
+        "hotspots",
+        "--store",
+        s,
+        "--period",
+        "2024-01..2024-12",
+        "--area",
+        "county",
+    ]));
+    assert!(e.contains("--area 'county'"), "{e}");
+    let e = user_error(&crimescope(&[
+        "hotspots",
+        "--store",
+        s,
+        "--period",
+        "2024-01..2024-12",
+        "--area",
+        "lsoa",
+    ]));
+    assert!(e.contains("no lsoa boundaries"), "{e}");
+    let e = user_error(&crimescope(&["hotspots", "--store", s, "--period", "2030-01..2030-12"]));
+    assert!(e.contains("no located incidents"), "{e}");
+}

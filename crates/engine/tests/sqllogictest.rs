@@ -11,7 +11,7 @@
 //! RUN trend_by_category period_start=2024-07 period_end=2024-12 compare_start=2024-01 compare_end=2024-06
 //! ```
 //!
-//! Floats print with 3 decimals, NULL as `NULL`. To regenerate the expected results
+//! `__limit=N` keeps the first N rows of a long result. Floats print with 3 decimals, NULL as `NULL`. To regenerate the expected results
 //! after a deliberate change, run with `CRIMESCOPE_SLT_COMPLETE=1` and review the diff:
 //! the counts in these files are cross-checked against the raw CSVs by `tests/trend.rs`.
 
@@ -125,6 +125,20 @@ fn to_output(batches: &[RecordBatch]) -> DBOutput<DefaultColumnType> {
     DBOutput::Rows { types, rows }
 }
 
+fn first_rows(batches: &[RecordBatch], n: usize) -> Vec<RecordBatch> {
+    let mut out = Vec::new();
+    let mut left = n;
+    for b in batches {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(b.num_rows());
+        out.push(b.slice(0, take));
+        left -= take;
+    }
+    out
+}
+
 #[async_trait::async_trait]
 impl sqllogictest::AsyncDB for Crimescope {
     type Error = EngineError;
@@ -133,8 +147,14 @@ impl sqllogictest::AsyncDB for Crimescope {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, EngineError> {
         let batches = match sql.trim().strip_prefix("RUN ") {
             Some(call) => {
-                let (name, params) = parse_run(call);
-                self.session.run(self.catalog.get(&name)?, &params).await?
+                let (name, mut params) = parse_run(call);
+                // `__limit=N` is the runner's, not the query's: keep the first N rows.
+                let limit = params.remove("__limit").map(|n| n.parse::<usize>().expect("__limit=N"));
+                let batches = self.session.run(self.catalog.get(&name)?, &params).await?;
+                match limit {
+                    Some(n) => first_rows(&batches, n),
+                    None => batches,
+                }
             }
             None => self.session.sql(sql).await?,
         };
