@@ -297,3 +297,80 @@ async fn permutations_are_reproducible() {
     let counts = batch.column_by_name("count").unwrap().as_primitive::<UInt64Type>();
     assert_eq!(counts.len(), a.grid.area.grid.cells_inside());
 }
+
+/// `--area`: the stored LSOA boundaries bound the grid, and area maps carry their
+/// polygons.
+#[tokio::test]
+async fn stored_boundaries_bound_the_study_area_and_map_the_areas() {
+    use crimescope_engine::hotspots::{AreaFilter, areas_geojson};
+    let (dir, _) = city().await;
+    let boundaries = fixtures().join("boundaries/central_london_lsoa11.geojson");
+    crimescope_ingest::boundaries::add_boundaries(dir.path(), &boundaries, "lsoa", "lsoa_code", "lsoa_name").unwrap();
+    let session = Session::open(dir.path()).await.unwrap();
+
+    // The bounding box of E01000001's polygon, read here with serde_json.
+    let text: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&boundaries).unwrap()).unwrap();
+    let feature = text["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["lsoa_code"] == "E01000001")
+        .unwrap();
+    let ring = feature["geometry"]["coordinates"][0].as_array().unwrap();
+    let lons: Vec<f64> = ring.iter().map(|p| p[0].as_f64().unwrap()).collect();
+    let lats: Vec<f64> = ring.iter().map(|p| p[1].as_f64().unwrap()).collect();
+    let (lon0, lon1) = (
+        lons.iter().cloned().fold(f64::MAX, f64::min),
+        lons.iter().cloned().fold(f64::MIN, f64::max),
+    );
+    let (lat0, lat1) = (
+        lats.iter().cloned().fold(f64::MAX, f64::min),
+        lats.iter().cloned().fold(f64::MIN, f64::max),
+    );
+
+    let mut request = year();
+    request.cell = Some(50.0);
+    request.area = Some(AreaFilter::Code {
+        level: "lsoa".into(),
+        code: "E01000001".into(),
+    });
+    let map = grid_counts(&session, &request).await.unwrap();
+    let g = &map.area.grid;
+    assert!(g.cells_inside() > 5 && g.cells_inside() < g.len(), "a masked grid");
+    for k in (0..g.len()).filter(|&k| g.inside(k)) {
+        let (e, n) = g.centre(k);
+        let (lon, lat) = crimescope_ingest::projection::bng_to_lonlat(e, n).unwrap();
+        assert!(
+            (lon0..=lon1).contains(&lon) && (lat0..=lat1).contains(&lat),
+            "cell {} is outside the LSOA",
+            g.cell_id(k)
+        );
+    }
+    assert_eq!(map.counts.iter().sum::<u64>() + map.area.outside, map.located);
+    assert!(map.area.rule.contains("lsoa E01000001"));
+
+    let batches = area_hotspots(&session, &year(), "lsoa").await.unwrap();
+    let batch = crimescope_engine::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let geo = areas_geojson(&session, "lsoa", &batch).unwrap();
+    let parsed: geojson::GeoJson = geo.to_string().parse().unwrap();
+    let geojson::GeoJson::FeatureCollection(fc) = parsed else {
+        panic!()
+    };
+    // One feature for each ranked LSOA that the boundary file has.
+    let known: HashSet<&str> = text["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["lsoa_code"].as_str().unwrap())
+        .collect();
+    let codes = cast(batch.column_by_name("area_code").unwrap(), &DataType::Utf8).unwrap();
+    let codes = codes.as_string::<i32>();
+    let mapped = (0..batch.num_rows())
+        .filter(|&i| known.contains(codes.value(i)))
+        .count();
+    assert!(mapped > 0);
+    assert_eq!(fc.features.len(), mapped);
+    let missing = batch.num_rows() - mapped;
+    let notes = geo["crimescope_notes"].as_array().unwrap();
+    assert_eq!(notes.is_empty(), missing == 0, "{notes:?}");
+}

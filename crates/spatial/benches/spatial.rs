@@ -2,8 +2,8 @@
 //!
 //! `cargo bench -p crimescope-spatial`
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crimescope_spatial::{Grid, gi_star_grid, quartic_kde};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
 
@@ -28,7 +28,12 @@ fn bench(c: &mut Criterion) {
         // n points over a 20 km square; 50 m cells (about 170,000); 300 m bandwidth.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
         let points: Vec<(f64, f64)> = (0..n)
-            .map(|_| (500_000.0 + rng.random::<f64>() * 20_000.0, 200_000.0 + rng.random::<f64>() * 20_000.0))
+            .map(|_| {
+                (
+                    500_000.0 + rng.random::<f64>() * 20_000.0,
+                    200_000.0 + rng.random::<f64>() * 20_000.0,
+                )
+            })
             .collect();
         let kde_grid = Grid::covering(50.0, 499_700.0, 520_300.0, 199_700.0, 220_300.0).unwrap();
         group.bench_with_input(BenchmarkId::new("quartic_kde_h300_cell50", n), &n, |b, _| {

@@ -22,8 +22,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // Timed from here: grid, cell assignment and Gi*, as PySAL's weights plus G_Local.
     let start = Instant::now();
-    let (min_e, max_e) = rows.iter().fold((f64::MAX, f64::MIN), |a, r| (a.0.min(r.0), a.1.max(r.0)));
-    let (min_n, max_n) = rows.iter().fold((f64::MAX, f64::MIN), |a, r| (a.0.min(r.1), a.1.max(r.1)));
+    let (min_e, max_e) = rows
+        .iter()
+        .fold((f64::MAX, f64::MIN), |a, r| (a.0.min(r.0), a.1.max(r.0)));
+    let (min_n, max_n) = rows
+        .iter()
+        .fold((f64::MAX, f64::MIN), |a, r| (a.0.min(r.1), a.1.max(r.1)));
     let grid = Grid::covering(cell, min_e, max_e, min_n, max_n)?;
     let mut counts = vec![0.0; grid.len()];
     let mut index = Vec::with_capacity(rows.len());
@@ -35,6 +39,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let gi = gi_star_grid(&grid, &counts, band)?;
     let seconds = start.elapsed().as_secs_f64();
     let first: Vec<f64> = index.iter().take(5).map(|&k| gi.z[k]).collect();
-    println!("{{\"cells\": {}, \"seconds\": {seconds:.6}, \"z_first\": {first:?}}}", rows.len());
+    println!(
+        "{{\"cells\": {}, \"seconds\": {seconds:.6}, \"z_first\": {first:?}}}",
+        rows.len()
+    );
     Ok(())
 }
