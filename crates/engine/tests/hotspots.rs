@@ -1,8 +1,10 @@
 //! Hotspot maps on real and synthetic data, checked against independent counts, the
 //! planted truth of the generator, a shuffled control, and the geojson crate.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crimescope_engine::Session;
 use crimescope_engine::arrow::array::AsArray;
@@ -15,31 +17,14 @@ use crimescope_ingest::{IngestOptions, NoProgress, ingest};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use common::fixtures;
 
-/// (longitude, latitude, LSOA) of every City of London street row, less exact repeats
-/// of a row with the same Crime ID (which ingest drops), read with the csv crate.
+/// (longitude, latitude, LSOA) of every City of London street row ingest loads.
 fn raw_city_points() -> Vec<(String, String, String)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures().join("police-uk/city-of-london"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with("-street.csv"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let mut seen: HashSet<Vec<String>> = HashSet::new();
-        for rec in csv::Reader::from_path(&f).unwrap().records() {
-            let fields: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
-            if !fields[0].is_empty() && !seen.insert(fields.clone()) {
-                continue;
-            }
-            out.push((fields[4].clone(), fields[5].clone(), fields[7].clone()));
-        }
-    }
-    out
+    common::raw_city_rows()
+        .into_iter()
+        .map(|f| (f[4].clone(), f[5].clone(), f[7].clone()))
+        .collect()
 }
 
 /// Two constructed rows snapped far from the City, as real police.uk files sometimes

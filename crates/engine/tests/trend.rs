@@ -1,9 +1,10 @@
 //! Trend analysis on real data, checked against counts this test computes itself from
 //! the raw CSV text with the `csv` crate (independent of crimescope's readers).
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use crimescope_engine::arrow::array::{Array, AsArray, RecordBatch};
 use crimescope_engine::arrow::compute::cast;
@@ -14,37 +15,18 @@ use crimescope_engine::{EngineError, Session};
 use crimescope_ingest::{IngestOptions, NoProgress, ingest};
 use crimescope_model::{Period, Source};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use common::fixtures;
 
 fn period(s: &str) -> Period {
     s.parse().unwrap()
 }
 
-/// Every data row of the City of London street files, as (month, crime type, LSOA),
-/// less exact repeats of a row with the same non-empty Crime ID (which ingest drops).
+/// (month, crime type, LSOA) of every City of London street row ingest loads.
 fn raw_city_rows() -> Vec<(String, String, String)> {
-    let dir = fixtures().join("police-uk/city-of-london");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with("-street.csv"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let mut seen: HashSet<Vec<String>> = HashSet::new();
-        let mut reader = csv::Reader::from_path(&f).unwrap();
-        for rec in reader.records() {
-            let fields: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
-            if !fields[0].is_empty() && !seen.insert(fields.clone()) {
-                continue;
-            }
-            out.push((fields[1].clone(), fields[9].clone(), fields[7].clone()));
-        }
-    }
-    out
+    common::raw_city_rows()
+        .into_iter()
+        .map(|f| (f[1].clone(), f[9].clone(), f[7].clone()))
+        .collect()
 }
 
 async fn city_store() -> (tempfile::TempDir, Session) {

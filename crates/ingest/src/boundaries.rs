@@ -367,30 +367,9 @@ pub fn add_boundaries(
 /// present `LSOA11NM`, `LSOA21NM`, `LAD22CD`, `LAD22NM`; a `.gz` file is read through a
 /// decoder) as the `lsoa_lookup` table.
 pub fn add_lsoa_lookup(store: &std::path::Path, file: &std::path::Path) -> Result<crate::store::OutputFile> {
-    use sha2::Digest;
-    use std::io::Read;
-    let read_err = |source| IngestError::Read {
-        path: file.to_path_buf(),
-        source,
-    };
-    let mut bytes = std::fs::read(file).map_err(read_err)?;
-    if file.to_string_lossy().ends_with(".gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_end(&mut out)
-            .map_err(read_err)?;
-        bytes = out;
-    }
+    let (bytes, sha) = crate::records::read_reference_file(file)?;
     let mut records = crate::records::Records::new(&bytes);
-    let header: Vec<String> = records
-        .next_record()
-        .map(|h| {
-            h.fields
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let header = crate::records::header_names(&mut records);
     let col = |name: &str| header.iter().position(|h| h == name);
     let (Some(c11), Some(c21)) = (col("LSOA11CD"), col("LSOA21CD")) else {
         return Err(IngestError::Profile {
@@ -435,7 +414,6 @@ pub fn add_lsoa_lookup(store: &std::path::Path, file: &std::path::Path) -> Resul
         file: file.display().to_string(),
         message: e.to_string(),
     })?;
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
     let mut writer = crate::store::StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
     writer.set_lsoa_lookup(&batch, &sha)
 }

@@ -5,10 +5,7 @@
 //! data: a bad value stops the load with an error naming the file, line and field, and
 //! the store is left unchanged.
 
-use std::io::Read;
 use std::path::Path;
-
-use sha2::Digest;
 
 use crate::error::{IngestError, Result};
 use crate::store::{PopulationEntry, StoreWriter};
@@ -51,34 +48,9 @@ pub fn add_population(store: &Path, file: &Path, level: &str, columns: &Populati
             message: format!("level '{level}' is not one of {}", POPULATION_LEVELS.join(", ")),
         });
     }
-    let read_err = |source| IngestError::Read {
-        path: file.to_path_buf(),
-        source,
-    };
-    let mut bytes = std::fs::read(file).map_err(read_err)?;
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
-    if name.ends_with(".gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_end(&mut out)
-            .map_err(read_err)?;
-        bytes = out;
-    }
+    let (bytes, sha) = crate::records::read_reference_file(file)?;
     let mut records = crate::records::Records::new(&bytes);
-    let header: Vec<String> = records
-        .next_record()
-        .map(|h| {
-            h.fields
-                .iter()
-                .map(|f| {
-                    String::from_utf8_lossy(f)
-                        .trim()
-                        .trim_start_matches('\u{feff}')
-                        .to_string()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let header = crate::records::header_names(&mut records);
     let col = |wanted: &str| header.iter().position(|h| h.eq_ignore_ascii_case(wanted));
     let (Some(code_col), Some(pop_col)) = (col(&columns.code), col(&columns.population)) else {
         return Err(IngestError::BadValue {

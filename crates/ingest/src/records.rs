@@ -117,6 +117,45 @@ pub fn read_header(bytes: &[u8]) -> Option<Vec<String>> {
     )
 }
 
+/// A small reference file (lookup, population) read whole: its bytes, decompressed when
+/// the name ends in `.gz`, and the SHA-256 of the file as stored.
+pub fn read_reference_file(file: &std::path::Path) -> crate::error::Result<(Vec<u8>, String)> {
+    use sha2::Digest;
+    use std::io::Read;
+    let read_err = |source| crate::error::IngestError::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(file).map_err(read_err)?;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    if !file.to_string_lossy().ends_with(".gz") {
+        return Ok((bytes, sha));
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .map_err(read_err)?;
+    Ok((out, sha))
+}
+
+/// The trimmed column names of the next record (the header), or none.
+pub fn header_names(records: &mut Records<'_>) -> Vec<String> {
+    records
+        .next_record()
+        .map(|h| {
+            h.fields
+                .iter()
+                .map(|f| {
+                    String::from_utf8_lossy(f)
+                        .trim()
+                        .trim_start_matches('\u{feff}')
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
