@@ -3,8 +3,8 @@
 //! Spatial statistics for crimescope, with no DataFusion dependency: square grids on
 //! British National Grid, the study-area rule, Getis-Ord Gi* (points and grids, with
 //! conditional permutations), quartic kernel density, the Clark–Evans nearest
-//! neighbour index, and emerging hot spot classification. One method per item; each
-//! names its source.
+//! neighbour index, emerging hot spot classification, and the Knox near-repeat test.
+//! One method per item; each names its source.
 //!
 //! ```
 //! use crimescope_spatial::{Grid, gi_star_grid};
@@ -22,6 +22,7 @@ mod error;
 mod gi;
 mod grid;
 mod kde;
+mod knox;
 mod nni;
 mod study_area;
 
@@ -30,5 +31,6 @@ pub use error::SpatialError;
 pub use gi::{GiStar, band_offsets, gi_permutation_p, gi_star_grid, gi_star_points};
 pub use grid::{Grid, MAX_CELLS, cell_index};
 pub use kde::{default_bandwidth, quartic_kde};
+pub use knox::{Event, KnoxTable, Metric, knox_test};
 pub use nni::{NearestNeighbourIndex, nearest_neighbour_index};
 pub use study_area::{Extent, outlier_trimmed_extent, outlier_trimmed_extent_weighted};

@@ -1,0 +1,148 @@
+//! The Knox test against a brute-force count over all pairs, band edges, seeds and
+//! thread counts, a planted near-repeat pattern and a shuffled control.
+
+use crimescope_spatial::{Event, Metric, knox_test};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Count every unordered pair into [a, b) bands (last band open), by brute force.
+fn brute_force(events: &[Event], space: &[f64], time: &[i64], metric: Metric) -> Vec<Vec<u64>> {
+    let band = |edges: &[f64], v: f64| edges.iter().rposition(|&e| e <= v);
+    let mut t = vec![vec![0u64; time.len()]; space.len()];
+    for i in 0..events.len() {
+        for j in i + 1..events.len() {
+            let (a, b) = (&events[i], &events[j]);
+            let d = match metric {
+                Metric::Euclidean => ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt(),
+                Metric::Manhattan => (a.x - b.x).abs() + (a.y - b.y).abs(),
+            };
+            let dt = (a.day - b.day).abs();
+            let tf: Vec<f64> = time.iter().map(|&x| x as f64).collect();
+            if let (Some(s), Some(k)) = (band(space, d), band(&tf, dt as f64)) {
+                t[s][k] += 1;
+            }
+        }
+    }
+    t
+}
+
+fn random_events(n: usize, seed: u64, extent: f64, days: i64) -> Vec<Event> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|_| Event {
+            // Whole metres, so many pairs land exactly on band edges.
+            x: (rng.random::<f64>() * extent).round(),
+            y: (rng.random::<f64>() * extent).round(),
+            day: rng.random_range(0..days),
+        })
+        .collect()
+}
+
+#[test]
+fn observed_counts_equal_brute_force_with_exact_band_edges() {
+    let space = [0.0, 100.0, 200.0, 300.0, 400.0];
+    let time = [0, 7, 14, 21, 28];
+    let mut events = random_events(400, 1, 2000.0, 120);
+    // Pairs exactly on the edges: 100 m and 7 days apart, 400 m and 28 days apart.
+    events.extend([
+        Event {
+            x: 10_000.0,
+            y: 10_000.0,
+            day: 10,
+        },
+        Event {
+            x: 10_100.0,
+            y: 10_000.0,
+            day: 17,
+        },
+        Event {
+            x: 20_000.0,
+            y: 20_000.0,
+            day: 50,
+        },
+        Event {
+            x: 20_000.0,
+            y: 20_400.0,
+            day: 78,
+        },
+    ]);
+    for metric in [Metric::Euclidean, Metric::Manhattan] {
+        let t = knox_test(&events, &space, &time, metric, 0, 1).unwrap();
+        assert_eq!(t.observed, brute_force(&events, &space, &time, metric), "{metric:?}");
+        let n = events.len() as u64;
+        assert_eq!(
+            t.observed.iter().flatten().sum::<u64>(),
+            n * (n - 1) / 2,
+            "every pair in one cell"
+        );
+    }
+    // The two edge pairs alone: [100, 200) × [7, 14) and [400, ∞) × [28, ∞).
+    let edge = knox_test(&events[400..], &space, &time, Metric::Euclidean, 0, 1).unwrap();
+    assert_eq!(edge.observed[1][1], 1);
+    assert_eq!(
+        edge.observed[4][4], 5,
+        "the pair 400 m apart and the four pairs between the two sites"
+    );
+}
+
+#[test]
+fn same_seed_same_table_on_any_thread_count() {
+    let events = random_events(1500, 2, 3000.0, 365);
+    let run = |threads: usize, seed: u64| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| knox_test(&events, &[0.0, 100.0, 200.0], &[0, 7, 14], Metric::Euclidean, 199, seed).unwrap())
+    };
+    let one = run(1, 5);
+    assert_eq!(one, run(2, 5));
+    assert_eq!(one, run(4, 5));
+    assert_ne!(one.expected, run(1, 6).expected);
+}
+
+/// Planted near repeats: each of 300 "originators" has a follower within 50 m and 5
+/// days. The first cell is strongly elevated; with the days shuffled, nothing is.
+#[test]
+fn finds_planted_near_repeats_and_not_shuffled_ones() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut events = random_events(900, 4, 5000.0, 365);
+    for i in 0..300 {
+        let e = events[i];
+        events.push(Event {
+            x: e.x + rng.random_range(-35.0..35.0),
+            y: e.y + rng.random_range(-35.0..35.0),
+            day: e.day + rng.random_range(0..5),
+        });
+    }
+    let space = [0.0, 100.0, 200.0];
+    let time = [0, 7, 14];
+    let t = knox_test(&events, &space, &time, Metric::Euclidean, 999, 1).unwrap();
+    assert!(t.knox_ratio[0][0] > 1.2, "ratio {}", t.knox_ratio[0][0]);
+    assert!(t.p[0][0] < 0.05, "p {}", t.p[0][0]);
+    assert!((t.p[0][0] - 0.001).abs() < 1e-12, "no simulation reaches it");
+
+    // Shuffle the days over the locations: the pattern is gone.
+    let mut days: Vec<i64> = events.iter().map(|e| e.day).collect();
+    use rand::seq::SliceRandom;
+    days.shuffle(&mut ChaCha8Rng::seed_from_u64(9));
+    let shuffled: Vec<Event> = events.iter().zip(days).map(|(e, day)| Event { day, ..*e }).collect();
+    let c = knox_test(&shuffled, &space, &time, Metric::Euclidean, 999, 1).unwrap();
+    let significant = c.p.iter().flatten().filter(|&&p| p < 0.05).count();
+    // 9 cells at 5%: more than 2 would be unusual by chance (P ≈ 0.008 if independent).
+    assert!(
+        significant <= 2,
+        "{significant} cells significant after shuffling: {:?}",
+        c.p
+    );
+    assert!((c.knox_ratio[0][0] - 1.0).abs() < 0.3, "ratio {}", c.knox_ratio[0][0]);
+}
+
+#[test]
+fn bad_bands_are_errors() {
+    let events = random_events(10, 1, 100.0, 10);
+    assert!(knox_test(&events, &[0.0, 100.0, 100.0], &[0, 7], Metric::Euclidean, 0, 1).is_err());
+    assert!(knox_test(&events, &[50.0, 100.0], &[0, 7], Metric::Euclidean, 0, 1).is_err());
+    assert!(knox_test(&events, &[0.0, 100.0], &[], Metric::Euclidean, 0, 1).is_err());
+    assert!(knox_test(&events[..1], &[0.0, 100.0], &[0, 7], Metric::Euclidean, 0, 1).is_err());
+}
