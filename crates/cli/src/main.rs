@@ -9,6 +9,7 @@ mod error;
 mod hotspots;
 mod output;
 mod progress;
+mod repeats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -152,6 +153,78 @@ enum Command {
         /// table, csv, json or geojson.
         #[arg(long, value_enum, default_value = "table")]
         format: hotspots::MapFormat,
+    },
+    /// Repeat victims, offenders (with the power few) and locations.
+    Repeats {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// The period: 2025-01..2025-12.
+        #[arg(long)]
+        period: String,
+        /// victim, offender or location.
+        #[arg(long, value_enum)]
+        kind: repeats::Kind,
+        /// Only this category, by name or slug.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this source: police, asb or fire.
+        #[arg(long)]
+        source: Option<String>,
+        /// A repeat is a later incident within this many days of the previous one.
+        #[arg(long, default_value_t = 365)]
+        window: i64,
+        /// How many top people or places to list.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// table, csv or json (json is one object).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// The Knox near-repeat test (needs dates to the day; police.uk is refused).
+    NearRepeat {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// The period: 2025-01..2025-12.
+        #[arg(long)]
+        period: String,
+        /// Only this category, e.g. Burglary.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Distance band edges in metres; bands are [a, b) and the last is open.
+        #[arg(long, default_value = "0,100,200,300,400")]
+        space_bands: String,
+        /// Time band edges in days; bands are [a, b) and the last is open.
+        #[arg(long, default_value = "0,7,14,21,28")]
+        time_bands: String,
+        /// euclidean or manhattan.
+        #[arg(long, default_value = "euclidean")]
+        metric: String,
+        /// Permutations of the dates over the locations.
+        #[arg(long, default_value_t = 999)]
+        permutations: usize,
+        /// The seed: the same seed gives the same table on any number of threads.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// table, csv or json (json is one object).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Proven re-offending of a probation cohort (MoJ definition), by index offence, tier and IOM.
+    Reoffending {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        /// The cohort, by cohort start: 2024-01..2024-12.
+        #[arg(long)]
+        cohort: String,
+        /// table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// List and run the named SQL queries of queries/ or your own folder.
     Query {
@@ -363,6 +436,51 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             step: &step,
             format,
         })),
+        Command::Repeats {
+            store,
+            period,
+            kind,
+            category,
+            source,
+            window,
+            top,
+            format,
+        } => commands::block_on(repeats::repeats(repeats::RepeatArgs {
+            store: &store,
+            period: &period,
+            kind,
+            category: category.as_deref(),
+            source: source.as_deref(),
+            window,
+            top,
+            format,
+        })),
+        Command::NearRepeat {
+            store,
+            period,
+            category,
+            source,
+            space_bands,
+            time_bands,
+            metric,
+            permutations,
+            seed,
+            format,
+        } => commands::block_on(repeats::near_repeat_command(repeats::NearRepeatArgs {
+            store: &store,
+            period: &period,
+            category: category.as_deref(),
+            source: source.as_deref(),
+            space_bands: &space_bands,
+            time_bands: &time_bands,
+            metric: &metric,
+            permutations,
+            seed,
+            format,
+        })),
+        Command::Reoffending { store, cohort, format } => {
+            commands::block_on(repeats::reoffending_command(&store, &cohort, format))
+        }
         Command::Query {
             action: QueryAction::List { queries, format },
         } => analysis::query_list(queries.as_deref(), format),

@@ -3,7 +3,8 @@
 //! A DataFusion 55 session over a crimescope store, the named SQL queries in
 //! `queries/`, and the analyses built on them: [`trend::trend`] (change between two
 //! periods), [`series::trend_series`] (monthly series with their statistics) and
-//! [`hotspots`] (grid, area, kernel density, Gi*, emerging hot spots, concentration).
+//! [`hotspots`] (grid, area, kernel density, Gi*, emerging hot spots, concentration),
+//! [`repeats`], [`near_repeat`] (the Knox test) and [`reoffending`].
 //!
 //! Embedding crates get Arrow record batches back:
 //!
@@ -23,8 +24,11 @@
 mod error;
 pub mod hotspots;
 mod info;
+pub mod near_repeat;
 pub mod queries;
 pub mod read_only;
+pub mod reoffending;
+pub mod repeats;
 pub mod series;
 mod session;
 pub mod trend;

@@ -95,6 +95,15 @@ pub const CONCENTRATION_PLACES: NamedQuery = named!("concentration_places");
 /// Incidents per LSOA, zeros included.
 pub const CONCENTRATION_LSOAS: NamedQuery = named!("concentration_lsoas");
 
+/// Person–incident rows for repeat victims and offenders.
+pub const REPEAT_PEOPLE: NamedQuery = named!("repeat_people");
+/// Incidents per place with the count from each source.
+pub const REPEAT_LOCATIONS: NamedQuery = named!("repeat_locations");
+/// Located incidents with day-level dates, for the Knox test.
+pub const NEAR_REPEAT_EVENTS: NamedQuery = named!("near_repeat_events");
+/// Proven re-offending per cohort member.
+pub const REOFFENDING: NamedQuery = named!("reoffending");
+
 /// Every built-in query, in `query list` order.
 pub const ALL: &[NamedQuery] = &[
     TREND_BY_CATEGORY,
@@ -112,6 +121,10 @@ pub const ALL: &[NamedQuery] = &[
     HOTSPOT_BY_WARD,
     CONCENTRATION_PLACES,
     CONCENTRATION_LSOAS,
+    REPEAT_PEOPLE,
+    REPEAT_LOCATIONS,
+    NEAR_REPEAT_EVENTS,
+    REOFFENDING,
     INFO_SOURCES,
     INFO_MONTHS,
     INFO_CATEGORIES,

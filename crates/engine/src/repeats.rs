@@ -1,0 +1,300 @@
+//! Repeat victims, offenders and locations.
+//!
+//! The rows come from SQL (`queries/repeat_people.sql`, `queries/repeat_locations.sql`);
+//! the figures are computed here from them.
+
+use std::collections::HashMap;
+
+use crimescope_model::{Period, Source};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
+use datafusion::arrow::record_batch::RecordBatch;
+
+use crate::error::{EngineError, Result};
+use crate::hotspots::{HotspotRequest, filter_params, run_named};
+use crate::session::Session;
+
+/// Which repeats to analyse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepeatKind {
+    /// People as victims (`parties.role = victim`).
+    Victim,
+    /// People as offenders (`offender` and `perpetrator`).
+    Offender,
+    /// Places.
+    Location,
+}
+
+/// A repeats request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatRequest {
+    /// The period.
+    pub period: Period,
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Only this category (name or slug).
+    pub category: Option<String>,
+    /// A victimisation is a repeat when the same person was victimised before within
+    /// this many days (default 365).
+    pub window_days: i64,
+    /// How many of the top people or places to list.
+    pub top: usize,
+}
+
+impl RepeatRequest {
+    /// Defaults: a 365-day window, the top 20.
+    pub fn new(period: Period) -> RepeatRequest {
+        RepeatRequest {
+            period,
+            source: None,
+            category: None,
+            window_days: 365,
+            top: 20,
+        }
+    }
+
+    fn as_hotspot(&self) -> HotspotRequest {
+        let mut h = HotspotRequest::new(self.period);
+        h.source = self.source;
+        h.category = self.category.clone();
+        h
+    }
+}
+
+/// Repeat victimisation (or offending) figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeopleRepeats {
+    /// `victim` or `offender`.
+    pub role: String,
+    /// Distinct people (prevalence).
+    pub people: u64,
+    /// Person–incident links (incidence).
+    pub incidents: u64,
+    /// incidents / people (concentration, Farrell & Pease 1993).
+    pub concentration: f64,
+    /// People with at least one repeat (a later incident within the window).
+    pub repeat_people: u64,
+    /// Incidents that are repeats (a later incident within the window of the previous).
+    pub repeat_incidents: u64,
+    /// People with 1, 2, 3 and 4+ incidents.
+    pub frequency: [u64; 4],
+    /// Days from each incident to the same person's next: counts in the bins
+    /// 0–7, 8–30, 31–90, 91–180, 181–365, over 365.
+    pub time_to_next: [u64; 6],
+    /// The top people by incidents: (pseudonymised key, incidents, harm).
+    pub top: Vec<(String, u64, f64)>,
+    /// For offenders: the share of offences and of harm by the top 1%, 5% and 10% of
+    /// offenders (the "power few").
+    pub power_few: Vec<(f64, f64, f64)>,
+    /// Residents, when an LSOA or CSP population is loaded.
+    pub residents: Option<u64>,
+}
+
+/// The bins of [`PeopleRepeats::time_to_next`], as labels.
+pub const TIME_TO_NEXT_BINS: [&str; 6] = ["0-7", "8-30", "31-90", "91-180", "181-365", "365+"];
+
+fn residents(session: &Session) -> Option<u64> {
+    let p = &session.manifest().population;
+    p.iter()
+        .find(|e| e.level == "csp")
+        .or_else(|| p.iter().find(|e| e.level == "lsoa"))
+        .map(|e| e.residents)
+}
+
+/// Repeat victimisation or offending in the period.
+///
+/// Prevalence is the number of distinct people, incidence the number of person–incident
+/// links, and concentration incidence / prevalence (Farrell, G. & Pease, K. (1993),
+/// *Once Bitten, Twice Bitten: Repeat Victimisation and its Implications for Crime
+/// Prevention*, Home Office Crime Prevention Unit Paper 46). An incident is a repeat when
+/// the same person had one before within `window_days` (by the day where known, else
+/// the first of the month). For offenders, the power few are the shares of offences
+/// and harm committed by the top 1%, 5% and 10% of offenders (Martinez et al. 2017).
+///
+/// Needs person keys (the `parties` table): police.uk data has none, and the error
+/// says which extracts carry them.
+pub async fn people_repeats(session: &Session, request: &RepeatRequest, kind: RepeatKind) -> Result<PeopleRepeats> {
+    let role = match kind {
+        RepeatKind::Victim => "victim",
+        RepeatKind::Offender => "offender",
+        RepeatKind::Location => return Err(EngineError::Unanswerable("use location_repeats for places".into())),
+    };
+    let has_parties = session.manifest().outputs_of("parties").any(|o| o.rows > 0);
+    if !has_parties {
+        return Err(EngineError::Unanswerable(format!(
+            "{role} analysis needs person keys, and this store has none: police.uk open data carries no victims or \
+             offenders. Ingest a force crime extract (one row per crime and person) or a council ASB case log; \
+             see docs/formats.md"
+        )));
+    }
+    let mut params = filter_params(session, &request.as_hotspot()).await?;
+    params.insert("role".into(), role.into());
+    let batches = run_named(session, "repeat_people", &params).await?;
+    let mut by_person: HashMap<String, Vec<(i32, f64)>> = HashMap::new();
+    for b in &batches {
+        let key = cast(b.column(0), &DataType::Utf8)?;
+        let key = key.as_string::<i32>();
+        let day = b.column(2).as_primitive::<Date32Type>();
+        let harm = b.column(4).as_primitive::<Float64Type>();
+        for r in 0..b.num_rows() {
+            by_person
+                .entry(key.value(r).to_string())
+                .or_default()
+                .push((day.value(r), if harm.is_valid(r) { harm.value(r) } else { 0.0 }));
+        }
+    }
+    if by_person.is_empty() {
+        return Err(EngineError::Unanswerable(format!(
+            "no {role}s are linked to incidents in {} under these filters",
+            request.period
+        )));
+    }
+    let mut frequency = [0u64; 4];
+    let mut time_to_next = [0u64; 6];
+    let (mut incidents, mut repeat_people, mut repeat_incidents) = (0u64, 0u64, 0u64);
+    let mut totals: Vec<(String, u64, f64)> = Vec::with_capacity(by_person.len());
+    for (key, mut events) in by_person {
+        events.sort_by_key(|e| e.0);
+        let n = events.len() as u64;
+        incidents += n;
+        frequency[(n.min(4) - 1) as usize] += 1;
+        let mut repeats = 0;
+        for w in events.windows(2) {
+            let gap = i64::from(w[1].0 - w[0].0);
+            time_to_next[match gap {
+                ..=7 => 0,
+                8..=30 => 1,
+                31..=90 => 2,
+                91..=180 => 3,
+                181..=365 => 4,
+                _ => 5,
+            }] += 1;
+            if gap <= request.window_days {
+                repeats += 1;
+            }
+        }
+        repeat_incidents += repeats;
+        if repeats > 0 {
+            repeat_people += 1;
+        }
+        totals.push((key, n, events.iter().map(|e| e.1).sum()));
+    }
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(a.0.cmp(&b.0)));
+    let people = totals.len() as u64;
+    let power_few = if kind == RepeatKind::Offender {
+        let harm_total: f64 = totals.iter().map(|t| t.2).sum();
+        [0.01, 0.05, 0.10]
+            .iter()
+            .map(|&share| {
+                let k = ((share * people as f64).ceil() as usize).max(1).min(totals.len());
+                let offences: u64 = totals[..k].iter().map(|t| t.1).sum();
+                let harm: f64 = totals[..k].iter().map(|t| t.2).sum();
+                (
+                    share,
+                    offences as f64 / incidents as f64,
+                    if harm_total > 0.0 { harm / harm_total } else { 0.0 },
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(PeopleRepeats {
+        role: role.into(),
+        people,
+        incidents,
+        concentration: incidents as f64 / people as f64,
+        repeat_people,
+        repeat_incidents,
+        frequency,
+        time_to_next,
+        top: totals.into_iter().take(request.top).collect(),
+        power_few,
+        residents: residents(session),
+    })
+}
+
+/// Repeat location figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationRepeats {
+    /// Places with at least one located incident.
+    pub locations: u64,
+    /// Places with two or more.
+    pub repeat_locations: u64,
+    /// Located incidents.
+    pub incidents_located: u64,
+    /// Incidents at repeat places.
+    pub incidents_at_repeat_locations: u64,
+    /// Places where more than one source (police, ASB, fire) recorded incidents.
+    pub multi_source_locations: u64,
+    /// The top places: (place, description, incidents, police, asb, fire).
+    pub top: Vec<(String, String, u64, u64, u64, u64)>,
+    /// Caveats.
+    pub notes: Vec<String>,
+}
+
+/// Repeat locations in the period (`queries/repeat_locations.sql`): places, repeat
+/// places (two or more incidents), the share of incidents at them, the top places and
+/// the places that several sources share. On police.uk data the place is the snap
+/// point, which gathers many crimes and inflates repeats; the notes say so.
+pub async fn location_repeats(session: &Session, request: &RepeatRequest) -> Result<LocationRepeats> {
+    let params = filter_params(session, &request.as_hotspot()).await?;
+    let batches = run_named(session, "repeat_locations", &params).await?;
+    location_figures(&batches, request.top, session)
+}
+
+fn location_figures(batches: &[RecordBatch], top: usize, session: &Session) -> Result<LocationRepeats> {
+    let mut out = LocationRepeats {
+        locations: 0,
+        repeat_locations: 0,
+        incidents_located: 0,
+        incidents_at_repeat_locations: 0,
+        multi_source_locations: 0,
+        top: Vec::new(),
+        notes: Vec::new(),
+    };
+    for b in batches {
+        let place = cast(b.column(0), &DataType::Utf8)?;
+        let place = place.as_string::<i32>();
+        let text = cast(b.column(5), &DataType::Utf8)?;
+        let text = text.as_string::<i32>();
+        let ints: Vec<&datafusion::arrow::array::Int64Array> =
+            (1..5).map(|c| b.column(c).as_primitive::<Int64Type>()).collect();
+        for r in 0..b.num_rows() {
+            let n = ints[0].value(r) as u64;
+            out.locations += 1;
+            out.incidents_located += n;
+            if n >= 2 {
+                out.repeat_locations += 1;
+                out.incidents_at_repeat_locations += n;
+            }
+            let sources = (1..4).filter(|&c| ints[c].value(r) > 0).count();
+            if sources > 1 {
+                out.multi_source_locations += 1;
+            }
+            if out.top.len() < top {
+                out.top.push((
+                    place.value(r).to_string(),
+                    if text.is_valid(r) {
+                        text.value(r).to_string()
+                    } else {
+                        String::new()
+                    },
+                    n,
+                    ints[1].value(r) as u64,
+                    ints[2].value(r) as u64,
+                    ints[3].value(r) as u64,
+                ));
+            }
+        }
+    }
+    if session.manifest().files.iter().any(|f| f.profile == "police-uk-street") {
+        out.notes.push(
+            "police.uk locations are anonymised snap points shared by many crimes, so repeat-location figures on \
+             open data are inflated"
+                .into(),
+        );
+    }
+    Ok(out)
+}

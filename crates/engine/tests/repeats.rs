@@ -1,0 +1,295 @@
+//! Repeat victims, offenders and locations, the near-repeat Knox test and proven
+//! re-offending, against the generator's planted truth, raw CSV counts and a
+//! hand-built cohort.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use crimescope_engine::near_repeat::{NearRepeatRequest, near_repeat};
+use crimescope_engine::reoffending::reoffending;
+use crimescope_engine::repeats::{RepeatKind, RepeatRequest, location_repeats, people_repeats};
+use crimescope_engine::{EngineError, Session};
+use crimescope_ingest::pseudonym::PseudonymKey;
+use crimescope_ingest::{IngestOptions, NoProgress, ingest};
+use crimescope_model::{Period, Source};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+
+use common::fixtures;
+
+struct Synth {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+    truth: serde_json::Value,
+}
+
+fn options() -> IngestOptions {
+    IngestOptions {
+        key: Some(PseudonymKey::from_bytes(b"a test key of at least sixteen bytes").unwrap()),
+        ..IngestOptions::default()
+    }
+}
+
+/// The coventry scale (seed 42), every file ingested into one store, built once.
+fn synth() -> &'static Synth {
+    static DATA: OnceLock<Synth> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        crimescope_synth::generate(&crimescope_synth::GenerateOptions::new(
+            crimescope_synth::Scale::parse("coventry").unwrap(),
+            2025,
+            42,
+            out.clone(),
+        ))
+        .unwrap();
+        let store = dir.path().join("store");
+        ingest(
+            &store,
+            &[out.join("partners"), out.join("police-uk")],
+            &options(),
+            &NoProgress,
+        )
+        .unwrap();
+        let truth = serde_json::from_slice(&std::fs::read(out.join("truth.json")).unwrap()).unwrap();
+        Synth {
+            _dir: dir,
+            store,
+            truth,
+        }
+    })
+}
+
+fn period(s: &str) -> Period {
+    s.parse().unwrap()
+}
+
+/// Force-crime victims and offenders over both generated years equal the truth the
+/// generator wrote (people with two or more crimes are repeats).
+#[tokio::test]
+async fn victims_and_offenders_match_the_planted_truth() {
+    let s = synth();
+    let session = Session::open(&s.store).await.unwrap();
+    let mut request = RepeatRequest::new(period("2024-01..2025-12"));
+    request.source = Some(Source::Police);
+    request.window_days = 10_000; // any earlier crime makes a repeat, as the truth counts them
+    let v = people_repeats(&session, &request, RepeatKind::Victim).await.unwrap();
+    assert_eq!(v.people, s.truth["victims"].as_u64().unwrap());
+    assert_eq!(v.repeat_people, s.truth["repeat_victims"].as_u64().unwrap());
+    assert_eq!(v.frequency.iter().sum::<u64>(), v.people);
+    assert_eq!(v.frequency[0], v.people - v.repeat_people);
+    assert_eq!(v.repeat_incidents, v.incidents - v.people);
+    let o = people_repeats(&session, &request, RepeatKind::Offender).await.unwrap();
+    assert_eq!(o.people, s.truth["offenders"].as_u64().unwrap());
+    assert_eq!(o.repeat_people, s.truth["repeat_offenders"].as_u64().unwrap());
+    // The power few: shares rise with the share of offenders and the generator's Zipf
+    // offending makes the top 10% commit most offences.
+    let shares: Vec<f64> = o.power_few.iter().map(|p| p.1).collect();
+    assert!(
+        shares[0] < shares[1] && shares[1] < shares[2] && shares[2] > 0.5,
+        "{shares:?}"
+    );
+    // Proven re-offending of the whole generated cohort (starts in 2024).
+    let r = reoffending(&session, period("2024-01..2024-12")).await.unwrap();
+    let pr = &s.truth["proven_reoffending"];
+    assert_eq!(r.rows[0].1.offenders, pr["cohort"].as_u64().unwrap());
+    assert_eq!(r.rows[0].1.reoffenders, pr["reoffenders"].as_u64().unwrap());
+    // A 30-day window counts fewer repeats than an unlimited one.
+    request.window_days = 30;
+    let short = people_repeats(&session, &request, RepeatKind::Victim).await.unwrap();
+    assert!(short.repeat_incidents < v.repeat_incidents);
+}
+
+/// The generator plants near-repeat burglaries (a follow-up within 200 m and 14 days);
+/// the Knox test finds them, and with the dates shuffled over the same places it does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn planted_near_repeats_are_found_and_shuffled_dates_are_not() {
+    let s = synth();
+    let session = Session::open(&s.store).await.unwrap();
+    let nr = &s.truth["near_repeat"];
+    assert_eq!(nr["category"], "Burglary");
+    let mut request = NearRepeatRequest::new(period("2025-01..2025-12"));
+    request.category = Some("burglary".into());
+    request.source = Some(Source::Police);
+    request.space_bands = vec![0.0, 100.0, 200.0, 400.0];
+    request.time_bands = vec![0, 7, 14, 28];
+    request.permutations = 199;
+    let t = near_repeat(&session, &request).await.unwrap();
+    for (s_band, t_band) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+        assert!(t.knox_ratio[s_band][t_band] > 1.2, "ratio {:?}", t.knox_ratio);
+        assert!(t.p[s_band][t_band] < 0.05, "p {:?}", t.p);
+    }
+    // Shuffle: the same events with their days permuted over the places.
+    let batches = session
+        .sql(
+            "SELECT easting, northing, CAST(CAST(occurred_at AS DATE) AS BIGINT) FROM incidents \
+             WHERE CAST(category AS VARCHAR) = 'Burglary' AND CAST(source AS VARCHAR) = 'police' \
+             AND occurred_at IS NOT NULL AND easting IS NOT NULL AND month >= DATE '2025-01-01' ORDER BY 3, 1, 2",
+        )
+        .await
+        .unwrap();
+    use crimescope_engine::arrow::array::AsArray;
+    use crimescope_engine::arrow::datatypes::{Float64Type, Int64Type};
+    let mut events = Vec::new();
+    for b in &batches {
+        let (x, y, d) = (
+            b.column(0).as_primitive::<Float64Type>(),
+            b.column(1).as_primitive::<Float64Type>(),
+            b.column(2).as_primitive::<Int64Type>(),
+        );
+        for r in 0..b.num_rows() {
+            events.push(crimescope_spatial::Event {
+                x: x.value(r),
+                y: y.value(r),
+                day: d.value(r),
+            });
+        }
+    }
+    assert_eq!(events.len(), t.n);
+    let mut days: Vec<i64> = events.iter().map(|e| e.day).collect();
+    days.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(11));
+    for (e, d) in events.iter_mut().zip(days) {
+        e.day = d;
+    }
+    let c = crimescope_spatial::knox_test(
+        &events,
+        &request.space_bands,
+        &request.time_bands,
+        request.metric,
+        199,
+        1,
+    )
+    .unwrap();
+    let significant = c.p.iter().flatten().filter(|&&p| p < 0.05).count();
+    // 16 cells at 5%: P(5 or more by chance) < 1% for independent cells.
+    assert!(
+        significant <= 4,
+        "{significant} cells significant after shuffling: {:?}",
+        c.p
+    );
+}
+
+#[tokio::test]
+async fn month_only_data_is_refused_for_near_repeats_and_victims() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(
+        dir.path(),
+        &[fixtures().join("police-uk/city-of-london")],
+        &IngestOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let session = Session::open(dir.path()).await.unwrap();
+    let mut request = NearRepeatRequest::new(period("2024-01..2024-12"));
+    request.category = Some("Burglary".into());
+    let e = near_repeat(&session, &request).await.unwrap_err().to_string();
+    assert!(
+        e.contains("needs dates to the day") && e.contains("police.uk publishes months"),
+        "{e}"
+    );
+    let e = people_repeats(
+        &session,
+        &RepeatRequest::new(period("2024-01..2024-12")),
+        RepeatKind::Victim,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, EngineError::Unanswerable(_)));
+    assert!(e.to_string().contains("needs person keys") && e.to_string().contains("force crime extract"));
+}
+
+/// Repeat locations on the real City of London data against a grouping of the raw CSV
+/// done here: the place is the published longitude,latitude pair.
+#[tokio::test]
+async fn repeat_locations_match_an_independent_grouping_of_the_raw_csv() {
+    let mut places: HashMap<(String, String), u64> = HashMap::new();
+    for f in common::raw_city_rows() {
+        if !f[4].is_empty() {
+            *places.entry((f[4].clone(), f[5].clone())).or_default() += 1;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    ingest(
+        dir.path(),
+        &[fixtures().join("police-uk/city-of-london")],
+        &IngestOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let session = Session::open(dir.path()).await.unwrap();
+    let mut request = RepeatRequest::new(period("2024-01..2024-12"));
+    request.top = 5;
+    let r = location_repeats(&session, &request).await.unwrap();
+    assert_eq!(r.locations, places.len() as u64);
+    assert_eq!(r.incidents_located, places.values().sum::<u64>());
+    assert_eq!(r.repeat_locations, places.values().filter(|&&n| n >= 2).count() as u64);
+    assert_eq!(
+        r.incidents_at_repeat_locations,
+        places.values().filter(|&&n| n >= 2).sum::<u64>()
+    );
+    let busiest = *places.values().max().unwrap();
+    assert_eq!(r.top[0].2, busiest);
+    assert_eq!(r.top[0].2, r.top[0].3 + r.top[0].4 + r.top[0].5, "sources add up");
+    assert!(r.notes.iter().any(|n| n.contains("inflated")));
+}
+
+/// A hand-built cohort of five offenders, worked by hand under the MoJ definition.
+#[tokio::test]
+async fn reoffending_on_a_hand_built_cohort() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("in");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("probation-cohort.csv"),
+        "crn,cohort_start,index_offence,sentence_type,tier,iom\n\
+         A1,2024-01-10,Burglary,custody,A,Y\n\
+         A2,2024-02-01,Burglary,community order,B,N\n\
+         A3,2024-03-01,Drugs,community order,B,N\n\
+         A4,2024-03-15,Drugs,suspended sentence,C,N\n\
+         A5,2024-06-30,Robbery,custody,A,Y\n",
+    )
+    .unwrap();
+    // A1: two proven re-offences (day 50 and day 200); the one on day 400 is too late.
+    // A2: offence on day 100 but convicted on day 600 (> 548): not proven in time.
+    // A3: none. A4: one on day 10. A5: an offence before the cohort start does not count.
+    std::fs::write(
+        data.join("probation-reoffences.csv"),
+        "crn,offence_date,conviction_date,offence_category\n\
+         A1,2024-02-29,2024-06-01,Burglary\n\
+         A1,2024-07-28,2025-01-10,Other theft\n\
+         A1,2025-02-13,2025-03-01,Burglary\n\
+         A2,2024-05-11,2025-09-23,Shoplifting\n\
+         A4,2024-03-25,2024-05-01,Drugs\n\
+         A5,2024-06-01,2024-08-01,Robbery\n\
+         A3,2026-01-31,2026-02-01,Drugs\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    ingest(&store, &[data], &options(), &NoProgress).unwrap();
+    let session = Session::open(&store).await.unwrap();
+    let r = reoffending(&session, period("2024-01..2024-06")).await.unwrap();
+    let all = &r.rows[0].1;
+    assert_eq!((all.offenders, all.reoffenders, all.reoffences), (5, 2, 3));
+    assert!((all.rate - 0.4).abs() < 1e-12);
+    assert!((all.per_reoffender - 1.5).abs() < 1e-12);
+    // First re-offences: A1 on day 50, A4 on day 10 -> median 30.
+    assert_eq!(all.median_days_to_first, Some(30.0));
+    let find = |b: &str, g: &str| {
+        r.rows
+            .iter()
+            .find(|(x, row)| x == b && row.group == g)
+            .map(|(_, row)| row.clone())
+    };
+    assert_eq!(find("index offence", "Burglary").unwrap().reoffenders, 1);
+    assert_eq!(find("iom", "iom").unwrap().offenders, 2);
+    assert_eq!(find("tier", "C").unwrap().reoffenders, 1);
+    // The latest conviction is 2026-02-01: a 2025-H2 cohort cannot have been followed up.
+    let e = reoffending(&session, period("2025-07..2025-12"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not complete"), "{e}");
+}

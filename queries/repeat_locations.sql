@@ -1,0 +1,21 @@
+-- Incidents per place in the period, with the count from each source, for repeat
+-- location analysis. The place is location_key (a UPRN or the police.uk snap point),
+-- else the published longitude,latitude. police.uk snap points gather many crimes at
+-- one point, so repeat-location figures on open data are inflated.
+-- @param period_start month First month of the period.
+-- @param period_end month Last month of the period (inclusive).
+-- @param source text = '' Only this source: police, asb or fire ('' for every source).
+-- @param category text = '' Only this category, by display name ('' for every category).
+SELECT COALESCE(location_key, CAST(longitude AS VARCHAR) || ',' || CAST(latitude AS VARCHAR)) AS place,
+       COUNT(*) AS incidents,
+       SUM(CASE WHEN CAST(source AS VARCHAR) = 'police' THEN 1 ELSE 0 END) AS police,
+       SUM(CASE WHEN CAST(source AS VARCHAR) = 'asb' THEN 1 ELSE 0 END) AS asb,
+       SUM(CASE WHEN CAST(source AS VARCHAR) = 'fire' THEN 1 ELSE 0 END) AS fire,
+       MIN(location_text) AS location_text
+FROM incidents
+WHERE month BETWEEN $period_start AND $period_end
+  AND (location_key IS NOT NULL OR (longitude IS NOT NULL AND latitude IS NOT NULL))
+  AND ($source = '' OR CAST(source AS VARCHAR) = $source)
+  AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+GROUP BY 1
+ORDER BY incidents DESC, place

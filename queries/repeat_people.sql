@@ -1,0 +1,22 @@
+-- Victimisations (or offences) by person: one row per person and incident in the
+-- period, with the incident's date (its day where known, else the first of its month),
+-- category and harm, for repeat victim and offender analysis. Person keys are
+-- pseudonyms (HMAC-SHA256); raw identifiers are never stored.
+-- @param period_start month First month of the period.
+-- @param period_end month Last month of the period (inclusive).
+-- @param role text = victim victim, or offender (offender and perpetrator roles).
+-- @param source text = '' Only this source: police, asb or fire ('' for every source).
+-- @param category text = '' Only this category, by display name ('' for every category).
+SELECT p.person_key,
+       i.incident_id,
+       COALESCE(CAST(i.occurred_at AS DATE), i.month) AS day,
+       CAST(i.category AS VARCHAR) AS category,
+       i.harm_weight
+FROM parties AS p
+JOIN incidents AS i ON p.incident_id = i.incident_id
+WHERE i.month BETWEEN $period_start AND $period_end
+  AND (CAST(p.role AS VARCHAR) = $role
+       OR ($role = 'offender' AND CAST(p.role AS VARCHAR) = 'perpetrator'))
+  AND ($source = '' OR CAST(i.source AS VARCHAR) = $source)
+  AND ($category = '' OR CAST(i.category AS VARCHAR) = $category)
+ORDER BY p.person_key, day, i.incident_id
