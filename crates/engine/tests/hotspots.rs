@@ -34,16 +34,7 @@ x1,2024-05,City of London Police,City of London Police,-3.179090,51.481583,On or
 x2,2024-05,City of London Police,City of London Police,-1.081278,53.959965,On or near Elsewhere,,,Other theft,Under investigation,\n";
 
 async fn city() -> (tempfile::TempDir, Session) {
-    let dir = tempfile::tempdir().unwrap();
-    ingest(
-        dir.path(),
-        &[fixtures().join("police-uk/city-of-london")],
-        &IngestOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
-    let session = Session::open(dir.path()).await.unwrap();
-    (dir, session)
+    common::city_store().await
 }
 
 fn year() -> HotspotRequest {

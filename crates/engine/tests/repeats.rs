@@ -18,8 +18,6 @@ use crimescope_model::{Period, Source};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-use common::fixtures;
-
 struct Synth {
     _dir: tempfile::TempDir,
     store: PathBuf,
@@ -174,15 +172,7 @@ async fn planted_near_repeats_are_found_and_shuffled_dates_are_not() {
 
 #[tokio::test]
 async fn month_only_data_is_refused_for_near_repeats_and_victims() {
-    let dir = tempfile::tempdir().unwrap();
-    ingest(
-        dir.path(),
-        &[fixtures().join("police-uk/city-of-london")],
-        &IngestOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
-    let session = Session::open(dir.path()).await.unwrap();
+    let (_dir, session) = common::city_store().await;
     let mut request = NearRepeatRequest::new(period("2024-01..2024-12"));
     request.category = Some("Burglary".into());
     let e = near_repeat(&session, &request).await.unwrap_err().to_string();
@@ -211,15 +201,7 @@ async fn repeat_locations_match_an_independent_grouping_of_the_raw_csv() {
             *places.entry((f[4].clone(), f[5].clone())).or_default() += 1;
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    ingest(
-        dir.path(),
-        &[fixtures().join("police-uk/city-of-london")],
-        &IngestOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
-    let session = Session::open(dir.path()).await.unwrap();
+    let (_dir, session) = common::city_store().await;
     let mut request = RepeatRequest::new(period("2024-01..2024-12"));
     request.top = 5;
     let r = location_repeats(&session, &request).await.unwrap();

@@ -15,7 +15,7 @@ use crimescope_engine::{EngineError, Session};
 use crimescope_ingest::{IngestOptions, NoProgress, ingest};
 use crimescope_model::{Period, Source};
 
-use common::fixtures;
+use common::{city_store, fixtures};
 
 fn period(s: &str) -> Period {
     s.parse().unwrap()
@@ -27,19 +27,6 @@ fn raw_city_rows() -> Vec<(String, String, String)> {
         .into_iter()
         .map(|f| (f[1].clone(), f[9].clone(), f[7].clone()))
         .collect()
-}
-
-async fn city_store() -> (tempfile::TempDir, Session) {
-    let dir = tempfile::tempdir().unwrap();
-    ingest(
-        dir.path(),
-        &[fixtures().join("police-uk/city-of-london")],
-        &IngestOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
-    let session = Session::open(dir.path()).await.unwrap();
-    (dir, session)
 }
 
 /// Rows of a batch list as maps from column name to text (nulls are "NULL").

@@ -32,3 +32,17 @@ pub fn raw_city_rows() -> Vec<Vec<String>> {
     }
     out
 }
+
+/// A store holding the City of London 2024 street files, and a session over it.
+pub async fn city_store() -> (tempfile::TempDir, crimescope_engine::Session) {
+    let dir = tempfile::tempdir().unwrap();
+    crimescope_ingest::ingest(
+        dir.path(),
+        &[fixtures().join("police-uk/city-of-london")],
+        &crimescope_ingest::IngestOptions::default(),
+        &crimescope_ingest::NoProgress,
+    )
+    .unwrap();
+    let session = crimescope_engine::Session::open(dir.path()).await.unwrap();
+    (dir, session)
+}
