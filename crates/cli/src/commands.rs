@@ -308,3 +308,20 @@ pub fn boundaries_lookup(store: &Path, file: &Path) -> Result<(), CliError> {
     )
     .map_err(CliError::io)
 }
+
+/// `crimescope compact`.
+pub fn compact(store: &Path) -> Result<(), CliError> {
+    // Refuse a path that holds no store rather than creating one.
+    crimescope_ingest::store::read_manifest(store)?;
+    let mut writer = crimescope_ingest::store::StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
+    let before = writer.manifest().outputs_of("incidents").count();
+    let compaction = writer.compact()?;
+    let rows: u64 = compaction.outputs.iter().map(|o| o.rows).sum();
+    writeln!(
+        std::io::stdout().lock(),
+        "incidents: {before} files -> {} compacted files ({rows} rows) under compacted/; queries read them until the \
+         next ingest changes the store's input files",
+        compaction.outputs.len()
+    )
+    .map_err(CliError::io)
+}

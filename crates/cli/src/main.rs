@@ -71,6 +71,13 @@ enum Command {
         #[arg(long)]
         with_errors: bool,
     },
+    /// Rewrite incidents as one Parquet file per source and month (a read cache that makes
+    /// scans faster; the per-input files stay the source of truth).
+    Compact {
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+    },
     /// Show what a store holds: sources, months, categories and rejects.
     Info {
         /// The store directory.
@@ -385,6 +392,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             out,
             with_errors,
         } => commands::generate(&scale, year, seed, out, with_errors),
+        Command::Compact { store } => commands::compact(&store),
         Command::Info { store, format } => commands::block_on(commands::info(&store, format)),
         Command::Trend {
             store,

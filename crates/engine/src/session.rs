@@ -63,7 +63,16 @@ impl Session {
             } else {
                 table
             };
-            let paths: Vec<PathBuf> = manifest.outputs_of(table).map(|o| root.join(&o.path)).collect();
+            // incidents: the compacted copy when it is current, else the per-input files.
+            let paths: Vec<PathBuf> = if table == "incidents" {
+                manifest
+                    .incidents_files()
+                    .into_iter()
+                    .map(|o| root.join(&o.path))
+                    .collect()
+            } else {
+                manifest.outputs_of(table).map(|o| root.join(&o.path)).collect()
+            };
             register(&ctx, name, schema, &paths).await?;
         }
         // The LSOA 2011 -> 2021 lookup, when the store has one (else an empty table).

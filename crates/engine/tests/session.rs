@@ -218,3 +218,80 @@ async fn the_lsoa_lookup_maps_2011_codes_to_2021() {
         .unwrap();
     assert_eq!(single_i64(&unmatched), 1);
 }
+
+/// Compaction is a read cache: the same answers from one file per partition, used only
+/// while the store's input files are the ones it was made from.
+#[tokio::test]
+async fn compaction_gives_the_same_answers_and_goes_stale_on_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    // A second file for 2024-05, so that partition has two input files.
+    std::fs::write(
+        extra.join("2024-05-extra-street.csv"),
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n\
+         e1,2024-05,City of London Police,City of London Police,-0.09,51.515,On or near Somewhere,,,Robbery,Under investigation,\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    ingest(
+        &store,
+        &[
+            fixtures().join("city-of-london"),
+            extra.join("2024-05-extra-street.csv"),
+        ],
+        &IngestOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let question = "SELECT CAST(source AS VARCHAR) s, month, CAST(category AS VARCHAR) c, COUNT(*) n, SUM(harm_weight) h, \
+                    MIN(source_line) l FROM incidents GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    let before = Session::open(&store).await.unwrap().sql(question).await.unwrap();
+
+    let mut writer = crimescope_ingest::store::StoreWriter::open(&store, "harm_weights_v1").unwrap();
+    let compaction = writer.compact().unwrap();
+    drop(writer);
+    let inputs = Session::open(&store)
+        .await
+        .unwrap()
+        .manifest()
+        .outputs_of("incidents")
+        .count();
+    assert_eq!(inputs, 25, "24 partitions, one of them with two input files");
+    assert_eq!(compaction.outputs.len(), 24);
+    let session = Session::open(&store).await.unwrap();
+    assert!(session.manifest().current_compaction().is_some());
+    assert_eq!(session.manifest().incidents_files().len(), 24);
+    assert_eq!(
+        session.sql(question).await.unwrap(),
+        before,
+        "the same answers from the compacted files"
+    );
+    for o in &compaction.outputs {
+        assert!(store.join(&o.path).exists());
+    }
+
+    // A new input file: the compaction is stale, dropped and its files removed.
+    std::fs::write(
+        extra.join("2024-06-extra-street.csv"),
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n\
+         e2,2024-06,City of London Police,City of London Police,-0.09,51.515,On or near Somewhere,,,Robbery,Under investigation,\n",
+    )
+    .unwrap();
+    ingest(
+        &store,
+        &[extra.join("2024-06-extra-street.csv")],
+        &IngestOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let session = Session::open(&store).await.unwrap();
+    assert!(session.manifest().compaction.is_none());
+    assert!(compaction.outputs.iter().all(|o| !store.join(&o.path).exists()));
+    let n = single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap());
+    let was: i64 = before
+        .iter()
+        .map(|b| b.column(3).as_primitive::<Int64Type>().values().iter().sum::<i64>())
+        .sum();
+    assert_eq!(n, was + 1);
+}

@@ -33,6 +33,23 @@ pub struct Manifest {
     /// Population tables, at most one per level (lsoa, ward, csp).
     #[serde(default)]
     pub population: Vec<PopulationEntry>,
+    /// A compacted copy of `incidents` (one file per partition), valid while the store
+    /// holds exactly the input files it was made from.
+    #[serde(default)]
+    pub compaction: Option<Compaction>,
+}
+
+/// A compacted copy of the `incidents` table: a read cache with one Parquet file per
+/// source and month. The per-input files stay the source of truth; any ingest that
+/// changes the set of input files makes the copy stale, and readers fall back to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compaction {
+    /// The SHA-256 of every input file it covers, sorted.
+    pub inputs: Vec<String>,
+    /// The compacted files.
+    pub outputs: Vec<OutputFile>,
+    /// When it was made (UTC, RFC 3339).
+    pub created_at: String,
 }
 
 /// A population table kept in the store.
@@ -83,6 +100,7 @@ impl Manifest {
             boundaries: Vec::new(),
             lsoa_lookup: None,
             population: Vec::new(),
+            compaction: None,
         }
     }
 
@@ -100,7 +118,32 @@ impl Manifest {
             .chain(self.boundaries.iter().map(|b| b.path.as_str()))
             .chain(self.lsoa_lookup.iter().map(|o| o.path.as_str()))
             .chain(self.population.iter().map(|p| p.output.path.as_str()))
+            .chain(
+                self.compaction
+                    .iter()
+                    .flat_map(|c| c.outputs.iter().map(|o| o.path.as_str())),
+            )
             .collect()
+    }
+
+    /// The SHA-256 of every input file, sorted: what a compaction must cover.
+    pub fn input_hashes(&self) -> Vec<String> {
+        let mut h: Vec<String> = self.files.iter().map(|f| f.sha256.clone()).collect();
+        h.sort();
+        h
+    }
+
+    /// The compaction, when it covers exactly the current input files.
+    pub fn current_compaction(&self) -> Option<&Compaction> {
+        self.compaction.as_ref().filter(|c| c.inputs == self.input_hashes())
+    }
+
+    /// The files to read for `incidents`: the current compaction's, else every input's.
+    pub fn incidents_files(&self) -> Vec<&OutputFile> {
+        match self.current_compaction() {
+            Some(c) => c.outputs.iter().collect(),
+            None => self.outputs_of("incidents").collect(),
+        }
     }
 
     /// Every output file of a table, as paths relative to the store.

@@ -16,6 +16,7 @@
 //! the store as it was before; the next ingest removes whatever the failed one left.
 //! An exclusive lock on `STORE/.lock` keeps two ingests apart.
 
+mod compact;
 pub mod manifest;
 pub mod writer;
 
@@ -27,7 +28,9 @@ use std::path::{Path, PathBuf};
 use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
-pub use manifest::{BoundaryEntry, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement};
+pub use manifest::{
+    BoundaryEntry, Compaction, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
+};
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -135,7 +138,7 @@ impl StoreWriter {
     }
 
     /// Remove the staging folder and any Parquet file the manifest does not list.
-    fn remove_uncommitted(&self) -> Result<()> {
+    pub(crate) fn remove_uncommitted(&self) -> Result<()> {
         let staging = self.staging();
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|source| IngestError::Write {
@@ -144,7 +147,10 @@ impl StoreWriter {
             })?;
         }
         let listed = self.manifest.listed_paths();
-        for table in TABLES.iter().chain(&["boundaries", "lookups"]) {
+        for table in TABLES
+            .iter()
+            .chain(&["boundaries", "lookups", "population", "compacted"])
+        {
             remove_unlisted(&self.root, &self.root.join(table), &listed)?;
         }
         let tmp = self.root.join(format!("{MANIFEST_FILE}.tmp"));
@@ -213,6 +219,12 @@ impl StoreWriter {
                 obsolete.extend(old.outputs.into_iter().map(|o| o.path));
             }
             next.files.push(entry);
+        }
+        // A compaction of another set of inputs is stale: drop it (its files go below).
+        if next.compaction.is_some() && next.current_compaction().is_none() {
+            if let Some(old) = next.compaction.take() {
+                obsolete.extend(old.outputs.into_iter().map(|o| o.path));
+            }
         }
         self.write_manifest(&next)?;
         self.manifest = next;
@@ -341,7 +353,7 @@ impl StoreWriter {
         Ok(())
     }
 
-    fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+    pub(crate) fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
         let path = self.root.join(MANIFEST_FILE);
         let tmp = self.root.join(format!("{MANIFEST_FILE}.tmp"));
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| IngestError::Store {

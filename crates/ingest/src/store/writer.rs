@@ -192,24 +192,30 @@ fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: 
             path: path.clone(),
             source,
         })?;
-        let mut props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_created_by(format!("crimescope {}", env!("CARGO_PKG_VERSION")));
-        // Ids are unique per row: a dictionary for them is work that Parquet throws away,
-        // and min/max statistics on long random strings prune nothing.
-        for column in UNIQUE_COLUMNS {
-            if schema.index_of(column).is_ok() {
-                props = props
-                    .set_column_dictionary_enabled(ColumnPath::from(*column), false)
-                    .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
-            }
-        }
-        let props = props.build();
+        let props = writer_properties(schema);
         part.writer = Some(ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| parquet_err(&path, e))?);
     }
     if let Some(writer) = part.writer.as_mut() {
         writer.write(batch).map_err(|e| parquet_err(&path, e))?;
     }
     Ok(())
+}
+
+/// The Parquet writer properties of every store file: Snappy, row groups of
+/// [`ROW_GROUP_ROWS`], and no dictionary or statistics for the unique id columns.
+pub fn writer_properties(schema: &SchemaRef) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("crimescope {}", env!("CARGO_PKG_VERSION")));
+    // Ids are unique per row: a dictionary for them is work that Parquet throws away,
+    // and min/max statistics on long random strings prune nothing.
+    for column in UNIQUE_COLUMNS {
+        if schema.index_of(column).is_ok() {
+            props = props
+                .set_column_dictionary_enabled(ColumnPath::from(*column), false)
+                .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
+        }
+    }
+    props.build()
 }
