@@ -15,7 +15,13 @@ import duckdb
 store, p0, p1, cell = sys.argv[1:5]
 reps = int(sys.argv[5]) if len(sys.argv) > 5 else 5
 manifest = json.load(open(f"{store}/manifest.json"))
-files = [f"{store}/{o['path']}" for f in manifest["files"] for o in f["outputs"] if o["table"] == "incidents"]
+# The files crimescope reads: the compacted copy when it covers exactly the current
+# inputs (`crimescope compact`), else every input's incidents files.
+compaction = manifest.get("compaction")
+if compaction and compaction["inputs"] == sorted(f["sha256"] for f in manifest["files"]):
+    files = [f"{store}/{o['path']}" for o in compaction["outputs"]]
+else:
+    files = [f"{store}/{o['path']}" for f in manifest["files"] for o in f["outputs"] if o["table"] == "incidents"]
 con = duckdb.connect()
 sql = f"""
 SELECT CAST(floor(easting / {cell}) AS BIGINT) AS i, CAST(floor(northing / {cell}) AS BIGINT) AS j, COUNT(*) AS incidents

@@ -16,7 +16,13 @@ import duckdb
 store, p0, p1 = sys.argv[1:4]
 reps = int(sys.argv[4]) if len(sys.argv) > 4 else 5
 manifest = json.load(open(f"{store}/manifest.json"))
-files = [f"{store}/{o['path']}" for f in manifest["files"] for o in f["outputs"] if o["table"] == "incidents"]
+# The files crimescope reads: the compacted copy when it covers exactly the current
+# inputs (`crimescope compact`), else every input's incidents files.
+compaction = manifest.get("compaction")
+if compaction and compaction["inputs"] == sorted(f["sha256"] for f in manifest["files"]):
+    files = [f"{store}/{o['path']}" for o in compaction["outputs"]]
+else:
+    files = [f"{store}/{o['path']}" for f in manifest["files"] for o in f["outputs"] if o["table"] == "incidents"]
 con = duckdb.connect()
 sql = f"""
 SELECT COALESCE(location_key, CAST(longitude AS VARCHAR) || ',' || CAST(latitude AS VARCHAR)) AS place,

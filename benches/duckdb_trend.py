@@ -18,7 +18,13 @@ import duckdb  # noqa: E402
 store, p0, p1, c0, c1 = sys.argv[1:6]
 reps = int(sys.argv[6]) if len(sys.argv) > 6 else 5
 manifest = json.load(open(f"{store}/manifest.json"))
-files = [f"{store}/{o['path']}" for f in manifest["files"] for o in f["outputs"] if o["table"] == "incidents"]
+# The files crimescope reads: the compacted copy when it covers exactly the current
+# inputs (`crimescope compact`), else every input's incidents files.
+compaction = manifest.get("compaction")
+if compaction and compaction["inputs"] == sorted(f["sha256"] for f in manifest["files"]):
+    files = [f"{store}/{o['path']}" for o in compaction["outputs"]]
+else:
+    files = [f"{store}/{o['path']}" for f in manifest["files"] for o in f["outputs"] if o["table"] == "incidents"]
 con = duckdb.connect()
 open_ms = (time.perf_counter() - t0) * 1e3
 sql = f"""

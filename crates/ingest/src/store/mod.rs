@@ -221,10 +221,10 @@ impl StoreWriter {
             next.files.push(entry);
         }
         // A compaction of another set of inputs is stale: drop it (its files go below).
-        if next.compaction.is_some() && next.current_compaction().is_none() {
-            if let Some(old) = next.compaction.take() {
-                obsolete.extend(old.outputs.into_iter().map(|o| o.path));
-            }
+        if next.current_compaction().is_none()
+            && let Some(old) = next.compaction.take()
+        {
+            obsolete.extend(old.outputs.into_iter().map(|o| o.path));
         }
         self.write_manifest(&next)?;
         self.manifest = next;
