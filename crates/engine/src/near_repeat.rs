@@ -6,7 +6,7 @@ use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 
 use crate::error::{EngineError, Result};
-use crate::hotspots::{HotspotRequest, filter_params, run_named};
+use crate::hotspots::resolved_params;
 use crate::session::Session;
 
 /// A near-repeat request.
@@ -53,11 +53,8 @@ impl NearRepeatRequest {
 /// Month-only data (police.uk) cannot show a near repeat within days, so a request
 /// whose incidents have no day-level dates is refused with that reason.
 pub async fn near_repeat(session: &Session, request: &NearRepeatRequest) -> Result<KnoxTable> {
-    let mut h = HotspotRequest::new(request.period);
-    h.source = request.source;
-    h.category = request.category.clone();
-    let params = filter_params(session, &h).await?;
-    let batches = run_named(session, "near_repeat_events", &params).await?;
+    let params = resolved_params(session, request.period, request.source, request.category.as_deref()).await?;
+    let batches = session.run_builtin("near_repeat_events", &params).await?;
     let mut events = Vec::new();
     for b in &batches {
         let x = b.column(0).as_primitive::<Float64Type>();
@@ -72,7 +69,7 @@ pub async fn near_repeat(session: &Session, request: &NearRepeatRequest) -> Resu
         }
     }
     if events.len() < 2 {
-        let located = run_named(session, "hotspot_points", &params).await?;
+        let located = session.run_builtin("hotspot_points", &params).await?;
         let month_only: usize = located.iter().map(|b| b.num_rows()).sum();
         return Err(EngineError::Unanswerable(if month_only > 0 {
             format!(

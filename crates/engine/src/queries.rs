@@ -132,6 +132,25 @@ pub const ALL: &[NamedQuery] = &[
     INCIDENTS_WITH_LATEST_OUTCOME,
 ];
 
+/// The filter parameters every analysis query shares: `period_start`, `period_end`,
+/// `source` and `category` ('' for none). The category must already be resolved to its
+/// display name (see [`crate::trend::resolve_category`]).
+pub(crate) fn filter_params(
+    period: crimescope_model::Period,
+    source: Option<crimescope_model::Source>,
+    category: Option<&str>,
+) -> HashMap<String, String> {
+    let mut p = HashMap::new();
+    p.insert("period_start".to_string(), period.first().to_string());
+    p.insert("period_end".to_string(), period.last().to_string());
+    p.insert(
+        "source".to_string(),
+        source.map(|s| s.name().to_string()).unwrap_or_default(),
+    );
+    p.insert("category".to_string(), category.unwrap_or_default().to_string());
+    p
+}
+
 /// A built-in query by name.
 pub fn by_name(name: &str) -> Option<NamedQuery> {
     ALL.iter().copied().find(|q| q.name == name)

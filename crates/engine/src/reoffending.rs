@@ -8,7 +8,6 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
 
 use crate::error::{EngineError, Result};
-use crate::hotspots::run_named;
 use crate::session::Session;
 
 /// Days from a cohort start to the end of follow-up: 12 months to commit the
@@ -117,7 +116,7 @@ pub async fn reoffending(session: &Session, cohort: Period) -> Result<Reoffendin
     let mut params = std::collections::HashMap::new();
     params.insert("period_start".to_string(), cohort.first().to_string());
     params.insert("period_end".to_string(), cohort.last().to_string());
-    let batches = run_named(session, "reoffending", &params).await?;
+    let batches = session.run_builtin("reoffending", &params).await?;
     let mut all = Acc::default();
     let mut groups: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for b in &batches {

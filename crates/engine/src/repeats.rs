@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type}
 use datafusion::arrow::record_batch::RecordBatch;
 
 use crate::error::{EngineError, Result};
-use crate::hotspots::{HotspotRequest, filter_params, run_named};
+use crate::hotspots::resolved_params;
 use crate::session::Session;
 
 /// Which repeats to analyse.
@@ -54,11 +54,8 @@ impl RepeatRequest {
         }
     }
 
-    fn as_hotspot(&self) -> HotspotRequest {
-        let mut h = HotspotRequest::new(self.period);
-        h.source = self.source;
-        h.category = self.category.clone();
-        h
+    async fn params(&self, session: &Session) -> Result<HashMap<String, String>> {
+        resolved_params(session, self.period, self.source, self.category.as_deref()).await
     }
 }
 
@@ -128,9 +125,9 @@ pub async fn people_repeats(session: &Session, request: &RepeatRequest, kind: Re
              see docs/formats.md"
         )));
     }
-    let mut params = filter_params(session, &request.as_hotspot()).await?;
+    let mut params = request.params(session).await?;
     params.insert("role".into(), role.into());
-    let batches = run_named(session, "repeat_people", &params).await?;
+    let batches = session.run_builtin("repeat_people", &params).await?;
     let mut by_person: HashMap<String, Vec<(i32, f64)>> = HashMap::new();
     for b in &batches {
         let key = cast(b.column(0), &DataType::Utf8)?;
@@ -239,8 +236,8 @@ pub struct LocationRepeats {
 /// the places that several sources share. On police.uk data the place is the snap
 /// point, which gathers many crimes and inflates repeats; the notes say so.
 pub async fn location_repeats(session: &Session, request: &RepeatRequest) -> Result<LocationRepeats> {
-    let params = filter_params(session, &request.as_hotspot()).await?;
-    let batches = run_named(session, "repeat_locations", &params).await?;
+    let params = request.params(session).await?;
+    let batches = session.run_builtin("repeat_locations", &params).await?;
     location_figures(&batches, request.top, session)
 }
 

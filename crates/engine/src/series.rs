@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crimescope_model::{Month, Period, civil_from_days};
+use crimescope_model::{Month, Period};
 use crimescope_stats::{
     ControlChart, LimitMethod, MannKendall, c_chart, mann_kendall, rolling_sum, seasonal_index, u_chart,
 };
@@ -18,9 +18,9 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Float64Type, Int64Type, Schema};
 
 use crate::error::{EngineError, Result};
-use crate::queries::{self, QueryCatalog};
+use crate::queries;
 use crate::session::Session;
-use crate::trend::{TrendRequest, coverage_warnings, months_in_store, resolve_category, trend_params};
+use crate::trend::{TrendRequest, coverage_warnings, months_in_store, resolve_category};
 
 /// The exposure a control chart divides by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,19 +137,12 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
         Some(name) => Some(resolve_category(session, name).await?),
         None => None,
     };
-    let catalog = QueryCatalog::builtin()?;
-    let mut params = trend_params(span, compare, request.trend.source, category.as_deref());
-    params.remove("compare_start");
-    params.remove("compare_end");
+    let mut params = queries::filter_params(span, request.trend.source, category.as_deref());
     params.insert("by".into(), request.trend.by.as_str().into());
-    let monthly = catalog.get(queries::TREND_MONTHLY.name)?;
-    let mut profile_params = trend_params(period, compare, request.trend.source, category.as_deref());
-    profile_params.remove("compare_start");
-    profile_params.remove("compare_end");
-    let profile_query = catalog.get(queries::TIME_PROFILE.name)?;
+    let profile_params = queries::filter_params(period, request.trend.source, category.as_deref());
     let (monthly_batches, profile_batches) = futures::try_join!(
-        session.run(monthly, &params),
-        session.run(profile_query, &profile_params)
+        session.run_builtin(queries::TREND_MONTHLY.name, &params),
+        session.run_builtin(queries::TIME_PROFILE.name, &profile_params)
     )?;
 
     let months: Vec<Month> = span.iter().collect();
@@ -383,10 +376,4 @@ impl TrendSeries {
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
     }
-}
-
-/// The calendar date of a `date32` day count, as `YYYY-MM-DD`.
-pub fn date32_text(days: i32) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
 }

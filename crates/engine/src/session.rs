@@ -158,6 +158,12 @@ impl Session {
         })
     }
 
+    /// Run the built-in query `name` (a file stem in `queries/`) with `params`.
+    pub async fn run_builtin(&self, name: &str, params: &HashMap<String, String>) -> Result<Vec<RecordBatch>> {
+        let catalog = queries::QueryCatalog::builtin()?;
+        self.run(catalog.get(name)?, params).await
+    }
+
     /// Run several named queries concurrently on this session; results are in the
     /// order given. The first error stops them all.
     pub async fn run_many(

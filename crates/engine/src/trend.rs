@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 
 use crate::error::{EngineError, Result};
-use crate::queries::{self, NamedQuery, QueryCatalog, QueryDef};
+use crate::queries::{self, NamedQuery};
 use crate::session::Session;
 
 /// What a trend is grouped by.
@@ -179,10 +179,8 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
         Some(name) => Some(resolve_category(session, name).await?),
         None => None,
     };
-    let catalog = QueryCatalog::builtin()?;
-    let query = catalog.get(request.by.query().name)?;
     let params = trend_params(request.period, compare, request.source, category.as_deref());
-    let batches = session.run(query, &params).await?;
+    let batches = session.run_builtin(request.by.query().name, &params).await?;
     let mut warnings = coverage_warnings(
         session,
         request.source,
@@ -202,23 +200,16 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
     })
 }
 
-/// The text parameters of the trend queries.
-pub(crate) fn trend_params(
+/// The text parameters of the trend queries: the shared filters plus the comparison.
+fn trend_params(
     period: Period,
     compare: Period,
     source: Option<Source>,
     category: Option<&str>,
 ) -> HashMap<String, String> {
-    let mut p = HashMap::new();
-    p.insert("period_start".into(), period.first().to_string());
-    p.insert("period_end".into(), period.last().to_string());
+    let mut p = crate::queries::filter_params(period, source, category);
     p.insert("compare_start".into(), compare.first().to_string());
     p.insert("compare_end".into(), compare.last().to_string());
-    p.insert(
-        "source".into(),
-        source.map(|s| s.name().to_string()).unwrap_or_default(),
-    );
-    p.insert("category".into(), category.unwrap_or_default().to_string());
     p
 }
 
@@ -312,9 +303,4 @@ pub async fn resolve_category(session: &Session, name: &str) -> Result<String> {
         name: name.to_string(),
         close,
     }))
-}
-
-/// The query definition for a grouping (for callers that want its parameters).
-pub fn query_for(by: TrendGroup) -> Result<QueryDef> {
-    Ok(QueryCatalog::builtin()?.get(by.query().name)?.clone())
 }

@@ -6,8 +6,8 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::maps::grid_counts;
-use super::{HotspotRequest, filter_params, run_named};
+use super::maps::grid_counts_with;
+use super::{HotspotRequest, request_params};
 use crate::error::{EngineError, Result};
 use crate::session::Session;
 
@@ -74,13 +74,13 @@ fn counts_of(batches: &[RecordBatch]) -> Result<Vec<u64>> {
 /// (`queries/concentration_lsoas.sql`), and the Clark & Evans (1954) nearest
 /// neighbour index over the incidents in the study area.
 pub async fn concentration(session: &Session, request: &HotspotRequest) -> Result<Concentration> {
-    let params = filter_params(session, request).await?;
-    let (places, lsoas, points) = futures::try_join!(
-        run_named(session, "concentration_places", &params),
-        run_named(session, "concentration_lsoas", &params),
-        run_named(session, "hotspot_points", &params),
+    let params = request_params(session, request).await?;
+    let (places, lsoas, points, grid) = futures::try_join!(
+        session.run_builtin("concentration_places", &params),
+        session.run_builtin("concentration_lsoas", &params),
+        session.run_builtin("hotspot_points", &params),
+        grid_counts_with(session, request, &params),
     )?;
-    let grid = grid_counts(session, request).await?;
     let g = &grid.area.grid;
     let cell_counts: Vec<u64> = (0..g.len()).filter(|&k| g.inside(k)).map(|k| grid.counts[k]).collect();
     let mut rows = vec![ConcentrationRow::of("place", &counts_of(&places)?)];

@@ -1,6 +1,6 @@
 //! Grid, Gi*, kernel density and emerging hot spot maps.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crimescope_model::Month;
@@ -11,7 +11,7 @@ use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, Reco
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Float64Type, Int64Type, Schema};
 
 use super::study_area::{StudyArea, study_area};
-use super::{HotspotRequest, TimeStep, filter_params, run_named};
+use super::{HotspotRequest, TimeStep, request_params};
 use crate::error::{EngineError, Result};
 use crate::session::Session;
 
@@ -49,10 +49,20 @@ fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a datafusion::
 /// [`crimescope_spatial::outlier_trimmed_extent`]); `area.outside` says how many
 /// incidents fell outside it.
 pub async fn grid_counts(session: &Session, request: &HotspotRequest) -> Result<GridMap> {
+    let params = request_params(session, request).await?;
+    grid_counts_with(session, request, &params).await
+}
+
+/// [`grid_counts`] with the request's filter parameters already resolved.
+pub(crate) async fn grid_counts_with(
+    session: &Session,
+    request: &HotspotRequest,
+    filters: &HashMap<String, String>,
+) -> Result<GridMap> {
     let cell = request.cell.unwrap_or(DEFAULT_GRID_CELL);
-    let mut params = filter_params(session, request).await?;
+    let mut params = filters.clone();
     params.insert("cell".into(), cell.to_string());
-    let batches = run_named(session, "hotspot_grid", &params).await?;
+    let batches = session.run_builtin("hotspot_grid", &params).await?;
     let mut cells: Vec<(i64, i64, u64)> = Vec::new();
     for b in &batches {
         let (i, j, n) = (int_column(b, "i")?, int_column(b, "j")?, int_column(b, "incidents")?);
@@ -254,8 +264,8 @@ pub struct KdeMap {
 /// ArcGIS's rule ([`crimescope_spatial::default_bandwidth`]). Default cell 50 m.
 pub async fn kde_map(session: &Session, request: &HotspotRequest) -> Result<KdeMap> {
     let cell = request.cell.unwrap_or(DEFAULT_KDE_CELL);
-    let params = filter_params(session, request).await?;
-    let batches = run_named(session, "hotspot_points", &params).await?;
+    let params = request_params(session, request).await?;
+    let batches = session.run_builtin("hotspot_points", &params).await?;
     let mut points: Vec<(f64, f64)> = Vec::new();
     for b in &batches {
         let e = b.column(0).as_primitive::<Float64Type>();
@@ -353,7 +363,8 @@ pub struct EmergingMap {
 /// bins, then a Mann–Kendall test and a pattern class per cell
 /// ([`crimescope_spatial::classify_emerging`]). Needs at least 4 steps.
 pub async fn emerging_hotspots(session: &Session, request: &HotspotRequest) -> Result<EmergingMap> {
-    let grid = grid_counts(session, request).await?;
+    let filters = request_params(session, request).await?;
+    let grid = grid_counts_with(session, request, &filters).await?;
     let cell = grid.area.grid.cell;
     let steps: Vec<(Month, Month)> = match request.step {
         TimeStep::Month => request.period.iter().map(|m| (m, m)).collect(),
@@ -376,9 +387,9 @@ pub async fn emerging_hotspots(session: &Session, request: &HotspotRequest) -> R
             steps.len()
         )));
     }
-    let mut params = filter_params(session, request).await?;
+    let mut params = filters;
     params.insert("cell".into(), cell.to_string());
-    let batches = run_named(session, "hotspot_grid_monthly", &params).await?;
+    let batches = session.run_builtin("hotspot_grid_monthly", &params).await?;
     let step_of: BTreeMap<Month, usize> = steps
         .iter()
         .enumerate()

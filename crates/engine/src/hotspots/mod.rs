@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use crimescope_model::{Period, Source};
 
 use crate::error::{EngineError, Result};
-use crate::queries::QueryCatalog;
+use crate::queries::filter_params;
 use crate::session::Session;
 use crate::trend::resolve_category;
 
@@ -77,31 +77,24 @@ impl HotspotRequest {
     }
 }
 
-/// Bind the period, source and category of a request (resolving the category name).
-pub(crate) async fn filter_params(session: &Session, request: &HotspotRequest) -> Result<HashMap<String, String>> {
-    let category = match &request.category {
-        Some(name) => resolve_category(session, name).await?,
-        None => String::new(),
+/// The filter parameters of a period, source and category name, resolving the name
+/// (which may query the store) once.
+pub(crate) async fn resolved_params(
+    session: &Session,
+    period: Period,
+    source: Option<Source>,
+    category: Option<&str>,
+) -> Result<HashMap<String, String>> {
+    let category = match category {
+        Some(name) => Some(resolve_category(session, name).await?),
+        None => None,
     };
-    let mut p = HashMap::new();
-    p.insert("period_start".to_string(), request.period.first().to_string());
-    p.insert("period_end".to_string(), request.period.last().to_string());
-    p.insert(
-        "source".to_string(),
-        request.source.map(|s| s.name().to_string()).unwrap_or_default(),
-    );
-    p.insert("category".to_string(), category);
-    Ok(p)
+    Ok(filter_params(period, source, category.as_deref()))
 }
 
-/// Run a built-in query by name with `params`.
-pub(crate) async fn run_named(
-    session: &Session,
-    name: &str,
-    params: &HashMap<String, String>,
-) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>> {
-    let catalog = QueryCatalog::builtin()?;
-    session.run(catalog.get(name)?, params).await
+/// [`resolved_params`] for a hotspot request.
+pub(crate) async fn request_params(session: &Session, request: &HotspotRequest) -> Result<HashMap<String, String>> {
+    resolved_params(session, request.period, request.source, request.category.as_deref()).await
 }
 
 /// Area counts with rank and rates (`queries/hotspot_by_lsoa.sql` or `hotspot_by_ward.sql`).
@@ -119,6 +112,6 @@ pub async fn area_hotspots(
             )));
         }
     };
-    let params = filter_params(session, request).await?;
-    run_named(session, name, &params).await
+    let params = request_params(session, request).await?;
+    session.run_builtin(name, &params).await
 }
