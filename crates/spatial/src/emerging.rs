@@ -92,12 +92,23 @@ impl EmergingClass {
 /// ```
 pub fn classify_emerging(z: &[f64], significant: &[bool]) -> EmergingClass {
     let steps = z.len().min(significant.len());
+    let trend = crimescope_stats::mann_kendall(&z[..steps]).direction;
+    classify_emerging_with_trend(z, significant, trend)
+}
+
+/// [`classify_emerging`] with the Mann–Kendall direction of the z series already
+/// computed (by a caller that reports the test too).
+pub fn classify_emerging_with_trend(
+    z: &[f64],
+    significant: &[bool],
+    trend: crimescope_stats::TrendDirection,
+) -> EmergingClass {
+    let steps = z.len().min(significant.len());
     if steps == 0 {
         return EmergingClass::NoPattern;
     }
     let hot: Vec<bool> = (0..steps).map(|t| significant[t] && z[t] > 0.0).collect();
     let cold: Vec<bool> = (0..steps).map(|t| significant[t] && z[t] < 0.0).collect();
-    let trend = crimescope_stats::mann_kendall(&z[..steps]).direction;
     use crimescope_stats::TrendDirection::{Decreasing, Increasing};
     if let Some(class) = pattern(&hot, &cold, trend == Increasing, trend == Decreasing, true) {
         return class;
@@ -167,7 +178,7 @@ pub fn space_time_gi(
             "every time step needs one count per cell".into(),
         ));
     }
-    let inside: Vec<usize> = (0..grid.len()).filter(|&k| grid.inside(k)).collect();
+    let inside: Vec<usize> = grid.inside_cells().collect();
     let (mut n, mut sum, mut sq) = (0usize, 0.0f64, 0.0f64);
     for layer in layers {
         for &k in &inside {

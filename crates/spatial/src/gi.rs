@@ -176,7 +176,7 @@ pub fn gi_star_grid(grid: &Grid, counts: &[f64], band: f64) -> Result<GiStar, Sp
             "band {band} must be a non-negative number of metres"
         )));
     }
-    let (n, mean, sd) = moments((0..grid.len()).filter(|&k| grid.inside(k)).map(|k| counts[k]));
+    let (n, mean, sd) = moments(grid.inside_cells().map(|k| counts[k]));
     if n < 2 {
         return Err(SpatialError::Empty(
             "Gi* needs at least two cells in the study area".into(),
@@ -220,7 +220,7 @@ pub fn gi_star_grid(grid: &Grid, counts: &[f64], band: f64) -> Result<GiStar, Sp
 ///
 /// O(cells × permutations × Wᵢ).
 pub fn gi_permutation_p(grid: &Grid, counts: &[f64], gi: &GiStar, permutations: usize, seed: u64) -> Vec<f64> {
-    let inside: Vec<usize> = (0..grid.len()).filter(|&k| grid.inside(k)).collect();
+    let inside: Vec<usize> = grid.inside_cells().collect();
     let position: std::collections::HashMap<usize, usize> =
         inside.iter().enumerate().map(|(pos, &k)| (k, pos)).collect();
     let n = inside.len();

@@ -74,6 +74,11 @@ impl Grid {
         self.mask.as_ref().is_none_or(|m| m[k])
     }
 
+    /// The row-major indices of the cells in the study area, in order.
+    pub fn inside_cells(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter(|&k| self.inside(k))
+    }
+
     /// Number of cells in the study area.
     pub fn cells_inside(&self) -> usize {
         self.mask

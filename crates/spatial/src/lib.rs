@@ -26,7 +26,7 @@ mod knox;
 mod nni;
 mod study_area;
 
-pub use emerging::{EmergingClass, classify_emerging, space_time_gi};
+pub use emerging::{EmergingClass, classify_emerging, classify_emerging_with_trend, space_time_gi};
 pub use error::SpatialError;
 pub use gi::{GiStar, band_offsets, gi_permutation_p, gi_star_grid, gi_star_points};
 pub use grid::{Grid, MAX_CELLS, cell_index};

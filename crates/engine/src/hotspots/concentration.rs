@@ -82,7 +82,7 @@ pub async fn concentration(session: &Session, request: &HotspotRequest) -> Resul
         grid_counts_with(session, request, &params),
     )?;
     let g = &grid.area.grid;
-    let cell_counts: Vec<u64> = (0..g.len()).filter(|&k| g.inside(k)).map(|k| grid.counts[k]).collect();
+    let cell_counts: Vec<u64> = g.inside_cells().map(|k| grid.counts[k]).collect();
     let mut rows = vec![ConcentrationRow::of("place", &counts_of(&places)?)];
     rows.push(ConcentrationRow::of(&format!("{} m grid cell", g.cell), &cell_counts));
     let lsoa_counts = counts_of(&lsoas)?;

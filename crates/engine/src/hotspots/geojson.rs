@@ -46,7 +46,7 @@ fn round7(x: f64) -> f64 {
 /// Corners are projected from BNG with the OSTN15 inverse; coordinates keep 7 decimals
 /// (about 1 cm).
 pub fn cells_geojson(grid: &Grid, batch: &RecordBatch, notes: &[String]) -> Result<Value> {
-    let cells: Vec<usize> = (0..grid.len()).filter(|&k| grid.inside(k)).collect();
+    let cells: Vec<usize> = grid.inside_cells().collect();
     let props = rows(batch)?;
     if props.len() != cells.len() {
         return Err(EngineError::Unanswerable(format!(

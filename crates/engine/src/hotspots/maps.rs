@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crimescope_model::Month;
 use crimescope_spatial::{
-    EmergingClass, GiStar, classify_emerging, gi_permutation_p, gi_star_grid, quartic_kde, space_time_gi,
+    EmergingClass, GiStar, classify_emerging_with_trend, gi_permutation_p, gi_star_grid, quartic_kde, space_time_gi,
 };
 use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Float64Type, Int64Type, Schema};
@@ -102,7 +102,7 @@ impl GridMap {
     /// (easting and northing are the cell centre in BNG metres).
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells: Vec<usize> = (0..g.len()).filter(|&k| g.inside(k)).collect();
+        let cells: Vec<usize> = g.inside_cells().collect();
         let schema = Arc::new(Schema::new(vec![
             Field::new("cell_id", DataType::Utf8, false),
             Field::new("i", DataType::Int64, false),
@@ -121,6 +121,23 @@ impl GridMap {
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
     }
+}
+
+/// The leading columns of the per-cell tables: `cell_id`, `easting`, `northing` (the
+/// cell centre in BNG metres).
+fn cell_columns(g: &crimescope_spatial::Grid, cells: &[usize]) -> (Vec<Field>, Vec<ArrayRef>) {
+    (
+        vec![
+            Field::new("cell_id", DataType::Utf8, false),
+            Field::new("easting", DataType::Float64, false),
+            Field::new("northing", DataType::Float64, false),
+        ],
+        vec![
+            Arc::new(StringArray::from_iter_values(cells.iter().map(|&k| g.cell_id(k)))),
+            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).0))),
+            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).1))),
+        ],
+    )
 }
 
 /// ArcGIS's Gi_Bin: ±3, ±2, ±1 for hot (+) or cold (−) at 99%, 95% and 90% confidence,
@@ -179,7 +196,7 @@ pub async fn gi_hotspots(session: &Session, request: &HotspotRequest) -> Result<
     let g = &grid.area.grid;
     let values: Vec<f64> = grid.counts.iter().map(|&c| c as f64).collect();
     let gi = gi_star_grid(g, &values, request.band).map_err(spatial)?;
-    let inside: Vec<usize> = (0..g.len()).filter(|&k| g.inside(k)).collect();
+    let inside: Vec<usize> = g.inside_cells().collect();
     let adjusted = crimescope_stats::benjamini_hochberg(&inside.iter().map(|&k| gi.p[k]).collect::<Vec<_>>());
     let mut p_fdr = vec![f64::NAN; g.len()];
     for (pos, &k) in inside.iter().enumerate() {
@@ -201,12 +218,10 @@ impl GiMap {
     /// p, p_fdr, gi_bin, class[, p_sim]`.
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells: Vec<usize> = (0..g.len()).filter(|&k| g.inside(k)).collect();
+        let cells: Vec<usize> = g.inside_cells().collect();
         let bins: Vec<i8> = cells.iter().map(|&k| gi_bin(self.gi.z[k], self.p_fdr[k])).collect();
-        let mut fields = vec![
-            Field::new("cell_id", DataType::Utf8, false),
-            Field::new("easting", DataType::Float64, false),
-            Field::new("northing", DataType::Float64, false),
+        let (mut fields, mut columns) = cell_columns(g, &cells);
+        fields.extend([
             Field::new("count", DataType::UInt64, false),
             Field::new("neighbours", DataType::UInt64, false),
             Field::new("z", DataType::Float64, true),
@@ -214,12 +229,9 @@ impl GiMap {
             Field::new("p_fdr", DataType::Float64, true),
             Field::new("gi_bin", DataType::Int64, false),
             Field::new("class", DataType::Utf8, false),
-        ];
+        ]);
         let nan_null = |v: f64| (!v.is_nan()).then_some(v);
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(cells.iter().map(|&k| g.cell_id(k)))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).0))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).1))),
+        columns.extend::<[ArrayRef; 7]>([
             Arc::new(UInt64Array::from_iter_values(
                 cells.iter().map(|&k| self.grid.counts[k]),
             )),
@@ -231,7 +243,7 @@ impl GiMap {
             Arc::new(cells.iter().map(|&k| nan_null(self.p_fdr[k])).collect::<Float64Array>()),
             Arc::new(Int64Array::from_iter_values(bins.iter().map(|&b| b as i64))),
             Arc::new(StringArray::from_iter_values(bins.iter().map(|&b| gi_class(b)))),
-        ];
+        ]);
         if let Some(sim) = &self.p_sim {
             fields.push(Field::new("p_sim", DataType::Float64, true));
             columns.push(Arc::new(
@@ -325,20 +337,13 @@ impl KdeMap {
     /// One row per cell: `cell_id, easting, northing, density` (incidents per km² per year).
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells: Vec<usize> = (0..g.len()).filter(|&k| g.inside(k)).collect();
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("cell_id", DataType::Utf8, false),
-            Field::new("easting", DataType::Float64, false),
-            Field::new("northing", DataType::Float64, false),
-            Field::new("density_per_km2_per_year", DataType::Float64, false),
-        ]));
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(cells.iter().map(|&k| g.cell_id(k)))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).0))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).1))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| self.density[k]))),
-        ];
-        Ok(RecordBatch::try_new(schema, columns)?)
+        let cells: Vec<usize> = g.inside_cells().collect();
+        let (mut fields, mut columns) = cell_columns(g, &cells);
+        fields.push(Field::new("density_per_km2_per_year", DataType::Float64, false));
+        columns.push(Arc::new(Float64Array::from_iter_values(
+            cells.iter().map(|&k| self.density[k]),
+        )));
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
     }
 }
 
@@ -355,6 +360,8 @@ pub struct EmergingMap {
     pub significant: Vec<Vec<bool>>,
     /// The class per cell (row-major; `NoPattern` outside the mask).
     pub classes: Vec<EmergingClass>,
+    /// The Mann–Kendall test of each study-area cell's z series (`None` outside).
+    pub trends: Vec<Option<crimescope_stats::MannKendall>>,
 }
 
 /// Emerging hot spot analysis: space-time Gi* over monthly or quarterly steps (a cell's
@@ -418,7 +425,7 @@ pub async fn emerging_hotspots(session: &Session, request: &HotspotRequest) -> R
         }
     }
     let z = space_time_gi(g, &layers, request.band, 1).map_err(spatial)?;
-    let inside: Vec<usize> = (0..g.len()).filter(|&k| g.inside(k)).collect();
+    let inside: Vec<usize> = g.inside_cells().collect();
     let p: Vec<f64> = z
         .iter()
         .flat_map(|layer| inside.iter().map(|&k| layer[k]))
@@ -437,22 +444,25 @@ pub async fn emerging_hotspots(session: &Session, request: &HotspotRequest) -> R
             row[k] = q[s * inside.len() + pos] <= 0.05;
         }
     }
-    let classes = (0..g.len())
+    // One Mann–Kendall test per cell, used for the class and reported beside it.
+    let (trends, classes): (Vec<Option<crimescope_stats::MannKendall>>, Vec<EmergingClass>) = (0..g.len())
         .map(|k| {
             if !g.inside(k) {
-                return EmergingClass::NoPattern;
+                return (None, EmergingClass::NoPattern);
             }
             let zs: Vec<f64> = z.iter().map(|l| if l[k].is_nan() { 0.0 } else { l[k] }).collect();
             let sig: Vec<bool> = significant.iter().map(|l| l[k]).collect();
-            classify_emerging(&zs, &sig)
+            let mk = crimescope_stats::mann_kendall(&zs);
+            (Some(mk), classify_emerging_with_trend(&zs, &sig, mk.direction))
         })
-        .collect();
+        .unzip();
     Ok(EmergingMap {
         grid,
         steps,
         z,
         significant,
         classes,
+        trends,
     })
 }
 
@@ -461,21 +471,15 @@ impl EmergingMap {
     /// cold_steps, mk_z, mk_p, trend, class`.
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells: Vec<usize> = (0..g.len()).filter(|&k| g.inside(k)).collect();
-        let series = |k: usize| -> Vec<f64> { self.z.iter().map(|l| if l[k].is_nan() { 0.0 } else { l[k] }).collect() };
-        let mk: Vec<crimescope_stats::MannKendall> = cells
-            .iter()
-            .map(|&k| crimescope_stats::mann_kendall(&series(k)))
-            .collect();
+        let cells: Vec<usize> = g.inside_cells().collect();
+        let mk: Vec<crimescope_stats::MannKendall> = cells.iter().filter_map(|&k| self.trends[k]).collect();
         let count_steps = |k: usize, hot: bool| -> u64 {
             (0..self.steps.len())
                 .filter(|&s| self.significant[s][k] && (self.z[s][k] > 0.0) == hot)
                 .count() as u64
         };
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("cell_id", DataType::Utf8, false),
-            Field::new("easting", DataType::Float64, false),
-            Field::new("northing", DataType::Float64, false),
+        let (mut fields, mut columns) = cell_columns(g, &cells);
+        fields.extend([
             Field::new("count", DataType::UInt64, false),
             Field::new("hot_steps", DataType::UInt64, false),
             Field::new("cold_steps", DataType::UInt64, false),
@@ -483,11 +487,8 @@ impl EmergingMap {
             Field::new("mk_p", DataType::Float64, false),
             Field::new("trend", DataType::Utf8, false),
             Field::new("class", DataType::Utf8, false),
-        ]));
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(cells.iter().map(|&k| g.cell_id(k)))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).0))),
-            Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).1))),
+        ]);
+        columns.extend::<[ArrayRef; 7]>([
             Arc::new(UInt64Array::from_iter_values(
                 cells.iter().map(|&k| self.grid.counts[k]),
             )),
@@ -503,7 +504,7 @@ impl EmergingMap {
             Arc::new(StringArray::from_iter_values(
                 cells.iter().map(|&k| self.classes[k].label()),
             )),
-        ];
-        Ok(RecordBatch::try_new(schema, columns)?)
+        ]);
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
     }
 }
