@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use crate::error::SpatialError;
-use crate::gi::band_offsets;
+use crate::gi::{band_offsets, neighbourhood_sum, z_of};
 use crate::grid::Grid;
 
 /// The pattern of a cell across the time steps (ESRI's Emerging Hot Spot categories).
@@ -194,37 +194,20 @@ pub fn space_time_gi(
     let mean = sum / nf;
     let sd = (sq / nf - mean * mean).max(0.0).sqrt();
     let offsets = band_offsets(grid.cell, band);
-    let (w, h) = (grid.width as i64, grid.height as i64);
     let out = (0..layers.len())
         .map(|t| {
-            let first = t.saturating_sub(time_window);
+            let window: Vec<&[f64]> = layers[t.saturating_sub(time_window)..=t]
+                .iter()
+                .map(Vec::as_slice)
+                .collect();
             (0..grid.len())
                 .into_par_iter()
                 .map(|k| {
                     if !grid.inside(k) {
                         return f64::NAN;
                     }
-                    let (i, j) = ((k % grid.width) as i64, (k / grid.width) as i64);
-                    let (mut local, mut weight) = (0.0f64, 0.0f64);
-                    for layer in &layers[first..=t] {
-                        for &(di, dj) in &offsets {
-                            let (x, y) = (i + di, j + dj);
-                            if x < 0 || y < 0 || x >= w || y >= h {
-                                continue;
-                            }
-                            let q = (y * w + x) as usize;
-                            if grid.inside(q) {
-                                local += layer[q];
-                                weight += 1.0;
-                            }
-                        }
-                    }
-                    let denom = sd * ((nf * weight - weight * weight) / (nf - 1.0)).sqrt();
-                    if denom > 0.0 {
-                        (local - mean * weight) / denom
-                    } else {
-                        f64::NAN
-                    }
+                    let (local, weight) = neighbourhood_sum(grid, &offsets, k, &window);
+                    z_of(local, f64::from(weight), nf, mean, sd)
                 })
                 .collect()
         })

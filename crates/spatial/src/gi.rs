@@ -29,7 +29,7 @@ pub struct GiStar {
 /// wᵢⱼ ∈ {0, 1} and self included):
 /// z = (Lᵢ − x̄ Wᵢ) / (s √((n Wᵢ − Wᵢ²)/(n − 1))), Lᵢ the sum of the neighbours' values,
 /// Wᵢ their number, x̄ and s the mean and population standard deviation over all n.
-fn z_of(local_sum: f64, w: f64, n: f64, mean: f64, sd: f64) -> f64 {
+pub(crate) fn z_of(local_sum: f64, w: f64, n: f64, mean: f64, sd: f64) -> f64 {
     let denom = sd * ((n * w - w * w) / (n - 1.0)).sqrt();
     if denom > 0.0 {
         (local_sum - mean * w) / denom
@@ -154,6 +154,29 @@ pub fn band_offsets(cell: f64, band: f64) -> Vec<(i64, i64)> {
     out
 }
 
+/// The sum of the values at the study-area cells `offsets` away from cell `k`, over
+/// each of `layers` in order, and how many cells were summed (Lᵢ and Wᵢ for binary
+/// weights). The fixed order keeps results independent of the thread count.
+pub(crate) fn neighbourhood_sum(grid: &Grid, offsets: &[(i64, i64)], k: usize, layers: &[&[f64]]) -> (f64, u32) {
+    let (w, h) = (grid.width as i64, grid.height as i64);
+    let (i, j) = ((k % grid.width) as i64, (k / grid.width) as i64);
+    let (mut sum, mut count) = (0.0f64, 0u32);
+    for layer in layers {
+        for &(di, dj) in offsets {
+            let (x, y) = (i + di, j + dj);
+            if x < 0 || y < 0 || x >= w || y >= h {
+                continue;
+            }
+            let q = (y * w + x) as usize;
+            if grid.inside(q) {
+                sum += layer[q];
+                count += 1;
+            }
+        }
+    }
+    (sum, count)
+}
+
 /// Gi* over the cells of a grid with binary weights: the neighbours of a cell are the
 /// study-area cells whose centres lie within `band` metres (inclusive), self included
 /// (DESIGN.md). Zero-count cells count as locations. Cells outside the mask get NaN.
@@ -183,24 +206,10 @@ pub fn gi_star_grid(grid: &Grid, counts: &[f64], band: f64) -> Result<GiStar, Sp
         ));
     }
     let offsets = band_offsets(grid.cell, band);
-    let (w, h) = (grid.width as i64, grid.height as i64);
     let mut rows = vec![(0.0f64, 0u32); grid.len()];
     rows.par_chunks_mut(grid.width).enumerate().for_each(|(j, out)| {
         for (i, slot) in out.iter_mut().enumerate() {
-            let mut sum = 0.0;
-            let mut count = 0u32;
-            for &(di, dj) in &offsets {
-                let (x, y) = (i as i64 + di, j as i64 + dj);
-                if x < 0 || y < 0 || x >= w || y >= h {
-                    continue;
-                }
-                let k = (y * w + x) as usize;
-                if grid.inside(k) {
-                    sum += counts[k];
-                    count += 1;
-                }
-            }
-            *slot = (sum, count);
+            *slot = neighbourhood_sum(grid, &offsets, j * grid.width + i, &[counts]);
         }
     });
     Ok(finish(rows, n, mean, sd, |k| grid.inside(k)))

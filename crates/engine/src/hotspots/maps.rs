@@ -81,7 +81,7 @@ pub(crate) async fn grid_counts_with(
         .iter()
         .map(|&(i, j, n)| ((i as f64 + 0.5) * cell, (j as f64 + 0.5) * cell, n))
         .collect();
-    let area = study_area(session, request.area.as_ref(), &centres, cell, 0.0)?;
+    let area = study_area(session, request.area.as_ref(), &centres, cell)?;
     let mut counts = vec![0u64; area.grid.len()];
     let mut outside = 0u64;
     for &(e, n, c) in &centres {
@@ -292,7 +292,7 @@ pub async fn kde_map(session: &Session, request: &HotspotRequest) -> Result<KdeM
     }
     let weighted: Vec<(f64, f64, u64)> = points.iter().map(|&(e, n)| (e, n, 1)).collect();
     // The area without padding decides which incidents are in; the bandwidth comes from those.
-    let core = study_area(session, request.area.as_ref(), &weighted, cell, 0.0)?;
+    let core = study_area(session, request.area.as_ref(), &weighted, cell)?;
     let kept: Vec<(f64, f64)> = points
         .iter()
         .copied()
@@ -307,18 +307,11 @@ pub async fn kde_map(session: &Session, request: &HotspotRequest) -> Result<KdeM
             true,
         ),
     };
-    let area = if request.area.is_some() {
-        core.clone()
-    } else {
-        study_area(session, None, &weighted, cell, bandwidth)?
-    };
+    let area = core.padded(bandwidth)?;
     let years = request.period.months() as f64 / 12.0;
     let density = quartic_kde(&kept, &area.grid, bandwidth, years).map_err(spatial)?;
     Ok(KdeMap {
-        area: StudyArea {
-            outside: core.outside,
-            ..area
-        },
+        area,
         density,
         bandwidth,
         default_bandwidth,

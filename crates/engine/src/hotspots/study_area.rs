@@ -56,29 +56,42 @@ pub struct StudyArea {
     pub outside: u64,
     /// The rule in words.
     pub rule: String,
+    /// The outlier-trimmed extent, when no boundary was given.
+    pub extent: Option<Extent>,
+}
+
+impl StudyArea {
+    /// The same area with its grid widened by `pad` metres on each side (kernel density
+    /// keeps the mass near the edges). A boundary-masked area is returned as it is.
+    pub fn padded(&self, pad: f64) -> Result<StudyArea> {
+        let Some(e) = self.extent else {
+            return Ok(self.clone());
+        };
+        let grid = Grid::covering(
+            self.grid.cell,
+            e.min_e - pad,
+            e.max_e + pad,
+            e.min_n - pad,
+            e.max_n + pad,
+        )
+        .map_err(|e| EngineError::Unanswerable(e.to_string()))?;
+        Ok(StudyArea { grid, ..self.clone() })
+    }
 }
 
 /// Build the study-area grid of `cell` metres over weighted points (cell centres or
-/// incidents with counts), padded by `pad` metres on each side (for kernel density).
+/// incidents with counts).
 pub fn study_area(
     session: &Session,
     area: Option<&AreaFilter>,
     points: &[(f64, f64, u64)],
     cell: f64,
-    pad: f64,
 ) -> Result<StudyArea> {
     let spatial = |e: crimescope_spatial::SpatialError| EngineError::Unanswerable(e.to_string());
     match area {
         None => {
             let extent = outlier_trimmed_extent_weighted(points).map_err(spatial)?;
-            let grid = Grid::covering(
-                cell,
-                extent.min_e - pad,
-                extent.max_e + pad,
-                extent.min_n - pad,
-                extent.max_n + pad,
-            )
-            .map_err(spatial)?;
+            let grid = Grid::covering(cell, extent.min_e, extent.max_e, extent.min_n, extent.max_n).map_err(spatial)?;
             Ok(StudyArea {
                 grid,
                 outside: extent.outside as u64,
@@ -87,6 +100,7 @@ pub fn study_area(
                      Q1 − 3·IQR to Q3 + 3·IQR on easting and northing): {:.0}–{:.0} E, {:.0}–{:.0} N",
                     extent.min_e, extent.max_e, extent.min_n, extent.max_n
                 ),
+                extent: Some(extent),
             })
         }
         Some(filter) => {
@@ -155,6 +169,7 @@ pub fn study_area(
                     "the cells whose centres lie in {} (stored {level} boundaries)",
                     code.map_or(format!("the {} {level} areas", areas.len()), |c| format!("{level} {c}"))
                 ),
+                extent: None,
             })
         }
     }
