@@ -5,6 +5,7 @@
 -- @param period_end month Last month of the period (inclusive).
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
+-- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
 WITH counts AS (
     SELECT ward_code AS area_code, COUNT(*) AS incidents, SUM(harm_weight) AS harm
     FROM incidents
@@ -12,6 +13,7 @@ WITH counts AS (
       AND ward_code IS NOT NULL
       AND ($source = '' OR CAST(source AS VARCHAR) = $source)
       AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+      AND ($theme = '' OR CAST(category AS VARCHAR) IN (SELECT t.category FROM themes AS t WHERE t.theme = $theme))
     GROUP BY 1
 )
 SELECT RANK() OVER (ORDER BY c.incidents DESC) AS rank,

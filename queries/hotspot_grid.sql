@@ -6,6 +6,7 @@
 -- @param cell float = 250 Cell size in metres.
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
+-- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
 -- The cell is packed into one BIGINT key, i * 2^24 + j, so the grouping runs on a single
 -- integer column (about twice as fast as grouping on the pair); BNG coordinates are
 -- non-negative and j < 2^24 for any cell of 0.1 m or more.
@@ -16,6 +17,7 @@ WITH keyed AS (
       AND easting IS NOT NULL AND northing IS NOT NULL
       AND ($source = '' OR CAST(source AS VARCHAR) = $source)
       AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+      AND ($theme = '' OR CAST(category AS VARCHAR) IN (SELECT t.category FROM themes AS t WHERE t.theme = $theme))
 )
 SELECT k / 16777216 AS i, k % 16777216 AS j, COUNT(*) AS incidents
 FROM keyed

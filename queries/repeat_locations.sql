@@ -6,6 +6,7 @@
 -- @param period_end month Last month of the period (inclusive).
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
+-- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
 SELECT COALESCE(location_key, CAST(longitude AS VARCHAR) || ',' || CAST(latitude AS VARCHAR)) AS place,
        COUNT(*) AS incidents,
        SUM(CASE WHEN CAST(source AS VARCHAR) = 'police' THEN 1 ELSE 0 END) AS police,
@@ -17,5 +18,6 @@ WHERE month BETWEEN $period_start AND $period_end
   AND (location_key IS NOT NULL OR (longitude IS NOT NULL AND latitude IS NOT NULL))
   AND ($source = '' OR CAST(source AS VARCHAR) = $source)
   AND ($category = '' OR CAST(category AS VARCHAR) = $category)
+  AND ($theme = '' OR CAST(category AS VARCHAR) IN (SELECT t.category FROM themes AS t WHERE t.theme = $theme))
 GROUP BY 1
 ORDER BY incidents DESC, place

@@ -7,6 +7,7 @@
 -- @param role text = victim victim, or offender (offender and perpetrator roles).
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
+-- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
 SELECT p.person_key,
        i.incident_id,
        COALESCE(CAST(i.occurred_at AS DATE), i.month) AS day,
@@ -19,4 +20,5 @@ WHERE i.month BETWEEN $period_start AND $period_end
        OR ($role = 'offender' AND CAST(p.role AS VARCHAR) = 'perpetrator'))
   AND ($source = '' OR CAST(i.source AS VARCHAR) = $source)
   AND ($category = '' OR CAST(i.category AS VARCHAR) = $category)
+  AND ($theme = '' OR CAST(i.category AS VARCHAR) IN (SELECT t.category FROM themes AS t WHERE t.theme = $theme))
 ORDER BY p.person_key, day, i.incident_id

@@ -4,6 +4,7 @@
 //! 2 an internal error.
 
 mod analysis;
+mod assess;
 mod commands;
 mod error;
 mod hotspots;
@@ -28,6 +29,28 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write the Strategic Assessment: every analysis of an assessment.toml, run
+    /// concurrently, as assessment.html (self-contained), .md, .json, tables/*.csv and
+    /// hotspots.geojson.
+    Assess {
+        /// The assessment config (docs/assessment.md).
+        #[arg(long, required_unless_present = "demo")]
+        config: Option<PathBuf>,
+        /// The output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The published version: small counts suppressed (with secondary
+        /// suppression), lists of people left out, marked for publication.
+        #[arg(long)]
+        public: bool,
+        /// Build a store from the bundled fixtures (real City of London police.uk data,
+        /// synthetic Coventry partner data) and assess it.
+        #[arg(long, conflicts_with = "config")]
+        demo: bool,
+        /// A folder whose assessment.html / assessment.md replace the built-in templates.
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
     /// Load police.uk and partner CSV files, folders or .zip archives into a store.
     Ingest {
         /// The store directory (created if missing).
@@ -393,6 +416,13 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             with_errors,
         } => commands::generate(&scale, year, seed, out, with_errors),
         Command::Compact { store } => commands::compact(&store),
+        Command::Assess {
+            config,
+            out,
+            public,
+            demo,
+            templates,
+        } => commands::block_on(assess::assess_command(config, out, public, demo, templates)),
         Command::Info { store, format } => commands::block_on(commands::info(&store, format)),
         Command::Trend {
             store,

@@ -21,6 +21,7 @@
 //! second arrow version.
 #![warn(missing_docs)]
 
+pub mod assessment;
 mod error;
 pub mod hotspots;
 mod info;

@@ -18,6 +18,8 @@ pub struct NearRepeatRequest {
     pub source: Option<Source>,
     /// Only this category (name or slug), e.g. Burglary.
     pub category: Option<String>,
+    /// Only the categories of this theme (a name in the session's themes table).
+    pub theme: Option<String>,
     /// Space band edges in metres (the first must be 0; the last band is open).
     pub space_bands: Vec<f64>,
     /// Time band edges in days.
@@ -38,6 +40,7 @@ impl NearRepeatRequest {
             period,
             source: None,
             category: None,
+            theme: None,
             space_bands: vec![0.0, 100.0, 200.0, 300.0, 400.0],
             time_bands: vec![0, 7, 14, 21, 28],
             metric: Metric::Euclidean,
@@ -53,7 +56,14 @@ impl NearRepeatRequest {
 /// Month-only data (police.uk) cannot show a near repeat within days, so a request
 /// whose incidents have no day-level dates is refused with that reason.
 pub async fn near_repeat(session: &Session, request: &NearRepeatRequest) -> Result<KnoxTable> {
-    let params = resolved_params(session, request.period, request.source, request.category.as_deref()).await?;
+    let params = resolved_params(
+        session,
+        request.period,
+        request.source,
+        request.category.as_deref(),
+        request.theme.as_deref(),
+    )
+    .await?;
     let batches = session.run_builtin("near_repeat_events", &params).await?;
     let mut events = Vec::new();
     for b in &batches {

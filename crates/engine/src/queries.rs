@@ -151,6 +151,15 @@ pub(crate) fn filter_params(
     p
 }
 
+/// Add the `theme` parameter when a theme is chosen (only the queries that filter by
+/// theme declare it, so it is left out otherwise).
+pub(crate) fn with_theme(mut params: HashMap<String, String>, theme: Option<&str>) -> HashMap<String, String> {
+    if let Some(theme) = theme {
+        params.insert("theme".to_string(), theme.to_string());
+    }
+    params
+}
+
 /// A built-in query by name.
 pub fn by_name(name: &str) -> Option<NamedQuery> {
     ALL.iter().copied().find(|q| q.name == name)

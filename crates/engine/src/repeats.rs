@@ -35,6 +35,8 @@ pub struct RepeatRequest {
     pub source: Option<Source>,
     /// Only this category (name or slug).
     pub category: Option<String>,
+    /// Only the categories of this theme (a name in the session's themes table).
+    pub theme: Option<String>,
     /// A victimisation is a repeat when the same person was victimised before within
     /// this many days (default 365).
     pub window_days: i64,
@@ -49,13 +51,21 @@ impl RepeatRequest {
             period,
             source: None,
             category: None,
+            theme: None,
             window_days: 365,
             top: 20,
         }
     }
 
     async fn params(&self, session: &Session) -> Result<HashMap<String, String>> {
-        resolved_params(session, self.period, self.source, self.category.as_deref()).await
+        resolved_params(
+            session,
+            self.period,
+            self.source,
+            self.category.as_deref(),
+            self.theme.as_deref(),
+        )
+        .await
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{EngineError, Result};
 use crate::session::Session;
 
 /// Rows of a batch as JSON objects (nulls explicit).
-fn rows(batch: &RecordBatch) -> Result<Vec<serde_json::Map<String, Value>>> {
+pub(crate) fn rows(batch: &RecordBatch) -> Result<Vec<serde_json::Map<String, Value>>> {
     let mut buf = Vec::new();
     {
         let mut writer = datafusion::arrow::json::WriterBuilder::new()

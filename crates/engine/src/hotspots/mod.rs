@@ -7,12 +7,15 @@
 
 mod concentration;
 mod geojson;
+pub(crate) use geojson::rows as batch_rows;
 mod maps;
 mod study_area;
 
 pub use concentration::{Concentration, ConcentrationRow, concentration};
 pub use geojson::{areas_geojson, cells_geojson};
-pub use maps::{EmergingMap, GiMap, GridMap, KdeMap, emerging_hotspots, gi_hotspots, grid_counts, kde_map};
+pub use maps::{
+    EmergingMap, GiMap, GridMap, KdeMap, emerging_hotspots, gi_bin, gi_class, gi_hotspots, grid_counts, kde_map,
+};
 pub use study_area::{AreaFilter, StudyArea, study_area};
 
 use std::collections::HashMap;
@@ -20,7 +23,7 @@ use std::collections::HashMap;
 use crimescope_model::{Period, Source};
 
 use crate::error::{EngineError, Result};
-use crate::queries::filter_params;
+use crate::queries::{filter_params, with_theme};
 use crate::session::Session;
 use crate::trend::resolve_category;
 
@@ -43,6 +46,8 @@ pub struct HotspotRequest {
     pub source: Option<Source>,
     /// Only this category (name or slug).
     pub category: Option<String>,
+    /// Only the categories of this theme (a name in the session's themes table).
+    pub theme: Option<String>,
     /// Cell size in metres (default 250 for grids and Gi*, 50 for kernel density).
     pub cell: Option<f64>,
     /// The Gi* distance band in metres (default 500).
@@ -66,6 +71,7 @@ impl HotspotRequest {
             period,
             source: None,
             category: None,
+            theme: None,
             cell: None,
             band: 500.0,
             bandwidth: None,
@@ -84,17 +90,25 @@ pub(crate) async fn resolved_params(
     period: Period,
     source: Option<Source>,
     category: Option<&str>,
+    theme: Option<&str>,
 ) -> Result<HashMap<String, String>> {
     let category = match category {
         Some(name) => Some(resolve_category(session, name).await?),
         None => None,
     };
-    Ok(filter_params(period, source, category.as_deref()))
+    Ok(with_theme(filter_params(period, source, category.as_deref()), theme))
 }
 
 /// [`resolved_params`] for a hotspot request.
 pub(crate) async fn request_params(session: &Session, request: &HotspotRequest) -> Result<HashMap<String, String>> {
-    resolved_params(session, request.period, request.source, request.category.as_deref()).await
+    resolved_params(
+        session,
+        request.period,
+        request.source,
+        request.category.as_deref(),
+        request.theme.as_deref(),
+    )
+    .await
 }
 
 /// Area counts with rank and rates (`queries/hotspot_by_lsoa.sql` or `hotspot_by_ward.sql`).

@@ -1,0 +1,212 @@
+//! Writing the document: `assessment.html` (one self-contained, printable file with
+//! inline SVG), `assessment.md`, `assessment.json` and `tables/*.csv`, through
+//! [minijinja](https://docs.rs/minijinja) templates that an analyst may replace.
+//!
+//! The built-in templates are `templates/assessment.html` and `templates/assessment.md`
+//! in this crate. A folder given as `templates` in `assessment.toml` (or `--templates`)
+//! that holds a file of the same name replaces the built-in one; the context it
+//! receives is documented in `docs/assessment.md`.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, Value as JValue, context};
+use serde_json::{Map, Value, json};
+use thiserror::Error;
+
+use crate::document::{Assessment, Section};
+use crate::table::{Table, cell_text};
+
+/// The built-in HTML template.
+pub const HTML_TEMPLATE: &str = include_str!("../templates/assessment.html");
+/// The built-in Markdown template.
+pub const MARKDOWN_TEMPLATE: &str = include_str!("../templates/assessment.md");
+
+/// An error while writing the document.
+#[derive(Debug, Error)]
+pub enum RenderError {
+    /// A template failed to parse or render.
+    #[error(
+        "template {name}: {message}. Fix the template or remove it from the templates folder to use the built-in one"
+    )]
+    Template {
+        /// The template's name.
+        name: String,
+        /// The engine's message (with the line).
+        message: String,
+    },
+    /// Writing an output failed.
+    #[error("cannot write {path}: {message}; check the --out folder is writable")]
+    Write {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        message: String,
+    },
+}
+
+/// The files written.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// Every path written, in order.
+    pub files: Vec<PathBuf>,
+}
+
+/// A display string for a table cell: integers as they are, other numbers to two
+/// decimal places, booleans as yes/no, null as a dash.
+pub fn display_cell(value: &Value) -> String {
+    match value {
+        Value::Null => "–".to_string(),
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f:.2}")),
+        other => cell_text(other),
+    }
+}
+
+fn environment(templates: Option<&Path>) -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("cell", |v: JValue| -> String {
+        let json: Value = serde_json::to_value(&v).unwrap_or(Value::Null);
+        display_cell(&json)
+    });
+    env.add_filter("mdcell", |s: String| -> String {
+        s.replace('|', "\\|").replace('\n', " ")
+    });
+    for (name, builtin) in [("assessment.html", HTML_TEMPLATE), ("assessment.md", MARKDOWN_TEMPLATE)] {
+        let text = match templates.map(|d| d.join(name)).filter(|p| p.is_file()) {
+            Some(path) => std::fs::read_to_string(&path).map_err(|e| RenderError::Template {
+                name: path.display().to_string(),
+                message: e.to_string(),
+            })?,
+            None => builtin.to_string(),
+        };
+        env.add_template_owned(name, text)
+            .map_err(|e| template_error(name, &e))?;
+    }
+    Ok(env)
+}
+
+fn template_error(name: &str, e: &minijinja::Error) -> RenderError {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    RenderError::Template {
+        name: name.to_string(),
+        message,
+    }
+}
+
+/// Render one template over the document.
+pub fn render(assessment: &Assessment, template: &str, templates: Option<&Path>) -> Result<String, RenderError> {
+    let env = environment(templates)?;
+    let tmpl = env.get_template(template).map_err(|e| template_error(template, &e))?;
+    tmpl.render(context! {
+        meta => &assessment.meta,
+        sections => &assessment.sections,
+        data => &assessment.data,
+    })
+    .map_err(|e| template_error(template, &e))
+}
+
+/// The JSON document: `meta`, `sections` (id, title, produced, reason, seconds,
+/// subsections), `overview` (one object per category), `tables` (every table, rows as
+/// objects) and every key of [`Assessment::data`].
+pub fn to_json(assessment: &Assessment) -> Value {
+    fn outline(s: &Section) -> Value {
+        json!({
+            "id": s.id,
+            "title": s.title,
+            "produced": s.produced,
+            "reason": s.reason,
+            "seconds": s.seconds,
+            "paragraphs": s.paragraphs,
+            "tables": s.tables.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+            "figures": s.figures.iter().map(|f| json!({"id": f.id, "title": f.title, "caption": f.caption})).collect::<Vec<_>>(),
+            "subsections": s.subsections.iter().map(outline).collect::<Vec<_>>(),
+        })
+    }
+    let mut doc = Map::new();
+    doc.insert(
+        "meta".into(),
+        serde_json::to_value(&assessment.meta).unwrap_or(Value::Null),
+    );
+    doc.insert(
+        "sections".into(),
+        Value::Array(assessment.sections.iter().map(outline).collect()),
+    );
+    doc.insert(
+        "overview".into(),
+        Value::Array(assessment.table("overview").map(Table::records).unwrap_or_default()),
+    );
+    let mut tables = Map::new();
+    for t in assessment.tables() {
+        tables.insert(
+            t.id.clone(),
+            json!({
+                "title": t.title,
+                "columns": t.columns,
+                "rows": t.records(),
+                "note": t.note,
+            }),
+        );
+    }
+    doc.insert("tables".into(), Value::Object(tables));
+    for (k, v) in &assessment.data {
+        doc.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    Value::Object(doc)
+}
+
+/// Write `assessment.html`, `assessment.md`, `assessment.json` and `tables/<id>.csv`
+/// into `out` (created if missing).
+pub fn write_document(assessment: &Assessment, out: &Path, templates: Option<&Path>) -> Result<Written, RenderError> {
+    let mut written = Written::default();
+    let tables_dir = out.join("tables");
+    std::fs::create_dir_all(&tables_dir).map_err(|e| write_error(&tables_dir, e))?;
+    let html = render(assessment, "assessment.html", templates)?;
+    let md = render(assessment, "assessment.md", templates)?;
+    let json = serde_json::to_string_pretty(&to_json(assessment)).map_err(|e| RenderError::Write {
+        path: out.join("assessment.json"),
+        message: e.to_string(),
+    })?;
+    for (name, text) in [
+        ("assessment.html", html),
+        ("assessment.md", md),
+        ("assessment.json", json),
+    ] {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| write_error(&path, e))?;
+        written.files.push(path);
+    }
+    for t in assessment.tables() {
+        let path = tables_dir.join(format!("{}.csv", t.id));
+        let file = std::fs::File::create(&path).map_err(|e| write_error(&path, e))?;
+        t.write_csv(std::io::BufWriter::new(file))
+            .map_err(|e| RenderError::Write {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        written.files.push(path);
+    }
+    Ok(written)
+}
+
+fn write_error(path: &Path, e: std::io::Error) -> RenderError {
+    RenderError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
