@@ -119,10 +119,12 @@ pub async fn assess_command(
         }
         eprintln!(
             "published version: {} cells suppressed as small counts, {} more to protect them, {} derived figures \
-             hidden, {} tables of people left out",
+             hidden, {} small numbers in the prose and {} chart tooltips removed, {} tables of people left out",
             report.cells.primary,
             report.cells.secondary,
             report.cells.derived,
+            report.prose,
+            report.tooltips,
             report.removed_tables.len()
         );
     }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crimescope_model::{HarmWeights, Period, Source, Themes};
+use crimescope_model::{HarmWeights, Period, Source, Themes, slugify};
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -352,6 +352,17 @@ impl AssessmentConfig {
         for (i, p) in raw.previous_priorities.into_iter().enumerate() {
             let key = format!("previous_priorities[{i}].measure");
             let measure = Measure::parse(&p.measure).map_err(|m| bad(&key, m))?;
+            if let Measure::Theme(name) = &measure
+                && !themes.themes().iter().any(|t| slugify(t) == slugify(name))
+            {
+                return Err(bad(
+                    &key,
+                    format!(
+                        "'{name}' is not a theme of this config; the themes are: {}",
+                        themes.themes().join("; ")
+                    ),
+                ));
+            }
             if p.aim != "reduce" && p.aim != "increase" {
                 return Err(bad(
                     &format!("previous_priorities[{i}].aim"),
@@ -510,4 +521,68 @@ fn read_named(key: &str, file: &Path) -> Result<String, ConfigError> {
         location: "whole file".into(),
         message: format!("cannot be read ({e}); give a path relative to the config file"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<AssessmentConfig, ConfigError> {
+        AssessmentConfig::parse(text, Path::new("assessment.toml"), Path::new("/base"))
+    }
+
+    const MINIMAL: &str = "area = \"City of London\"\nstore = \"store/\"\nperiod = \"2025-01..2025-12\"\ncompare = \"2024-01..2024-12\"\n";
+
+    #[test]
+    fn the_four_required_keys_are_a_complete_config_with_documented_defaults() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.store, Path::new("/base/store/"));
+        assert_eq!(c.title, "City of London Strategic Assessment");
+        assert_eq!((c.threshold, c.seed, c.trend_months), (5, 42, 36));
+        assert_eq!(c.sources, Source::ALL.to_vec());
+        assert_eq!(c.themes.themes().len(), 3);
+        assert_eq!(c.hotspots, HotspotConfig::default());
+        assert!(c.consultation.is_none() && c.previous_priorities.is_empty());
+    }
+
+    #[test]
+    fn financial_years_run_april_to_march() {
+        assert_eq!(parse_period("2024/25").unwrap().to_string(), "2024-04..2025-03");
+        assert!(parse_period("2024/26").unwrap_err().contains("2024/25"));
+        let c = parse(
+            &MINIMAL
+                .replace("2025-01..2025-12", "2024/25")
+                .replace("2024-01..2024-12", "2023/24"),
+        )
+        .unwrap();
+        assert_eq!(c.period.months(), 12);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err = |text: String| parse(&text).unwrap_err().to_string();
+        assert!(err(format!("{MINIMAL}colour = 1\n")).contains("colour"));
+        assert!(err(MINIMAL.replace("compare", "#compare")).contains("compare"));
+        assert!(err(MINIMAL.replace("2024-01..2024-12", "2025-06..2025-07")).contains("`compare`"));
+        assert!(err(format!("{MINIMAL}threshold = 1\n")).contains("`threshold`"));
+        assert!(err(format!("{MINIMAL}[[themes]]\nname = \"A\"\ncategories = []\n")).contains("`themes`"));
+        assert!(err(format!("{MINIMAL}[hotspots]\nband = 5\n")).contains("`hotspots.band`"));
+        assert!(err(format!("{MINIMAL}[hotspots]\nradius = 5\n")).contains("radius"));
+        assert!(err(format!("{MINIMAL}sources = [\"probation\"]\n")).contains("`sources`"));
+    }
+
+    #[test]
+    fn consultation_errors_name_file_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.csv");
+        std::fs::write(&file, "priority,share\nBurglary,40\nDrugs,lots\n").unwrap();
+        let text = format!("{MINIMAL}consultation = \"{}\"\n", file.display());
+        let e = AssessmentConfig::parse(&text, Path::new("a.toml"), dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.csv") && e.contains("line 3, field share") && e.contains("`consultation`"),
+            "{e}"
+        );
+    }
 }

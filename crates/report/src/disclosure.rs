@@ -77,6 +77,10 @@ pub struct DisclosureReport {
     pub removed_data_keys: Vec<String>,
     /// The cells suppressed over all remaining tables.
     pub cells: SuppressionReport,
+    /// Small whole numbers replaced in the prose.
+    pub prose: usize,
+    /// Chart and map tooltips removed.
+    pub tooltips: usize,
 }
 
 /// A row or column of members and the cell that holds their total.
@@ -229,6 +233,76 @@ pub fn suppress_geojson_counts(geojson: &mut Value, keys: &[&str], threshold: u6
 /// paragraph saying so), suppress small counts in every other table at
 /// `meta.threshold`, remove [`PERSONAL_DATA_KEYS`] from the data, and mark it
 /// `OFFICIAL – FOR PUBLICATION`.
+/// Replace every whole number from 1 to threshold − 1 in prose with the marker. A
+/// number is a run of digits not joined to a letter, a digit group or a date by `.`,
+/// `-`, `:`, `/` or `,`, so periods (2024-07), codes (E01000001), decimals (2.50) and
+/// thousands (1,234) are left alone. This over-suppresses small numbers that are not
+/// counts ("3 themes"), which is the safe direction. Returns the text and how many were
+/// replaced.
+pub fn suppress_small_numbers(text: &str, threshold: u64) -> (String, usize) {
+    let marker = suppression_marker(threshold);
+    let chars: Vec<char> = text.chars().collect();
+    // A neighbour joins the digits to a larger token; `.` and `,` join only when a digit
+    // lies beyond them (2.50, 1,234), not at the end of a sentence or clause.
+    let joins = |c: Option<&char>, beyond: Option<&char>| {
+        c.is_some_and(|c| {
+            c.is_alphanumeric()
+                || "-:/%_".contains(*c)
+                || (".,".contains(*c) && beyond.is_some_and(char::is_ascii_digit))
+        })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut n = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let token: String = chars[start..i].iter().collect();
+            let before = if start > 0 { chars.get(start - 1) } else { None };
+            let before2 = if start > 1 { chars.get(start - 2) } else { None };
+            let value = token.parse::<u64>().unwrap_or(0);
+            if !joins(before, before2) && !joins(chars.get(i), chars.get(i + 1)) && value >= 1 && value < threshold {
+                out.push_str(&marker);
+                n += 1;
+            } else {
+                out.push_str(&token);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    (out, n)
+}
+
+/// Remove the hover tooltips (`<title>` elements after the first, which titles the
+/// chart) from an inline SVG: they carry the exact count of each cell and month.
+pub fn strip_svg_tooltips(svg: &str) -> (String, usize) {
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    let mut seen = 0;
+    let mut removed = 0;
+    while let Some(start) = rest.find("<title>") {
+        let Some(end) = rest[start..].find("</title>") else {
+            break;
+        };
+        let end = start + end + "</title>".len();
+        out.push_str(&rest[..start]);
+        if seen == 0 {
+            out.push_str(&rest[start..end]);
+        } else {
+            removed += 1;
+        }
+        seen += 1;
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    (out, removed)
+}
+
 pub fn make_public(assessment: &mut Assessment) -> DisclosureReport {
     let mut report = DisclosureReport::default();
     let threshold = assessment.meta.threshold;
@@ -249,6 +323,18 @@ pub fn make_public(assessment: &mut Assessment) -> DisclosureReport {
         for table in section.all_tables_mut() {
             report.cells += suppress_table(table, threshold);
         }
+        section.walk_mut(&mut |s| {
+            for p in &mut s.paragraphs {
+                let (text, n) = suppress_small_numbers(p, threshold);
+                *p = text;
+                report.prose += n;
+            }
+            for f in &mut s.figures {
+                let (svg, n) = strip_svg_tooltips(&f.svg);
+                f.svg = svg;
+                report.tooltips += n;
+            }
+        });
     }
     assessment.meta.public = true;
     assessment.meta.marking = "OFFICIAL – FOR PUBLICATION".to_string();
@@ -492,5 +578,21 @@ mod tests {
         assert!(err.contains("row 0 (r0)"), "{err}");
         t.rows[0][2] = json!("<5");
         assert_eq!(check_line_protection(&t, "<5"), Ok(()));
+    }
+
+    #[test]
+    fn prose_and_tooltips_lose_small_numbers_but_keep_dates_codes_and_decimals() {
+        let (text, n) = suppress_small_numbers(
+            "The hottest cell holds 3 incidents (z = 2.50) in 2024-07..2024-12 at E01000001; 1,234 in all, 12 and 4.",
+            5,
+        );
+        assert_eq!(
+            text,
+            "The hottest cell holds <5 incidents (z = 2.50) in 2024-07..2024-12 at E01000001; 1,234 in all, 12 and <5."
+        );
+        assert_eq!(n, 2);
+        let (svg, removed) = strip_svg_tooltips("<svg><title>Chart</title><rect><title>Mon 03: 2</title></rect></svg>");
+        assert_eq!(svg, "<svg><title>Chart</title><rect></rect></svg>");
+        assert_eq!(removed, 1);
     }
 }

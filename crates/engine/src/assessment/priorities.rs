@@ -274,7 +274,7 @@ pub(crate) fn summary(config: &AssessmentConfig, sections: &[Section], prioritie
             Column::new("rag", "RAG", ColumnKind::Text),
         ],
     );
-    let mut add = |measure: String, previous: u64, current: u64| {
+    let mut add = |measure: String, previous: u64, current: u64, aim_reduce: bool| {
         let z = crimescope_stats::wheeler_z(current, previous);
         rag_table.push(vec![
             json!(measure),
@@ -282,7 +282,7 @@ pub(crate) fn summary(config: &AssessmentConfig, sections: &[Section], prioritie
             json!(current),
             json!(current as i64 - previous as i64),
             round(z, 2),
-            json!(rag(z, true)),
+            json!(rag(z, aim_reduce)),
         ]);
     };
     let mut findings = Vec::new();
@@ -290,7 +290,7 @@ pub(crate) fn summary(config: &AssessmentConfig, sections: &[Section], prioritie
         let rows = t.records();
         if let Some(total) = rows.last().filter(|_| t.total_row) {
             let (cur, prev) = (num(total, "current"), num(total, "previous"));
-            add("All crime and ASB".into(), prev, cur);
+            add("All crime and ASB".into(), prev, cur, true);
             findings.push(format!(
                 "Crime and ASB: {} incidents, {} ({}).",
                 thousands(cur),
@@ -367,7 +367,7 @@ pub(crate) fn summary(config: &AssessmentConfig, sections: &[Section], prioritie
         if let Some(t) = table(id)
             && let Some(total) = t.records().last()
         {
-            add(label.into(), num(total, "previous"), num(total, "current"));
+            add(label.into(), num(total, "previous"), num(total, "current"), true);
         }
     }
     if let Some(t) = table("plan-review") {
@@ -376,6 +376,7 @@ pub(crate) fn summary(config: &AssessmentConfig, sections: &[Section], prioritie
                 format!("Previous priority: {}", r["priority"].as_str().unwrap_or("")),
                 num(&r, "then"),
                 num(&r, "now"),
+                r["aim"].as_str() != Some("increase"),
             );
         }
     }

@@ -119,7 +119,7 @@ pub(crate) async fn hotspot_map(ctx: &Ctx, request: &HotspotRequest, id: &str, l
         ),
     };
     let geojson = if id == "profile" {
-        Some(cells_geojson(grid, &batch, &[gi.grid.area.rule.clone()])?)
+        Some(cells_geojson(grid, &batch, std::slice::from_ref(&gi.grid.area.rule))?)
     } else {
         None
     };
