@@ -229,10 +229,6 @@ pub fn suppress_geojson_counts(geojson: &mut Value, keys: &[&str], threshold: u6
     n
 }
 
-/// Make the document fit for publication: leave out the tables about people (with a
-/// paragraph saying so), suppress small counts in every other table at
-/// `meta.threshold`, remove [`PERSONAL_DATA_KEYS`] from the data, and mark it
-/// `OFFICIAL – FOR PUBLICATION`.
 /// Replace every whole number from 1 to threshold − 1 in prose with the marker. A
 /// number is a run of digits not joined to a letter, a digit group or a date by `.`,
 /// `-`, `:`, `/` or `,`, so periods (2024-07), codes (E01000001), decimals (2.50) and
@@ -303,6 +299,10 @@ pub fn strip_svg_tooltips(svg: &str) -> (String, usize) {
     (out, removed)
 }
 
+/// Make the document fit for publication: leave out the tables about people (with a
+/// paragraph saying so), suppress small counts in every other table at
+/// `meta.threshold` (and small whole numbers in the prose, and chart tooltips), remove [`PERSONAL_DATA_KEYS`] from the data, and mark it
+/// `OFFICIAL – FOR PUBLICATION`.
 pub fn make_public(assessment: &mut Assessment) -> DisclosureReport {
     let mut report = DisclosureReport::default();
     let threshold = assessment.meta.threshold;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::tables::{count, records, round, table_from_records, text, thousands};
 use super::{Ctx, SectionOut, or_not_produced};
 use crate::error::{EngineError, Result};
-use crate::hotspots::{HotspotRequest, area_hotspots, cells_geojson, gi_class, gi_hotspots};
+use crate::hotspots::{HotspotRequest, area_hotspots, cells_geojson_where, gi_class, gi_hotspots};
 use crate::near_repeat::{NearRepeatRequest, near_repeat};
 use crate::repeats::{RepeatKind, RepeatRequest, TIME_TO_NEXT_BINS, location_repeats, people_repeats};
 use crate::trend::{TrendGroup, TrendRequest, trend};
@@ -29,7 +29,6 @@ pub(crate) struct HotspotMap {
 pub(crate) async fn hotspot_map(ctx: &Ctx, request: &HotspotRequest, id: &str, label: &str) -> Result<HotspotMap> {
     let gi = gi_hotspots(&ctx.session, request).await?;
     let grid = &gi.grid.area.grid;
-    let batch = gi.to_record_batch()?;
     let cells: Vec<usize> = grid.inside_cells().collect();
     let bins: Vec<i8> = cells
         .iter()
@@ -119,7 +118,12 @@ pub(crate) async fn hotspot_map(ctx: &Ctx, request: &HotspotRequest, id: &str, l
         ),
     };
     let geojson = if id == "profile" {
-        Some(cells_geojson(grid, &batch, std::slice::from_ref(&gi.grid.area.rule))?)
+        let keep: Vec<bool> = bins.iter().map(|&b| b != 0).collect();
+        let notes = [
+            gi.grid.area.rule.clone(),
+            "only the hot and cold spot cells (90% confidence or more after FDR) are listed".to_string(),
+        ];
+        Some(cells_geojson_where(grid, &gi.to_record_batch()?, &notes, &keep)?)
     } else {
         None
     };

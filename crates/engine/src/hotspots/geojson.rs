@@ -46,15 +46,25 @@ fn round7(x: f64) -> f64 {
 /// Corners are projected from BNG with the OSTN15 inverse; coordinates keep 7 decimals
 /// (about 1 cm).
 pub fn cells_geojson(grid: &Grid, batch: &RecordBatch, notes: &[String]) -> Result<Value> {
-    let cells: Vec<usize> = grid.inside_cells().collect();
-    let props = rows(batch)?;
-    if props.len() != cells.len() {
+    cells_geojson_where(grid, batch, notes, &vec![true; batch.num_rows()])
+}
+
+/// [`cells_geojson`] for the rows where `keep` is true only (for example the
+/// significant Gi* cells of a national grid, where every cell would not fit in memory).
+pub fn cells_geojson_where(grid: &Grid, batch: &RecordBatch, notes: &[String], keep: &[bool]) -> Result<Value> {
+    let all: Vec<usize> = grid.inside_cells().collect();
+    if batch.num_rows() != all.len() || keep.len() != all.len() {
         return Err(EngineError::Unanswerable(format!(
-            "{} rows for {} cells; the batch must list the study-area cells in order",
-            props.len(),
-            cells.len()
+            "{} rows and {} flags for {} cells; the batch must list the study-area cells in order",
+            batch.num_rows(),
+            keep.len(),
+            all.len()
         )));
     }
+    let mask = datafusion::arrow::array::BooleanArray::from(keep.to_vec());
+    let kept = datafusion::arrow::compute::filter_record_batch(batch, &mask)?;
+    let cells: Vec<usize> = all.into_iter().zip(keep).filter(|(_, k)| **k).map(|(c, _)| c).collect();
+    let props = rows(&kept)?;
     let c = grid.cell;
     let mut features = Vec::with_capacity(cells.len());
     for (k, properties) in cells.into_iter().zip(props) {

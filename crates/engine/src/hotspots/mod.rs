@@ -12,7 +12,7 @@ mod maps;
 mod study_area;
 
 pub use concentration::{Concentration, ConcentrationRow, concentration};
-pub use geojson::{areas_geojson, cells_geojson};
+pub use geojson::{areas_geojson, cells_geojson, cells_geojson_where};
 pub use maps::{
     EmergingMap, GiMap, GridMap, KdeMap, emerging_hotspots, gi_bin, gi_class, gi_hotspots, grid_counts, kde_map,
 };
