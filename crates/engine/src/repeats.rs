@@ -101,7 +101,7 @@ pub struct PeopleRepeats {
 /// The bins of [`PeopleRepeats::time_to_next`], as labels.
 pub const TIME_TO_NEXT_BINS: [&str; 6] = ["0-7", "8-30", "31-90", "91-180", "181-365", "365+"];
 
-fn residents(session: &Session) -> Option<u64> {
+pub(crate) fn residents(session: &Session) -> Option<u64> {
     let p = &session.manifest().population;
     p.iter()
         .find(|e| e.level == "csp")

@@ -10,8 +10,8 @@ use super::tables::{count, records, round, table_from_records, text, thousands};
 use super::themes::hotspot_map;
 use super::{Ctx, GEOJSON_KEY, SectionOut};
 use crate::error::Result;
-use crate::hotspots::{HotspotRequest, area_hotspots};
-use crate::trend::{TrendGroup, TrendRequest, trend};
+use crate::hotspots::area_hotspots;
+use crate::trend::{TrendGroup, trend};
 
 /// Section 2: data sources, periods and data-quality caveats.
 pub(crate) async fn context(ctx: &Ctx) -> Result<SectionOut> {
@@ -174,12 +174,7 @@ pub(crate) async fn profile(ctx: &Ctx) -> Result<SectionOut> {
         .iter()
         .find(|b| b.level == c.boundaries)
         .map(|b| b.areas);
-    let residents = manifest
-        .population
-        .iter()
-        .find(|p| p.level == "csp")
-        .or_else(|| manifest.population.iter().find(|p| p.level == "lsoa"))
-        .map(|p| p.residents);
+    let residents = crate::repeats::residents(session);
     s.para(format!(
         "{}: {}; {}.",
         c.area,
@@ -197,10 +192,11 @@ pub(crate) async fn profile(ctx: &Ctx) -> Result<SectionOut> {
                 .to_string(),
         }
     ));
-    let mut by_source = TrendRequest::new(c.period);
-    by_source.compare = Some(c.compare);
-    by_source.by = TrendGroup::Source;
-    let rows = records(&trend(session, &by_source).await?.batches)?;
+    let rows = records(
+        &trend(session, &ctx.trend_request(TrendGroup::Source, None))
+            .await?
+            .batches,
+    )?;
     let mut t = table_from_records(
         "profile-sources",
         &format!("Incidents by source, {} and {}", c.period, c.compare),
@@ -230,13 +226,8 @@ pub(crate) async fn profile(ctx: &Ctx) -> Result<SectionOut> {
     }
     s.tables.push(t);
 
-    let mut request = HotspotRequest::new(c.period);
-    request.cell = Some(c.hotspots.cell);
-    request.band = c.hotspots.band;
-    request.area = ctx.area.clone();
-    request.permutations = c.hotspots.permutations;
-    request.seed = c.seed;
-    let level = if c.boundaries == "ward" { "ward" } else { "lsoa" };
+    let request = ctx.hotspot_request(None);
+    let level = ctx.area_level();
     let top = records(&area_hotspots(session, &request, level).await?)?;
     let mut top_table = table_from_records(
         "profile-top-areas",

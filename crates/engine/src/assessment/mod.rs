@@ -24,8 +24,9 @@ use crimescope_report::document::{Assessment, Meta, Section};
 use serde_json::{Map, Value};
 
 use crate::error::{EngineError, Result};
-use crate::hotspots::AreaFilter;
+use crate::hotspots::{AreaFilter, HotspotRequest};
 use crate::session::Session;
+use crate::trend::{TrendGroup, TrendRequest, trend};
 
 /// Progress of an assessment, section by section. Calls arrive from several tasks.
 pub trait AssessProgress: Send + Sync {
@@ -69,6 +70,44 @@ pub(crate) struct Ctx {
     pub area: Option<AreaFilter>,
     /// The configured sources that the store holds incidents of.
     pub sources: Vec<Source>,
+    /// The trend by theme (one record per theme), run once for the theme chapters and
+    /// the plan review.
+    pub by_theme: Vec<Map<String, Value>>,
+}
+
+impl Ctx {
+    /// A trend of the configured period against the configured comparison.
+    pub(crate) fn trend_request(&self, by: TrendGroup, source: Option<Source>) -> TrendRequest {
+        let mut r = TrendRequest::new(self.config.period);
+        r.compare = Some(self.config.compare);
+        r.by = by;
+        r.source = source;
+        r
+    }
+
+    /// A hotspot request with the configured cell, band, permutations, seed and study
+    /// area, for every incident or one theme.
+    pub(crate) fn hotspot_request(&self, theme: Option<&str>) -> HotspotRequest {
+        let c = &self.config;
+        let mut r = HotspotRequest::new(c.period);
+        r.theme = theme.map(str::to_string);
+        r.cell = Some(c.hotspots.cell);
+        r.band = c.hotspots.band;
+        r.area = self.area.clone();
+        r.permutations = c.hotspots.permutations;
+        r.seed = c.seed;
+        r
+    }
+
+    /// The area level of the top-area tables: ward when the boundaries are wards, else
+    /// LSOA.
+    pub(crate) fn area_level(&self) -> &'static str {
+        if self.config.boundaries == "ward" {
+            "ward"
+        } else {
+            "lsoa"
+        }
+    }
 }
 
 /// A section and the machine-readable figures it adds to `assessment.json`.
@@ -109,9 +148,13 @@ pub async fn assess(
 ) -> Result<AssessmentRun> {
     let started = Instant::now();
     session.set_themes(&config.themes)?;
+    let mut by_theme = TrendRequest::new(config.period);
+    by_theme.compare = Some(config.compare);
+    by_theme.by = TrendGroup::Theme;
     let ctx = Arc::new(Ctx {
         area: area_filter(&session, &config.boundaries),
         sources: sources_present(&session, &config).await?,
+        by_theme: tables::records(&trend(&session, &by_theme).await?.batches)?,
         session,
         config,
     });

@@ -10,7 +10,7 @@ use super::tables::{count, num, records, round, text, thousands};
 use super::{Ctx, SectionOut};
 use crate::error::{EngineError, Result};
 use crate::series::{Exposure, SeriesRequest, trend_series};
-use crate::trend::{TrendGroup, TrendRequest, trend};
+use crate::trend::{TrendGroup, trend};
 
 /// The sources of the overview table: crime and ASB.
 const OVERVIEW_SOURCES: [Source; 2] = [Source::Police, Source::Asb];
@@ -39,9 +39,7 @@ pub(crate) async fn overview(ctx: &Ctx) -> Result<SectionOut> {
     );
     let mut rows = Vec::new();
     for source in OVERVIEW_SOURCES.iter().filter(|s| ctx.sources.contains(s)) {
-        let mut request = TrendRequest::new(c.period);
-        request.compare = Some(c.compare);
-        request.source = Some(*source);
+        let request = ctx.trend_request(TrendGroup::Category, Some(*source));
         for r in records(&trend(&ctx.session, &request).await?.batches)? {
             let category = text(&r, "group");
             let current = count(&r, "current");
@@ -155,12 +153,8 @@ pub(crate) async fn trends(ctx: &Ctx) -> Result<SectionOut> {
     let mut s = Section::new("trends", "Trends");
     let span = months_ending(c.period.last(), c.trend_months)?;
     for source in OVERVIEW_SOURCES.iter().filter(|s| ctx.sources.contains(s)) {
-        let mut trend = TrendRequest::new(c.period);
-        trend.compare = Some(c.compare);
-        trend.by = TrendGroup::Source;
-        trend.source = Some(*source);
         let request = SeriesRequest {
-            trend,
+            trend: ctx.trend_request(TrendGroup::Source, Some(*source)),
             span: Some(span),
             exposure: Exposure::None,
         };

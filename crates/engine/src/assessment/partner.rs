@@ -12,7 +12,7 @@ use super::tables::{count, records, round, table_from_records, text, thousands};
 use super::{Ctx, SectionOut, or_not_produced};
 use crate::error::{EngineError, Result};
 use crate::reoffending::{FOLLOW_UP_DAYS, reoffending};
-use crate::trend::{TrendRequest, trend};
+use crate::trend::{TrendGroup, trend};
 
 /// Section 7: partner data.
 pub(crate) async fn partner(ctx: &Ctx) -> Result<SectionOut> {
@@ -44,9 +44,7 @@ async fn by_category(ctx: &Ctx, source: Source, id: &str, title: &str) -> Result
             }
         )));
     }
-    let mut request = TrendRequest::new(c.period);
-    request.compare = Some(c.compare);
-    request.source = Some(source);
+    let request = ctx.trend_request(TrendGroup::Category, Some(source));
     let rows = records(&trend(&ctx.session, &request).await?.batches)?;
     let mut s = Section::new(id, title);
     let (cur, prev): (u64, u64) = rows

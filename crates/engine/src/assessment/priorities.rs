@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::tables::{change_words, count, rag, records, round, significance_words, text, thousands};
 use super::{Ctx, SectionOut};
 use crate::error::Result;
-use crate::trend::{TrendGroup, TrendRequest, resolve_category, trend};
+use crate::trend::{TrendGroup, resolve_category, trend};
 
 /// Section 10: each previous priority's measure, then (the comparison period) and now.
 pub(crate) async fn plan_review(ctx: &Ctx) -> Result<SectionOut> {
@@ -24,14 +24,12 @@ pub(crate) async fn plan_review(ctx: &Ctx) -> Result<SectionOut> {
              (docs/assessment.md)",
         )));
     }
-    let group = |by: TrendGroup| {
-        let mut r = TrendRequest::new(c.period);
-        r.compare = Some(c.compare);
-        r.by = by;
-        r
-    };
-    let by_source = records(&trend(&ctx.session, &group(TrendGroup::Source)).await?.batches)?;
-    let by_theme = records(&trend(&ctx.session, &group(TrendGroup::Theme)).await?.batches)?;
+    let by_source = records(
+        &trend(&ctx.session, &ctx.trend_request(TrendGroup::Source, None))
+            .await?
+            .batches,
+    )?;
+    let by_theme = &ctx.by_theme;
     let mut t = Table::new(
         "plan-review",
         &format!("Previous priorities: {} (then) against {} (now)", c.compare, c.period),
@@ -58,10 +56,10 @@ pub(crate) async fn plan_review(ctx: &Ctx) -> Result<SectionOut> {
         let (now, then) = match measure {
             Measure::All => sum(&by_source, &|g| ctx.sources.iter().any(|s| s.name() == g)),
             Measure::Source(src) => sum(&by_source, &|g| g == src.name()),
-            Measure::Theme(name) => sum(&by_theme, &|g| slugify(g) == slugify(name)),
+            Measure::Theme(name) => sum(by_theme, &|g| slugify(g) == slugify(name)),
             Measure::Category(name) => match resolve_category(&ctx.session, name).await {
                 Ok(category) => {
-                    let mut r = group(TrendGroup::Category);
+                    let mut r = ctx.trend_request(TrendGroup::Category, None);
                     r.category = Some(category);
                     let rows = records(&trend(&ctx.session, &r).await?.batches)?;
                     sum(&rows, &|_| true)

@@ -14,7 +14,6 @@ use crate::error::{EngineError, Result};
 use crate::hotspots::{HotspotRequest, area_hotspots, cells_geojson_where, gi_class, gi_hotspots};
 use crate::near_repeat::{NearRepeatRequest, near_repeat};
 use crate::repeats::{RepeatKind, RepeatRequest, TIME_TO_NEXT_BINS, location_repeats, people_repeats};
-use crate::trend::{TrendGroup, TrendRequest, trend};
 
 /// A Gi* hotspot map: the figure, the table of the hottest cells, what it shows in
 /// words, and (for the all-incident map) the cells as GeoJSON.
@@ -186,11 +185,7 @@ pub(crate) async fn chapter(ctx: &Ctx, index: usize, theme: &str) -> Result<Sect
         .map(|(cat, _)| cat.as_str())
         .collect();
     s.para(format!("Categories in this theme: {}.", categories.join("; ")));
-    let mut by_theme = TrendRequest::new(c.period);
-    by_theme.compare = Some(c.compare);
-    by_theme.by = TrendGroup::Theme;
-    let rows = records(&trend(&ctx.session, &by_theme).await?.batches)?;
-    if let Some(r) = rows.iter().find(|r| text(r, "group") == theme) {
+    if let Some(r) = ctx.by_theme.iter().find(|r| text(r, "group") == theme) {
         let z = r.get("z").and_then(Value::as_f64).unwrap_or(0.0);
         s.para(format!(
             "{} incidents in {}, {} on {} ({}; Wheeler's z = {z:.2}).",
@@ -321,18 +316,12 @@ async fn location_section(ctx: &Ctx, id: &str, theme: &str) -> Result<Section> {
     let c = &ctx.config;
     let sid = format!("{id}-location");
     let mut s = Section::new(&sid, "Locations");
-    let mut request = HotspotRequest::new(c.period);
-    request.theme = Some(theme.to_string());
-    request.cell = Some(c.hotspots.cell);
-    request.band = c.hotspots.band;
-    request.area = ctx.area.clone();
-    request.permutations = c.hotspots.permutations;
-    request.seed = c.seed;
+    let request = ctx.hotspot_request(Some(theme));
     let map = hotspot_map(ctx, &request, &sid, theme).await?;
     s.paragraphs.extend(map.paragraphs);
     s.figures.push(map.figure);
     s.tables.push(map.table);
-    let level = if c.boundaries == "ward" { "ward" } else { "lsoa" };
+    let level = ctx.area_level();
     let top = records(&area_hotspots(&ctx.session, &request, level).await?)?;
     s.tables.push(table_from_records(
         &format!("{sid}-top-areas"),
