@@ -7,11 +7,12 @@
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 -- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
--- The cell is packed into one BIGINT key, i * 2^24 + j, so the grouping runs on a single
--- integer column (about twice as fast as grouping on the pair); BNG coordinates are
--- non-negative and j < 2^24 for any cell of 0.1 m or more.
+-- The cell is packed into one BIGINT key, i * 2^24 + j, by crimescope's grid_cell
+-- function, so the grouping runs on a single integer column (about twice as fast as
+-- grouping on the pair); j < 2^24 for any BNG cell of 0.1 m or more, and grid_cell is
+-- NULL for a point off the grid (a negative coordinate), which is left out.
 WITH keyed AS (
-    SELECT CAST(floor(easting / $cell) AS BIGINT) * 16777216 + CAST(floor(northing / $cell) AS BIGINT) AS k
+    SELECT grid_cell(easting, northing, $cell) AS k
     FROM incidents
     WHERE month BETWEEN $period_start AND $period_end
       AND easting IS NOT NULL AND northing IS NOT NULL
@@ -21,5 +22,6 @@ WITH keyed AS (
 )
 SELECT k / 16777216 AS i, k % 16777216 AS j, COUNT(*) AS incidents
 FROM keyed
+WHERE k IS NOT NULL
 GROUP BY k
 ORDER BY j, i

@@ -34,6 +34,8 @@ pub struct TrendArgs<'a> {
     pub exposure: &'a str,
     /// `--format`.
     pub format: Format,
+    /// `--cluster`: where the query plans run.
+    pub cluster: &'a crate::cluster::ClusterOpt,
 }
 
 fn parse_periods(period: &str, compare: &str) -> Result<(Period, Option<Period>), CliError> {
@@ -56,7 +58,7 @@ pub async fn trend_command(args: TrendArgs<'_>) -> Result<(), CliError> {
         source: args.source.map(Source::lookup).transpose().map_err(CliError::user)?,
         category: args.category.map(str::to_string),
     };
-    let session = Session::open(args.store).await?;
+    let session = crate::cluster::open_session(args.store, args.cluster).await?;
     if args.series {
         let exposure = match args.exposure {
             "none" => Exposure::None,

@@ -202,8 +202,13 @@ pub async fn info(store: &Path, format: Format) -> Result<(), CliError> {
 }
 
 /// `crimescope sql`.
-pub async fn sql(store: &Path, query: &str, format: Format) -> Result<(), CliError> {
-    let session = Session::open(store).await?;
+pub async fn sql(
+    store: &Path,
+    query: &str,
+    format: Format,
+    cluster: &crate::cluster::ClusterOpt,
+) -> Result<(), CliError> {
+    let session = crate::cluster::open_session(store, cluster).await?;
     let mut batches = session.sql(query).await?;
     if batches.is_empty() {
         // Keep the header of an empty result (CSV and table formats show it).

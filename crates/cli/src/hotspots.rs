@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::Path;
 
 use clap::ValueEnum;
-use crimescope_engine::Session;
 use crimescope_engine::arrow::record_batch::RecordBatch;
 use crimescope_engine::hotspots::{
     AreaFilter, HotspotRequest, TimeStep, area_hotspots, areas_geojson, cells_geojson, concentration,
@@ -75,6 +74,8 @@ pub struct HotspotArgs<'a> {
     pub step: &'a str,
     /// `--format`.
     pub format: MapFormat,
+    /// `--cluster`: where the query plans run.
+    pub cluster: &'a crate::cluster::ClusterOpt,
 }
 
 /// `crimescope hotspots`.
@@ -93,7 +94,7 @@ pub async fn hotspots(args: HotspotArgs<'_>) -> Result<(), CliError> {
         "quarter" => TimeStep::Quarter,
         other => return Err(CliError::user(format!("--step '{other}': use month or quarter"))),
     };
-    let session = Session::open(args.store).await?;
+    let session = crate::cluster::open_session(args.store, args.cluster).await?;
     let (batch, notes, geo): (RecordBatch, Vec<String>, Option<serde_json::Value>) = match args.method {
         Method::Grid => {
             let map = grid_counts(&session, &request).await?;

@@ -5,6 +5,7 @@
 
 mod analysis;
 mod assess;
+mod cluster;
 mod commands;
 mod error;
 mod hotspots;
@@ -140,6 +141,8 @@ enum Command {
         /// table, csv or json.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        #[command(flatten)]
+        cluster: cluster::ClusterOpt,
     },
     /// Where incidents concentrate: grid, LSOA and ward counts, kernel density, Getis-Ord Gi*
     /// with FDR, emerging hot spots, and concentration (Gini, Lorenz, nearest neighbour index).
@@ -183,6 +186,8 @@ enum Command {
         /// table, csv, json or geojson.
         #[arg(long, value_enum, default_value = "table")]
         format: hotspots::MapFormat,
+        #[command(flatten)]
+        cluster: cluster::ClusterOpt,
     },
     /// Repeat victims, offenders (with the power few) and locations.
     Repeats {
@@ -210,6 +215,8 @@ enum Command {
         /// table, csv or json (json is one object).
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        #[command(flatten)]
+        cluster: cluster::ClusterOpt,
     },
     /// The Knox near-repeat test (needs dates to the day; police.uk is refused).
     NearRepeat {
@@ -276,7 +283,15 @@ enum Command {
         format: Format,
         /// The query.
         query: String,
+        #[command(flatten)]
+        cluster: cluster::ClusterOpt,
     },
+    /// Run a Ballista scheduler with crimescope's functions, for `--cluster`
+    /// (needs `--features distributed`; docs/scale-out.md).
+    Scheduler(cluster::SchedulerArgs),
+    /// Run a Ballista executor with crimescope's functions; it joins the scheduler
+    /// (needs `--features distributed`; docs/scale-out.md).
+    Executor(cluster::ExecutorArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -434,6 +449,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             series,
             exposure,
             format,
+            cluster,
         } => commands::block_on(analysis::trend_command(analysis::TrendArgs {
             store: &store,
             period: &period,
@@ -444,6 +460,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             series,
             exposure: &exposure,
             format,
+            cluster: &cluster,
         })),
         Command::Hotspots {
             store,
@@ -459,6 +476,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             seed,
             step,
             format,
+            cluster,
         } => commands::block_on(hotspots::hotspots(hotspots::HotspotArgs {
             store: &store,
             period: &period,
@@ -473,6 +491,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             seed,
             step: &step,
             format,
+            cluster: &cluster,
         })),
         Command::Repeats {
             store,
@@ -483,6 +502,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             window,
             top,
             format,
+            cluster,
         } => commands::block_on(repeats::repeats(repeats::RepeatArgs {
             store: &store,
             period: &period,
@@ -492,6 +512,7 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
             window,
             top,
             format,
+            cluster: &cluster,
         })),
         Command::NearRepeat {
             store,
@@ -562,6 +583,13 @@ fn run(cli: Cli) -> Result<(), error::CliError> {
                 name: name_field,
             },
         ),
-        Command::Sql { store, format, query } => commands::block_on(commands::sql(&store, &query, format)),
+        Command::Sql {
+            store,
+            format,
+            query,
+            cluster,
+        } => commands::block_on(commands::sql(&store, &query, format, &cluster)),
+        Command::Scheduler(args) => cluster::block_on_server(cluster::scheduler(args)),
+        Command::Executor(args) => cluster::block_on_server(cluster::executor(args)),
     }
 }

@@ -44,6 +44,8 @@ pub struct RepeatArgs<'a> {
     pub top: usize,
     /// `--format`.
     pub format: Format,
+    /// `--cluster`: where the query plans run.
+    pub cluster: &'a crate::cluster::ClusterOpt,
 }
 
 fn print(
@@ -65,7 +67,7 @@ pub async fn repeats(args: RepeatArgs<'_>) -> Result<(), CliError> {
     request.source = args.source.map(Source::lookup).transpose().map_err(CliError::user)?;
     request.window_days = args.window;
     request.top = args.top;
-    let session = Session::open(args.store).await?;
+    let session = crate::cluster::open_session(args.store, args.cluster).await?;
     if args.kind == Kind::Location {
         let r = location_repeats(&session, &request).await?;
         for n in &r.notes {

@@ -46,6 +46,14 @@ pub enum EngineError {
     /// The request is valid but cannot be answered from this store.
     #[error("{0}")]
     Unanswerable(String),
+    /// A cluster could not be reached or started (feature `distributed`).
+    #[error("cluster {url}: {message}")]
+    Cluster {
+        /// The scheduler's `df://HOST:PORT`, or the address a role tried to bind.
+        url: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
     /// A query failed while running.
     #[error("query failed: {0}")]
     Execution(DataFusionError),
@@ -61,7 +69,8 @@ impl EngineError {
             | EngineError::BadQuery { .. }
             | EngineError::BadParam { .. }
             | EngineError::Model(_)
-            | EngineError::Unanswerable(_) => true,
+            | EngineError::Unanswerable(_)
+            | EngineError::Cluster { .. } => true,
             EngineError::Execution(_) => false,
         }
     }

@@ -22,7 +22,10 @@
 #![warn(missing_docs)]
 
 pub mod assessment;
+#[cfg(feature = "distributed")]
+pub mod cluster;
 mod error;
+pub mod functions;
 pub mod hotspots;
 mod info;
 pub mod near_repeat;

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crimescope_ingest::store::{Manifest, read_manifest};
-use crimescope_model::Themes;
 use crimescope_model::schema::schema_for;
+use crimescope_model::{HarmWeights, Themes};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::common::ScalarValue;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -23,6 +24,8 @@ use crate::read_only::{check_read_only, read_only_options};
 /// `stop_search`, `parties`, `offenders`, `reoffences`, `lsoa_lookup` and `population`,
 /// registered from the files its manifest lists, and `themes` (category → theme, the
 /// bundled Coventry 2025–28 table unless [`Session::set_themes`] replaces it).
+///
+/// crimescope's SQL functions ([`crate::functions`]) are registered too.
 ///
 /// When outcomes files are loaded, `incidents` is a view over `incidents_base` whose
 /// `outcome` is each crime's latest outcome (`queries/incidents_with_latest_outcome.sql`).
@@ -42,11 +45,23 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn open(root: &Path) -> Result<Session> {
-        let manifest = read_manifest(root)?;
-        let config = SessionConfig::new()
+        Self::open_with_context(root, SessionContext::new_with_config(Self::default_config())).await
+    }
+
+    /// The configuration [`Session::open`] uses: the information schema on, and one
+    /// target partition per core.
+    pub fn default_config() -> SessionConfig {
+        SessionConfig::new()
             .with_information_schema(true)
-            .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-        let ctx = SessionContext::new_with_config(config);
+            .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    }
+
+    /// Open the store at `root` on a context the caller built: a Ballista client context
+    /// (see the `cluster` module, feature `distributed`) or one with its own runtime
+    /// settings. The store's tables, the themes table and crimescope's functions are
+    /// registered on it; queries then plan and run wherever `ctx` sends them.
+    pub async fn open_with_context(root: &Path, ctx: SessionContext) -> Result<Session> {
+        let manifest = read_manifest(root)?;
         let root = root
             .canonicalize()
             .map_err(|source| crimescope_ingest::IngestError::Read {
@@ -85,6 +100,7 @@ impl Session {
         let population_schema = crimescope_model::schema::population_schema();
         register(&ctx, "population", population_schema, &population).await?;
         register_themes(&ctx, &Themes::coventry_2025())?;
+        crate::functions::register_functions(&ctx, &HarmWeights::v1());
         if has_outcomes {
             let view = format!(
                 "CREATE VIEW incidents AS {}",
@@ -188,6 +204,13 @@ impl Session {
         self.ctx.deregister_table("themes")?;
         register_themes(&self.ctx, themes)
     }
+
+    /// Replace the table behind the SQL function `harm_weight(category)` (the bundled
+    /// `harm_weights_v1` until this is called). The harm stored in `incidents` at
+    /// ingest is unchanged.
+    pub fn set_harm_weights(&self, harm: &HarmWeights) {
+        self.ctx.register_udf(crate::functions::harm_weight_udf(harm));
+    }
 }
 
 /// Register `themes` (category, theme) as an in-memory table.
@@ -207,8 +230,8 @@ fn register_themes(ctx: &SessionContext, themes: &Themes) -> Result<()> {
 
 async fn register(ctx: &SessionContext, name: &str, schema: SchemaRef, files: &[PathBuf]) -> Result<()> {
     if files.is_empty() {
-        let empty = MemTable::try_new(schema, vec![vec![]])?;
-        ctx.register_table(name, Arc::new(empty))?;
+        // EmptyTable rather than an empty MemTable: it serializes to a cluster as it is.
+        ctx.register_table(name, Arc::new(EmptyTable::new(schema)))?;
         return Ok(());
     }
     // Each file as a plain URL, never a glob: a store path may contain '[', '*' or '?'.

@@ -1,0 +1,148 @@
+//! `--cluster` and the `scheduler` and `executor` commands (Apache Ballista; feature
+//! `distributed`). Without the feature they explain how to build it.
+
+use std::path::{Path, PathBuf};
+
+use crimescope_engine::Session;
+
+use crate::error::CliError;
+
+/// Where a query command runs: here, or on a Ballista cluster.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterOpt {
+    /// Run the query plans on the Ballista cluster whose scheduler is at df://HOST:PORT
+    /// (needs a build with `--features distributed`; see docs/scale-out.md). The store
+    /// must be at the same path on every machine.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
+    /// With --cluster: tasks per query stage (default: this machine's cores; use the
+    /// cluster's total executor cores).
+    #[arg(long, requires = "cluster")]
+    pub cluster_partitions: Option<usize>,
+}
+
+/// The options of `crimescope scheduler`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SchedulerArgs {
+    /// Address to bind; 0.0.0.0 serves other machines.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// The host name executors and clients use to reach this scheduler (default: --bind).
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// gRPC port.
+    #[arg(long, default_value_t = 50050)]
+    pub port: u16,
+}
+
+/// The options of `crimescope executor`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExecutorArgs {
+    /// The scheduler, df://HOST:PORT.
+    #[arg(long, value_name = "df://HOST:PORT", default_value = "df://127.0.0.1:50050")]
+    pub scheduler: String,
+    /// Address to bind; 0.0.0.0 serves other machines.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// The host name others use to fetch this executor's shuffle output (default: --bind).
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// Arrow Flight port (the gRPC port is the next one up).
+    #[arg(long, default_value_t = 50051)]
+    pub port: u16,
+    /// Task slots (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub cores: usize,
+    /// Folder for shuffle files (default: crimescope-executor-PORT in the temp folder).
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
+    /// Seconds to keep trying to reach the scheduler at start-up.
+    #[arg(long, default_value_t = 30)]
+    pub connect_timeout: u16,
+}
+
+#[cfg(not(feature = "distributed"))]
+const NOT_BUILT: &str = "this crimescope was built without cluster support; build it with \
+     `cargo build --release -p crimescope --features distributed` (docs/scale-out.md)";
+
+/// Open the store here, or on the cluster that `--cluster` names.
+pub async fn open_session(store: &Path, cluster: &ClusterOpt) -> Result<Session, CliError> {
+    match &cluster.cluster {
+        None => Ok(Session::open(store).await?),
+        Some(url) => open_on_cluster(store, url, cluster.cluster_partitions).await,
+    }
+}
+
+#[cfg(feature = "distributed")]
+async fn open_on_cluster(store: &Path, url: &str, partitions: Option<usize>) -> Result<Session, CliError> {
+    use crimescope_engine::cluster::{ClusterUrl, connect};
+    let url = ClusterUrl::parse(url)?;
+    let partitions = partitions.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    Ok(connect(store, &url, partitions).await?)
+}
+
+#[cfg(not(feature = "distributed"))]
+async fn open_on_cluster(_store: &Path, _url: &str, _partitions: Option<usize>) -> Result<Session, CliError> {
+    Err(CliError::user(format!("--cluster: {NOT_BUILT}")))
+}
+
+/// `crimescope scheduler`: runs until stopped.
+#[cfg(feature = "distributed")]
+pub async fn scheduler(args: SchedulerArgs) -> Result<(), CliError> {
+    use crimescope_engine::cluster::{SchedulerOptions, run_scheduler};
+    let options = SchedulerOptions {
+        external_host: args.external_host.unwrap_or_else(|| args.bind.clone()),
+        bind_host: args.bind,
+        port: args.port,
+    };
+    eprintln!(
+        "crimescope scheduler (Ballista 55) on {}:{}; clients use --cluster df://{}:{}",
+        options.bind_host, options.port, options.external_host, options.port
+    );
+    Ok(run_scheduler(&options).await?)
+}
+
+/// `crimescope executor`: runs until stopped.
+#[cfg(feature = "distributed")]
+pub async fn executor(args: ExecutorArgs) -> Result<(), CliError> {
+    use crimescope_engine::cluster::{ClusterUrl, ExecutorOptions, run_executor};
+    let scheduler = ClusterUrl::parse(&args.scheduler)?;
+    let options = ExecutorOptions {
+        external_host: args.external_host.unwrap_or_else(|| args.bind.clone()),
+        bind_host: args.bind,
+        port: args.port,
+        scheduler_host: scheduler.host,
+        scheduler_port: scheduler.port,
+        cores: args.cores,
+        work_dir: args.work_dir,
+        connect_timeout_seconds: args.connect_timeout,
+    };
+    eprintln!(
+        "crimescope executor (Ballista 55) on {}:{}, scheduler {}",
+        options.bind_host, options.port, args.scheduler
+    );
+    Ok(run_executor(&options).await?)
+}
+
+/// `crimescope scheduler` without the feature.
+#[cfg(not(feature = "distributed"))]
+pub async fn scheduler(_args: SchedulerArgs) -> Result<(), CliError> {
+    Err(CliError::user(format!("scheduler: {NOT_BUILT}")))
+}
+
+/// `crimescope executor` without the feature.
+#[cfg(not(feature = "distributed"))]
+pub async fn executor(_args: ExecutorArgs) -> Result<(), CliError> {
+    Err(CliError::user(format!("executor: {NOT_BUILT}")))
+}
+
+/// Run a scheduler or executor on a runtime with 32 MB worker stacks, as Ballista's own
+/// binaries do: deep plans recurse while they are decoded.
+pub fn block_on_server<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(), CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(32 * 1024 * 1024)
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?
+        .block_on(future)
+}

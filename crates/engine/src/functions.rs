@@ -1,0 +1,403 @@
+//! crimescope's SQL functions, registered on every [`Session`](crate::Session) and, with
+//! the `distributed` feature, on every Ballista scheduler and executor.
+//!
+//! | function | returns | what |
+//! |---|---|---|
+//! | `bng_easting(longitude, latitude)` | DOUBLE | OSTN15 easting in metres; NULL outside Great Britain |
+//! | `bng_northing(longitude, latitude)` | DOUBLE | OSTN15 northing in metres; NULL outside Great Britain |
+//! | `grid_cell(easting, northing, cell)` | BIGINT | the packed key `i * 2^24 + j` of the `cell`-metre square holding the point |
+//! | `harm_weight(category)` | DOUBLE | the session's harm weight for a category display name; NULL when the table has none |
+//!
+//! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
+//! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
+//! ([`crimescope_ingest::projection::to_bng`]). The harm table defaults to the bundled
+//! `harm_weights_v1` (after the Cambridge Crime Harm Index, Sherman, Neyroud & Neyroud
+//! 2016) and follows [`Session::set_harm_weights`](crate::Session::set_harm_weights).
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use crimescope_ingest::projection::{Projected, to_bng};
+use crimescope_model::HarmWeights;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{DataFusionError, Result as DfResult, ScalarValue, exec_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+use datafusion::prelude::SessionContext;
+
+/// Cells are packed as `i * GRID_KEY_STRIDE + j`; `j` must stay below the stride.
+pub const GRID_KEY_STRIDE: i64 = 1 << 24;
+
+/// Name of the harm-weight function, which carries its table as state.
+pub const HARM_WEIGHT: &str = "harm_weight";
+
+/// Every crimescope SQL function, the harm table being `harm`.
+pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
+    vec![
+        ScalarUDF::new_from_impl(BngCoordinate::new(Axis::Easting)),
+        ScalarUDF::new_from_impl(BngCoordinate::new(Axis::Northing)),
+        ScalarUDF::new_from_impl(GridCell::new()),
+        harm_weight_udf(harm),
+    ]
+}
+
+/// Register every crimescope SQL function on `ctx` (replacing any of the same name).
+pub fn register_functions(ctx: &SessionContext, harm: &HarmWeights) {
+    for udf in scalar_functions(harm) {
+        ctx.register_udf(udf);
+    }
+}
+
+/// The `harm_weight(category)` function over `harm`.
+pub fn harm_weight_udf(harm: &HarmWeights) -> ScalarUDF {
+    ScalarUDF::new_from_impl(HarmWeightFunction::new(harm))
+}
+
+/// The harm table that a `harm_weight` function carries, if `udf` is one: the state
+/// a cluster codec must ship with the plan (see `cluster::CrimescopeCodec`).
+pub fn harm_table_of(udf: &ScalarUDF) -> Option<&HarmWeights> {
+    let inner: &dyn Any = udf.inner().as_ref();
+    inner.downcast_ref::<HarmWeightFunction>().map(|f| &f.table)
+}
+
+/// Which BNG coordinate a projection function returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Axis {
+    Easting,
+    Northing,
+}
+
+/// `bng_easting` / `bng_northing`: WGS84 longitude and latitude (degrees) to OSTN15.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct BngCoordinate {
+    axis: Axis,
+    signature: Signature,
+}
+
+impl BngCoordinate {
+    fn new(axis: Axis) -> Self {
+        BngCoordinate {
+            axis,
+            signature: Signature::uniform(2, vec![DataType::Float64], Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for BngCoordinate {
+    fn name(&self) -> &str {
+        match self.axis {
+            Axis::Easting => "bng_easting",
+            Axis::Northing => "bng_northing",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let (lon, lat) = (float_arg(self.name(), &arrays, 0)?, float_arg(self.name(), &arrays, 1)?);
+        let out: Float64Array = lon
+            .iter()
+            .zip(lat.iter())
+            .map(|(lon, lat)| match (lon, lat) {
+                (Some(lon), Some(lat)) => match to_bng(lon, lat) {
+                    Projected::Bng { easting, northing } => Some(match self.axis {
+                        Axis::Easting => easting,
+                        Axis::Northing => northing,
+                    }),
+                    Projected::OutsideGreatBritain => None,
+                },
+                _ => None,
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// `grid_cell(easting, northing, cell)`: the packed key of the square cell of side
+/// `cell` metres, anchored at (0, 0), that holds the point. NULL for a null, negative
+/// or non-finite coordinate, or a cell index beyond the key's range.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct GridCell {
+    signature: Signature,
+}
+
+impl GridCell {
+    fn new() -> Self {
+        GridCell {
+            signature: Signature::uniform(3, vec![DataType::Float64], Volatility::Immutable),
+        }
+    }
+}
+
+/// The key of the cell holding (easting, northing), if it has one.
+fn cell_key(easting: f64, northing: f64, cell: f64) -> Option<i64> {
+    let (i, j) = ((easting / cell).floor(), (northing / cell).floor());
+    let in_range = |v: f64| v.is_finite() && (0.0..GRID_KEY_STRIDE as f64).contains(&v);
+    (in_range(i) && in_range(j)).then(|| i as i64 * GRID_KEY_STRIDE + j as i64)
+}
+
+impl ScalarUDFImpl for GridCell {
+    fn name(&self) -> &str {
+        "grid_cell"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        // The cell size is almost always one value for the whole query.
+        let constant_cell = match &args.args[2] {
+            ColumnarValue::Scalar(ScalarValue::Float64(cell)) => Some(*cell),
+            _ => None,
+        };
+        let arrays = ColumnarValue::values_to_arrays(&args.args[..2])?;
+        let (east, north) = (float_arg("grid_cell", &arrays, 0)?, float_arg("grid_cell", &arrays, 1)?);
+        let check = |cell: f64| -> DfResult<f64> {
+            if cell.is_finite() && cell > 0.0 {
+                Ok(cell)
+            } else {
+                exec_err!("grid_cell: the cell size must be a positive number of metres, got {cell}")
+            }
+        };
+        let out: Int64Array = match constant_cell {
+            Some(None) => Int64Array::new_null(args.number_rows),
+            Some(Some(cell)) => {
+                let cell = check(cell)?;
+                if east.null_count() == 0 && north.null_count() == 0 {
+                    east.values()
+                        .iter()
+                        .zip(north.values().iter())
+                        .map(|(&e, &n)| cell_key(e, n, cell))
+                        .collect()
+                } else {
+                    east.iter()
+                        .zip(north.iter())
+                        .map(|(e, n)| cell_key(e?, n?, cell))
+                        .collect()
+                }
+            }
+            None => {
+                let cells = ColumnarValue::values_to_arrays(&args.args[2..])?;
+                let cells = float_arg("grid_cell", &cells, 0)?;
+                let mut out = Vec::with_capacity(args.number_rows);
+                for ((e, n), cell) in east.iter().zip(north.iter()).zip(cells.iter()) {
+                    out.push(match (e, n, cell) {
+                        (Some(e), Some(n), Some(cell)) => cell_key(e, n, check(cell)?),
+                        _ => None,
+                    });
+                }
+                Int64Array::from(out)
+            }
+        };
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// `harm_weight(category)`: the weight of a category display name in one harm table.
+#[derive(Debug)]
+struct HarmWeightFunction {
+    table: HarmWeights,
+    lookup: HashMap<String, f64>,
+    signature: Signature,
+}
+
+impl HarmWeightFunction {
+    fn new(table: &HarmWeights) -> Self {
+        HarmWeightFunction {
+            table: table.clone(),
+            lookup: table.iter().map(|(c, w)| (c.to_string(), w)).collect(),
+            // Any type that casts to text: Utf8, a dictionary of strings, a view.
+            signature: Signature::new(TypeSignature::Any(1), Volatility::Immutable),
+        }
+    }
+}
+
+impl PartialEq for HarmWeightFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.table == other.table
+    }
+}
+
+impl Eq for HarmWeightFunction {}
+
+impl Hash for HarmWeightFunction {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.table.name().hash(state);
+        for (category, weight) in self.table.iter() {
+            category.hash(state);
+            weight.to_bits().hash(state);
+        }
+    }
+}
+
+impl ScalarUDFImpl for HarmWeightFunction {
+    fn name(&self) -> &str {
+        HARM_WEIGHT
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let text = cast(&arrays[0], &DataType::Utf8).map_err(|e| {
+            DataFusionError::Execution(format!(
+                "harm_weight: the argument must be a category name (text), got {}: {e}",
+                arrays[0].data_type()
+            ))
+        })?;
+        let out: Float64Array = text
+            .as_string::<i32>()
+            .iter()
+            .map(|c| c.and_then(|c| self.lookup.get(c).copied()))
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// Argument `index` as Float64 (the signature has already coerced it).
+fn float_arg<'a>(name: &str, arrays: &'a [ArrayRef], index: usize) -> DfResult<&'a Float64Array> {
+    arrays[index]
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(|| DataFusionError::Execution(format!("{name}: argument {} must be a number", index + 1)))
+}
+
+/// The text form of a harm table that [`HarmWeights::parse`] reads back: its name on the
+/// first line, then the `category,weight` table. Weights print in Rust's shortest
+/// round-trip form, so the table comes back bit for bit.
+pub fn harm_table_text(harm: &HarmWeights) -> String {
+    let mut text = format!("{}\ncategory,weight\n", harm.name());
+    for (category, weight) in harm.iter() {
+        text.push_str(&format!("{category},{weight}\n"));
+    }
+    text
+}
+
+/// Read [`harm_table_text`] back.
+pub fn harm_table_from_text(text: &str) -> Result<HarmWeights, String> {
+    let (name, table) = text
+        .split_once('\n')
+        .ok_or_else(|| "a harm table's text starts with its name on a line of its own".to_string())?;
+    HarmWeights::parse(name, table).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Float64Array, Int64Array};
+
+    async fn one_column(ctx: &SessionContext, sql: &str) -> Vec<ArrayRef> {
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        batches.iter().map(|b| b.column(0).clone()).collect()
+    }
+
+    fn session(harm: &HarmWeights) -> SessionContext {
+        let ctx = SessionContext::new();
+        register_functions(&ctx, harm);
+        ctx
+    }
+
+    #[tokio::test]
+    async fn projection_matches_ingest_and_is_null_outside_britain() {
+        let ctx = session(&HarmWeights::v1());
+        let points = [
+            (-0.0813, 51.5155),
+            (-1.5197, 52.4068),
+            (-3.1791, 51.4816),
+            (-87.65, 41.85),
+        ];
+        for (lon, lat) in points {
+            let sql = format!("SELECT bng_easting({lon}, {lat}), bng_northing({lon}, {lat})");
+            let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+            let e = batches[0].column(0).as_primitive::<Float64Type>();
+            let n = batches[0].column(1).as_primitive::<Float64Type>();
+            match to_bng(lon, lat) {
+                Projected::Bng { easting, northing } => {
+                    assert_eq!((e.value(0), n.value(0)), (easting, northing));
+                }
+                Projected::OutsideGreatBritain => assert!(e.is_null(0) && n.is_null(0)),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn grid_cell_matches_the_sql_expression_it_replaces() {
+        let ctx = session(&HarmWeights::v1());
+        let sql = "SELECT grid_cell(e, n, 250.0), \
+                   CAST(floor(e / 250.0) AS BIGINT) * 16777216 + CAST(floor(n / 250.0) AS BIGINT) \
+                   FROM (VALUES (533012.5, 181499.9), (0.0, 0.0), (249.999, 250.0), (699999.0, 1249999.0)) AS t(e, n)";
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let udf = batches[0]
+            .column(0)
+            .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let expr = batches[0]
+            .column(1)
+            .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        assert_eq!(udf.len(), 4);
+        assert_eq!(udf.values(), expr.values());
+        assert_eq!(udf.value(2), 1); // (249.999, 250.0) is cell (0, 1)
+    }
+
+    #[tokio::test]
+    async fn grid_cell_nulls_and_bad_sizes() {
+        let ctx = session(&HarmWeights::v1());
+        let cols = one_column(
+            &ctx,
+            "SELECT grid_cell(e, n, 100.0) FROM (VALUES (-1.0, 5.0), (NULL, 5.0), (150.0, 250.0)) AS t(e, n)",
+        )
+        .await;
+        let keys = cols[0].as_any().downcast_ref::<Int64Array>().unwrap();
+        assert!(keys.is_null(0) && keys.is_null(1));
+        assert_eq!(keys.value(2), GRID_KEY_STRIDE + 2);
+        let err = ctx
+            .sql("SELECT grid_cell(1.0, 1.0, 0.0)")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("cell size must be a positive"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn harm_weight_follows_the_table_and_round_trips_as_text() {
+        let custom = HarmWeights::parse("ours", "category,weight\nBurglary,7.25\nOther, odd theft,0.1\n").unwrap();
+        assert_eq!(harm_table_from_text(&harm_table_text(&custom)).unwrap(), custom);
+        let v1 = HarmWeights::v1();
+        assert_eq!(harm_table_from_text(&harm_table_text(&v1)).unwrap(), v1);
+        let ctx = session(&custom);
+        let cols = one_column(
+            &ctx,
+            "SELECT harm_weight(arrow_cast(c, 'Dictionary(Int32, Utf8)')) FROM (VALUES ('Burglary'), ('Other, odd theft'), ('Robbery')) AS t(c)",
+        )
+        .await;
+        let w = cols[0].as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!((w.value(0), w.value(1)), (7.25, 0.1));
+        assert!(w.is_null(2), "a category the table lacks is NULL");
+        let udf = harm_weight_udf(&custom);
+        assert_eq!(harm_table_of(&udf), Some(&custom));
+        assert_eq!(harm_table_of(&ScalarUDF::new_from_impl(GridCell::new())), None);
+    }
+}
