@@ -146,6 +146,29 @@ pub async fn standalone(root: &Path, cores: usize) -> Result<Session> {
     Session::open_with_context(root, ctx).await
 }
 
+/// The size in bytes of the logical plan a client sends to the scheduler for the named
+/// query `query` with `params`: the optimised plan, encoded with
+/// [`CrimescopeLogicalCodec`] as Ballista encodes it. For sizing what crosses the
+/// network (docs/scale-out.md); works on a local session too.
+pub async fn logical_plan_bytes(
+    session: &Session,
+    query: &crate::queries::QueryDef,
+    params: &std::collections::HashMap<String, String>,
+) -> Result<usize> {
+    let bound = query.bind(params)?;
+    let mut df = session
+        .context()
+        .sql_with_options(&query.sql, crate::read_only::read_only_options())
+        .await?;
+    if !bound.is_empty() {
+        df = df.with_param_values(bound)?;
+    }
+    let plan = df.into_optimized_plan()?;
+    let bytes =
+        datafusion_proto::bytes::logical_plan_to_bytes_with_extension_codec(&plan, &CrimescopeLogicalCodec::default())?;
+    Ok(bytes.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
