@@ -17,6 +17,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Every session registers crimescope's SQL functions ([`functions`]: OSTN15
+//! projection, grid cells, harm weights). With the `distributed` feature, the `cluster`
+//! module opens the same [`Session`] on an Apache Ballista cluster (docs/scale-out.md).
+//!
 //! The crate re-exports [`datafusion`] and its [`arrow`] so callers never drift to a
 //! second arrow version.
 #![warn(missing_docs)]
