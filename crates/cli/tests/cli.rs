@@ -128,3 +128,29 @@ fn user_errors_exit_1_with_the_file_line_or_statement_named() {
     assert!(out.stdout.is_empty());
     assert!(!Path::new("/tmp/crimescope-should-not-exist.csv").exists());
 }
+
+/// Without the `distributed` feature, `--cluster` and the cluster roles say how to get
+/// them instead of failing on an unknown argument.
+#[cfg(not(feature = "distributed"))]
+#[test]
+fn cluster_options_explain_the_feature_when_it_is_not_built() {
+    let store = city_store();
+    let store = store.path().to_str().unwrap();
+    for args in [
+        vec!["sql", "--store", store, "--cluster", "df://127.0.0.1:50050", "SELECT 1"],
+        vec![
+            "trend",
+            "--store",
+            store,
+            "--period",
+            "2024-07..2024-12",
+            "--cluster",
+            "df://127.0.0.1:50050",
+        ],
+        vec!["scheduler"],
+        vec!["executor"],
+    ] {
+        let err = user_error(&crimescope(&args));
+        assert!(err.contains("--features distributed"), "{args:?}: {err}");
+    }
+}
