@@ -142,18 +142,25 @@ impl GridCell {
     }
 }
 
+/// The cell indices (floored) and whether they fit the key: both in `[0, 2^24)`. NaN
+/// fails the comparisons, so a non-finite coordinate is off the grid too.
+#[inline]
+fn cell_indices(easting: f64, northing: f64, cell: f64) -> (f64, f64, bool) {
+    let limit = GRID_KEY_STRIDE as f64;
+    let (i, j) = ((easting / cell).floor(), (northing / cell).floor());
+    (i, j, i >= 0.0 && i < limit && j >= 0.0 && j < limit)
+}
+
 /// The key of the cell holding (easting, northing), if it has one.
 fn cell_key(easting: f64, northing: f64, cell: f64) -> Option<i64> {
-    let (i, j) = ((easting / cell).floor(), (northing / cell).floor());
-    let in_range = |v: f64| v.is_finite() && (0.0..GRID_KEY_STRIDE as f64).contains(&v);
-    (in_range(i) && in_range(j)).then(|| i as i64 * GRID_KEY_STRIDE + j as i64)
+    let (i, j, on_grid) = cell_indices(easting, northing, cell);
+    on_grid.then(|| i as i64 * GRID_KEY_STRIDE + j as i64)
 }
 
 /// `grid_cell` over whole columns with one cell size: keys computed without branches
 /// into one buffer (as fast as the inline `floor`/`CAST` arithmetic it replaced), then
 /// nulls where an input is null or the point is off the grid.
 fn keys_for_constant_cell(east: &Float64Array, north: &Float64Array, cell: f64) -> Int64Array {
-    let limit = GRID_KEY_STRIDE as f64;
     let mut all_on_grid = true;
     let mut on_grid = Vec::with_capacity(east.len());
     let keys: Vec<i64> = east
@@ -161,9 +168,7 @@ fn keys_for_constant_cell(east: &Float64Array, north: &Float64Array, cell: f64) 
         .iter()
         .zip(north.values().iter())
         .map(|(&e, &n)| {
-            let (i, j) = ((e / cell).floor(), (n / cell).floor());
-            // NaN fails both comparisons, so it is off the grid too.
-            let ok = i >= 0.0 && i < limit && j >= 0.0 && j < limit;
+            let (i, j, ok) = cell_indices(e, n, cell);
             all_on_grid &= ok;
             on_grid.push(ok);
             if ok { i as i64 * GRID_KEY_STRIDE + j as i64 } else { 0 }
