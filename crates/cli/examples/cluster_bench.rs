@@ -54,15 +54,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let table = trend(&session, &request).await?;
         trend_runs.push(t.elapsed().as_secs_f64() * 1e3);
-        incidents = table
-            .batches
-            .iter()
-            .map(|b| {
-                let cur = b.column(1).as_primitive::<Int64Type>();
-                let prev = b.column(2).as_primitive::<Int64Type>();
-                cur.values().iter().chain(prev.values().iter()).sum::<i64>()
-            })
-            .sum();
+        let (current, previous) = table.totals()?;
+        incidents = current + previous;
         let t = Instant::now();
         let grid = session.run_builtin("hotspot_grid", &params).await?;
         grid_runs.push(t.elapsed().as_secs_f64() * 1e3);

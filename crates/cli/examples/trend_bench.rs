@@ -25,17 +25,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let table = trend(&session, &request).await?;
         runs.push(t.elapsed().as_secs_f64() * 1e3);
-        incidents = table
-            .batches
-            .iter()
-            .map(|b| {
-                use crimescope_engine::arrow::array::AsArray;
-                use crimescope_engine::arrow::datatypes::Int64Type;
-                let cur = b.column(1).as_primitive::<Int64Type>();
-                let prev = b.column(2).as_primitive::<Int64Type>();
-                cur.values().iter().chain(prev.values().iter()).sum::<i64>()
-            })
-            .sum();
+        let (current, previous) = table.totals()?;
+        incidents = current + previous;
     }
     let mut sorted = runs.clone();
     sorted.sort_by(f64::total_cmp);

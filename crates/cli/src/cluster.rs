@@ -77,7 +77,8 @@ pub async fn open_session(store: &Path, cluster: &ClusterOpt) -> Result<Session,
 async fn open_on_cluster(store: &Path, url: &str, partitions: Option<usize>) -> Result<Session, CliError> {
     use crimescope_engine::cluster::{ClusterUrl, connect};
     let url = ClusterUrl::parse(url)?;
-    let partitions = partitions.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    // By default as many tasks per stage as a local session has partitions.
+    let partitions = partitions.unwrap_or_else(|| Session::default_config().target_partitions());
     Ok(connect(store, &url, partitions).await?)
 }
 

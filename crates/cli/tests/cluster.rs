@@ -160,87 +160,33 @@ fn a_scheduler_and_two_executors_give_the_local_answers() {
     }
 
     let store = store.to_str().unwrap();
-    let commands: Vec<Vec<&str>> = vec![
-        vec![
-            "trend",
-            "--store",
-            store,
-            "--period",
-            "2024-07..2024-12",
-            "--format",
-            "json",
-        ],
-        vec![
-            "trend",
-            "--store",
-            store,
-            "--period",
-            "2024-07..2024-12",
-            "--by",
-            "lsoa",
-            "--format",
-            "json",
-        ],
-        vec![
-            "hotspots",
-            "--store",
-            store,
-            "--period",
-            "2024-01..2024-12",
-            "--method",
-            "grid",
-            "--format",
-            "json",
-        ],
-        vec![
-            "hotspots",
-            "--store",
-            store,
-            "--period",
-            "2024-01..2024-12",
-            "--method",
-            "lsoa",
-            "--format",
-            "json",
-        ],
-        vec![
-            "hotspots",
-            "--store",
-            store,
-            "--period",
-            "2024-01..2024-12",
-            "--method",
-            "gi",
-            "--format",
-            "json",
-        ],
-        vec![
-            "repeats",
-            "--store",
-            store,
-            "--period",
-            "2024-01..2024-12",
-            "--kind",
-            "location",
-            "--format",
-            "json",
-        ],
-        vec![
-            "sql",
-            "--store",
-            store,
-            "--format",
-            "json",
-            "SELECT CAST(category AS VARCHAR) AS category, COUNT(*) AS n, SUM(harm_weight(category)) AS harm, \
-             COUNT(DISTINCT grid_cell(easting, northing, 500.0)) AS cells FROM incidents GROUP BY 1 ORDER BY 1",
-        ],
-    ];
+    let year = "2024-01..2024-12";
+    let half = "2024-07..2024-12";
+    let harm_and_cells = "SELECT CAST(category AS VARCHAR) AS category, COUNT(*) AS n, \
+        SUM(harm_weight(category)) AS harm, COUNT(DISTINCT grid_cell(easting, northing, 500.0)) AS cells \
+        FROM incidents GROUP BY 1 ORDER BY 1";
+    // Each command with `--store STORE --format json` after its own options.
+    let commands: Vec<Vec<&str>> = [
+        vec!["trend", "--period", half],
+        vec!["trend", "--period", half, "--by", "lsoa"],
+        vec!["hotspots", "--period", year, "--method", "grid"],
+        vec!["hotspots", "--period", year, "--method", "lsoa"],
+        vec!["hotspots", "--period", year, "--method", "gi"],
+        vec!["repeats", "--period", year, "--kind", "location"],
+        vec!["sql", harm_and_cells],
+    ]
+    .into_iter()
+    .map(|mut args| {
+        args.extend(["--store", store, "--format", "json"]);
+        args
+    })
+    .collect();
     for command in &commands {
         let local = json_of(command);
         let mut on_cluster = command.clone();
         on_cluster.extend(["--cluster", url.as_str(), "--cluster-partitions", "4"]);
         let remote = json_of(&on_cluster);
-        assert_same(&local, &remote, &command[..2].join(" "));
+        assert_same(&local, &remote, &command.join(" "));
     }
     for (dir, role) in work_dirs.iter().zip(&executors) {
         assert!(

@@ -150,6 +150,25 @@ impl TrendTable {
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
+
+    /// Incidents in the current and in the comparison period, summed over the groups
+    /// (columns `current` and `previous`). Groups may overlap (themes), so this is the
+    /// total of the table, not always of the store.
+    pub fn totals(&self) -> Result<(i64, i64)> {
+        let mut totals = (0, 0);
+        for batch in &self.batches {
+            for (column, total) in [("current", &mut totals.0), ("previous", &mut totals.1)] {
+                let values = batch
+                    .column_by_name(column)
+                    .and_then(|c| c.as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>())
+                    .ok_or_else(|| EngineError::Sql {
+                        message: format!("the trend table has no Int64 column {column}"),
+                    })?;
+                *total += values.iter().flatten().sum::<i64>();
+            }
+        }
+        Ok(totals)
+    }
 }
 
 /// Run a trend: counts, change, Wheeler's z, harm and rates for each group

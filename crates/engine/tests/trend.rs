@@ -99,6 +99,13 @@ async fn category_and_lsoa_counts_match_the_raw_csv() {
         let want_now = count_by(&raw, current, key);
         let want_before = count_by(&raw, previous, key);
         let got = rows(&table.batches);
+        let (total_now, total_before) = table.totals().unwrap();
+        assert_eq!(total_now as u64, want_now.values().sum::<u64>(), "{by}: current total");
+        assert_eq!(
+            total_before as u64,
+            want_before.values().sum::<u64>(),
+            "{by}: previous total"
+        );
         let groups: HashSet<&String> = want_now.keys().chain(want_before.keys()).collect();
         assert_eq!(got.len(), groups.len(), "one row per {by}");
         for row in &got {
