@@ -7,10 +7,8 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use crimescope_ingest::police_uk::street;
+use crimescope_ingest::bench_support::{count_records, parse_street_file};
 use crimescope_ingest::projection::to_bng;
-use crimescope_ingest::records::Records;
-use crimescope_ingest::{FileContext, NoProgress};
 use crimescope_model::HarmWeights;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -22,27 +20,20 @@ fn fixture() -> Vec<u8> {
 
 fn benches(c: &mut Criterion) {
     let bytes = fixture();
-    let rows = Records::new(&bytes).count_records() - 1;
+    let rows = count_records(&bytes) - 1;
 
     let mut group = c.benchmark_group("street_file");
     group.throughput(Throughput::Elements(rows as u64));
     group.bench_function("csv_records", |b| {
-        b.iter(|| black_box(Records::new(black_box(&bytes)).count_records()));
+        b.iter(|| black_box(count_records(black_box(&bytes))));
     });
     let harm = HarmWeights::v1();
     let staging = tempfile::tempdir().expect("tempdir");
     group.bench_function("parse_validate_project_write", |b| {
         b.iter(|| {
-            let ctx = FileContext {
-                name: "2024-05-city-of-london-street.csv",
-                profile: "police-uk-street",
-                tag: "bench".into(),
-                harm: &harm,
-                staging: staging.path(),
-                progress: &NoProgress,
-                areas: None,
-            };
-            black_box(street::parse(&ctx, &bytes).expect("parses"))
+            black_box(
+                parse_street_file("2024-05-city-of-london-street.csv", &bytes, &harm, staging.path()).expect("parses"),
+            )
         });
     });
     group.finish();

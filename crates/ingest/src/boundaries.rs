@@ -221,7 +221,7 @@ mod tests {
 
 /// The boundary sets used to fill missing `lsoa_code`/`lsoa_name` and `ward_code`.
 #[derive(Debug, Default)]
-pub struct Areas {
+pub(crate) struct Areas {
     /// LSOA polygons.
     pub lsoa: Option<BoundarySet>,
     /// Ward polygons.
@@ -253,7 +253,7 @@ impl Areas {
 /// Fill null `lsoa_code`/`lsoa_name` and `ward_code` of an `incidents` batch from the
 /// areas containing each row's point, in parallel. Rows with a point that needed an
 /// LSOA and fell in none are added to `outside`.
-pub fn assign_areas(
+pub(crate) fn assign_areas(
     batch: arrow::record_batch::RecordBatch,
     areas: &Areas,
     outside: &std::sync::atomic::AtomicU64,

@@ -1,6 +1,7 @@
 //! Parsing and validating individual fields. Each failure is a [`Rejection`] that names
 //! the field and says what is wrong.
 
+use crimescope_model::Month;
 use csv::ByteRecord;
 
 use crate::reject::{RejectReason, Rejection};
@@ -162,6 +163,71 @@ pub fn iso_datetime_ms(text: &str) -> Option<i64> {
     }
     let days = i64::from(crimescope_model::days_from_civil(year as i32, month as u32, day as u32));
     Some(((days * 24 + hour) * 60 + minute - offset_min) * 60_000 + second * 1000)
+}
+
+/// Parse `YYYY-MM-DD HH:MM` (local time, stored as written) into milliseconds and the
+/// month it falls in.
+pub fn minute_time(text: &str, field: &'static str) -> Result<(i64, Month), Rejection> {
+    let t = text.trim();
+    let bad = || {
+        Rejection::field(
+            RejectReason::BadDate,
+            field,
+            format!("{field} '{t}' is not YYYY-MM-DD HH:MM"),
+        )
+    };
+    let ms = iso_datetime_ms(t).ok_or_else(bad)?;
+    let month = Month::parse_bytes(t.as_bytes().get(..7).unwrap_or_default()).ok_or_else(bad)?;
+    Ok((ms, month))
+}
+
+/// Parse `YYYY-MM-DD` into a `date32` day count.
+pub fn date_days(text: &str, field: &'static str) -> Result<i32, Rejection> {
+    let t = text.trim();
+    let ms = iso_datetime_ms(&format!("{t}T00:00"))
+        .filter(|_| t.len() == 10)
+        .ok_or_else(|| Rejection::field(RejectReason::BadDate, field, format!("{field} '{t}' is not YYYY-MM-DD")))?;
+    Ok(ms.div_euclid(86_400_000) as i32)
+}
+
+/// Parse an optional BNG coordinate pair in metres; both empty is `None`.
+pub fn bng(easting: &str, northing: &str) -> Result<Option<(f64, f64)>, Rejection> {
+    let (e, n) = (easting.trim(), northing.trim());
+    if e.is_empty() && n.is_empty() {
+        return Ok(None);
+    }
+    let parse = |v: &str, name: &'static str| {
+        v.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
+            Rejection::field(
+                RejectReason::BadCoordinate,
+                name,
+                format!("{name} '{v}' is not a number of metres"),
+            )
+        })
+    };
+    let (e, n) = (parse(e, "easting")?, parse(n, "northing")?);
+    if !(0.0..=800_000.0).contains(&e) || !(0.0..=1_400_000.0).contains(&n) {
+        return Err(Rejection::field(
+            RejectReason::CoordinateOutOfRange,
+            "easting",
+            format!("({e}, {n}) is outside the British National Grid"),
+        ));
+    }
+    Ok(Some((e, n)))
+}
+
+/// Read a Y/N flag; empty is `None`.
+pub fn yes_no(text: &str, field: &'static str) -> Result<Option<bool>, Rejection> {
+    match text.trim() {
+        "" => Ok(None),
+        "Y" | "y" => Ok(Some(true)),
+        "N" | "n" => Ok(Some(false)),
+        other => Err(Rejection::field(
+            RejectReason::BadBoolean,
+            field,
+            format!("{field} '{other}' is not Y or N"),
+        )),
+    }
 }
 
 #[cfg(test)]

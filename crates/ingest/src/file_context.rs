@@ -7,14 +7,10 @@ use crimescope_model::HarmWeights;
 use crimescope_model::schema::{FieldSpec, REJECT_FIELDS, rejects_schema};
 
 use crate::error::Result;
-use crate::pipeline::Progress;
-use crate::projection::{Projected, to_bng};
+use crate::progress::{Progress, ProgressTicker};
 use crate::reject::Rejection;
 use crate::store::{FileCounts, OutputFile, writer::PartitionedWriter};
 use crate::table_builder::Value;
-
-/// Rows between progress reports.
-pub const PROGRESS_EVERY: u64 = 4096;
 
 /// The context of one file being parsed.
 pub struct FileContext<'a> {
@@ -105,61 +101,6 @@ pub struct ParsedFile {
     pub outputs: Vec<OutputFile>,
 }
 
-/// Progress batching: report every [`PROGRESS_EVERY`] rows.
-pub struct ProgressTicker {
-    rows: u64,
-    last_offset: u64,
-}
-
-impl ProgressTicker {
-    /// A ticker at the start of a file.
-    pub fn new() -> ProgressTicker {
-        ProgressTicker {
-            rows: 0,
-            last_offset: 0,
-        }
-    }
-
-    /// Count a row ending at byte `offset`.
-    pub fn tick(&mut self, progress: &dyn Progress, offset: u64) {
-        self.rows += 1;
-        if self.rows == PROGRESS_EVERY {
-            progress.rows(self.rows, offset.saturating_sub(self.last_offset));
-            self.rows = 0;
-            self.last_offset = offset;
-        }
-    }
-
-    /// Report what is left at the end of a file of `total` bytes.
-    pub fn done(self, progress: &dyn Progress, total: u64) {
-        progress.rows(self.rows, total.saturating_sub(self.last_offset));
-    }
-}
-
-impl Default for ProgressTicker {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The BNG position of a loaded row's WGS84 point, counting rows with no location and
-/// rows outside Great Britain.
-pub fn locate(point: Option<(f64, f64)>, counts: &mut FileCounts) -> (Option<f64>, Option<f64>) {
-    match point {
-        None => {
-            counts.no_location += 1;
-            (None, None)
-        }
-        Some((lon, lat)) => match to_bng(lon, lat) {
-            Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
-            Projected::OutsideGreatBritain => {
-                counts.outside_gb += 1;
-                (None, None)
-            }
-        },
-    }
-}
-
 /// What became of one data row.
 pub enum Fate {
     /// Written to a table.
@@ -230,7 +171,7 @@ pub fn masked_raw(record: &csv::ByteRecord, expected_fields: usize, id_columns: 
         .enumerate()
         .map(|(i, f)| {
             if id_columns.contains(&i) && !f.is_empty() {
-                crate::partner::MASK.to_string()
+                crate::reject::MASK.to_string()
             } else {
                 let s = String::from_utf8_lossy(f);
                 if s.contains([',', '"', '\n', '\r']) {

@@ -35,7 +35,7 @@ use crimescope_model::{Month, PoliceUkCrimeType, Source};
 use serde::Deserialize;
 
 use crate::error::{IngestError, Result};
-use crate::grid::TransverseMercator;
+use crate::utm::TransverseMercator;
 
 /// The canonical fields a `[columns]` or `[constants]` entry may fill.
 pub const MAPPABLE_FIELDS: [&str; 13] = [
@@ -213,7 +213,7 @@ impl MappingProfile {
 /// A date-time read with a format: (year, month, day, hour, minute, second), and
 /// whether the format had a time of day.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     /// The month.
     pub month: Month,
     /// Milliseconds since the epoch, as written (no time zone applied).
@@ -247,7 +247,7 @@ fn check_format(format: &str) -> std::result::Result<(), String> {
 }
 
 /// Read `text` with a strftime-style `format` (%Y %m %d %H %M %S %b; missing day is 1).
-pub fn parse_datetime(text: &str, format: &str) -> Option<Parsed> {
+pub(crate) fn parse_datetime(text: &str, format: &str) -> Option<Parsed> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];

@@ -6,68 +6,16 @@ use std::path::{Path, PathBuf};
 
 use crimescope_model::HarmWeights;
 use rayon::prelude::*;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{IngestError, Result};
 use crate::file_context::{FileContext, ParsedFile};
 use crate::input::{InputFile, discover};
-use crate::profile::Profile;
+use crate::profiles::Profile;
+use crate::progress::Progress;
 use crate::records::read_header;
+use crate::report::{FileReport, FileStatus, IngestReport};
 use crate::store::{FileCounts, FileEntry, StoreWriter, now_rfc3339};
-use crate::{partner, police_uk};
-
-/// Receives progress while an ingest runs. Called from several threads at once.
-pub trait Progress: Sync {
-    /// The ingest has found its inputs.
-    fn begin(&self, _files: usize, _bytes: u64) {}
-    /// Some rows (and the bytes they spanned) have been read.
-    fn rows(&self, _rows: u64, _bytes: u64) {}
-    /// A file is finished (loaded, replaced, or unchanged and skipped).
-    fn file_done(&self, _report: &FileReport) {}
-}
-
-/// A [`Progress`] that ignores everything.
-pub struct NoProgress;
-impl Progress for NoProgress {}
-
-/// What happened to one input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileStatus {
-    /// New to the store.
-    Loaded,
-    /// Replaced an older file with the same name and profile.
-    Replaced,
-    /// Identical (same SHA-256) to a file already in the store; nothing was written.
-    Unchanged,
-    /// The same file appears earlier in this run (a folder and its zip); it was read
-    /// once, and this entry counts no rows.
-    Repeated,
-}
-
-/// The outcome for one input file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FileReport {
-    /// The path as given (zip entries as `archive.zip!entry`).
-    pub path: String,
-    /// The profile that read it.
-    pub profile: String,
-    /// Loaded, replaced or unchanged.
-    pub status: FileStatus,
-    /// Its row counts (for an unchanged file, those recorded when it was loaded).
-    #[serde(flatten)]
-    pub counts: FileCounts,
-}
-
-/// The outcome of an ingest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IngestReport {
-    /// One report per input file, in input order.
-    pub files: Vec<FileReport>,
-    /// The sum over files.
-    pub totals: FileCounts,
-}
 
 /// What every file of one ingest shares.
 struct Shared<'a> {
@@ -323,8 +271,8 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         areas: shared.areas(),
     };
     let ParsedFile { mut counts, outputs } = match &reader {
-        Reader::Mapped(mapping) => partner::mapped::parse(&ctx, mapping, &input.display, &bytes)?,
-        Reader::Builtin(profile, header) => parse_builtin(&ctx, *profile, header, options, input, &bytes)?,
+        Reader::Mapped(mapping) => crate::profiles::mapped::parse(&ctx, mapping, &input.display, &bytes)?,
+        Reader::Builtin(profile, header) => profile.parse(&ctx, header, options.key.as_ref(), &bytes)?,
     };
     counts.outside_boundaries = outside_count(&ctx.areas);
     debug_assert!(counts.reconciles());
@@ -345,36 +293,6 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         outputs,
     };
     Ok((report(status, counts), Some(entry)))
-}
-
-/// Parse a file with a built-in profile.
-fn parse_builtin(
-    ctx: &FileContext<'_>,
-    profile: Profile,
-    header: &[String],
-    options: &IngestOptions,
-    input: &InputFile,
-    bytes: &[u8],
-) -> Result<ParsedFile> {
-    Ok(match profile {
-        Profile::PoliceUkStreet => police_uk::street::parse(ctx, bytes)?,
-        Profile::PoliceUkOutcomes => police_uk::outcomes::parse(ctx, bytes)?,
-        Profile::PoliceUkStopSearch => police_uk::stop_search::parse(ctx, bytes)?,
-        Profile::FireIrs => partner::fire::parse_irs(ctx, bytes)?,
-        Profile::FireLfb => partner::fire::parse_lfb(ctx, header, bytes)?,
-        person => {
-            let key = options.key.as_ref().ok_or_else(|| IngestError::NoKey {
-                file: input.display.clone(),
-                profile: person.name(),
-            })?;
-            match person {
-                Profile::ForceCrime => partner::force_crime::parse(ctx, key, bytes)?,
-                Profile::CouncilAsb => partner::council_asb::parse(ctx, key, bytes)?,
-                Profile::ProbationCohort => partner::probation::parse_cohort(ctx, key, bytes)?,
-                _ => partner::probation::parse_reoffences(ctx, key, bytes)?,
-            }
-        }
-    })
 }
 
 fn detect(input: &InputFile, bytes: &[u8]) -> Result<(Profile, Vec<String>)> {

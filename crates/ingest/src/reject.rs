@@ -91,3 +91,6 @@ impl Rejection {
         }
     }
 }
+
+/// The text that replaces a person identifier in a rejected row.
+pub const MASK: &str = "[masked]";

@@ -18,7 +18,7 @@
 
 mod compact;
 pub mod manifest;
-pub mod writer;
+pub(crate) mod writer;
 
 use std::collections::HashSet;
 use std::fs::{self, File};

@@ -4,16 +4,29 @@
 
 use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
 
-use super::{bng, location_key, minute_time, to_wgs84};
 use crate::error::Result;
-use crate::fields::{expect_fields, utf8_fields};
+use crate::fields::{bng, expect_fields, minute_time, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::{Incident, push_party};
-use crate::police_uk::{IdCensus, IdClass, first_field};
-use crate::profile::COUNCIL_ASB_HEADER;
+use crate::location::{location_key, to_wgs84};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
+
+/// The council-asb header (docs/formats.md).
+pub const HEADER: [&str; 10] = [
+    "case_ref",
+    "reported_at",
+    "asb_category",
+    "asb_type",
+    "easting",
+    "northing",
+    "uprn",
+    "location",
+    "victim_id",
+    "perpetrator_id",
+];
 
 const VICTIM: usize = 8;
 const PERPETRATOR: usize = 9;
@@ -97,8 +110,8 @@ type AsbRow<'r> = (
 );
 
 fn validate(record: &csv::ByteRecord) -> Result<AsbRow<'_>, Rejection> {
-    expect_fields(record, &COUNCIL_ASB_HEADER)?;
-    let f = utf8_fields(record, &COUNCIL_ASB_HEADER)?;
+    expect_fields(record, &HEADER)?;
+    let f = utf8_fields(record, &HEADER)?;
     if f[0].trim().is_empty() {
         return Err(Rejection::field(
             RejectReason::MissingId,

@@ -1,8 +1,5 @@
-//! The data.police.uk profiles: street, outcomes and stop-and-search files.
-
-pub mod outcomes;
-pub mod stop_search;
-pub mod street;
+//! Duplicate handling for sources whose rows carry an id: exact repeats are dropped and
+//! counted, and new versions of an id are kept and flagged.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -7,13 +7,33 @@
 use crimescope_model::Month;
 use crimescope_model::schema::{STOP_SEARCH_FIELDS, stop_search_schema};
 
+use super::force_from_file_name;
 use crate::error::Result;
 use crate::fields::{boolean, expect_fields, iso_datetime_ms, lon_lat, utf8_fields};
-use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
-use crate::profile::{STOP_SEARCH_HEADER, force_from_file_name};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::location::locate;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 use crate::table_builder::Value;
+
+/// The police.uk stop-and-search header (15 columns).
+pub const HEADER: [&str; 15] = [
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+];
 
 /// Read a stop-and-search file into `stop_search` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
@@ -72,8 +92,8 @@ struct SearchRow<'r> {
 }
 
 fn validate(record: &csv::ByteRecord) -> Result<SearchRow<'_>, Rejection> {
-    expect_fields(record, &STOP_SEARCH_HEADER)?;
-    let fields = utf8_fields(record, &STOP_SEARCH_HEADER)?;
+    expect_fields(record, &HEADER)?;
+    let fields = utf8_fields(record, &HEADER)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(RejectReason::UnknownCategory, "Type", "Type is empty"));
     }

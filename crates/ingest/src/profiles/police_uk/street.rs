@@ -14,14 +14,30 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 
-use super::{IdCensus, IdClass, first_field};
 use crate::error::{IngestError, Result};
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
-use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::Incident;
-use crate::profile::STREET_HEADER;
+use crate::location::locate;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
+
+/// The police.uk street-level crime header (12 columns).
+pub const HEADER: [&str; 12] = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+];
 
 const CRIME_ID: usize = 0;
 
@@ -149,8 +165,8 @@ struct StreetRow<'r> {
 }
 
 fn validate(record: &csv::ByteRecord) -> Result<StreetRow<'_>, Rejection> {
-    expect_fields(record, &STREET_HEADER)?;
-    let fields = utf8_fields(record, &STREET_HEADER)?;
+    expect_fields(record, &HEADER)?;
+    let fields = utf8_fields(record, &HEADER)?;
     let month = Month::parse_bytes(fields[1].trim().as_bytes()).ok_or_else(|| {
         Rejection::field(
             RejectReason::BadMonth,

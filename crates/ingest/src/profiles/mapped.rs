@@ -2,13 +2,13 @@
 
 use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
 
-use super::{location_key, to_wgs84};
 use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
-use crate::file_context::{Fate, FileContext, ParsedFile, locate, read_rows};
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::id_census::{IdCensus, IdClass};
 use crate::incident::Incident;
+use crate::location::{locate, location_key, to_wgs84};
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
-use crate::police_uk::{IdCensus, IdClass};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 
@@ -225,7 +225,7 @@ fn read_row(
     let point = match xy {
         None => None,
         Some((xi, yi, true)) => lon_lat(&text(xi, "x")?, &text(yi, "y")?, "x", "y")?.map(|(x, y)| Point::LonLat(x, y)),
-        Some((xi, yi, false)) => super::bng(&text(xi, "x")?, &text(yi, "y")?)?.map(|(e, n)| Point::Bng(e, n)),
+        Some((xi, yi, false)) => crate::fields::bng(&text(xi, "x")?, &text(yi, "y")?)?.map(|(e, n)| Point::Bng(e, n)),
     };
     let _ = grid;
     Ok(MappedRow {

@@ -7,14 +7,27 @@
 use crimescope_model::Month;
 use crimescope_model::schema::{OUTCOME_FIELDS, outcomes_schema};
 
-use super::{IdCensus, IdClass, first_field};
 use crate::error::Result;
 use crate::fields::{expect_fields, lon_lat, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
-use crate::profile::OUTCOMES_HEADER;
+use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 use crate::table_builder::Value;
+
+/// The police.uk outcomes header (10 columns).
+pub const HEADER: [&str; 10] = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
+];
 
 /// Read an outcomes file into `outcomes` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
@@ -67,8 +80,8 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
 type OutcomeRow<'r> = ([&'r str; 10], Month, Option<(f64, f64)>);
 
 fn validate(record: &csv::ByteRecord) -> Result<OutcomeRow<'_>, Rejection> {
-    expect_fields(record, &OUTCOMES_HEADER)?;
-    let fields = utf8_fields(record, &OUTCOMES_HEADER)?;
+    expect_fields(record, &HEADER)?;
+    let fields = utf8_fields(record, &HEADER)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(
             RejectReason::MissingId,

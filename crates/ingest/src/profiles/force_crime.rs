@@ -7,16 +7,34 @@ use std::collections::HashSet;
 use crimescope_model::PoliceUkCrimeType;
 use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
 
-use super::{bng, location_key, minute_time, to_wgs84, yes_no};
 use crate::error::Result;
-use crate::fields::{expect_fields, utf8_fields};
+use crate::fields::{bng, expect_fields, minute_time, utf8_fields, yes_no};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::{Incident, push_party};
-use crate::police_uk::{IdCensus, IdClass, first_field};
-use crate::profile::FORCE_CRIME_HEADER;
+use crate::location::{location_key, to_wgs84};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
+
+/// The force-crime header (docs/formats.md).
+pub const HEADER: [&str; 15] = [
+    "crime_ref",
+    "recorded_at",
+    "committed_from",
+    "committed_to",
+    "ho_offence_code",
+    "offence_description",
+    "category",
+    "easting",
+    "northing",
+    "uprn",
+    "location",
+    "victim_id",
+    "offender_id",
+    "domestic",
+    "outcome",
+];
 
 const VICTIM: usize = 11;
 const OFFENDER: usize = 12;
@@ -106,8 +124,8 @@ struct CrimeRow<'r> {
 }
 
 fn validate(record: &csv::ByteRecord) -> Result<CrimeRow<'_>, Rejection> {
-    expect_fields(record, &FORCE_CRIME_HEADER)?;
-    let fields = utf8_fields(record, &FORCE_CRIME_HEADER)?;
+    expect_fields(record, &HEADER)?;
+    let fields = utf8_fields(record, &HEADER)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(
             RejectReason::MissingId,

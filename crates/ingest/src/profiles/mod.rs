@@ -1,107 +1,19 @@
-//! Source profiles, recognised from the file header.
+//! The input formats: one module per profile, each owning its header and its parser,
+//! and [`Profile`], which recognises a file from its header and dispatches to the
+//! parser. Parsers share the row loop of [`crate::file_context`] and never each other.
+
+mod council_asb;
+mod fire;
+mod force_crime;
+pub(crate) mod mapped;
+mod police_uk;
+mod probation;
 
 use std::fmt;
 
-/// The police.uk street-level crime header (12 columns).
-pub const STREET_HEADER: [&str; 12] = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-];
-
-/// The police.uk outcomes header (10 columns).
-pub const OUTCOMES_HEADER: [&str; 10] = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Outcome type",
-];
-
-/// The police.uk stop-and-search header (15 columns).
-pub const STOP_SEARCH_HEADER: [&str; 15] = [
-    "Type",
-    "Date",
-    "Part of a policing operation",
-    "Policing operation",
-    "Latitude",
-    "Longitude",
-    "Gender",
-    "Age range",
-    "Self-defined ethnicity",
-    "Officer-defined ethnicity",
-    "Legislation",
-    "Object of search",
-    "Outcome",
-    "Outcome linked to object of search",
-    "Removal of more than just outer clothing",
-];
-
-/// The force-crime header (docs/formats.md).
-pub const FORCE_CRIME_HEADER: [&str; 15] = [
-    "crime_ref",
-    "recorded_at",
-    "committed_from",
-    "committed_to",
-    "ho_offence_code",
-    "offence_description",
-    "category",
-    "easting",
-    "northing",
-    "uprn",
-    "location",
-    "victim_id",
-    "offender_id",
-    "domestic",
-    "outcome",
-];
-
-/// The council-asb header (docs/formats.md).
-pub const COUNCIL_ASB_HEADER: [&str; 10] = [
-    "case_ref",
-    "reported_at",
-    "asb_category",
-    "asb_type",
-    "easting",
-    "northing",
-    "uprn",
-    "location",
-    "victim_id",
-    "perpetrator_id",
-];
-
-/// The fire-irs header (docs/formats.md).
-pub const FIRE_IRS_HEADER: [&str; 9] = [
-    "incident_id",
-    "call_datetime",
-    "incident_type",
-    "motive",
-    "property_type",
-    "easting",
-    "northing",
-    "uprn",
-    "ward_code",
-];
-
-/// The probation-cohort header (docs/formats.md).
-pub const PROBATION_COHORT_HEADER: [&str; 6] = ["crn", "cohort_start", "index_offence", "sentence_type", "tier", "iom"];
-
-/// The probation-reoffences header (docs/formats.md).
-pub const PROBATION_REOFFENCES_HEADER: [&str; 4] = ["crn", "offence_date", "conviction_date", "offence_category"];
+use crate::error::{IngestError, Result};
+use crate::file_context::{FileContext, ParsedFile};
+use crate::pseudonym::PseudonymKey;
 
 /// A known input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,16 +90,16 @@ impl Profile {
     /// The header this profile reads.
     pub fn header(self) -> &'static [&'static str] {
         match self {
-            Profile::PoliceUkStreet => &STREET_HEADER,
-            Profile::PoliceUkOutcomes => &OUTCOMES_HEADER,
-            Profile::PoliceUkStopSearch => &STOP_SEARCH_HEADER,
-            Profile::ForceCrime => &FORCE_CRIME_HEADER,
-            Profile::CouncilAsb => &COUNCIL_ASB_HEADER,
-            Profile::FireIrs => &FIRE_IRS_HEADER,
+            Profile::PoliceUkStreet => &police_uk::street::HEADER,
+            Profile::PoliceUkOutcomes => &police_uk::outcomes::HEADER,
+            Profile::PoliceUkStopSearch => &police_uk::stop_search::HEADER,
+            Profile::ForceCrime => &force_crime::HEADER,
+            Profile::CouncilAsb => &council_asb::HEADER,
+            Profile::FireIrs => &fire::irs::HEADER,
             // The columns read; the file has more (any order).
-            Profile::FireLfb => &crate::partner::fire::LFB_COLUMNS,
-            Profile::ProbationCohort => &PROBATION_COHORT_HEADER,
-            Profile::ProbationReoffences => &PROBATION_REOFFENCES_HEADER,
+            Profile::FireLfb => &fire::lfb::COLUMNS,
+            Profile::ProbationCohort => &probation::cohort::HEADER,
+            Profile::ProbationReoffences => &probation::reoffences::HEADER,
         }
     }
 
@@ -199,23 +111,41 @@ impl Profile {
             _ => p.header().len() == header.len() && p.header().iter().zip(header).all(|(a, b)| a == b),
         })
     }
+
+    /// Parse one file of this profile into staged Parquet. `header` is the file's
+    /// header (the LFB columns may come in any order); `key` pseudonymises person
+    /// identifiers and must be given for the profiles that carry them.
+    pub(crate) fn parse(
+        self,
+        ctx: &FileContext<'_>,
+        header: &[String],
+        key: Option<&PseudonymKey>,
+        bytes: &[u8],
+    ) -> Result<ParsedFile> {
+        let key = || {
+            key.ok_or_else(|| IngestError::NoKey {
+                file: ctx.name.to_string(),
+                profile: self.name(),
+            })
+        };
+        match self {
+            Profile::PoliceUkStreet => police_uk::street::parse(ctx, bytes),
+            Profile::PoliceUkOutcomes => police_uk::outcomes::parse(ctx, bytes),
+            Profile::PoliceUkStopSearch => police_uk::stop_search::parse(ctx, bytes),
+            Profile::FireIrs => fire::irs::parse(ctx, bytes),
+            Profile::FireLfb => fire::lfb::parse(ctx, header, bytes),
+            Profile::ForceCrime => force_crime::parse(ctx, key()?, bytes),
+            Profile::CouncilAsb => council_asb::parse(ctx, key()?, bytes),
+            Profile::ProbationCohort => probation::cohort::parse(ctx, key()?, bytes),
+            Profile::ProbationReoffences => probation::reoffences::parse(ctx, key()?, bytes),
+        }
+    }
 }
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// The force slug in a police.uk archive file name: `2024-01-city-of-london-street.csv`
-/// gives `city-of-london`.
-pub fn force_from_file_name(name: &str) -> Option<&str> {
-    let stem = name.strip_suffix(".csv").or_else(|| name.strip_suffix(".CSV"))?;
-    let rest = stem.get(8..).filter(|_| stem.as_bytes().get(7) == Some(&b'-'))?;
-    ["-street", "-outcomes", "-stop-and-search"]
-        .iter()
-        .find_map(|s| rest.strip_suffix(s))
-        .filter(|f| !f.is_empty())
 }
 
 #[cfg(test)]
@@ -230,13 +160,13 @@ mod tests {
             assert_eq!(Profile::detect(&header[1..]), None);
         }
         assert_eq!(
-            force_from_file_name("2024-01-city-of-london-street.csv"),
+            police_uk::force_from_file_name("2024-01-city-of-london-street.csv"),
             Some("city-of-london")
         );
         assert_eq!(
-            force_from_file_name("2026-02-city-of-london-stop-and-search.csv"),
+            police_uk::force_from_file_name("2026-02-city-of-london-stop-and-search.csv"),
             Some("city-of-london")
         );
-        assert_eq!(force_from_file_name("street.csv"), None);
+        assert_eq!(police_uk::force_from_file_name("street.csv"), None);
     }
 }

@@ -1,0 +1,43 @@
+//! Where a row is: its British National Grid position, its WGS84 point, and the place
+//! key that links sources.
+
+use crate::projection::{Projected, to_bng};
+use crate::store::FileCounts;
+
+/// The BNG position of a loaded row's WGS84 point, counting rows with no location and
+/// rows outside Great Britain.
+pub fn locate(point: Option<(f64, f64)>, counts: &mut FileCounts) -> (Option<f64>, Option<f64>) {
+    match point {
+        None => {
+            counts.no_location += 1;
+            (None, None)
+        }
+        Some((lon, lat)) => match to_bng(lon, lat) {
+            Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
+            Projected::OutsideGreatBritain => {
+                counts.outside_gb += 1;
+                (None, None)
+            }
+        },
+    }
+}
+
+/// WGS84 (lon, lat) of a BNG point, to 6 decimals (OSTN15 inverse).
+pub fn to_wgs84(point: Option<(f64, f64)>) -> (Option<f64>, Option<f64>) {
+    match point.and_then(|(e, n)| lonlat_bng::convert_osgb36_to_ll(e, n).ok()) {
+        Some((lon, lat)) if lon.is_finite() && lat.is_finite() => {
+            (Some((lon * 1e6).round() / 1e6), Some((lat * 1e6).round() / 1e6))
+        }
+        _ => (None, None),
+    }
+}
+
+/// The place key that links sources: `uprn:<UPRN>` when a UPRN is given, else
+/// `bng:<E>,<N>` with the point rounded to the metre, else none.
+pub fn location_key(uprn: &str, point: Option<(f64, f64)>) -> Option<String> {
+    let u = uprn.trim().trim_end_matches(".0");
+    if !u.is_empty() && u != "0" && u.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("uprn:{u}"));
+    }
+    point.map(|(e, n)| format!("bng:{},{}", e.round(), n.round()))
+}

@@ -1,0 +1,113 @@
+//! Fire incidents: the `fire-irs` extract (docs/formats.md) and the London Fire
+//! Brigade's published incident format (`fire-lfb`). Rows become source `fire`
+//! incidents, with the fire type as `category`, the property as `subcategory`, and the
+//! `deliberate` flag where the source says.
+//!
+//! Harm: a deliberate fire carries the weight of "Criminal damage and arson"; other
+//! fire incidents carry 0 (they are not crimes).
+
+pub(crate) mod irs;
+pub(crate) mod lfb;
+
+use crimescope_model::Month;
+use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
+
+use crate::error::Result;
+use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
+use crate::id_census::{IdCensus, IdClass, first_field};
+use crate::incident::Incident;
+use crate::location::{location_key, to_wgs84};
+use crate::records::Records;
+use crate::reject::{RejectReason, Rejection};
+
+/// One validated fire incident, whatever its source format.
+struct Fire<'r> {
+    id: &'r str,
+    at_ms: i64,
+    month: Month,
+    kind: &'static str,
+    property: &'r str,
+    deliberate: Option<bool>,
+    point: Option<(f64, f64)>,
+    uprn: &'r str,
+    ward: &'r str,
+}
+
+/// The fire incident types.
+pub const FIRE_TYPES: [&str; 4] = ["primary fire", "secondary fire", "false alarm", "special service"];
+
+fn parse_with<'b>(
+    ctx: &FileContext<'_>,
+    bytes: &'b [u8],
+    validate: impl for<'r> Fn(&'r csv::ByteRecord) -> Result<Fire<'r>, Rejection>,
+) -> Result<ParsedFile> {
+    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut census = IdCensus::default();
+    let arson = ctx.harm.weight("Criminal damage and arson").unwrap_or(0.0);
+    let mut records = Records::new(bytes);
+    records.next_record();
+    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
+        let fire = match validate(rec.fields) {
+            Ok(f) => f,
+            Err(rejection) => return Ok(Fate::Rejected(rejection)),
+        };
+        let version = if fire.id.is_empty() {
+            1
+        } else {
+            match census.classify(first_field(rec.raw, fire.id.as_bytes()), rec.raw) {
+                IdClass::Duplicate => return Ok(Fate::Duplicate),
+                IdClass::Load { version, .. } => version,
+            }
+        };
+        counts.no_location += u64::from(fire.point.is_none());
+        let incident_id = match (fire.id.is_empty(), version) {
+            (true, _) => format!("{}:{}:{}", ctx.profile, ctx.name, rec.line),
+            (false, 1) => format!("{}:{}", ctx.profile, fire.id),
+            (false, v) => format!("{}:{}#{v}", ctx.profile, fire.id),
+        };
+        let (lon, lat) = to_wgs84(fire.point);
+        let place = location_key(fire.uprn, fire.point);
+        incidents.push(
+            &format!("source=fire/month={}", fire.month),
+            &Incident {
+                source: "fire",
+                dataset: ctx.profile,
+                incident_id: &incident_id,
+                record_id: fire.id,
+                month: fire.month.to_date32(),
+                occurred_at: Some(fire.at_ms),
+                time_precision: "minute",
+                category: fire.kind,
+                subcategory: fire.property,
+                harm_weight: if fire.deliberate == Some(true) { arson } else { 0.0 },
+                longitude: lon,
+                latitude: lat,
+                easting: fire.point.map(|p| p.0),
+                northing: fire.point.map(|p| p.1),
+                location_key: place.as_deref().unwrap_or(""),
+                ward_code: fire.ward,
+                deliberate: fire.deliberate,
+                duplicate_id: version > 1,
+                source_file: ctx.name,
+                source_line: rec.line,
+                ..Incident::default()
+            }
+            .values(),
+        )?;
+        Ok(Fate::Loaded)
+    })?;
+    let mut outputs = incidents.finish()?;
+    outputs.extend(reject_files);
+    Ok(ParsedFile { counts, outputs })
+}
+
+fn fire_type(text: &str, field: &'static str) -> Result<&'static str, Rejection> {
+    let wanted = text.to_lowercase();
+    FIRE_TYPES.into_iter().find(|t| *t == wanted).ok_or_else(|| {
+        Rejection::field(
+            RejectReason::UnknownCategory,
+            field,
+            format!("{field} '{text}' is not primary fire, secondary fire, false alarm or special service"),
+        )
+    })
+}
