@@ -32,7 +32,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = std::path::Path::new(store);
     let t = Instant::now();
     let session = match rest {
-        [url, partitions] => connect(store, &ClusterUrl::parse(url)?, partitions.parse()?).await?,
+        [url, partitions] => {
+            connect(
+                store,
+                &ClusterUrl::parse(url)?,
+                partitions.parse()?,
+                &crimescope_engine::SessionOptions::default(),
+            )
+            .await?
+        }
         [] => Session::open(store).await?,
         _ => return Err("give both the cluster URL and the partitions, or neither".into()),
     };

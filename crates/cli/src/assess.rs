@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use crimescope_engine::Session;
-use crimescope_engine::assessment::{AssessProgress, assess};
+use crimescope_assess::{AssessProgress, AssessmentConfig, SectionId, assess};
 use crimescope_ingest::pseudonym::PseudonymKey;
 use crimescope_ingest::{IngestOptions, NoProgress, ingest};
-use crimescope_report::config::AssessmentConfig;
+use crimescope_model::AreaLevel;
 use crimescope_report::disclosure::{make_public, suppress_geojson_counts};
 use crimescope_report::render::write_document;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -18,6 +17,28 @@ use crate::error::CliError;
 
 /// The fixtures folder of the checkout this binary was built from.
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+
+/// The options of `crimescope assess`.
+#[derive(Debug, clap::Args)]
+pub struct AssessArgs {
+    /// The assessment config (docs/assessment.md).
+    #[arg(long, required_unless_present = "demo")]
+    pub config: Option<PathBuf>,
+    /// The output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The published version: small counts suppressed (with secondary
+    /// suppression), lists of people left out, marked for publication.
+    #[arg(long)]
+    pub public: bool,
+    /// Build a store from the bundled fixtures (real City of London police.uk data,
+    /// synthetic Coventry partner data) and assess it.
+    #[arg(long, conflicts_with = "config")]
+    pub demo: bool,
+    /// A folder whose assessment.html / assessment.md replace the built-in templates.
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+}
 
 /// A bar over the sections, with a line per finished section.
 struct SectionBar {
@@ -46,20 +67,21 @@ impl SectionBar {
 }
 
 impl AssessProgress for SectionBar {
-    fn begin(&self, sections: &[String]) {
+    fn begin(&self, sections: &[SectionId]) {
         self.bar.set_length(sections.len() as u64);
     }
 
-    fn started(&self, section: &str) {
+    fn started(&self, section: SectionId) {
         if let Ok(mut r) = self.running.lock() {
-            r.push(section.to_string());
+            r.push(section.key());
         }
         self.show_running();
     }
 
-    fn finished(&self, section: &str, seconds: f64, produced: bool) {
+    fn finished(&self, section: SectionId, seconds: f64, produced: bool) {
+        let section = section.key();
         if let Ok(mut r) = self.running.lock() {
-            r.retain(|s| s != section);
+            r.retain(|s| *s != section);
         }
         let line = format!(
             "  {section:<14} {seconds:>7.2} s{}",
@@ -80,13 +102,14 @@ impl AssessProgress for SectionBar {
 }
 
 /// `crimescope assess`.
-pub async fn assess_command(
-    config: Option<PathBuf>,
-    out: PathBuf,
-    public: bool,
-    demo: bool,
-    templates: Option<PathBuf>,
-) -> Result<(), CliError> {
+pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
+    let AssessArgs {
+        config,
+        out,
+        public,
+        demo,
+        templates,
+    } = args;
     let config_path = match (demo, config) {
         (true, None) => prepare_demo(&out)?,
         (false, Some(path)) => path,
@@ -99,7 +122,6 @@ pub async fn assess_command(
     };
     let config = AssessmentConfig::load(&config_path).map_err(CliError::user)?;
     let templates = templates.or_else(|| config.templates.clone());
-    let session = Session::open(&config.store).await?;
     eprintln!(
         "assessing {} for {} against {} ({} themes)",
         config.area,
@@ -108,7 +130,7 @@ pub async fn assess_command(
         config.themes.themes().len()
     );
     let bar = Arc::new(SectionBar::new());
-    let run = assess(Arc::new(session), Arc::new(config.clone()), bar.clone()).await?;
+    let run = assess(Arc::new(config.clone()), bar.clone()).await?;
     bar.bar.finish_and_clear();
     let mut document = run.document;
     let mut geojson = run.hotspots_geojson;
@@ -128,7 +150,7 @@ pub async fn assess_command(
             report.removed_tables.len()
         );
     }
-    let written = write_document(&document, &out, templates.as_deref()).map_err(CliError::user)?;
+    let written = write_document(&document, &out, templates.as_deref())?;
     let mut files = written.files.len();
     if let Some(g) = geojson {
         let path = out.join("hotspots.geojson");
@@ -195,7 +217,7 @@ fn prepare_demo(out: &Path) -> Result<PathBuf, CliError> {
     crimescope_ingest::boundaries::add_boundaries(
         &store,
         &fixtures.join("boundaries").join("central_london_lsoa11.geojson"),
-        "lsoa",
+        AreaLevel::Lsoa,
         "lsoa_code",
         "lsoa_name",
     )?;

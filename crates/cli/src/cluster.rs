@@ -79,7 +79,7 @@ async fn open_on_cluster(store: &Path, url: &str, partitions: Option<usize>) -> 
     let url = ClusterUrl::parse(url)?;
     // By default as many tasks per stage as a local session has partitions.
     let partitions = partitions.unwrap_or_else(|| Session::default_config().target_partitions());
-    Ok(connect(store, &url, partitions).await?)
+    Ok(connect(store, &url, partitions, &crimescope_engine::SessionOptions::default()).await?)
 }
 
 #[cfg(not(feature = "distributed"))]

@@ -1,6 +1,10 @@
-//! The binary's one error type: a message and whether it was the user's to fix.
+//! The binary's one error type: a message, with the flags that set the library's
+//! parameters added, and whether it was the user's to fix.
 
 use std::fmt;
+
+use crimescope_engine::EngineError;
+use crimescope_spatial::SpatialError;
 
 /// An error reported once by `main`, with exit code 1 (user) or 2 (internal).
 #[derive(Debug)]
@@ -37,6 +41,17 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         if self.user { 1 } else { 2 }
     }
+
+    /// The same error with `hint` appended (`; hint`).
+    pub fn with_hint(mut self, hint: impl fmt::Display) -> CliError {
+        self.message = format!("{}; {hint}", self.message);
+        self
+    }
+}
+
+/// The flag that sets a library request parameter: `bandwidth` → `--bandwidth`.
+fn flag(parameter: &str) -> String {
+    format!("--{}", parameter.replace('_', "-"))
 }
 
 impl From<crimescope_ingest::IngestError> for CliError {
@@ -48,11 +63,82 @@ impl From<crimescope_ingest::IngestError> for CliError {
     }
 }
 
-impl From<crimescope_engine::EngineError> for CliError {
-    fn from(e: crimescope_engine::EngineError) -> Self {
-        CliError {
-            user: e.is_user_error(),
-            message: e.to_string(),
+impl From<EngineError> for CliError {
+    fn from(e: EngineError) -> Self {
+        let user = e.is_user_error();
+        let message = match &e {
+            // The library names the request field; the flag sets it.
+            EngineError::Parameter { name, message } => format!("{} {message}", flag(name)),
+            EngineError::MissingParam { param, .. } => {
+                let period = param.starts_with("period_") || param.starts_with("compare_");
+                format!(
+                    "{e}; give it with --param {param}=VALUE{}",
+                    if period { " or --period/--compare" } else { "" }
+                )
+            }
+            EngineError::ReadOnly { .. } => format!("{e}, and export with --format csv or json"),
+            EngineError::NoBoundaries { level, .. } => {
+                format!("{e}; add them with `crimescope boundaries add --level {level}`")
+            }
+            EngineError::Spatial(SpatialError::TooLarge { .. }) => format!("{e} (set with --cell and --area)"),
+            _ => e.to_string(),
+        };
+        CliError { message, user }
+    }
+}
+
+impl From<crimescope_assess::AssessError> for CliError {
+    fn from(e: crimescope_assess::AssessError) -> Self {
+        match e {
+            crimescope_assess::AssessError::Engine(engine) => CliError::from(engine),
+            other => CliError {
+                user: other.is_user_error(),
+                message: other.to_string(),
+            },
         }
+    }
+}
+
+impl From<crimescope_report::render::RenderError> for CliError {
+    fn from(e: crimescope_report::render::RenderError) -> Self {
+        let hint = matches!(e, crimescope_report::render::RenderError::Write { .. });
+        let err = CliError::user(e);
+        if hint {
+            err.with_hint("check the --out folder is writable")
+        } else {
+            err
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_parameters_become_flags_and_defects_exit_2() {
+        let e = CliError::from(EngineError::Parameter {
+            name: "area",
+            message: "'county': write lsoa, ward or csp".into(),
+        });
+        assert_eq!(e.message, "--area 'county': write lsoa, ward or csp");
+        assert_eq!(e.exit_code(), 1);
+        let e = CliError::from(EngineError::MissingParam {
+            query: "trend_by_category".into(),
+            param: "period_start".into(),
+            kind: "month",
+            description: "First month".into(),
+        });
+        assert!(
+            e.message.ends_with("--param period_start=VALUE or --period/--compare"),
+            "{}",
+            e.message
+        );
+        let bug = CliError::from(EngineError::internal("a built-in query returned text for a count"));
+        assert_eq!(bug.exit_code(), 2);
+        let bug = CliError::from(crimescope_assess::AssessError::Internal("a task panicked".into()));
+        assert_eq!(bug.exit_code(), 2);
+        let user = CliError::from(crimescope_assess::AssessError::SessionMismatch);
+        assert_eq!(user.exit_code(), 1);
     }
 }

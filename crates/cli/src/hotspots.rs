@@ -1,18 +1,19 @@
 //! `crimescope hotspots`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 use crimescope_engine::arrow::record_batch::RecordBatch;
 use crimescope_engine::hotspots::{
-    AreaFilter, HotspotRequest, TimeStep, area_hotspots, areas_geojson, cells_geojson, concentration,
-    emerging_hotspots, gi_hotspots, grid_counts, kde_map,
+    AreaFilter, HotspotRequest, area_hotspots, areas_geojson, cells_geojson, concentration, emerging_hotspots,
+    gi_hotspots, grid_counts, kde_map,
 };
-use crimescope_model::Source;
+use crimescope_model::{AreaLevel, Period, Source};
 
 use crate::error::CliError;
-use crate::output::write_batches;
+use crate::options::StepArg;
+use crate::output::{write_batches, write_json};
 
 /// The map to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,54 +48,65 @@ pub enum MapFormat {
 }
 
 /// The options of `crimescope hotspots`.
-pub struct HotspotArgs<'a> {
-    /// The store.
-    pub store: &'a Path,
-    /// `--period`.
-    pub period: &'a str,
-    /// `--method`.
+#[derive(Debug, clap::Args)]
+pub struct HotspotsArgs {
+    /// The store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The period: 2025-01..2025-12, a month, or a financial year such as 2024/25.
+    #[arg(long, value_parser = crate::options::period)]
+    pub period: Period,
+    /// The map to make.
+    #[arg(long, value_enum, default_value = "grid")]
     pub method: Method,
-    /// `--cell`.
+    /// Cell size in metres (default 250; 50 for kde).
+    #[arg(long)]
     pub cell: Option<f64>,
-    /// `--band`.
+    /// Gi* distance band in metres: neighbours are cell centres within it, self included.
+    #[arg(long, default_value_t = 500.0)]
     pub band: f64,
-    /// `--bandwidth`.
+    /// Kernel density bandwidth in metres (default: ArcGIS's rule).
+    #[arg(long)]
     pub bandwidth: Option<f64>,
-    /// `--category`.
-    pub category: Option<&'a str>,
-    /// `--source`.
-    pub source: Option<&'a str>,
-    /// `--area`.
-    pub area: Option<&'a str>,
-    /// `--permutations`.
+    /// Only this category, by name or slug.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only this source: police, asb or fire.
+    #[arg(long, value_parser = crate::options::source)]
+    pub source: Option<Source>,
+    /// The study area: lsoa, ward or csp (every stored area of the level) or LEVEL:CODE.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Gi*: conditional permutations for a pseudo p-value (e.g. 999).
+    #[arg(long, default_value_t = 0)]
     pub permutations: usize,
-    /// `--seed`.
+    /// The seed for permutations.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// `--step`.
-    pub step: &'a str,
-    /// `--format`.
+    /// Emerging hot spots: month or quarter steps.
+    #[arg(long, value_enum, default_value = "month")]
+    pub step: StepArg,
+    /// table, csv, json or geojson.
+    #[arg(long, value_enum, default_value = "table")]
     pub format: MapFormat,
-    /// `--cluster`: where the query plans run.
-    pub cluster: &'a crate::cluster::ClusterOpt,
+    /// Where the queries run.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterOpt,
 }
 
 /// `crimescope hotspots`.
-pub async fn hotspots(args: HotspotArgs<'_>) -> Result<(), CliError> {
-    let mut request = HotspotRequest::new(args.period.parse().map_err(CliError::user)?);
+pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
+    let mut request = HotspotRequest::new(args.period);
     request.cell = args.cell;
     request.band = args.band;
     request.bandwidth = args.bandwidth;
-    request.category = args.category.map(str::to_string);
-    request.source = args.source.map(Source::lookup).transpose().map_err(CliError::user)?;
-    request.area = args.area.map(str::parse::<AreaFilter>).transpose()?;
+    request.category = args.category.clone();
+    request.source = args.source;
+    request.area = args.area.as_deref().map(str::parse::<AreaFilter>).transpose()?;
     request.permutations = args.permutations;
     request.seed = args.seed;
-    request.step = match args.step {
-        "month" => TimeStep::Month,
-        "quarter" => TimeStep::Quarter,
-        other => return Err(CliError::user(format!("--step '{other}': use month or quarter"))),
-    };
-    let session = crate::cluster::open_session(args.store, args.cluster).await?;
+    request.step = args.step.into();
+    let session = crate::cluster::open_session(&args.store, &args.cluster).await?;
     let (batch, notes, geo): (RecordBatch, Vec<String>, Option<serde_json::Value>) = match args.method {
         Method::Grid => {
             let map = grid_counts(&session, &request).await?;
@@ -166,7 +178,7 @@ pub async fn hotspots(args: HotspotArgs<'_>) -> Result<(), CliError> {
                     "space-time Gi* over {} {} steps (neighbours within {} m in this and the previous step), FDR 5% \
                      over all bins, Mann–Kendall on each cell's z; classes after ESRI's Emerging Hot Spot Analysis",
                     map.steps.len(),
-                    args.step,
+                    args.step.name(),
                     request.band
                 ),
             ];
@@ -175,7 +187,11 @@ pub async fn hotspots(args: HotspotArgs<'_>) -> Result<(), CliError> {
             (batch, notes, geo)
         }
         Method::Lsoa | Method::Ward => {
-            let level = if args.method == Method::Lsoa { "lsoa" } else { "ward" };
+            let level = if args.method == Method::Lsoa {
+                AreaLevel::Lsoa
+            } else {
+                AreaLevel::Ward
+            };
             let batches = area_hotspots(&session, &request, level).await?;
             let batch = concat(&batches)?;
             let geo = geojson_if(args.format, || areas_geojson(&session, level, &batch))?;
@@ -272,30 +288,12 @@ fn top_rows(batch: &RecordBatch, method: Method) -> Result<RecordBatch, CliError
 
 fn print_concentration(c: &crimescope_engine::hotspots::Concentration, format: MapFormat) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    let rows: Vec<serde_json::Value> = c
-        .rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "unit": r.unit, "units": r.units, "incidents": r.incidents, "gini": r.gini,
-                "generalized_gini": r.generalized_gini, "share_of_units_holding_50pct": r.share_holding_50,
-                "share_of_units_holding_25pct": r.share_holding_25,
-                "lorenz": r.lorenz.iter().map(|p| [p.0, p.1]).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let nni = c.nearest_neighbour.map(|n| {
-        serde_json::json!({"unit": "nearest neighbour index", "n": n.n, "observed_mean_m": n.observed_mean,
-                           "expected_mean_m": n.expected_mean, "ratio": n.ratio, "z": n.z, "p": n.p})
-    });
     match format {
         MapFormat::Json => {
             for n in &c.notes {
                 eprintln!("note: {n}");
             }
-            let mut all = rows;
-            all.extend(nni);
-            writeln!(out, "{}", serde_json::Value::Array(all)).map_err(CliError::io)
+            write_json(&mut out, c)
         }
         _ => {
             if format == MapFormat::Table {

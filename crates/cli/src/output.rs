@@ -62,21 +62,17 @@ fn round_floats(batch: &RecordBatch) -> Result<RecordBatch, CliError> {
     RecordBatch::try_new(batch.schema(), columns).map_err(CliError::internal)
 }
 
-/// Batches as a JSON array of row objects.
+/// Batches as a JSON array of row objects; every object has every column, so
+/// `pct_change: null` is visible.
 pub fn json_rows(batches: &[RecordBatch]) -> Result<serde_json::Value, CliError> {
-    let mut buf = Vec::new();
-    {
-        // Explicit nulls: every object has every column, so `pct_change: null` is visible.
-        let mut writer = crimescope_engine::arrow::json::WriterBuilder::new()
-            .with_explicit_nulls(true)
-            .build::<_, crimescope_engine::arrow::json::writer::JsonArray>(&mut buf);
-        for batch in batches {
-            writer.write(batch).map_err(CliError::internal)?;
-        }
-        writer.finish().map_err(CliError::internal)?;
-    }
-    if buf.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Array(vec![]));
-    }
-    serde_json::from_slice(&buf).map_err(CliError::internal)
+    let rows = crimescope_engine::json_rows(batches)?;
+    Ok(serde_json::Value::Array(
+        rows.into_iter().map(serde_json::Value::Object).collect(),
+    ))
+}
+
+/// A result as one line of JSON, from its `Serialize`.
+pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string(value).map_err(CliError::internal)?;
+    writeln!(out, "{text}").map_err(CliError::io)
 }

@@ -1,19 +1,18 @@
 //! `crimescope repeats`, `near-repeat` and `reoffending`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 use crimescope_engine::Session;
-use crimescope_engine::near_repeat::{NearRepeatRequest, near_repeat};
-use crimescope_engine::reoffending::reoffending;
+use crimescope_engine::near_repeat::{NearRepeatRequest, near_repeat as run_near_repeat};
+use crimescope_engine::reoffending::reoffending as run_reoffending;
 use crimescope_engine::repeats::{RepeatKind, RepeatRequest, TIME_TO_NEXT_BINS, location_repeats, people_repeats};
 use crimescope_model::{Period, Source};
-use crimescope_spatial::Metric;
-use serde_json::{Value, json};
 
 use crate::error::CliError;
-use crate::output::Format;
+use crate::options::MetricArg;
+use crate::output::{Format, write_json};
 
 /// What `repeats` analyses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -27,61 +26,63 @@ pub enum Kind {
 }
 
 /// The options of `crimescope repeats`.
-pub struct RepeatArgs<'a> {
-    /// The store.
-    pub store: &'a Path,
-    /// `--period`.
-    pub period: &'a str,
-    /// `--kind`.
+#[derive(Debug, clap::Args)]
+pub struct RepeatsArgs {
+    /// The store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The period: 2025-01..2025-12, a month, or a financial year such as 2024/25.
+    #[arg(long, value_parser = crate::options::period)]
+    pub period: Period,
+    /// What repeats.
+    #[arg(long, value_enum)]
     pub kind: Kind,
-    /// `--category`.
-    pub category: Option<&'a str>,
-    /// `--source`.
-    pub source: Option<&'a str>,
-    /// `--window`.
+    /// Only this category, by name or slug.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only this source: police, asb or fire.
+    #[arg(long, value_parser = crate::options::source)]
+    pub source: Option<Source>,
+    /// A repeat is a later incident within this many days of the previous one.
+    #[arg(long, default_value_t = 365)]
     pub window: i64,
-    /// `--top`.
+    /// How many top people or places to list.
+    #[arg(long, default_value_t = 20)]
     pub top: usize,
-    /// `--format`.
+    /// table, csv or json (json is one object).
+    #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// `--cluster`: where the query plans run.
-    pub cluster: &'a crate::cluster::ClusterOpt,
+    /// Where the queries run.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterOpt,
 }
 
-fn print(
-    value: &Value,
+fn print<T: serde::Serialize>(
+    value: &T,
     format: Format,
     table: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Json => writeln!(out, "{value}").map_err(CliError::io),
+        Format::Json => write_json(&mut out, value),
         _ => table(&mut out).map_err(CliError::io),
     }
 }
 
 /// `crimescope repeats`.
-pub async fn repeats(args: RepeatArgs<'_>) -> Result<(), CliError> {
-    let mut request = RepeatRequest::new(args.period.parse::<Period>().map_err(CliError::user)?);
-    request.category = args.category.map(str::to_string);
-    request.source = args.source.map(Source::lookup).transpose().map_err(CliError::user)?;
+pub async fn repeats(args: &RepeatsArgs) -> Result<(), CliError> {
+    let mut request = RepeatRequest::new(args.period);
+    request.category = args.category.clone();
+    request.source = args.source;
     request.window_days = args.window;
     request.top = args.top;
-    let session = crate::cluster::open_session(args.store, args.cluster).await?;
+    let session = crate::cluster::open_session(&args.store, &args.cluster).await?;
     if args.kind == Kind::Location {
         let r = location_repeats(&session, &request).await?;
         for n in &r.notes {
             eprintln!("note: {n}");
         }
-        let value = json!({
-            "locations": r.locations, "repeat_locations": r.repeat_locations,
-            "incidents_located": r.incidents_located, "incidents_at_repeat_locations": r.incidents_at_repeat_locations,
-            "share_of_incidents_at_repeat_locations": share(r.incidents_at_repeat_locations, r.incidents_located),
-            "multi_source_locations": r.multi_source_locations,
-            "top": r.top.iter().map(|t| json!({"place": t.0, "location": t.1, "incidents": t.2, "police": t.3, "asb": t.4, "fire": t.5})).collect::<Vec<_>>(),
-            "notes": r.notes,
-        });
-        return print(&value, args.format, |out| {
+        return print(&r, args.format, |out| {
             writeln!(
                 out,
                 "{} places; {} repeat places (2+ incidents) hold {} of {} located incidents ({:.1}%); {} places are shared by more than one source",
@@ -114,20 +115,7 @@ pub async fn repeats(args: RepeatArgs<'_>) -> Result<(), CliError> {
         RepeatKind::Offender
     };
     let r = people_repeats(&session, &request, kind).await?;
-    let value = json!({
-        "role": r.role, "people": r.people, "incidents": r.incidents, "concentration": r.concentration,
-        "repeat_people": r.repeat_people, "share_of_people_repeat": share(r.repeat_people, r.people),
-        "repeat_incidents": r.repeat_incidents, "share_of_incidents_repeat": share(r.repeat_incidents, r.incidents),
-        "window_days": request.window_days,
-        "frequency": {"1": r.frequency[0], "2": r.frequency[1], "3": r.frequency[2], "4+": r.frequency[3]},
-        "days_to_next": TIME_TO_NEXT_BINS.iter().zip(r.time_to_next).map(|(b, n)| (b.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "residents": r.residents,
-        "prevalence_per_1000": r.residents.map(|p| 1000.0 * r.people as f64 / p as f64),
-        "incidence_per_1000": r.residents.map(|p| 1000.0 * r.incidents as f64 / p as f64),
-        "power_few": r.power_few.iter().map(|p| json!({"top_share_of_offenders": p.0, "share_of_offences": p.1, "share_of_harm": p.2})).collect::<Vec<_>>(),
-        "top": r.top.iter().map(|t| json!({"person_key": t.0, "incidents": t.1, "harm": t.2})).collect::<Vec<_>>(),
-    });
-    print(&value, args.format, |out| {
+    print(&r, args.format, |out| {
         writeln!(
             out,
             "{} {}s (prevalence) linked to {} incidents (incidence): {:.2} per {} (concentration). {} {}s ({:.1}%) had \
@@ -177,26 +165,51 @@ fn share(a: u64, b: u64) -> f64 {
 }
 
 /// The options of `crimescope near-repeat`.
-pub struct NearRepeatArgs<'a> {
-    /// The store.
-    pub store: &'a Path,
-    /// `--period`.
-    pub period: &'a str,
-    /// `--category`.
-    pub category: Option<&'a str>,
-    /// `--source`.
-    pub source: Option<&'a str>,
-    /// `--space-bands`.
-    pub space_bands: &'a str,
-    /// `--time-bands`.
-    pub time_bands: &'a str,
-    /// `--metric`.
-    pub metric: &'a str,
-    /// `--permutations`.
+#[derive(Debug, clap::Args)]
+pub struct NearRepeatArgs {
+    /// The store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The period: 2025-01..2025-12, a month, or a financial year such as 2024/25.
+    #[arg(long, value_parser = crate::options::period)]
+    pub period: Period,
+    /// Only this category, e.g. Burglary.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only this source.
+    #[arg(long, value_parser = crate::options::source)]
+    pub source: Option<Source>,
+    /// Distance band edges in metres; bands are [a, b) and the last is open.
+    #[arg(long, default_value = "0,100,200,300,400")]
+    pub space_bands: String,
+    /// Time band edges in days; bands are [a, b) and the last is open.
+    #[arg(long, default_value = "0,7,14,21,28")]
+    pub time_bands: String,
+    /// The distance between events.
+    #[arg(long, value_enum, default_value = "euclidean")]
+    pub metric: MetricArg,
+    /// Permutations of the dates over the locations.
+    #[arg(long, default_value_t = 999)]
     pub permutations: usize,
-    /// `--seed`.
+    /// The seed: the same seed gives the same table on any number of threads.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// `--format`.
+    /// table, csv or json (json is one object).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// The options of `crimescope reoffending`.
+#[derive(Debug, clap::Args)]
+pub struct ReoffendingArgs {
+    /// The store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The cohort, by cohort start: 2024-01..2024-12.
+    #[arg(long, value_parser = crate::options::period)]
+    pub cohort: Period,
+    /// table, csv or json.
+    #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
@@ -212,47 +225,21 @@ fn parse_list<T: std::str::FromStr>(flag: &str, text: &str) -> Result<Vec<T>, Cl
 }
 
 /// `crimescope near-repeat`.
-pub async fn near_repeat_command(args: NearRepeatArgs<'_>) -> Result<(), CliError> {
-    let mut request = NearRepeatRequest::new(args.period.parse::<Period>().map_err(CliError::user)?);
-    request.category = args.category.map(str::to_string);
-    request.source = args.source.map(Source::lookup).transpose().map_err(CliError::user)?;
-    request.space_bands = parse_list("--space-bands", args.space_bands)?;
-    request.time_bands = parse_list("--time-bands", args.time_bands)?;
-    request.metric = match args.metric {
-        "euclidean" => Metric::Euclidean,
-        "manhattan" => Metric::Manhattan,
-        other => {
-            return Err(CliError::user(format!(
-                "--metric '{other}': use euclidean or manhattan"
-            )));
-        }
-    };
+pub async fn near_repeat(args: &NearRepeatArgs) -> Result<(), CliError> {
+    let mut request = NearRepeatRequest::new(args.period);
+    request.category = args.category.clone();
+    request.source = args.source;
+    request.space_bands = parse_list("--space-bands", &args.space_bands)?;
+    request.time_bands = parse_list("--time-bands", &args.time_bands)?;
+    request.metric = args.metric.into();
     request.permutations = args.permutations;
     request.seed = args.seed;
-    let session = Session::open(args.store).await?;
-    let t = near_repeat(&session, &request).await?;
-    let label = |edges: Vec<String>| -> Vec<String> {
-        (0..edges.len())
-            .map(|k| match edges.get(k + 1) {
-                Some(next) => format!("[{}, {})", edges[k], next),
-                None => format!("[{}, inf)", edges[k]),
-            })
-            .collect()
-    };
-    let space = label(t.space_bands.iter().map(|v| v.to_string()).collect());
-    let time = label(t.time_bands.iter().map(|v| v.to_string()).collect());
-    let nan_null = |v: f64| if v.is_nan() { Value::Null } else { json!(v) };
-    let grid = |rows: &Vec<Vec<f64>>| -> Vec<Vec<Value>> {
-        rows.iter().map(|r| r.iter().map(|&v| nan_null(v)).collect()).collect()
-    };
-    let value = json!({
-        "n": t.n, "space_bands": space, "time_bands": time, "metric": args.metric,
-        "permutations": t.permutations, "seed": t.seed, "close_pairs": t.close_pairs,
-        "observed": t.observed, "expected": grid(&t.expected), "knox_ratio": grid(&t.knox_ratio), "p": grid(&t.p),
-    });
+    let session = Session::open(&args.store).await?;
+    let t = run_near_repeat(&session, &request).await?;
+    let (space, time) = (t.space_labels(), t.time_labels());
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => writeln!(out, "{value}").map_err(CliError::io),
+        Format::Json => write_json(&mut out, &t),
         Format::Csv => {
             writeln!(out, "space_band,time_band,observed,expected,knox_ratio,p").map_err(CliError::io)?;
             for (s, sb) in space.iter().enumerate() {
@@ -300,22 +287,13 @@ pub async fn near_repeat_command(args: NearRepeatArgs<'_>) -> Result<(), CliErro
 }
 
 /// `crimescope reoffending`.
-pub async fn reoffending_command(store: &Path, cohort: &str, format: Format) -> Result<(), CliError> {
-    let cohort: Period = cohort.parse().map_err(CliError::user)?;
-    let session = Session::open(store).await?;
-    let r = reoffending(&session, cohort).await?;
-    let rows: Vec<Value> = r
-        .rows
-        .iter()
-        .map(|(breakdown, row)| {
-            json!({"breakdown": breakdown, "group": row.group, "offenders": row.offenders, "reoffenders": row.reoffenders,
-                   "rate": row.rate, "reoffences": row.reoffences, "reoffences_per_reoffender": row.per_reoffender,
-                   "median_days_to_first": row.median_days_to_first})
-        })
-        .collect();
+pub async fn reoffending(args: &ReoffendingArgs) -> Result<(), CliError> {
+    let (cohort, format) = (args.cohort, args.format);
+    let session = Session::open(&args.store).await?;
+    let r = run_reoffending(&session, cohort).await?;
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Json => writeln!(out, "{}", Value::Array(rows)).map_err(CliError::io),
+        Format::Json => write_json(&mut out, &r),
         _ => {
             if format == Format::Table {
                 writeln!(

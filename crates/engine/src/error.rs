@@ -1,4 +1,11 @@
 //! Errors raised by the engine.
+//!
+//! Every variant is either the caller's to fix (bad SQL, a parameter out of range, an
+//! unknown name, data the store does not hold) or a defect in crimescope
+//! ([`EngineError::Internal`], and a query that fails while running,
+//! [`EngineError::Execution`]); [`EngineError::is_user_error`] tells them apart.
+//! Messages speak of the library's parameters (`cell`, `bandwidth`, `area`); the CLI
+//! adds the flags that set them.
 
 use datafusion::error::DataFusionError;
 use thiserror::Error;
@@ -11,19 +18,16 @@ pub enum EngineError {
     Store(#[from] crimescope_ingest::IngestError),
     /// A statement would write, or read files outside the store.
     #[error(
-        "refused: {statement} is not allowed. `crimescope sql` is read-only and sees only the store's tables \
-         (incidents, rejects, outcomes, stop_search); use SELECT, and export with --format csv or json"
+        "refused: {statement} is not allowed. SQL over a store is read-only and sees only the store's tables \
+         (incidents, rejects, outcomes, stop_search); use SELECT"
     )]
     ReadOnly {
         /// The kind of statement, e.g. `COPY`.
         statement: String,
     },
-    /// The SQL could not be parsed or planned (a user error: bad syntax, unknown column).
-    #[error("SQL error: {message}")]
-    Sql {
-        /// DataFusion's message.
-        message: String,
-    },
+    /// The SQL could not be parsed or planned (bad syntax, unknown column).
+    #[error("SQL error: {}", .0.strip_backtrace())]
+    Sql(#[source] DataFusionError),
     /// A named query's file is malformed, or no query has the name.
     #[error("query {query}: {message}")]
     BadQuery {
@@ -32,7 +36,7 @@ pub enum EngineError {
         /// What is wrong and what to do.
         message: String,
     },
-    /// A parameter is missing, unknown or of the wrong type.
+    /// A named query's parameter is unknown or its value is of the wrong type.
     #[error("query {query}: {message}")]
     BadParam {
         /// The query's name.
@@ -40,10 +44,48 @@ pub enum EngineError {
         /// What is wrong and what to do.
         message: String,
     },
-    /// An analysis was asked for something it cannot give (bad period, unknown name).
+    /// A named query's parameter has no value and no default.
+    #[error("query {query}: parameter '{param}' ({kind}) is required: {description}")]
+    MissingParam {
+        /// The query's name.
+        query: String,
+        /// The parameter's name.
+        param: String,
+        /// Its type (`month`, `int`, ...).
+        kind: &'static str,
+        /// What it means.
+        description: String,
+    },
+    /// An analysis needs stored boundaries of a level the store does not hold.
+    #[error("{purpose}: the store has no {level} boundaries")]
+    NoBoundaries {
+        /// The level asked for.
+        level: crimescope_model::AreaLevel,
+        /// What needed them.
+        purpose: &'static str,
+    },
+    /// A request parameter has a value the analysis cannot use. `name` is the field of
+    /// the request (`cell`, `bandwidth`, `area`, `step`, ...).
+    #[error("{name} {message}")]
+    Parameter {
+        /// The request field.
+        name: &'static str,
+        /// The value and what is wrong with it, e.g. `'county': write lsoa, ward or csp`.
+        message: String,
+    },
+    /// A name, period or table of the model could not be used (unknown category,
+    /// reversed period).
     #[error("{0}")]
     Model(#[from] crimescope_model::ModelError),
-    /// The request is valid but cannot be answered from this store.
+    /// A spatial statistic could not be computed from the request (grid too large, too
+    /// few points, a band out of range).
+    #[error("{0}")]
+    Spatial(#[from] crimescope_spatial::SpatialError),
+    /// A statistic could not be computed from the series (bad exposure).
+    #[error("{0}")]
+    Stats(#[from] crimescope_stats::StatsError),
+    /// The request is valid but cannot be answered from this store (no data in the
+    /// period, no person identifiers, month-only dates).
     #[error("{0}")]
     Unanswerable(String),
     /// A cluster could not be reached or started (feature `distributed`).
@@ -56,23 +98,38 @@ pub enum EngineError {
     },
     /// A query failed while running.
     #[error("query failed: {0}")]
-    Execution(DataFusionError),
+    Execution(#[source] DataFusionError),
+    /// A defect in crimescope: a built-in query returned a column of the wrong type, a
+    /// schema is missing. Please report it.
+    #[error("internal error: {0} (this is a bug in crimescope; please report it)")]
+    Internal(String),
 }
 
 impl EngineError {
-    /// Whether the user can fix this (bad SQL, refused statement, missing store).
+    /// Whether the user can fix this (bad SQL, a parameter, missing data) rather than
+    /// a defect in crimescope or a failure while a query ran.
     pub fn is_user_error(&self) -> bool {
         match self {
             EngineError::Store(e) => e.is_user_error(),
             EngineError::ReadOnly { .. }
-            | EngineError::Sql { .. }
+            | EngineError::Sql(_)
             | EngineError::BadQuery { .. }
             | EngineError::BadParam { .. }
+            | EngineError::MissingParam { .. }
+            | EngineError::Parameter { .. }
+            | EngineError::NoBoundaries { .. }
             | EngineError::Model(_)
+            | EngineError::Spatial(_)
+            | EngineError::Stats(_)
             | EngineError::Unanswerable(_)
             | EngineError::Cluster { .. } => true,
-            EngineError::Execution(_) => false,
+            EngineError::Execution(_) | EngineError::Internal(_) => false,
         }
+    }
+
+    /// A defect: `what` went wrong where it cannot for valid stores and queries.
+    pub fn internal(what: impl Into<String>) -> EngineError {
+        EngineError::Internal(what.into())
     }
 }
 
@@ -86,9 +143,7 @@ impl From<DataFusionError> for EngineError {
     fn from(e: DataFusionError) -> Self {
         match e {
             DataFusionError::SQL(..) | DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
-                EngineError::Sql {
-                    message: e.strip_backtrace(),
-                }
+                EngineError::Sql(e)
             }
             DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => EngineError::from(*inner),
             other => EngineError::Execution(other),

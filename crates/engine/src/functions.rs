@@ -12,7 +12,7 @@
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
 //! ([`crimescope_ingest::projection::to_bng`]). The harm table defaults to the bundled
 //! `harm_weights_v1` (after the Cambridge Crime Harm Index, Sherman, Neyroud & Neyroud
-//! 2016) and follows [`Session::set_harm_weights`](crate::Session::set_harm_weights).
+//! 2016) and follows the harm table the session was opened with ([`crate::SessionOptions::harm`]).
 
 use std::any::Any;
 use std::collections::HashMap;

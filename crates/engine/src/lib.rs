@@ -25,9 +25,9 @@
 //! second arrow version.
 #![warn(missing_docs)]
 
-pub mod assessment;
 #[cfg(feature = "distributed")]
 pub mod cluster;
+mod columns;
 mod error;
 pub mod functions;
 pub mod hotspots;
@@ -42,8 +42,20 @@ mod session;
 pub mod trend;
 
 pub use error::{EngineError, Result};
-pub use info::{StoreInfo, store_info};
-pub use session::Session;
+pub use info::{RejectSummary, SourceSummary, StoreInfo, reject_summaries, source_summaries, store_info};
+pub use session::{Session, SessionOptions};
+
+/// The rows of query results as JSON objects, every column present (nulls explicit),
+/// for callers that print or serialize results.
+pub fn json_rows(
+    batches: &[datafusion::arrow::record_batch::RecordBatch],
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let mut out = Vec::new();
+    for b in batches {
+        out.extend(hotspots::batch_rows(b)?);
+    }
+    Ok(out)
+}
 
 pub use datafusion;
 pub use datafusion::arrow;

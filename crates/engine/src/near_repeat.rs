@@ -100,5 +100,5 @@ pub async fn near_repeat(session: &Session, request: &NearRepeatRequest) -> Resu
         request.permutations,
         request.seed,
     )
-    .map_err(|e| EngineError::Unanswerable(e.to_string()))
+    .map_err(EngineError::Spatial)
 }

@@ -262,8 +262,40 @@ pub enum QueryOrigin {
     File(PathBuf),
 }
 
-/// A query with its declared parameters, ready to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// As JSON: the name, the type, the default and the description.
+impl serde::Serialize for ParamSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            name: &'a str,
+            #[serde(rename = "type")]
+            kind: &'static str,
+            default: &'a Option<String>,
+            description: &'a str,
+        }
+        View {
+            name: &self.name,
+            kind: self.kind.as_str(),
+            default: &self.default,
+            description: &self.description,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// As JSON: `built-in` or the file's path.
+impl serde::Serialize for QueryOrigin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            QueryOrigin::BuiltIn => serializer.serialize_str("built-in"),
+            QueryOrigin::File(p) => serializer.serialize_str(&p.display().to_string()),
+        }
+    }
+}
+
+/// A query with its declared parameters, ready to run. As JSON: its name, description,
+/// origin and parameters (not the SQL).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct QueryDef {
     /// The name (the file stem).
     pub name: String,
@@ -272,6 +304,7 @@ pub struct QueryDef {
     /// The declared parameters, in header order.
     pub params: Vec<ParamSpec>,
     /// The SQL text.
+    #[serde(skip)]
     pub sql: Cow<'static, str>,
     /// Where it came from.
     pub origin: QueryOrigin,
@@ -374,20 +407,11 @@ impl QueryDef {
                 let value = values
                     .get(&p.name)
                     .or(p.default.as_ref())
-                    .ok_or_else(|| EngineError::BadParam {
+                    .ok_or_else(|| EngineError::MissingParam {
                         query: self.name.clone(),
-                        message: format!(
-                            "parameter '{}' ({}) is required: {}; give it with --param {}=VALUE{}",
-                            p.name,
-                            p.kind.as_str(),
-                            p.description,
-                            p.name,
-                            if p.name.starts_with("period_") || p.name.starts_with("compare_") {
-                                " or --period/--compare"
-                            } else {
-                                ""
-                            }
-                        ),
+                        param: p.name.clone(),
+                        kind: p.kind.as_str(),
+                        description: p.description.clone(),
                     })?;
                 let scalar = p.kind.bind(value).map_err(|message| EngineError::BadParam {
                     query: self.name.clone(),

@@ -6,6 +6,7 @@
 //! URL tables (`SELECT * FROM 'file.parquet'`) are off in the session, so a query can
 //! read only the registered tables.
 
+use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::Statement;
@@ -22,11 +23,12 @@ pub fn read_only_options() -> SQLOptions {
 
 /// Refuse anything but a single query.
 pub fn check_read_only(sql: &str) -> Result<()> {
-    let statements = DFParser::parse_sql(sql).map_err(|e| EngineError::Sql { message: e.to_string() })?;
+    let statements = DFParser::parse_sql(sql).map_err(EngineError::Sql)?;
     if statements.len() != 1 {
-        return Err(EngineError::Sql {
-            message: format!("expected one statement, found {}", statements.len()),
-        });
+        return Err(EngineError::Sql(DataFusionError::Plan(format!(
+            "expected one statement, found {}",
+            statements.len()
+        ))));
     }
     let kind = match &statements[0] {
         DfStatement::Statement(s) => match s.as_ref() {
@@ -88,7 +90,7 @@ mod tests {
         }
         assert!(matches!(
             check_read_only("SELECT 1; SELECT 2"),
-            Err(EngineError::Sql { .. })
+            Err(EngineError::Sql(_))
         ));
     }
 }

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crimescope_model::Period;
+use crimescope_model::{Month, Period};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
 
+use crate::columns::Columns;
 use crate::error::{EngineError, Result};
 use crate::session::Session;
 
@@ -31,6 +32,34 @@ pub struct ReoffendingRow {
     pub per_reoffender: f64,
     /// The median days from cohort start to the first proven re-offence.
     pub median_days_to_first: Option<f64>,
+}
+
+/// As JSON: an array of the rows, each with its breakdown (`all`, `index offence`,
+/// `tier`, `iom`).
+impl serde::Serialize for Reoffending {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            breakdown: &'a str,
+            group: &'a str,
+            offenders: u64,
+            reoffenders: u64,
+            rate: f64,
+            reoffences: u64,
+            reoffences_per_reoffender: f64,
+            median_days_to_first: Option<f64>,
+        }
+        serializer.collect_seq(self.rows.iter().map(|(breakdown, r)| Row {
+            breakdown,
+            group: &r.group,
+            offenders: r.offenders,
+            reoffenders: r.reoffenders,
+            rate: r.rate,
+            reoffences: r.reoffences,
+            reoffences_per_reoffender: r.per_reoffender,
+            median_days_to_first: r.median_days_to_first,
+        }))
+    }
 }
 
 /// The cohort's figures overall and by index offence, tier and IOM flag.
@@ -172,4 +201,56 @@ fn add(acc: &mut Acc, reoffences: i64, days_to_first: Option<i64>) {
             acc.days.push(d);
         }
     }
+}
+
+/// The latest cohort whose 12-month offence window and 6-month conviction lag are
+/// complete in the store: up to 12 months of cohort starts, the last one ending at
+/// least [`FOLLOW_UP_DAYS`] before the latest conviction the store holds (and a month
+/// more, so the whole of its last month is followed up).
+pub async fn latest_complete_cohort(session: &Session) -> Result<Period> {
+    let first = session
+        .run_bound(
+            "SELECT to_char(MIN(cohort_start), '%Y-%m') AS first_start FROM offenders",
+            Vec::new(),
+        )
+        .await?;
+    let latest = session
+        .run_bound(
+            "SELECT CAST(MAX(conviction_date) AS BIGINT) AS latest FROM reoffences",
+            Vec::new(),
+        )
+        .await?;
+    let first = match first.first() {
+        Some(b) if b.num_rows() > 0 => Columns::new(b, "first cohort start").texts("first_start")?[0].clone(),
+        _ => None,
+    };
+    let latest = match latest.first() {
+        Some(b) if b.num_rows() > 0 => Columns::new(b, "latest conviction").ints("latest")?[0],
+        _ => None,
+    };
+    let (Some(first), Some(latest)) = (first.and_then(|f| f.parse::<Month>().ok()), latest) else {
+        return Err(EngineError::Unanswerable(
+            "the store holds no probation cohort and re-offences; ingest the probation extracts (docs/formats.md)"
+                .into(),
+        ));
+    };
+    let out_of_range = || EngineError::Unanswerable("cohort month out of range".into());
+    // The last cohort month whose every start has its full follow-up before `latest`.
+    let (y, m, _) = crimescope_model::civil_from_days(latest as i32 - FOLLOW_UP_DAYS);
+    let end = Month::new(y, m).ok_or_else(out_of_range)?;
+    let last = shift(end, -1).ok_or_else(out_of_range)?;
+    let start = shift(last, -11).ok_or_else(out_of_range)?.max(first);
+    if last < start {
+        return Err(EngineError::Unanswerable(format!(
+            "no cohort has a complete follow-up: cohort starts begin {first} and the latest conviction in the store \
+             is {y}-{m:02}; proven re-offending needs 12 months plus 6 months for conviction"
+        )));
+    }
+    Ok(Period::new(start, last)?)
+}
+
+/// The month `delta` months after `m` (before, when negative).
+fn shift(m: Month, delta: i32) -> Option<Month> {
+    let index = m.year() * 12 + m.month() as i32 - 1 + delta;
+    Month::new(index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
 }

@@ -96,18 +96,100 @@ pub struct PeopleRepeats {
     pub power_few: Vec<(f64, f64, f64)>,
     /// Residents, when an LSOA or CSP population is loaded.
     pub residents: Option<u64>,
+    /// The repeat window used, in days.
+    pub window_days: i64,
+}
+
+/// Counts keyed by bin label, serialized as a JSON object in bin order.
+struct Bins(Vec<(&'static str, u64)>);
+
+impl serde::Serialize for Bins {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (*k, *v)))
+    }
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+/// As JSON: the figures with the shares of people and incidents that are repeats,
+/// the frequency and days-to-next bins keyed by their labels, rates per 1,000
+/// residents, the power few and the top people.
+impl serde::Serialize for PeopleRepeats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct PowerFew {
+            top_share_of_offenders: f64,
+            share_of_offences: f64,
+            share_of_harm: f64,
+        }
+        #[derive(serde::Serialize)]
+        struct Person<'a> {
+            person_key: &'a str,
+            incidents: u64,
+            harm: f64,
+        }
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            role: &'a str,
+            people: u64,
+            incidents: u64,
+            concentration: f64,
+            repeat_people: u64,
+            share_of_people_repeat: f64,
+            repeat_incidents: u64,
+            share_of_incidents_repeat: f64,
+            window_days: i64,
+            frequency: Bins,
+            days_to_next: Bins,
+            residents: Option<u64>,
+            prevalence_per_1000: Option<f64>,
+            incidence_per_1000: Option<f64>,
+            power_few: Vec<PowerFew>,
+            top: Vec<Person<'a>>,
+        }
+        let per_1000 = |n: u64| self.residents.map(|p| 1000.0 * n as f64 / p as f64);
+        View {
+            role: &self.role,
+            people: self.people,
+            incidents: self.incidents,
+            concentration: self.concentration,
+            repeat_people: self.repeat_people,
+            share_of_people_repeat: share(self.repeat_people, self.people),
+            repeat_incidents: self.repeat_incidents,
+            share_of_incidents_repeat: share(self.repeat_incidents, self.incidents),
+            window_days: self.window_days,
+            frequency: Bins(["1", "2", "3", "4+"].into_iter().zip(self.frequency).collect()),
+            days_to_next: Bins(TIME_TO_NEXT_BINS.into_iter().zip(self.time_to_next).collect()),
+            residents: self.residents,
+            prevalence_per_1000: per_1000(self.people),
+            incidence_per_1000: per_1000(self.incidents),
+            power_few: self
+                .power_few
+                .iter()
+                .map(|&(top_share_of_offenders, share_of_offences, share_of_harm)| PowerFew {
+                    top_share_of_offenders,
+                    share_of_offences,
+                    share_of_harm,
+                })
+                .collect(),
+            top: self
+                .top
+                .iter()
+                .map(|(person_key, incidents, harm)| Person {
+                    person_key,
+                    incidents: *incidents,
+                    harm: *harm,
+                })
+                .collect(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// The bins of [`PeopleRepeats::time_to_next`], as labels.
 pub const TIME_TO_NEXT_BINS: [&str; 6] = ["0-7", "8-30", "31-90", "91-180", "181-365", "365+"];
-
-pub(crate) fn residents(session: &Session) -> Option<u64> {
-    let p = &session.manifest().population;
-    p.iter()
-        .find(|e| e.level == "csp")
-        .or_else(|| p.iter().find(|e| e.level == "lsoa"))
-        .map(|e| e.residents)
-}
 
 /// Repeat victimisation or offending in the period.
 ///
@@ -218,7 +300,8 @@ pub async fn people_repeats(session: &Session, request: &RepeatRequest, kind: Re
         time_to_next,
         top: totals.into_iter().take(request.top).collect(),
         power_few,
-        residents: residents(session),
+        residents: session.residents(),
+        window_days: request.window_days,
     })
 }
 
@@ -239,6 +322,55 @@ pub struct LocationRepeats {
     pub top: Vec<(String, String, u64, u64, u64, u64)>,
     /// Caveats.
     pub notes: Vec<String>,
+}
+
+/// As JSON: the figures with the share of located incidents at repeat places, and the
+/// top places as objects.
+impl serde::Serialize for LocationRepeats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Place<'a> {
+            place: &'a str,
+            location: &'a str,
+            incidents: u64,
+            police: u64,
+            asb: u64,
+            fire: u64,
+        }
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            locations: u64,
+            repeat_locations: u64,
+            incidents_located: u64,
+            incidents_at_repeat_locations: u64,
+            share_of_incidents_at_repeat_locations: f64,
+            multi_source_locations: u64,
+            top: Vec<Place<'a>>,
+            notes: &'a [String],
+        }
+        View {
+            locations: self.locations,
+            repeat_locations: self.repeat_locations,
+            incidents_located: self.incidents_located,
+            incidents_at_repeat_locations: self.incidents_at_repeat_locations,
+            share_of_incidents_at_repeat_locations: share(self.incidents_at_repeat_locations, self.incidents_located),
+            multi_source_locations: self.multi_source_locations,
+            top: self
+                .top
+                .iter()
+                .map(|(place, location, incidents, police, asb, fire)| Place {
+                    place,
+                    location,
+                    incidents: *incidents,
+                    police: *police,
+                    asb: *asb,
+                    fire: *fire,
+                })
+                .collect(),
+            notes: &self.notes,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Repeat locations in the period (`queries/repeat_locations.sql`): places, repeat

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crimescope_model::{Month, Period};
+use crimescope_model::{Month, Period, Source};
 use crimescope_stats::{
     ControlChart, LimitMethod, MannKendall, c_chart, mann_kendall, rolling_sum, seasonal_index, u_chart,
 };
@@ -179,7 +179,7 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
     for (group, (counts, harm)) in by_group {
         let chart = match request.exposure {
             Exposure::None => c_chart(&counts),
-            Exposure::DaysInMonth => u_chart(&counts, &days).map_err(|e| EngineError::Unanswerable(e.to_string()))?,
+            Exposure::DaysInMonth => u_chart(&counts, &days)?,
         };
         let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
         groups.push(GroupSeries {
@@ -198,7 +198,7 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
         tb.cmp(&ta).then_with(|| a.group.cmp(&b.group))
     });
 
-    let time_profile = time_profile(&profile_batches)?;
+    let time_profile = profile_from_batches(&profile_batches)?;
     warnings.extend(coverage_warnings(session, request.trend.source, &[("series", span)]));
     if span.months() < 24 {
         warnings.push(format!(
@@ -215,7 +215,46 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
     })
 }
 
-fn time_profile(batches: &[RecordBatch]) -> Result<TimeProfile> {
+/// What to profile by day of week and hour ([`time_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeProfileRequest {
+    /// The period.
+    pub period: Period,
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Only this category (name or slug).
+    pub category: Option<String>,
+    /// Only the categories of this theme (the session's themes table).
+    pub theme: Option<String>,
+}
+
+impl TimeProfileRequest {
+    /// Every incident of `period`.
+    pub fn new(period: Period) -> TimeProfileRequest {
+        TimeProfileRequest {
+            period,
+            source: None,
+            category: None,
+            theme: None,
+        }
+    }
+}
+
+/// The day-of-week × hour profile of the incidents with a time to the minute
+/// (`queries/time_profile.sql`). Not an error when none has a time: the profile says so.
+pub async fn time_profile(session: &Session, request: &TimeProfileRequest) -> Result<TimeProfile> {
+    let category = match &request.category {
+        Some(name) => Some(resolve_category(session, name).await?),
+        None => None,
+    };
+    let params = queries::with_theme(
+        queries::filter_params(request.period, request.source, category.as_deref()),
+        request.theme.as_deref(),
+    );
+    profile_from_batches(&session.run_builtin(queries::TIME_PROFILE.name, &params).await?)
+}
+
+fn profile_from_batches(batches: &[RecordBatch]) -> Result<TimeProfile> {
     let mut cells = [[0u64; 24]; 7];
     let mut incidents = 0;
     for b in batches {
@@ -257,9 +296,7 @@ fn days_in_month(m: Month) -> f64 {
 }
 
 fn bad_type(column: &str) -> EngineError {
-    EngineError::Sql {
-        message: format!("trend_monthly returned an unexpected type for {column}"),
-    }
+    EngineError::internal(format!("trend_monthly returned an unexpected type for {column}"))
 }
 
 fn string_column(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
@@ -375,5 +412,119 @@ impl TrendSeries {
             )),
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
+    }
+}
+
+/// As JSON: the span, the grouping, the chart kind (`c` or `u-per-day`), each group's
+/// months with their control limits and its Mann–Kendall test and seasonal index, the
+/// time profile and the warnings.
+impl serde::Serialize for TrendSeries {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct MannKendallView {
+            n: usize,
+            s: i64,
+            var_s: f64,
+            z: f64,
+            p: f64,
+            tau: f64,
+            trend: &'static str,
+        }
+        #[derive(serde::Serialize)]
+        struct MonthView {
+            month: String,
+            incidents: u64,
+            harm: f64,
+            rolling_12: Option<u64>,
+            value: f64,
+            centre: f64,
+            lower: f64,
+            upper: f64,
+            above: bool,
+            below: bool,
+        }
+        #[derive(serde::Serialize)]
+        struct GroupView<'a> {
+            group: &'a str,
+            incidents: u64,
+            mann_kendall: MannKendallView,
+            seasonal_index: Option<[f64; 12]>,
+            months: Vec<MonthView>,
+        }
+        #[derive(serde::Serialize)]
+        struct ProfileView<'a> {
+            available: bool,
+            reason: &'a Option<String>,
+            incidents: u64,
+            cells: Option<&'a [[u64; 24]; 7]>,
+        }
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            span: String,
+            by: &'static str,
+            chart: &'static str,
+            groups: Vec<GroupView<'a>>,
+            time_profile: ProfileView<'a>,
+            warnings: &'a [String],
+        }
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| {
+                let mk = g.mann_kendall;
+                GroupView {
+                    group: &g.group,
+                    incidents: g.counts.iter().sum(),
+                    mann_kendall: MannKendallView {
+                        n: mk.n,
+                        s: mk.s,
+                        var_s: mk.var_s,
+                        z: mk.z,
+                        p: mk.p,
+                        tau: mk.tau,
+                        trend: mk.direction.as_str(),
+                    },
+                    seasonal_index: g.seasonal_index,
+                    months: g
+                        .months
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| {
+                            let p = g.chart.points[i];
+                            MonthView {
+                                month: m.to_string(),
+                                incidents: g.counts[i],
+                                harm: g.harm[i],
+                                rolling_12: g.rolling_12[i],
+                                value: p.value,
+                                centre: p.centre,
+                                lower: p.lower,
+                                upper: p.upper,
+                                above: p.above,
+                                below: p.below,
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let p = &self.time_profile;
+        View {
+            span: self.span.to_string(),
+            by: self.request.trend.by.as_str(),
+            chart: match self.request.exposure {
+                Exposure::None => "c",
+                Exposure::DaysInMonth => "u-per-day",
+            },
+            groups,
+            time_profile: ProfileView {
+                available: p.available,
+                reason: &p.reason,
+                incidents: p.incidents,
+                cells: p.available.then_some(&p.cells),
+            },
+            warnings: &self.warnings,
+        }
+        .serialize(serializer)
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crimescope_ingest::store::{Manifest, read_manifest};
 use crimescope_model::schema::schema_for;
-use crimescope_model::{HarmWeights, Themes};
+use crimescope_model::{AreaLevel, HarmWeights, Themes};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
@@ -20,10 +20,32 @@ use crate::error::{EngineError, Result};
 use crate::queries::{self, NamedQuery, QueryDef, QueryOrigin};
 use crate::read_only::{check_read_only, read_only_options};
 
+/// What a session is built with besides the store: the theme table behind the `themes`
+/// table and theme groupings, and the harm table behind the SQL function
+/// `harm_weight(category)`. A run that needs other tables (an assessment with its own
+/// themes) opens its own session with them; a session never changes after it opens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionOptions {
+    /// Category → theme (default: the bundled Coventry 2025–28 table).
+    pub themes: Themes,
+    /// The harm table of `harm_weight()` (default: the bundled `harm_weights_v1`). The
+    /// harm stored in `incidents` at ingest is unchanged by it.
+    pub harm: HarmWeights,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            themes: Themes::coventry_2025(),
+            harm: HarmWeights::v1(),
+        }
+    }
+}
+
 /// A query session over one store: the tables `incidents`, `rejects`, `outcomes`,
 /// `stop_search`, `parties`, `offenders`, `reoffences`, `lsoa_lookup` and `population`,
-/// registered from the files its manifest lists, and `themes` (category → theme, the
-/// bundled Coventry 2025–28 table unless [`Session::set_themes`] replaces it).
+/// registered from the files its manifest lists, and `themes` (category → theme, from
+/// [`SessionOptions::themes`]).
 ///
 /// crimescope's SQL functions ([`crate::functions`]) are registered too.
 ///
@@ -33,6 +55,7 @@ pub struct Session {
     ctx: SessionContext,
     root: PathBuf,
     manifest: Manifest,
+    options: SessionOptions,
 }
 
 impl Session {
@@ -45,7 +68,21 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn open(root: &Path) -> Result<Session> {
-        Self::open_with_context(root, SessionContext::new_with_config(Self::default_config())).await
+        Self::open_with(root, &SessionOptions::default()).await
+    }
+
+    /// Open the store at `root` with its own theme and harm tables.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), crimescope_engine::EngineError> {
+    /// use crimescope_engine::{Session, SessionOptions};
+    /// let themes = crimescope_model::Themes::parse("mine", "category,theme\nBurglary,Homes\n")?;
+    /// let options = SessionOptions { themes, ..SessionOptions::default() };
+    /// let session = Session::open_with(std::path::Path::new("store"), &options).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn open_with(root: &Path, options: &SessionOptions) -> Result<Session> {
+        Self::open_with_context(root, SessionContext::new_with_config(Self::default_config()), options).await
     }
 
     /// The configuration [`Session::open`] uses: the information schema on, and one
@@ -60,7 +97,7 @@ impl Session {
     /// (see the `cluster` module, feature `distributed`) or one with its own runtime
     /// settings. The store's tables, the themes table and crimescope's functions are
     /// registered on it; queries then plan and run wherever `ctx` sends them.
-    pub async fn open_with_context(root: &Path, ctx: SessionContext) -> Result<Session> {
+    pub async fn open_with_context(root: &Path, ctx: SessionContext, options: &SessionOptions) -> Result<Session> {
         let manifest = read_manifest(root)?;
         let root = root
             .canonicalize()
@@ -70,9 +107,7 @@ impl Session {
             })?;
         let has_outcomes = manifest.outputs_of("outcomes").next().is_some();
         for table in crimescope_model::schema::TABLES {
-            let schema = schema_for(table).ok_or_else(|| EngineError::Sql {
-                message: format!("no schema for {table}"),
-            })?;
+            let schema = schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
             let name = if table == "incidents" && has_outcomes {
                 "incidents_base"
             } else {
@@ -92,15 +127,13 @@ impl Session {
         }
         // The LSOA 2011 -> 2021 lookup, when the store has one (else an empty table).
         let lookup: Vec<PathBuf> = manifest.lsoa_lookup.iter().map(|o| root.join(&o.path)).collect();
-        let lookup_schema = schema_for("lsoa_lookup").ok_or_else(|| EngineError::Sql {
-            message: "no lsoa_lookup schema".into(),
-        })?;
+        let lookup_schema = schema_for("lsoa_lookup").ok_or_else(|| EngineError::internal("no lsoa_lookup schema"))?;
         register(&ctx, "lsoa_lookup", lookup_schema, &lookup).await?;
         let population: Vec<PathBuf> = manifest.population.iter().map(|p| root.join(&p.output.path)).collect();
         let population_schema = crimescope_model::schema::population_schema();
         register(&ctx, "population", population_schema, &population).await?;
-        register_themes(&ctx, &Themes::coventry_2025())?;
-        crate::functions::register_functions(&ctx, &HarmWeights::v1());
+        register_themes(&ctx, &options.themes)?;
+        crate::functions::register_functions(&ctx, &options.harm);
         if has_outcomes {
             let view = format!(
                 "CREATE VIEW incidents AS {}",
@@ -108,7 +141,12 @@ impl Session {
             );
             ctx.sql(&view).await?;
         }
-        Ok(Session { ctx, root, manifest })
+        Ok(Session {
+            ctx,
+            root,
+            manifest,
+            options: options.clone(),
+        })
     }
 
     /// The DataFusion context, for embedding crates that build their own plans.
@@ -119,6 +157,21 @@ impl Session {
     /// The store's manifest as read when the session opened.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The theme and harm tables the session was opened with.
+    pub fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    /// The residents of the whole area in the store's population table: a `csp`-level
+    /// table if loaded, else the sum over LSOAs; `None` without one.
+    pub fn residents(&self) -> Option<u64> {
+        let p = &self.manifest.population;
+        p.iter()
+            .find(|e| e.level == AreaLevel::Csp.name())
+            .or_else(|| p.iter().find(|e| e.level == AreaLevel::Lsoa.name()))
+            .map(|e| e.residents)
     }
 
     /// The store's root directory.
@@ -166,9 +219,9 @@ impl Session {
             check_read_only(&query.sql)?;
         }
         self.run_bound(&query.sql, bound).await.map_err(|e| match e {
-            EngineError::Sql { message } => EngineError::BadQuery {
+            EngineError::Sql(e) => EngineError::BadQuery {
                 query: query.name.clone(),
-                message,
+                message: e.strip_backtrace(),
             },
             other => other,
         })
@@ -198,19 +251,6 @@ impl Session {
         }
         Ok(df.collect().await?)
     }
-
-    /// Replace the `themes` table (category → theme) used by theme groupings.
-    pub fn set_themes(&self, themes: &Themes) -> Result<()> {
-        self.ctx.deregister_table("themes")?;
-        register_themes(&self.ctx, themes)
-    }
-
-    /// Replace the table behind the SQL function `harm_weight(category)` (the bundled
-    /// `harm_weights_v1` until this is called). The harm stored in `incidents` at
-    /// ingest is unchanged.
-    pub fn set_harm_weights(&self, harm: &HarmWeights) {
-        self.ctx.register_udf(crate::functions::harm_weight_udf(harm));
-    }
 }
 
 /// Register `themes` (category, theme) as an in-memory table.
@@ -238,9 +278,8 @@ async fn register(ctx: &SessionContext, name: &str, schema: SchemaRef, files: &[
     let urls = files
         .iter()
         .map(|p| {
-            let url = url::Url::from_file_path(p).map_err(|()| EngineError::Sql {
-                message: format!("store path {} is not absolute", p.display()),
-            })?;
+            let url = url::Url::from_file_path(p)
+                .map_err(|()| EngineError::internal(format!("store path {} is not absolute", p.display())))?;
             Ok(ListingTableUrl::try_new(url, None)?)
         })
         .collect::<Result<Vec<_>>>()?;

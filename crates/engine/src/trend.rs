@@ -13,6 +13,7 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use crate::columns::Columns;
 use crate::error::{EngineError, Result};
 use crate::queries::{self, NamedQuery};
 use crate::session::Session;
@@ -83,10 +84,9 @@ impl FromStr for TrendGroup {
         TrendGroup::ALL
             .into_iter()
             .find(|g| g.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                EngineError::Unanswerable(format!(
-                    "cannot group by '{s}'; choose one of category, source, theme, lsoa, ward, force"
-                ))
+            .ok_or_else(|| EngineError::Parameter {
+                name: "by",
+                message: format!("'{s}': choose one of category, source, theme, lsoa, ward, force"),
             })
     }
 }
@@ -125,6 +125,37 @@ impl TrendRequest {
     }
 }
 
+/// One group of a trend table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TrendRow {
+    /// The group (a category, source, theme, area code or force).
+    pub group: String,
+    /// The area's name, for LSOA and ward groupings when the population table has it.
+    pub name: Option<String>,
+    /// Incidents in the current period.
+    pub current: u64,
+    /// Incidents in the comparison period.
+    pub previous: u64,
+    /// `current − previous`.
+    pub change: i64,
+    /// The change as a percentage of `previous`; `None` when `previous` is 0.
+    pub pct_change: Option<f64>,
+    /// Wheeler's z = 2(√current − √previous).
+    pub z: f64,
+    /// |z| ≥ 1.96.
+    pub significant: bool,
+    /// Harm in the current period (the harm stored at ingest).
+    pub harm_current: f64,
+    /// Harm in the comparison period.
+    pub harm_previous: f64,
+    /// Residents of the area, when a population is loaded.
+    pub residents: Option<f64>,
+    /// Incidents per 1,000 residents in the current period.
+    pub rate_current: Option<f64>,
+    /// Incidents per 1,000 residents in the comparison period.
+    pub rate_previous: Option<f64>,
+}
+
 /// A trend table: one row per group, as Arrow record batches, with the columns
 /// `group, current, previous, change, pct_change, z, significant, harm_current,
 /// harm_previous, [name,] residents, rate_current, rate_previous`.
@@ -146,6 +177,52 @@ pub struct TrendTable {
 }
 
 impl TrendTable {
+    /// The rows as typed values, in the table's order (largest current count first).
+    pub fn records(&self) -> Result<Vec<TrendRow>> {
+        let mut out = Vec::with_capacity(self.rows());
+        let query = self.by.query().name;
+        for batch in &self.batches {
+            let c = Columns::new(batch, query);
+            let names = if c.has("name") {
+                c.texts("name")?
+            } else {
+                vec![None; batch.num_rows()]
+            };
+            let (groups, current, previous) = (c.texts_required("group")?, c.counts("current")?, c.counts("previous")?);
+            let (change, pct, z, significant) = (
+                c.ints_required("change")?,
+                c.floats("pct_change")?,
+                c.floats_required("z")?,
+                c.bools_required("significant")?,
+            );
+            let (harm_current, harm_previous) =
+                (c.floats_required("harm_current")?, c.floats_required("harm_previous")?);
+            let (residents, rate_current, rate_previous) = (
+                c.floats("residents")?,
+                c.floats("rate_current")?,
+                c.floats("rate_previous")?,
+            );
+            for i in 0..batch.num_rows() {
+                out.push(TrendRow {
+                    group: groups[i].clone(),
+                    name: names[i].clone(),
+                    current: current[i],
+                    previous: previous[i],
+                    change: change[i],
+                    pct_change: pct[i],
+                    z: z[i],
+                    significant: significant[i],
+                    harm_current: harm_current[i],
+                    harm_previous: harm_previous[i],
+                    residents: residents[i],
+                    rate_current: rate_current[i],
+                    rate_previous: rate_previous[i],
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The number of groups.
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
@@ -161,9 +238,7 @@ impl TrendTable {
                 let values = batch
                     .column_by_name(column)
                     .and_then(|c| c.as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>())
-                    .ok_or_else(|| EngineError::Sql {
-                        message: format!("the trend table has no Int64 column {column}"),
-                    })?;
+                    .ok_or_else(|| EngineError::internal(format!("the trend table has no Int64 column {column}")))?;
                 *total += values.iter().flatten().sum::<i64>();
             }
         }

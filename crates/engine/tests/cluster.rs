@@ -7,11 +7,11 @@ mod common;
 
 use std::collections::HashMap;
 
-use crimescope_engine::Session;
 use crimescope_engine::arrow::array::{Array, AsArray, RecordBatch};
 use crimescope_engine::arrow::datatypes::{DataType, Float64Type};
 use crimescope_engine::arrow::util::display::array_value_to_string;
 use crimescope_engine::cluster;
+use crimescope_engine::{Session, SessionOptions};
 use crimescope_model::{HarmWeights, Themes};
 
 /// A store of the City of London 2024 street files and two constructed outcomes files,
@@ -120,7 +120,9 @@ async fn named_queries_and_functions_match_on_a_standalone_cluster() {
     }
     let store = city_with_outcomes();
     let local = Session::open(store.path()).await.unwrap();
-    let remote = cluster::standalone(store.path(), 2).await.unwrap();
+    let remote = cluster::standalone(store.path(), 2, &SessionOptions::default())
+        .await
+        .unwrap();
     let theme = Themes::coventry_2025().pairs()[0].1.clone();
     let year = [("period_start", "2024-01"), ("period_end", "2024-12")];
     let halves = [
@@ -155,8 +157,13 @@ async fn named_queries_and_functions_match_on_a_standalone_cluster() {
     // cluster's roles were started with the bundled table).
     let custom = HarmWeights::parse("test", "category,weight\nShoplifting,123.5\nOther theft,0.25\n").unwrap();
     assert_ne!(HarmWeights::v1().weight("Shoplifting"), Some(123.5));
-    local.set_harm_weights(&custom);
-    remote.set_harm_weights(&custom);
+    // A session is built with its harm table; open both again with the custom one.
+    let options = SessionOptions {
+        harm: custom,
+        ..SessionOptions::default()
+    };
+    let local = Session::open_with(store.path(), &options).await.unwrap();
+    let remote = cluster::standalone(store.path(), 2, &options).await.unwrap();
     let sql = "SELECT CAST(category AS VARCHAR) AS c, COUNT(*) AS n, SUM(harm_weight(category)) AS h, \
                MIN(bng_easting(longitude, latitude)) AS e \
                FROM incidents GROUP BY 1 ORDER BY 1";
@@ -217,7 +224,9 @@ async fn partner_queries_match_on_a_standalone_cluster() {
     let dir = coventry_partners();
     let store = dir.path().join("store");
     let local = Session::open(&store).await.unwrap();
-    let remote = cluster::standalone(&store, 2).await.unwrap();
+    let remote = cluster::standalone(&store, 2, &SessionOptions::default())
+        .await
+        .unwrap();
     let year = [("period_start", "2024-01"), ("period_end", "2024-12")];
     let cases: Vec<(&str, HashMap<String, String>)> = vec![
         ("hotspot_by_ward", params(&year)),

@@ -3,6 +3,7 @@
 
 mod common;
 
+use crimescope_model::AreaLevel;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -100,7 +101,7 @@ async fn lsoa_counts_and_ranks_match_the_raw_csv() {
         *want.entry(r.2.clone()).or_default() += 1;
     }
     let (_dir, session) = city().await;
-    let batches = area_hotspots(&session, &year(), "lsoa").await.unwrap();
+    let batches = area_hotspots(&session, &year(), AreaLevel::Lsoa).await.unwrap();
     let mut got: BTreeMap<String, i64> = BTreeMap::new();
     let mut first = None;
     for b in &batches {
@@ -281,7 +282,8 @@ async fn stored_boundaries_bound_the_study_area_and_map_the_areas() {
     use crimescope_engine::hotspots::{AreaFilter, areas_geojson};
     let (dir, _) = city().await;
     let boundaries = fixtures().join("boundaries/central_london_lsoa11.geojson");
-    crimescope_ingest::boundaries::add_boundaries(dir.path(), &boundaries, "lsoa", "lsoa_code", "lsoa_name").unwrap();
+    crimescope_ingest::boundaries::add_boundaries(dir.path(), &boundaries, AreaLevel::Lsoa, "lsoa_code", "lsoa_name")
+        .unwrap();
     let session = Session::open(dir.path()).await.unwrap();
 
     // The bounding box of E01000001's polygon, read here with serde_json.
@@ -307,7 +309,7 @@ async fn stored_boundaries_bound_the_study_area_and_map_the_areas() {
     let mut request = year();
     request.cell = Some(50.0);
     request.area = Some(AreaFilter::Code {
-        level: "lsoa".into(),
+        level: AreaLevel::Lsoa,
         code: "E01000001".into(),
     });
     let map = grid_counts(&session, &request).await.unwrap();
@@ -325,9 +327,9 @@ async fn stored_boundaries_bound_the_study_area_and_map_the_areas() {
     assert_eq!(map.counts.iter().sum::<u64>() + map.area.outside, map.located);
     assert!(map.area.rule.contains("lsoa E01000001"));
 
-    let batches = area_hotspots(&session, &year(), "lsoa").await.unwrap();
+    let batches = area_hotspots(&session, &year(), AreaLevel::Lsoa).await.unwrap();
     let batch = crimescope_engine::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
-    let geo = areas_geojson(&session, "lsoa", &batch).unwrap();
+    let geo = areas_geojson(&session, AreaLevel::Lsoa, &batch).unwrap();
     let parsed: geojson::GeoJson = geo.to_string().parse().unwrap();
     let geojson::GeoJson::FeatureCollection(fc) = parsed else {
         panic!()

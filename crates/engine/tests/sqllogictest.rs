@@ -202,7 +202,7 @@ async fn fixture_store(dir: &Path) -> Session {
     crimescope_ingest::population::add_population(
         dir,
         &pop,
-        "lsoa",
+        crimescope_model::AreaLevel::Lsoa,
         &crimescope_ingest::population::PopulationColumns::default(),
     )
     .unwrap();

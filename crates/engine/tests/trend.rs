@@ -166,7 +166,7 @@ async fn filters_rates_and_population() {
     crimescope_ingest::population::add_population(
         dir.path(),
         &pop,
-        "lsoa",
+        crimescope_model::AreaLevel::Lsoa,
         &crimescope_ingest::population::PopulationColumns::default(),
     )
     .unwrap();

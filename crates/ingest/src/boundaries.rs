@@ -9,10 +9,9 @@
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 
-use crate::error::{IngestError, Result};
+use crimescope_model::AreaLevel;
 
-/// The boundary levels a store keeps.
-pub const LEVELS: [&str; 3] = ["lsoa", "ward", "csp"];
+use crate::error::{IngestError, Result};
 
 /// A polygon's bounding box in the index, with (area, polygon) indices.
 type PolygonBox = GeomWithData<Rectangle<[f64; 2]>, (usize, usize)>;
@@ -39,8 +38,8 @@ impl Area {
 
 /// A set of areas of one level, indexed for point-in-polygon lookups.
 pub struct BoundarySet {
-    /// The level: lsoa, ward or csp.
-    pub level: String,
+    /// The level.
+    pub level: AreaLevel,
     /// The areas.
     pub areas: Vec<Area>,
     tree: RTree<PolygonBox>,
@@ -56,7 +55,7 @@ impl BoundarySet {
     /// Read a GeoJSON FeatureCollection of Polygon/MultiPolygon features in WGS84.
     pub fn from_geojson(
         text: &str,
-        level: &str,
+        level: AreaLevel,
         code_field: &str,
         name_field: &str,
         origin: &str,
@@ -65,9 +64,6 @@ impl BoundarySet {
             profile: origin.to_string(),
             message,
         };
-        if !LEVELS.contains(&level) {
-            return Err(bad(format!("level '{level}' is not lsoa, ward or csp")));
-        }
         let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("not GeoJSON: {e}")))?;
         let features = doc["features"]
             .as_array()
@@ -136,27 +132,36 @@ impl BoundarySet {
             }
         }
         Ok(BoundarySet {
-            level: level.to_string(),
+            level,
             areas,
             tree: RTree::bulk_load(boxes),
         })
     }
 
-    /// The stored set of `level` (lsoa, ward or csp) in a store, if one was added.
+    /// The stored set of `level` in a store, if one was added.
     pub fn load_level(
         root: &std::path::Path,
         manifest: &crate::store::Manifest,
-        level: &str,
+        level: AreaLevel,
     ) -> Result<Option<BoundarySet>> {
-        let Some(entry) = manifest.boundaries.iter().find(|b| b.level == level) else {
+        let Some(entry) = manifest.boundaries.iter().find(|b| b.level == level.name()) else {
             return Ok(None);
         };
+        BoundarySet::load_entry(root, entry).map(Some)
+    }
+
+    /// The set a manifest entry names.
+    fn load_entry(root: &std::path::Path, entry: &crate::store::BoundaryEntry) -> Result<BoundarySet> {
         let path = root.join(&entry.path);
         let text = std::fs::read_to_string(&path).map_err(|source| IngestError::Read {
             path: path.clone(),
             source,
         })?;
-        BoundarySet::from_geojson(&text, &entry.level, &entry.code_field, &entry.name_field, &entry.path).map(Some)
+        let level = entry.level.parse::<AreaLevel>().map_err(|e| IngestError::Store {
+            path: path.clone(),
+            message: format!("the manifest's boundary entry has {e}"),
+        })?;
+        BoundarySet::from_geojson(&text, level, &entry.code_field, &entry.name_field, &entry.path)
     }
 
     /// The area containing a WGS84 point, if any (the first, where areas overlap).
@@ -203,7 +208,7 @@ mod tests {
             [[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[2,1],[2,2],[1,2],[1,1]]]}},
           {"type":"Feature","properties":{"code":"B","name":"b"},"geometry":{"type":"MultiPolygon","coordinates":[
             [[[1,1],[2,1],[2,2],[1,2],[1,1]]],[[[10,10],[11,10],[11,11],[10,11],[10,10]]]]}}]}"#;
-        let set = BoundarySet::from_geojson(text, "lsoa", "code", "name", "t").unwrap();
+        let set = BoundarySet::from_geojson(text, AreaLevel::Lsoa, "code", "name", "t").unwrap();
         assert_eq!(set.locate(3.0, 3.0).map(|a| a.code.as_str()), Some("A"));
         assert_eq!(
             set.locate(1.5, 1.5).map(|a| a.code.as_str()),
@@ -212,7 +217,7 @@ mod tests {
         );
         assert_eq!(set.locate(10.5, 10.5).map(|a| a.code.as_str()), Some("B"));
         assert!(set.locate(5.0, 5.0).is_none());
-        let err = BoundarySet::from_geojson(text, "lsoa", "LSOA21CD", "name", "t")
+        let err = BoundarySet::from_geojson(text, AreaLevel::Lsoa, "LSOA21CD", "name", "t")
             .unwrap_err()
             .to_string();
         assert!(err.contains("LSOA21CD") && err.contains("code, name"), "{err}");
@@ -233,17 +238,11 @@ impl Areas {
     pub fn load(root: &std::path::Path, manifest: &crate::store::Manifest) -> Result<Option<Areas>> {
         let mut areas = Areas::default();
         for entry in &manifest.boundaries {
-            let path = root.join(&entry.path);
-            let text = std::fs::read_to_string(&path).map_err(|source| IngestError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let set =
-                BoundarySet::from_geojson(&text, &entry.level, &entry.code_field, &entry.name_field, &entry.path)?;
-            match entry.level.as_str() {
-                "lsoa" => areas.lsoa = Some(set),
-                "ward" => areas.ward = Some(set),
-                _ => {}
+            let set = BoundarySet::load_entry(root, entry)?;
+            match set.level {
+                AreaLevel::Lsoa => areas.lsoa = Some(set),
+                AreaLevel::Ward => areas.ward = Some(set),
+                AreaLevel::Csp => {}
             }
         }
         Ok((areas.lsoa.is_some() || areas.ward.is_some()).then_some(areas))
@@ -338,7 +337,7 @@ pub(crate) fn assign_areas(
 pub fn add_boundaries(
     store: &std::path::Path,
     file: &std::path::Path,
-    level: &str,
+    level: AreaLevel,
     code_field: &str,
     name_field: &str,
 ) -> Result<crate::store::BoundaryEntry> {
@@ -351,7 +350,7 @@ pub fn add_boundaries(
     let set = BoundarySet::from_geojson(&text, level, code_field, name_field, &file.display().to_string())?;
     let mut writer = crate::store::StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
     let entry = crate::store::BoundaryEntry {
-        level: level.to_string(),
+        level: level.name().to_string(),
         path: String::new(),
         source: file.display().to_string(),
         sha256: hex::encode(sha2::Sha256::digest(&bytes)),

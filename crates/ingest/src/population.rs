@@ -7,12 +7,11 @@
 
 use std::path::Path;
 
+use crimescope_model::AreaLevel;
+
 use crate::error::{IngestError, Result};
 use crate::store::{PopulationEntry, StoreWriter};
 use crate::table_builder::{TableBuilder, Value};
-
-/// The area levels a population table can describe.
-pub const POPULATION_LEVELS: [&str; 3] = ["lsoa", "ward", "csp"];
 
 /// Which columns of the input hold what.
 #[derive(Debug, Clone)]
@@ -40,14 +39,13 @@ impl Default for PopulationColumns {
 ///
 /// Population counts may be written with thousands separators (`1,234` in a quoted
 /// field). Each area code may appear once.
-pub fn add_population(store: &Path, file: &Path, level: &str, columns: &PopulationColumns) -> Result<PopulationEntry> {
+pub fn add_population(
+    store: &Path,
+    file: &Path,
+    level: AreaLevel,
+    columns: &PopulationColumns,
+) -> Result<PopulationEntry> {
     let name = file.display().to_string();
-    if !POPULATION_LEVELS.contains(&level) {
-        return Err(IngestError::Profile {
-            profile: name,
-            message: format!("level '{level}' is not one of {}", POPULATION_LEVELS.join(", ")),
-        });
-    }
     let (bytes, sha) = crate::records::read_reference_file(file)?;
     let mut records = crate::records::Records::new(&bytes);
     let header = crate::records::header_names(&mut records);
@@ -58,8 +56,8 @@ pub fn add_population(store: &Path, file: &Path, level: &str, columns: &Populati
             line: 1,
             field: format!("{} / {}", columns.code, columns.population),
             message: format!(
-                "the header needs an area-code column '{}' and a population column '{}' (choose others with \
-                 --code-field and --population-field); its columns are: {}",
+                "the header needs an area-code column '{}' and a population column '{}' (name others in the \
+                 population columns); its columns are: {}",
                 columns.code,
                 columns.population,
                 header.join(", ")
@@ -108,7 +106,7 @@ pub fn add_population(store: &Path, file: &Path, level: &str, columns: &Populati
         residents += population;
         let area_name = name_col.and_then(get).filter(|n| !n.is_empty());
         builder.push(&[
-            Value::Str(level),
+            Value::Str(level.name()),
             Value::Str(&code),
             area_name.as_deref().map_or(Value::Null, Value::Str),
             Value::U64(population),
@@ -129,7 +127,7 @@ pub fn add_population(store: &Path, file: &Path, level: &str, columns: &Populati
         message: e.to_string(),
     })?;
     let mut writer = StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
-    writer.set_population(level, &batch, &name, &sha, residents)
+    writer.set_population(level.name(), &batch, &name, &sha, residents)
 }
 
 #[cfg(test)]
@@ -151,7 +149,7 @@ mod tests {
             "pop.csv",
             "area_code,area_name,population\nE01000001,City of London 001A,\"1,615\"\nE01000002,City of London 001B,1493\n",
         );
-        let entry = add_population(&store, &f, "lsoa", &PopulationColumns::default()).unwrap();
+        let entry = add_population(&store, &f, AreaLevel::Lsoa, &PopulationColumns::default()).unwrap();
         assert_eq!(entry.residents, 1615 + 1493);
         assert_eq!(entry.output.rows, 2);
         let manifest = crate::store::read_manifest(&store).unwrap();
@@ -168,7 +166,7 @@ mod tests {
             "pop.csv",
             "area_code,population\nE01000001,10\nE01000002,ten\n",
         );
-        let e = add_population(&store, &f, "lsoa", &PopulationColumns::default())
+        let e = add_population(&store, &f, AreaLevel::Lsoa, &PopulationColumns::default())
             .unwrap_err()
             .to_string();
         assert!(
@@ -184,18 +182,18 @@ mod tests {
             "dup.csv",
             "area_code,population\nE01000001,10\nE01000001,11\n",
         );
-        let e = add_population(&store, &dup, "lsoa", &PopulationColumns::default())
+        let e = add_population(&store, &dup, AreaLevel::Lsoa, &PopulationColumns::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 3") && e.contains("first on line 2"), "{e}");
-        let e = add_population(&store, &f, "county", &PopulationColumns::default())
-            .unwrap_err()
-            .to_string();
+        // Levels are typed; a level name from a user is checked where it is parsed.
+        let e = "county".parse::<AreaLevel>().unwrap_err().to_string();
         assert!(e.contains("not one of lsoa, ward, csp"), "{e}");
         let cols = write(dir.path(), "cols.csv", "code,people\nE01000001,10\n");
-        let e = add_population(&store, &cols, "lsoa", &PopulationColumns::default())
+        let e = add_population(&store, &cols, AreaLevel::Lsoa, &PopulationColumns::default())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("--code-field") && e.contains("code, people"), "{e}");
+        // The library names its parameters; the CLI adds the flags (tests/trend.rs).
+        assert!(e.contains("population columns") && e.contains("code, people"), "{e}");
     }
 }

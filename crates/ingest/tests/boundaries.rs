@@ -6,11 +6,12 @@ mod common;
 
 use common::*;
 use crimescope_ingest::boundaries::BoundarySet;
+use crimescope_model::AreaLevel;
 
 #[test]
 fn pip_agrees_with_police_uk_lsoa_codes() {
     let text = std::fs::read_to_string(fixtures().join("boundaries/central_london_lsoa11.geojson")).unwrap();
-    let set = BoundarySet::from_geojson(&text, "lsoa", "lsoa_code", "lsoa_name", "central_london").unwrap();
+    let set = BoundarySet::from_geojson(&text, AreaLevel::Lsoa, "lsoa_code", "lsoa_name", "central_london").unwrap();
     let codes: std::collections::HashSet<&str> = set.areas.iter().map(|a| a.code.as_str()).collect();
     let (mut compared, mut agree) = (0, 0);
     for month in 1..=12 {
@@ -60,14 +61,20 @@ fn stored_boundaries_fill_missing_lsoas_at_ingest_and_count_the_points_outside()
 
     let store = tempfile::tempdir().unwrap();
     let geojson = fixtures().join("boundaries/central_london_lsoa11.geojson");
-    let entry = crimescope_ingest::boundaries::add_boundaries(store.path(), &geojson, "lsoa", "lsoa_code", "lsoa_name")
-        .unwrap();
+    let entry = crimescope_ingest::boundaries::add_boundaries(
+        store.path(),
+        &geojson,
+        AreaLevel::Lsoa,
+        "lsoa_code",
+        "lsoa_name",
+    )
+    .unwrap();
     assert_eq!(entry.areas, 458);
     let report = ingest_ok(store.path(), &[path]);
 
     let set = BoundarySet::from_geojson(
         &std::fs::read_to_string(&geojson).unwrap(),
-        "lsoa",
+        AreaLevel::Lsoa,
         "lsoa_code",
         "lsoa_name",
         "t",

@@ -33,6 +33,18 @@ pub enum ModelError {
         /// What is wrong and how to write it.
         message: String,
     },
+    /// An area level was not one of `lsoa`, `ward` or `csp`.
+    #[error("area level '{name}' is not one of lsoa, ward, csp")]
+    UnknownAreaLevel {
+        /// The name as given.
+        name: String,
+    },
+    /// An aim was not `reduce` or `increase`.
+    #[error("'{name}' is not an aim; write reduce or increase")]
+    UnknownAim {
+        /// The text as given.
+        name: String,
+    },
     /// A theme name matched no theme of the table in use.
     #[error("unknown theme '{name}'{}; the themes are: {}", suggest(.close), .known.join("; "))]
     UnknownTheme {

@@ -7,6 +7,7 @@
 //! This crate depends on arrow only (no DataFusion), so it builds and tests in seconds.
 #![warn(missing_docs)]
 
+mod area;
 mod error;
 mod harm;
 mod month;
@@ -15,6 +16,7 @@ pub mod schema;
 mod themes;
 mod vocabulary;
 
+pub use area::{Aim, AreaLevel};
 pub use error::ModelError;
 pub use harm::{HARM_WEIGHTS_V1, HarmWeights};
 pub use month::{Month, civil_from_days, days_from_civil};

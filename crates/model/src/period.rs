@@ -7,7 +7,8 @@ use crate::ModelError;
 use crate::month::Month;
 
 /// An inclusive range of months, written `2025-01..2025-12` (a single `2025-03` is a
-/// one-month period).
+/// one-month period), or a financial year `2024/25` (April 2024 to March 2025, the year
+/// of Home Office and ONS crime statistics).
 ///
 /// The default comparison for a period is [`Period::previous`]: the period of the same
 /// length immediately before.
@@ -16,6 +17,8 @@ use crate::month::Month;
 /// let p: crimescope_model::Period = "2025-04..2026-03".parse().unwrap();
 /// assert_eq!(p.months(), 12);
 /// assert_eq!(p.previous().to_string(), "2024-04..2025-03");
+/// let fy: crimescope_model::Period = "2025/26".parse().unwrap();
+/// assert_eq!(fy, p);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Period {
@@ -33,6 +36,18 @@ impl Period {
             });
         }
         Ok(Period { first, last })
+    }
+
+    /// The financial year that starts in April of `start_year` (`2024` gives 2024/25,
+    /// April 2024 to March 2025).
+    pub fn financial_year(start_year: i32) -> Result<Period, ModelError> {
+        let bad = || ModelError::BadPeriod {
+            text: format!("{start_year}/{:02}", (start_year + 1).rem_euclid(100)),
+            message: "the year is out of range".to_string(),
+        };
+        let first = Month::new(start_year, 4).ok_or_else(bad)?;
+        let last = Month::new(start_year + 1, 3).ok_or_else(bad)?;
+        Period::new(first, last)
     }
 
     /// The first month.
@@ -99,15 +114,38 @@ impl FromStr for Period {
 
     fn from_str(s: &str) -> Result<Period, ModelError> {
         let text = s.trim();
+        if let Some((a, b)) = text.split_once('/') {
+            return financial_year(text, a, b);
+        }
         let (a, b) = text.split_once("..").unwrap_or((text, text));
         let month = |part: &str| {
             part.trim().parse::<Month>().map_err(|_| ModelError::BadPeriod {
                 text: text.to_string(),
-                message: format!("'{}' is not a month; write periods as YYYY-MM..YYYY-MM", part.trim()),
+                message: format!(
+                    "'{}' is not a month; write periods as YYYY-MM..YYYY-MM, or a financial year as 2024/25",
+                    part.trim()
+                ),
             })
         };
         Period::new(month(a)?, month(b)?)
     }
+}
+
+/// `2024/25`: April of the first year to March of the next.
+fn financial_year(text: &str, a: &str, b: &str) -> Result<Period, ModelError> {
+    let bad = || ModelError::BadPeriod {
+        text: text.to_string(),
+        message: format!("'{text}' is not a financial year; write it as 2024/25 (April 2024 to March 2025)"),
+    };
+    let (start, end) = (a.trim(), b.trim());
+    if start.len() != 4 || end.len() != 2 || !start.bytes().chain(end.bytes()).all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (start, end): (i32, i32) = (start.parse().map_err(|_| bad())?, end.parse().map_err(|_| bad())?);
+    if (start + 1) % 100 != end {
+        return Err(bad());
+    }
+    Period::financial_year(start)
 }
 
 #[cfg(test)]
@@ -143,5 +181,16 @@ mod tests {
         let e = "2025-13..2025-14".parse::<Period>().unwrap_err().to_string();
         assert!(e.contains("'2025-13' is not a month"), "{e}");
         assert!("".parse::<Period>().is_err());
+    }
+
+    #[test]
+    fn financial_years_run_april_to_march() {
+        assert_eq!("2024/25".parse::<Period>().unwrap().to_string(), "2024-04..2025-03");
+        assert_eq!("1999/00".parse::<Period>().unwrap().to_string(), "1999-04..2000-03");
+        assert_eq!(Period::financial_year(2024).unwrap().to_string(), "2024-04..2025-03");
+        for bad in ["2024/26", "24/25", "2024/2025", "2024/", "abcd/ef"] {
+            let e = bad.parse::<Period>().unwrap_err().to_string();
+            assert!(e.contains("2024/25") && e.contains(bad), "{bad}: {e}");
+        }
     }
 }

@@ -35,7 +35,7 @@ pub enum RenderError {
         message: String,
     },
     /// Writing an output failed.
-    #[error("cannot write {path}: {message}; check the --out folder is writable")]
+    #[error("cannot write {path}: {message}")]
     Write {
         /// The path.
         path: PathBuf,

@@ -2,7 +2,10 @@
 
 use thiserror::Error;
 
-/// Input a spatial statistic cannot be computed from.
+/// Input a spatial statistic cannot be computed from. Every variant is the caller's
+/// to fix (a parameter, too little data): the crate reads no files and validates its
+/// inputs, so it has no internal-fault variant; a defect would be a panic caught by the
+/// caller's process boundary.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SpatialError {
     /// A parameter is out of range.

@@ -52,6 +52,80 @@ pub struct KnoxTable {
     pub seed: u64,
     /// Pairs closer than the last space edge (the only pairs enumerated).
     pub close_pairs: usize,
+    /// The distance measured between events.
+    pub metric: Metric,
+}
+
+impl Metric {
+    /// `euclidean` or `manhattan`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Euclidean => "euclidean",
+            Metric::Manhattan => "manhattan",
+        }
+    }
+}
+
+/// Band labels `[a, b)` with the last band open, `[a, inf)`.
+fn band_labels<T: std::fmt::Display>(edges: &[T]) -> Vec<String> {
+    (0..edges.len())
+        .map(|k| match edges.get(k + 1) {
+            Some(next) => format!("[{}, {})", edges[k], next),
+            None => format!("[{}, inf)", edges[k]),
+        })
+        .collect()
+}
+
+impl KnoxTable {
+    /// The space bands as labels, `[0, 100)` … `[400, inf)`.
+    pub fn space_labels(&self) -> Vec<String> {
+        band_labels(&self.space_bands)
+    }
+
+    /// The time bands as labels, `[0, 7)` … `[28, inf)`.
+    pub fn time_labels(&self) -> Vec<String> {
+        band_labels(&self.time_bands)
+    }
+}
+
+/// As JSON: the bands as labels, the grids by space band then time band, and NaN ratios
+/// (no expected pairs) as null.
+impl serde::Serialize for KnoxTable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            n: usize,
+            space_bands: Vec<String>,
+            time_bands: Vec<String>,
+            metric: &'static str,
+            permutations: usize,
+            seed: u64,
+            close_pairs: usize,
+            observed: &'a [Vec<u64>],
+            expected: Vec<Vec<Option<f64>>>,
+            knox_ratio: Vec<Vec<Option<f64>>>,
+            p: Vec<Vec<Option<f64>>>,
+        }
+        let finite = |grid: &[Vec<f64>]| -> Vec<Vec<Option<f64>>> {
+            grid.iter()
+                .map(|row| row.iter().map(|&v| (!v.is_nan()).then_some(v)).collect())
+                .collect()
+        };
+        View {
+            n: self.n,
+            space_bands: self.space_labels(),
+            time_bands: self.time_labels(),
+            metric: self.metric.name(),
+            permutations: self.permutations,
+            seed: self.seed,
+            close_pairs: self.close_pairs,
+            observed: &self.observed,
+            expected: finite(&self.expected),
+            knox_ratio: finite(&self.knox_ratio),
+            p: finite(&self.p),
+        }
+        .serialize(serializer)
+    }
 }
 
 fn band_of<T: PartialOrd + Copy>(edges: &[T], v: T) -> Option<usize> {
@@ -248,5 +322,6 @@ pub fn knox_test(
         permutations,
         seed,
         close_pairs: close.len(),
+        metric,
     })
 }

@@ -2,7 +2,8 @@
 
 use thiserror::Error;
 
-/// Input a statistic cannot be computed from.
+/// Input a statistic cannot be computed from. Every variant is the caller's to fix: the
+/// crate reads no files and validates its inputs, so it has no internal-fault variant.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum StatsError {
     /// Two inputs that must be the same length are not.

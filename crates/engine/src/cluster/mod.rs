@@ -25,8 +25,8 @@ use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::Session;
 use crate::error::{EngineError, Result};
+use crate::{Session, SessionOptions};
 
 pub use codec::{CrimescopeLogicalCodec, CrimescopePhysicalCodec};
 pub use roles::{ExecutorOptions, SchedulerOptions, run_executor, run_scheduler};
@@ -112,11 +112,17 @@ pub fn client_config(target_partitions: usize) -> SessionConfig {
 /// # async fn run() -> Result<(), crimescope_engine::EngineError> {
 /// use crimescope_engine::cluster::{ClusterUrl, connect};
 /// let url = ClusterUrl::parse("df://127.0.0.1:50050")?;
-/// let session = connect(std::path::Path::new("/shared/store"), &url, 4).await?;
+/// let options = crimescope_engine::SessionOptions::default();
+/// let session = connect(std::path::Path::new("/shared/store"), &url, 4, &options).await?;
 /// let batches = session.sql("SELECT category, COUNT(*) FROM incidents GROUP BY 1").await?;
 /// # Ok(()) }
 /// ```
-pub async fn connect(root: &Path, url: &ClusterUrl, target_partitions: usize) -> Result<Session> {
+pub async fn connect(
+    root: &Path,
+    url: &ClusterUrl,
+    target_partitions: usize,
+    options: &SessionOptions,
+) -> Result<Session> {
     let state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(client_config(target_partitions))
@@ -127,13 +133,13 @@ pub async fn connect(root: &Path, url: &ClusterUrl, target_partitions: usize) ->
             url: url.to_string(),
             message: e.to_string(),
         })?;
-    Session::open_with_context(root, ctx).await
+    Session::open_with_context(root, ctx, options).await
 }
 
 /// Open the store at `root` on an in-process Ballista cluster: one scheduler and one
 /// executor of `cores` task slots, with crimescope's functions and codecs. For tests
 /// and for trying the cluster path on one machine; every call starts a new cluster.
-pub async fn standalone(root: &Path, cores: usize) -> Result<Session> {
+pub async fn standalone(root: &Path, cores: usize, options: &SessionOptions) -> Result<Session> {
     let config = client_config(cores).with_ballista_standalone_parallelism(cores.max(1));
     // The in-process scheduler and executor take their functions and codecs from this.
     let state = roles::server_session_state(config)?;
@@ -143,7 +149,7 @@ pub async fn standalone(root: &Path, cores: usize) -> Result<Session> {
             url: "standalone".into(),
             message: e.to_string(),
         })?;
-    Session::open_with_context(root, ctx).await
+    Session::open_with_context(root, ctx, options).await
 }
 
 /// The size in bytes of the logical plan a client sends to the scheduler for the named

@@ -47,6 +47,66 @@ impl ConcentrationRow {
     }
 }
 
+/// As JSON: an array with one object per unit kind (with its Lorenz curve as pairs),
+/// then the nearest neighbour index, when there is one.
+impl serde::Serialize for Concentration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            unit: &'a str,
+            units: usize,
+            incidents: u64,
+            gini: Option<f64>,
+            generalized_gini: Option<f64>,
+            #[serde(rename = "share_of_units_holding_50pct")]
+            share_holding_50: Option<f64>,
+            #[serde(rename = "share_of_units_holding_25pct")]
+            share_holding_25: Option<f64>,
+            lorenz: Vec<[f64; 2]>,
+        }
+        #[derive(serde::Serialize)]
+        struct Nni {
+            unit: &'static str,
+            n: usize,
+            observed_mean_m: f64,
+            expected_mean_m: f64,
+            ratio: f64,
+            z: f64,
+            p: f64,
+        }
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum Item<'a> {
+            Row(Row<'a>),
+            Nni(Nni),
+        }
+        let rows = self.rows.iter().map(|r| {
+            Item::Row(Row {
+                unit: &r.unit,
+                units: r.units,
+                incidents: r.incidents,
+                gini: r.gini,
+                generalized_gini: r.generalized_gini,
+                share_holding_50: r.share_holding_50,
+                share_holding_25: r.share_holding_25,
+                lorenz: r.lorenz.iter().map(|p| [p.0, p.1]).collect(),
+            })
+        });
+        let nni = self.nearest_neighbour.map(|n| {
+            Item::Nni(Nni {
+                unit: "nearest neighbour index",
+                n: n.n,
+                observed_mean_m: n.observed_mean,
+                expected_mean_m: n.expected_mean,
+                ratio: n.ratio,
+                z: n.z,
+                p: n.p,
+            })
+        });
+        serializer.collect_seq(rows.chain(nni))
+    }
+}
+
 /// Concentration across places, grid cells and LSOAs, and the nearest neighbour index.
 #[derive(Debug, Clone)]
 pub struct Concentration {

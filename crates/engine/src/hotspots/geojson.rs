@@ -23,7 +23,8 @@ pub(crate) fn rows(batch: &RecordBatch) -> Result<Vec<serde_json::Map<String, Va
     if buf.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let value: Value = serde_json::from_slice(&buf).map_err(|e| EngineError::Unanswerable(e.to_string()))?;
+    let value: Value = serde_json::from_slice(&buf)
+        .map_err(|e| EngineError::internal(format!("Arrow's JSON writer gave invalid JSON: {e}")))?;
     Ok(match value {
         Value::Array(items) => items
             .into_iter()
@@ -88,11 +89,12 @@ pub fn cells_geojson_where(grid: &Grid, batch: &RecordBatch, notes: &[String], k
 /// Areas of `level` as a FeatureCollection of their stored WGS84 polygons, with each
 /// row of `batch` (matched on its `area_code` column) as properties. Areas without a
 /// stored boundary are left out and counted in the notes.
-pub fn areas_geojson(session: &Session, level: &str, batch: &RecordBatch) -> Result<Value> {
+pub fn areas_geojson(session: &Session, level: crimescope_model::AreaLevel, batch: &RecordBatch) -> Result<Value> {
     let set = BoundarySet::load_level(session.root(), session.manifest(), level)?.ok_or_else(|| {
-        EngineError::Unanswerable(format!(
-            "GeoJSON of {level} areas needs their boundaries: `crimescope boundaries add --level {level}`"
-        ))
+        EngineError::NoBoundaries {
+            level,
+            purpose: "GeoJSON of areas",
+        }
     })?;
     let by_code: std::collections::HashMap<&str, &crimescope_ingest::boundaries::Area> =
         set.areas.iter().map(|a| (a.code.as_str(), a)).collect();

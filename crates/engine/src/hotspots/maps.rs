@@ -30,16 +30,14 @@ pub struct GridMap {
 }
 
 fn spatial(e: crimescope_spatial::SpatialError) -> EngineError {
-    EngineError::Unanswerable(e.to_string())
+    EngineError::Spatial(e)
 }
 
 fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a datafusion::arrow::array::Int64Array> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_primitive_opt::<Int64Type>())
-        .ok_or_else(|| EngineError::Sql {
-            message: format!("hotspot query returned no BIGINT column {name}"),
-        })
+        .ok_or_else(|| EngineError::internal(format!("hotspot query returned no BIGINT column {name}")))
 }
 
 /// Count located incidents into the cells of the study area (`queries/hotspot_grid.sql`).
@@ -301,8 +299,9 @@ pub async fn kde_map(session: &Session, request: &HotspotRequest) -> Result<KdeM
     let (bandwidth, default_bandwidth) = match request.bandwidth {
         Some(h) => (h, false),
         None => (
-            crimescope_spatial::default_bandwidth(&kept).ok_or_else(|| {
-                EngineError::Unanswerable("the incidents all share one point; give --bandwidth".into())
+            crimescope_spatial::default_bandwidth(&kept).ok_or_else(|| EngineError::Parameter {
+                name: "bandwidth",
+                message: "is needed: the incidents all share one point, so the default rule gives none".into(),
             })?,
             true,
         ),
@@ -381,11 +380,14 @@ pub async fn emerging_hotspots(session: &Session, request: &HotspotRequest) -> R
         }
     };
     if steps.len() < 4 {
-        return Err(EngineError::Unanswerable(format!(
-            "emerging hot spots need at least 4 time steps; {} has {} — use a longer period or --step month",
-            request.period,
-            steps.len()
-        )));
+        return Err(EngineError::Parameter {
+            name: "step",
+            message: format!(
+                "gives {} time steps over {}; emerging hot spots need at least 4 — use a longer period or monthly steps",
+                steps.len(),
+                request.period
+            ),
+        });
     }
     let mut params = filters;
     params.insert("cell".into(), cell.to_string());

@@ -8,6 +8,7 @@
 mod concentration;
 mod geojson;
 pub(crate) use geojson::rows as batch_rows;
+
 mod maps;
 mod study_area;
 
@@ -20,7 +21,7 @@ pub use study_area::{AreaFilter, StudyArea, study_area};
 
 use std::collections::HashMap;
 
-use crimescope_model::{Period, Source};
+use crimescope_model::{AreaLevel, Period, Source};
 
 use crate::error::{EngineError, Result};
 use crate::queries::{filter_params, with_theme};
@@ -115,17 +116,63 @@ pub(crate) async fn request_params(session: &Session, request: &HotspotRequest) 
 pub async fn area_hotspots(
     session: &Session,
     request: &HotspotRequest,
-    level: &str,
+    level: AreaLevel,
 ) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>> {
-    let name = match level {
-        "lsoa" => "hotspot_by_lsoa",
-        "ward" => "hotspot_by_ward",
-        other => {
-            return Err(EngineError::Unanswerable(format!(
-                "area counts are by lsoa or ward, not '{other}'"
-            )));
-        }
-    };
+    let name = area_query(level)?;
     let params = request_params(session, request).await?;
     session.run_builtin(name, &params).await
+}
+
+fn area_query(level: AreaLevel) -> Result<&'static str> {
+    match level {
+        AreaLevel::Lsoa => Ok("hotspot_by_lsoa"),
+        AreaLevel::Ward => Ok("hotspot_by_ward"),
+        AreaLevel::Csp => Err(EngineError::Parameter {
+            name: "level",
+            message: "csp: area counts are by lsoa or ward".into(),
+        }),
+    }
+}
+
+/// One area of an area ranking ([`area_counts`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AreaCount {
+    /// 1 for the area with most incidents; ties share a rank.
+    pub rank: u64,
+    /// The LSOA or ward code.
+    pub area_code: String,
+    /// Its name, when the population table gives one.
+    pub area_name: Option<String>,
+    /// Incidents in the period.
+    pub incidents: u64,
+    /// Their harm (as stored at ingest).
+    pub harm: f64,
+    /// Residents, when a population of the level is loaded.
+    pub residents: Option<f64>,
+    /// Incidents per 1,000 residents.
+    pub rate: Option<f64>,
+}
+
+/// [`area_hotspots`] as typed rows, most incidents first.
+pub async fn area_counts(session: &Session, request: &HotspotRequest, level: AreaLevel) -> Result<Vec<AreaCount>> {
+    let query = area_query(level)?;
+    let mut out = Vec::new();
+    for batch in area_hotspots(session, request, level).await? {
+        let c = crate::columns::Columns::new(&batch, query);
+        let (rank, code, name) = (c.counts("rank")?, c.texts_required("area_code")?, c.texts("area_name")?);
+        let (incidents, harm) = (c.counts("incidents")?, c.floats("harm")?);
+        let (residents, rate) = (c.floats("residents")?, c.floats("rate")?);
+        for i in 0..batch.num_rows() {
+            out.push(AreaCount {
+                rank: rank[i],
+                area_code: code[i].clone(),
+                area_name: name[i].clone(),
+                incidents: incidents[i],
+                harm: harm[i].unwrap_or(0.0),
+                residents: residents[i],
+                rate: rate[i],
+            });
+        }
+    }
+    Ok(out)
 }

@@ -3,6 +3,7 @@
 
 use crimescope_ingest::boundaries::BoundarySet;
 use crimescope_ingest::projection::{Projected, bng_to_lonlat, to_bng};
+use crimescope_model::AreaLevel;
 use crimescope_spatial::{Extent, Grid, outlier_trimmed_extent_weighted};
 use rayon::prelude::*;
 
@@ -12,12 +13,12 @@ use crate::session::Session;
 /// Which boundary bounds the study area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AreaFilter {
-    /// The union of every stored area of a level (`lsoa`, `ward` or `csp`).
-    Level(String),
+    /// The union of every stored area of a level.
+    Level(AreaLevel),
     /// One area of a level, by code (`csp:E22000001`, `lsoa:E01000001`).
     Code {
         /// The level.
-        level: String,
+        level: AreaLevel,
         /// The area code.
         code: String,
     },
@@ -27,18 +28,17 @@ impl std::str::FromStr for AreaFilter {
     type Err = EngineError;
 
     fn from_str(s: &str) -> Result<AreaFilter> {
-        let bad = || {
-            EngineError::Unanswerable(format!(
-                "--area '{s}': write lsoa, ward or csp (every stored area of that level), or LEVEL:CODE for one area"
-            ))
+        let bad = || EngineError::Parameter {
+            name: "area",
+            message: format!(
+                "'{s}': write lsoa, ward or csp (every stored area of that level), or LEVEL:CODE for one area"
+            ),
         };
         let (level, code) = match s.split_once(':') {
-            Some((l, c)) => (l.trim().to_lowercase(), Some(c.trim().to_string())),
-            None => (s.trim().to_lowercase(), None),
+            Some((l, c)) => (l, Some(c.trim().to_string())),
+            None => (s, None),
         };
-        if !["lsoa", "ward", "csp"].contains(&level.as_str()) {
-            return Err(bad());
-        }
+        let level = level.parse::<AreaLevel>().map_err(|_| bad())?;
         Ok(match code {
             Some(code) if !code.is_empty() => AreaFilter::Code { level, code },
             Some(_) => return Err(bad()),
@@ -74,7 +74,7 @@ impl StudyArea {
             e.min_n - pad,
             e.max_n + pad,
         )
-        .map_err(|e| EngineError::Unanswerable(e.to_string()))?;
+        .map_err(EngineError::Spatial)?;
         Ok(StudyArea { grid, ..self.clone() })
     }
 }
@@ -87,7 +87,7 @@ pub fn study_area(
     points: &[(f64, f64, u64)],
     cell: f64,
 ) -> Result<StudyArea> {
-    let spatial = |e: crimescope_spatial::SpatialError| EngineError::Unanswerable(e.to_string());
+    let spatial = EngineError::Spatial;
     match area {
         None => {
             let extent = outlier_trimmed_extent_weighted(points).map_err(spatial)?;
@@ -105,21 +105,23 @@ pub fn study_area(
         }
         Some(filter) => {
             let (level, code) = match filter {
-                AreaFilter::Level(l) => (l.as_str(), None),
-                AreaFilter::Code { level, code } => (level.as_str(), Some(code.as_str())),
+                AreaFilter::Level(l) => (*l, None),
+                AreaFilter::Code { level, code } => (*level, Some(code.as_str())),
             };
             let set = BoundarySet::load_level(session.root(), session.manifest(), level)?.ok_or_else(|| {
-                EngineError::Unanswerable(format!(
-                    "--area {level}: the store has no {level} boundaries; add them with `crimescope boundaries add --level {level}`"
-                ))
+                EngineError::NoBoundaries {
+                    level,
+                    purpose: "the study area",
+                }
             })?;
             let areas: Vec<&crimescope_ingest::boundaries::Area> = match code {
                 Some(c) => {
                     let a: Vec<_> = set.areas.iter().filter(|a| a.code == c).collect();
                     if a.is_empty() {
-                        return Err(EngineError::Unanswerable(format!(
-                            "--area {level}:{c}: no stored {level} area has that code"
-                        )));
+                        return Err(EngineError::Parameter {
+                            name: "area",
+                            message: format!("{level}:{c}: no stored {level} area has that code"),
+                        });
                     }
                     a
                 }

@@ -1,154 +1,34 @@
-//! Sections 4 and 5: the crime and ASB overview table, and the monthly trends.
+//! Section 5: monthly series of crime and of ASB, with the rolling 12-month total,
+//! control charts, seasonality and Mann–Kendall.
 
+use crimescope_engine::series::{Exposure, SeriesRequest, trend_series};
+use crimescope_engine::trend::TrendGroup;
 use crimescope_model::{Month, Period, Source};
 use crimescope_report::document::{Figure, Section};
 use crimescope_report::svg;
 use crimescope_report::table::{Column, ColumnKind, Table};
 use serde_json::{Value, json};
 
-use super::tables::{count, num, records, round, text, thousands};
-use super::{Ctx, SectionOut};
-use crate::error::{EngineError, Result};
-use crate::series::{Exposure, SeriesRequest, trend_series};
-use crate::trend::{TrendGroup, trend};
-
-/// The sources of the overview table: crime and ASB.
-const OVERVIEW_SOURCES: [Source; 2] = [Source::Police, Source::Asb];
-
-/// Section 4: one row per category of crime and ASB with counts, change, Wheeler's z,
-/// harm, the share of harm and the rate. The last row is the total.
-pub(crate) async fn overview(ctx: &Ctx) -> Result<SectionOut> {
-    let c = &ctx.config;
-    let mut s = Section::new("overview", "Crime and anti-social behaviour overview");
-    let mut t = Table::new(
-        "overview",
-        &format!("Crime and ASB by category, {} against {}", c.period, c.compare),
-        vec![
-            Column::new("source", "Source", ColumnKind::Text),
-            Column::new("category", "Category", ColumnKind::Text),
-            Column::new("current", "Current", ColumnKind::Count),
-            Column::new("previous", "Previous", ColumnKind::Count),
-            Column::new("change", "Change", ColumnKind::Derived),
-            Column::new("pct_change", "Change (%)", ColumnKind::Derived),
-            Column::new("z", "Wheeler z", ColumnKind::Derived),
-            Column::new("significant", "Significant", ColumnKind::Derived),
-            Column::new("harm", "Harm", ColumnKind::Derived),
-            Column::new("harm_share", "Share of harm (%)", ColumnKind::Derived),
-            Column::new("rate", "Per 1,000 residents", ColumnKind::Derived),
-        ],
-    );
-    let mut rows = Vec::new();
-    for source in OVERVIEW_SOURCES.iter().filter(|s| ctx.sources.contains(s)) {
-        let request = ctx.trend_request(TrendGroup::Category, Some(*source));
-        for r in records(&trend(&ctx.session, &request).await?.batches)? {
-            let category = text(&r, "group");
-            let current = count(&r, "current");
-            let harm = match c.harm.weight(&category) {
-                Some(w) => w * current as f64,
-                None => num(&r, "harm_current").unwrap_or(0.0),
-            };
-            rows.push((
-                source.name(),
-                category,
-                current,
-                count(&r, "previous"),
-                harm,
-                num(&r, "rate_current"),
-            ));
-        }
-    }
-    if rows.is_empty() {
-        return Ok(SectionOut::new(Section::not_produced(
-            "overview",
-            "Crime and anti-social behaviour overview",
-            "the store holds no police or ASB incidents for the configured sources",
-        )));
-    }
-    let total_harm: f64 = rows.iter().map(|r| r.4).sum();
-    let (mut cur, mut prev) = (0u64, 0u64);
-    for (source, category, current, previous, harm, rate) in &rows {
-        cur += current;
-        prev += previous;
-        t.push(change_row(
-            source, category, *current, *previous, *harm, total_harm, *rate,
-        ));
-    }
-    let residents_rate = rows
-        .iter()
-        .filter(|r| r.2 > 0)
-        .find_map(|r| r.5.map(|rate| rate / r.2 as f64));
-    t.push(change_row(
-        "all",
-        "All crime and ASB",
-        cur,
-        prev,
-        total_harm,
-        total_harm,
-        residents_rate.map(|per| per * cur as f64),
-    ));
-    t.total_row = true;
-    t.note = Some(
-        "Wheeler's z = 2(√current − √previous); |z| ≥ 1.96 is significant at 5% for one comparison, and |z| ≥ 3 is \
-         the safer screen across many rows. Harm is the count times the harm weight of the category."
-            .into(),
-    );
-    s.para(format!(
-        "{} crimes and ASB incidents in {}, {} on {} (Wheeler's z = {:.2}, {}).",
-        thousands(cur),
-        c.period,
-        super::tables::change_words(cur, prev),
-        c.compare,
-        crimescope_stats::wheeler_z(cur, prev),
-        super::tables::significance_words(crimescope_stats::wheeler_z(cur, prev))
-    ));
-    s.tables.push(t);
-    Ok(SectionOut::new(s))
-}
-
-fn change_row(
-    source: &str,
-    category: &str,
-    current: u64,
-    previous: u64,
-    harm: f64,
-    total_harm: f64,
-    rate: Option<f64>,
-) -> Vec<Value> {
-    let z = crimescope_stats::wheeler_z(current, previous);
-    vec![
-        json!(source),
-        json!(category),
-        json!(current),
-        json!(previous),
-        json!(current as i64 - previous as i64),
-        if previous > 0 {
-            round(100.0 * (current as f64 - previous as f64) / previous as f64, 1)
-        } else {
-            Value::Null
-        },
-        round(z, 2),
-        json!(z.abs() >= 1.96),
-        round(harm, 1),
-        if total_harm > 0.0 {
-            round(100.0 * harm / total_harm, 1)
-        } else {
-            Value::Null
-        },
-        rate.map_or(Value::Null, |r| round(r, 2)),
-    ]
-}
+use super::overview::OVERVIEW_SOURCES;
+use super::{RunContext, SectionOutput};
+use crate::error::{AssessError, Result};
+use crate::format::round;
 
 /// The `months` months ending at `last`.
 pub(crate) fn months_ending(last: Month, months: u32) -> Result<Period> {
     let index = last.year() * 12 + last.month() as i32 - 1 - (months as i32 - 1);
-    let first = Month::new(index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
-        .ok_or_else(|| EngineError::Unanswerable(format!("{months} months before {last} is out of range")))?;
-    Ok(Period::new(first, last)?)
+    let out_of_range = || {
+        AssessError::Engine(crimescope_engine::EngineError::Unanswerable(format!(
+            "{months} months before {last} is out of range"
+        )))
+    };
+    let first = Month::new(index.div_euclid(12), index.rem_euclid(12) as u32 + 1).ok_or_else(out_of_range)?;
+    Period::new(first, last).map_err(|_| out_of_range())
 }
 
 /// Section 5: monthly series of crime and of ASB over `trend_months`, with the rolling
 /// 12-month total, the control chart, seasonality and Mann–Kendall.
-pub(crate) async fn trends(ctx: &Ctx) -> Result<SectionOut> {
+pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
     let c = &ctx.config;
     let mut s = Section::new("trends", "Trends");
     let span = months_ending(c.period.last(), c.trend_months)?;
@@ -164,7 +44,7 @@ pub(crate) async fn trends(ctx: &Ctx) -> Result<SectionOut> {
                 s.para(format!("No {} series: {e}", source.name()));
                 continue;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         let Some(g) = series.groups.first() else {
             continue;
@@ -298,9 +178,9 @@ pub(crate) async fn trends(ctx: &Ctx) -> Result<SectionOut> {
         } else {
             s.paragraphs.join(" ")
         };
-        return Ok(SectionOut::new(Section::not_produced("trends", "Trends", reason)));
+        return Ok(SectionOutput::only(Section::not_produced("trends", "Trends", reason)));
     }
-    Ok(SectionOut::new(s))
+    Ok(SectionOutput::only(s))
 }
 
 /// Calendar month names, January first.

@@ -1,63 +1,8 @@
-//! Small builders shared by the sections: Arrow batches to document tables, and the
-//! number formats of the prose.
+//! The number formats and verdicts of the prose and tables: rounding for the document,
+//! thousands separators, changes and significance in words, and the RAG rating.
 
-use crimescope_report::table::{Column, ColumnKind, Table};
-use datafusion::arrow::record_batch::RecordBatch;
-use serde_json::{Map, Value, json};
-
-use crate::error::Result;
-use crate::hotspots::batch_rows;
-
-/// The rows of batches as JSON objects.
-pub(crate) fn records(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value>>> {
-    let mut out = Vec::new();
-    for b in batches {
-        out.extend(batch_rows(b)?);
-    }
-    Ok(out)
-}
-
-/// A table from JSON records: `columns` are (record key, label, kind).
-pub(crate) fn table_from_records(
-    id: &str,
-    title: &str,
-    records: &[Map<String, Value>],
-    columns: &[(&str, &str, ColumnKind)],
-) -> Table {
-    let mut t = Table::new(
-        id,
-        title,
-        columns.iter().map(|(n, l, k)| Column::new(n, l, *k)).collect(),
-    );
-    for r in records {
-        t.push(
-            columns
-                .iter()
-                .map(|(n, _, _)| r.get(*n).cloned().unwrap_or(Value::Null))
-                .collect(),
-        );
-    }
-    t
-}
-
-/// A number from a record (integers and floats; null and text give `None`).
-pub(crate) fn num(r: &Map<String, Value>, key: &str) -> Option<f64> {
-    r.get(key).and_then(Value::as_f64)
-}
-
-/// A count from a record (0 when missing).
-pub(crate) fn count(r: &Map<String, Value>, key: &str) -> u64 {
-    r.get(key).and_then(Value::as_u64).unwrap_or(0)
-}
-
-/// A text field from a record.
-pub(crate) fn text(r: &Map<String, Value>, key: &str) -> String {
-    match r.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(v) => v.to_string(),
-    }
-}
+use crimescope_model::Aim;
+use serde_json::{Value, json};
 
 /// A float rounded for the document (4 decimals), or null when not finite.
 pub(crate) fn round(x: f64, places: i32) -> Value {
@@ -80,6 +25,15 @@ pub(crate) fn thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+/// A percentage of a whole (0 when the whole is 0), for prose.
+pub(crate) fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
 }
 
 /// "up 12 (+8.1%)", "down 3 (−2.0%)", "unchanged" for prose.
@@ -110,7 +64,8 @@ pub(crate) fn significance_words(z: f64) -> &'static str {
 
 /// Red / amber / green for a change: red is a significant move against the aim, green
 /// a significant move with it, amber no significant change.
-pub(crate) fn rag(z: f64, aim_reduce: bool) -> &'static str {
+pub(crate) fn rag(z: f64, aim: Aim) -> &'static str {
+    let aim_reduce = aim == Aim::Reduce;
     let against = if aim_reduce { z >= 1.96 } else { z <= -1.96 };
     let with = if aim_reduce { z <= -1.96 } else { z >= 1.96 };
     if against {
@@ -133,9 +88,9 @@ mod tests {
         assert_eq!(change_words(110, 100), "up 10 (+10.0%)");
         assert_eq!(change_words(5, 0), "up 5");
         assert_eq!(change_words(90, 100), "down 10 (-10.0%)");
-        assert_eq!(rag(2.5, true), "red");
-        assert_eq!(rag(-2.5, true), "green");
-        assert_eq!(rag(-2.5, false), "red");
-        assert_eq!(rag(1.0, true), "amber");
+        assert_eq!(rag(2.5, Aim::Reduce), "red");
+        assert_eq!(rag(-2.5, Aim::Reduce), "green");
+        assert_eq!(rag(-2.5, Aim::Increase), "red");
+        assert_eq!(rag(1.0, Aim::Reduce), "amber");
     }
 }

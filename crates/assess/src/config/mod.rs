@@ -2,11 +2,19 @@
 //! required (`area`, `store`, `period`, `compare`); every other key has a documented
 //! default (`docs/assessment.md`). Unknown keys are errors that name the key.
 
+mod parts;
+
 use std::path::{Path, PathBuf};
 
-use crimescope_model::{HarmWeights, Period, Source, Themes, slugify};
+use crimescope_engine::SessionOptions;
+use crimescope_model::{Aim, AreaLevel, HarmWeights, Period, Source, Themes, slugify};
 use serde::Deserialize;
 use thiserror::Error;
+
+pub use parts::{HotspotConfig, Measure, NearRepeatConfig, PreviousPriority, PriorityWeights, ThemeConfig};
+use parts::{RawPriority, check_hotspots, check_near_repeat, read_named, themes_from_tables};
+
+use crate::consultation::{ConsultationRow, read_consultation};
 
 /// An assessment configuration error. Every message names the key (or the file, line
 /// and field) and says what to write instead.
@@ -52,141 +60,6 @@ pub enum ConfigError {
     },
 }
 
-/// Hotspot parameters (`[hotspots]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HotspotConfig {
-    /// Grid cell size in metres (default 250).
-    pub cell: f64,
-    /// Gi* distance band in metres (default 500).
-    pub band: f64,
-    /// Conditional permutations for Gi* pseudo p-values (default 0: analytical p only).
-    pub permutations: usize,
-    /// How many top areas to list (default 10).
-    pub top_areas: usize,
-}
-
-impl Default for HotspotConfig {
-    fn default() -> Self {
-        HotspotConfig {
-            cell: 250.0,
-            band: 500.0,
-            permutations: 0,
-            top_areas: 10,
-        }
-    }
-}
-
-/// Near-repeat (Knox) parameters (`[near_repeat]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NearRepeatConfig {
-    /// Space band edges in metres, first 0 (default 0, 100, 200, 300, 400).
-    pub space_bands: Vec<f64>,
-    /// Time band edges in days, first 0 (default 0, 7, 14, 21, 28).
-    pub time_bands: Vec<i64>,
-    /// Permutations (default 999).
-    pub permutations: usize,
-}
-
-impl Default for NearRepeatConfig {
-    fn default() -> Self {
-        NearRepeatConfig {
-            space_bands: vec![0.0, 100.0, 200.0, 300.0, 400.0],
-            time_bands: vec![0, 7, 14, 21, 28],
-            permutations: 999,
-        }
-    }
-}
-
-/// The weights of the priority matrix (`[priority_weights]`); each component is scaled
-/// to 0–1 before weighting (see `docs/assessment.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PriorityWeights {
-    /// Harm (default 0.4).
-    pub harm: f64,
-    /// Volume (default 0.2).
-    pub volume: f64,
-    /// Trend (default 0.2).
-    pub trend: f64,
-    /// Public concern (default 0.2).
-    pub concern: f64,
-}
-
-impl Default for PriorityWeights {
-    fn default() -> Self {
-        PriorityWeights {
-            harm: 0.4,
-            volume: 0.2,
-            trend: 0.2,
-            concern: 0.2,
-        }
-    }
-}
-
-/// One theme of the plan (`[[themes]]`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThemeConfig {
-    /// The theme's name.
-    pub name: String,
-    /// The categories in it (display names, as in the store).
-    pub categories: Vec<String>,
-}
-
-/// One priority of the previous plan (`[[previous_priorities]]`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PreviousPriority {
-    /// The priority as the plan worded it.
-    pub name: String,
-    /// Its measure: `all`, `source:NAME`, `category:NAME` or `theme:NAME`.
-    pub measure: String,
-    /// The direction the plan wanted: `reduce` (default) or `increase`.
-    #[serde(default = "reduce")]
-    pub aim: String,
-}
-
-fn reduce() -> String {
-    "reduce".to_string()
-}
-
-/// A previous-plan measure, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Measure {
-    /// Every incident.
-    All,
-    /// One source.
-    Source(Source),
-    /// One category.
-    Category(String),
-    /// One theme.
-    Theme(String),
-}
-
-impl Measure {
-    /// Parse `all`, `source:NAME`, `category:NAME` or `theme:NAME`.
-    pub fn parse(text: &str) -> Result<Measure, String> {
-        let text = text.trim();
-        if text.eq_ignore_ascii_case("all") {
-            return Ok(Measure::All);
-        }
-        let (kind, name) = text
-            .split_once(':')
-            .ok_or_else(|| format!("'{text}' is not a measure; write all, source:NAME, category:NAME or theme:NAME"))?;
-        let name = name.trim().to_string();
-        match kind.trim() {
-            "source" => Source::lookup(&name).map(Measure::Source).map_err(|e| e.to_string()),
-            "category" => Ok(Measure::Category(name)),
-            "theme" => Ok(Measure::Theme(name)),
-            other => Err(format!(
-                "'{other}' is not a measure kind; write all, source:NAME, category:NAME or theme:NAME"
-            )),
-        }
-    }
-}
-
 /// The raw file, as deserialised.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -203,7 +76,7 @@ struct RawConfig {
     harm_file: Option<PathBuf>,
     consultation: Option<PathBuf>,
     #[serde(default)]
-    previous_priorities: Vec<PreviousPriority>,
+    previous_priorities: Vec<RawPriority>,
     #[serde(default)]
     hotspots: HotspotConfig,
     #[serde(default)]
@@ -214,6 +87,16 @@ struct RawConfig {
     seed: Option<u64>,
     trend_months: Option<u32>,
     templates: Option<PathBuf>,
+}
+
+/// The consultation results named by the key `consultation`, read and checked when the
+/// config is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consultation {
+    /// The CSV file.
+    pub path: PathBuf,
+    /// Its rows, in file order.
+    pub rows: Vec<ConsultationRow>,
 }
 
 /// A checked assessment configuration, with paths resolved against the config file's
@@ -231,17 +114,17 @@ pub struct AssessmentConfig {
     /// The title (default `<area> Strategic Assessment`).
     pub title: String,
     /// The boundary level drawn on maps and used for top areas (default `lsoa`).
-    pub boundaries: String,
+    pub boundaries: AreaLevel,
     /// The sources covered (default every source: police, asb, fire).
     pub sources: Vec<Source>,
     /// The themes (default: Coventry CSP 2025–28).
     pub themes: Themes,
     /// The harm weights (default: the bundled table the store was built with).
     pub harm: HarmWeights,
-    /// The consultation results CSV (`priority,share`), if any.
-    pub consultation: Option<PathBuf>,
+    /// The consultation results (`priority,share`), if configured.
+    pub consultation: Option<Consultation>,
     /// The previous plan's priorities.
-    pub previous_priorities: Vec<(PreviousPriority, Measure)>,
+    pub previous_priorities: Vec<PreviousPriority>,
     /// Hotspot parameters.
     pub hotspots: HotspotConfig,
     /// Near-repeat parameters.
@@ -281,8 +164,14 @@ impl AssessmentConfig {
             key: key.to_string(),
             message,
         };
-        let period: Period = parse_period(&raw.period).map_err(|m| bad("period", m))?;
-        let compare: Period = parse_period(&raw.compare).map_err(|m| bad("compare", m))?;
+        let period: Period = raw
+            .period
+            .parse()
+            .map_err(|e: crimescope_model::ModelError| bad("period", e.to_string()))?;
+        let compare: Period = raw
+            .compare
+            .parse()
+            .map_err(|e: crimescope_model::ModelError| bad("compare", e.to_string()))?;
         if period.overlaps(compare) {
             return Err(bad(
                 "compare",
@@ -345,9 +234,13 @@ impl AssessmentConfig {
                 message: "does not exist; give the path of the consultation results CSV relative to the config".into(),
             });
         }
-        if let Some(file) = &consultation {
-            crate::consultation::read_consultation(file)?;
-        }
+        let consultation = match consultation {
+            Some(path) => Some(Consultation {
+                rows: read_consultation(&path)?,
+                path,
+            }),
+            None => None,
+        };
         let mut previous = Vec::new();
         for (i, p) in raw.previous_priorities.into_iter().enumerate() {
             let key = format!("previous_priorities[{i}].measure");
@@ -363,13 +256,21 @@ impl AssessmentConfig {
                     ),
                 ));
             }
-            if p.aim != "reduce" && p.aim != "increase" {
-                return Err(bad(
-                    &format!("previous_priorities[{i}].aim"),
-                    format!("'{}' is not an aim; write reduce or increase", p.aim),
-                ));
-            }
-            previous.push((p, measure));
+            let aim = match &p.aim {
+                None => Aim::default(),
+                Some(text) => text.parse::<Aim>().map_err(|_| {
+                    bad(
+                        &format!("previous_priorities[{i}].aim"),
+                        format!("'{text}' is not an aim; write reduce or increase"),
+                    )
+                })?,
+            };
+            previous.push(PreviousPriority {
+                name: p.name,
+                measure_text: p.measure,
+                measure,
+                aim,
+            });
         }
         check_hotspots(&raw.hotspots).map_err(|(k, m)| bad(k, m))?;
         check_near_repeat(&raw.near_repeat).map_err(|(k, m)| bad(k, m))?;
@@ -404,7 +305,12 @@ impl AssessmentConfig {
                 format!("{trend_months} is out of range; use 12 to 240"),
             ));
         }
-        let boundaries = raw.boundaries.unwrap_or_else(|| "lsoa".to_string());
+        let boundaries = match &raw.boundaries {
+            None => AreaLevel::Lsoa,
+            Some(text) => text
+                .parse::<AreaLevel>()
+                .map_err(|e| bad("boundaries", e.to_string()))?,
+        };
         Ok(AssessmentConfig {
             title: raw
                 .title
@@ -430,97 +336,23 @@ impl AssessmentConfig {
     }
 }
 
-/// A period as `YYYY-MM..YYYY-MM`, a single month, or a financial year `YYYY/YY`
-/// (April to March: `2024/25` is 2024-04..2025-03).
-pub fn parse_period(text: &str) -> Result<Period, String> {
-    let t = text.trim();
-    if let Some((a, b)) = t.split_once('/')
-        && let (Ok(start), Ok(end)) = (a.parse::<i32>(), b.parse::<i32>())
-    {
-        if a.len() == 4 && b.len() == 2 && (start + 1) % 100 == end {
-            return format!("{start}-04..{}-03", start + 1)
-                .parse()
-                .map_err(|e: crimescope_model::ModelError| e.to_string());
-        }
-        return Err(format!(
-            "'{t}' is not a financial year; write it as 2024/25 (April 2024 to March 2025)"
-        ));
-    }
-    t.parse::<Period>().map_err(|e| e.to_string())
-}
-
-fn themes_from_tables(list: &[ThemeConfig]) -> Result<Themes, String> {
-    if list.is_empty() {
-        return Err("no themes listed; add [[themes]] tables or leave the key out for the default".into());
-    }
-    let mut text = String::from("category,theme\n");
-    for t in list {
-        if t.name.trim().is_empty() || t.categories.is_empty() {
-            return Err(format!("theme '{}' needs a name and at least one category", t.name));
-        }
-        for c in &t.categories {
-            if c.contains(',') || c.contains('\n') {
-                return Err(format!(
-                    "category '{c}' in theme '{}' contains a comma or line break",
-                    t.name
-                ));
-            }
-            text.push_str(&format!("{},{}\n", c.trim(), t.name.trim()));
+impl AssessmentConfig {
+    /// The session tables this config's run needs: its themes and harm weights.
+    pub fn session_options(&self) -> SessionOptions {
+        SessionOptions {
+            themes: self.themes.clone(),
+            harm: self.harm.clone(),
         }
     }
-    Themes::parse("assessment.toml [[themes]]", &text).map_err(|e| e.to_string())
-}
 
-fn check_hotspots(h: &HotspotConfig) -> Result<(), (&'static str, String)> {
-    if !(h.cell.is_finite() && (10.0..=10_000.0).contains(&h.cell)) {
-        return Err((
-            "hotspots.cell",
-            format!("{} m is out of range; use 10 to 10000 (default 250)", h.cell),
-        ));
+    /// The area level of the top-area tables: ward when the boundaries are wards, else
+    /// LSOA (area counts are by LSOA or ward).
+    pub fn area_level(&self) -> AreaLevel {
+        match self.boundaries {
+            AreaLevel::Ward => AreaLevel::Ward,
+            AreaLevel::Lsoa | AreaLevel::Csp => AreaLevel::Lsoa,
+        }
     }
-    if !(h.band.is_finite() && h.band >= h.cell && h.band <= 20_000.0) {
-        return Err((
-            "hotspots.band",
-            format!("{} m must lie between the cell size and 20000 (default 500)", h.band),
-        ));
-    }
-    if h.permutations > 9_999 {
-        return Err(("hotspots.permutations", "use at most 9999".into()));
-    }
-    if h.top_areas == 0 || h.top_areas > 100 {
-        return Err(("hotspots.top_areas", "use 1 to 100 (default 10)".into()));
-    }
-    Ok(())
-}
-
-fn check_near_repeat(n: &NearRepeatConfig) -> Result<(), (&'static str, String)> {
-    let increasing_f = n.space_bands.windows(2).all(|w| w[0] < w[1]);
-    if n.space_bands.first() != Some(&0.0) || !increasing_f || n.space_bands.len() < 2 {
-        return Err((
-            "near_repeat.space_bands",
-            "must start at 0 and increase, with at least two edges (default [0, 100, 200, 300, 400])".into(),
-        ));
-    }
-    let increasing_t = n.time_bands.windows(2).all(|w| w[0] < w[1]);
-    if n.time_bands.first() != Some(&0) || !increasing_t || n.time_bands.len() < 2 {
-        return Err((
-            "near_repeat.time_bands",
-            "must start at 0 and increase, with at least two edges (default [0, 7, 14, 21, 28])".into(),
-        ));
-    }
-    if n.permutations == 0 || n.permutations > 9_999 {
-        return Err(("near_repeat.permutations", "use 1 to 9999 (default 999)".into()));
-    }
-    Ok(())
-}
-
-fn read_named(key: &str, file: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(file).map_err(|e| ConfigError::File {
-        key: key.to_string(),
-        file: file.to_path_buf(),
-        location: "whole file".into(),
-        message: format!("cannot be read ({e}); give a path relative to the config file"),
-    })
 }
 
 #[cfg(test)]
@@ -547,8 +379,8 @@ mod tests {
 
     #[test]
     fn financial_years_run_april_to_march() {
-        assert_eq!(parse_period("2024/25").unwrap().to_string(), "2024-04..2025-03");
-        assert!(parse_period("2024/26").unwrap_err().contains("2024/25"));
+        assert_eq!("2024/25".parse::<Period>().unwrap().to_string(), "2024-04..2025-03");
+        assert!("2024/26".parse::<Period>().unwrap_err().to_string().contains("2024/25"));
         let c = parse(
             &MINIMAL
                 .replace("2025-01..2025-12", "2024/25")

@@ -5,8 +5,8 @@ use crimescope_report::document::Section;
 use crimescope_report::table::{Column, ColumnKind, Table};
 use serde_json::json;
 
-use super::Ctx;
-use super::context::lineage_table;
+use super::RunContext;
+use super::data_quality::lineage_table;
 
 /// Every statistic in the document: (statistic, where, method, citation).
 pub(crate) const METHODS: &[(&str, &str, &str, &str)] = &[
@@ -132,7 +132,7 @@ pub(crate) const GLOSSARY: &[(&str, &str)] = &[
 ];
 
 /// Section 11.
-pub(crate) fn appendices(ctx: &Ctx) -> Section {
+pub(crate) fn appendices(ctx: &RunContext) -> Section {
     let mut s = Section::new("appendices", "Appendices");
     let mut methods = Section::new("appendix-methods", "Methods and citations");
     let mut t = Table::new(

@@ -1,0 +1,135 @@
+//! The typed figures sections hand to each other. The analysis sections produce them;
+//! the priority matrix and the executive summary read them. They become JSON and
+//! document tables only when the document is built.
+
+use crimescope_model::Aim;
+use crimescope_stats::wheeler_z;
+
+use crate::consultation::ConsultationRow;
+
+/// One row of the crime and ASB overview: a category of one source, or the total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverviewRow {
+    /// `police`, `asb`, or `all` for the total.
+    pub source: String,
+    /// The category (`All crime and ASB` for the total).
+    pub category: String,
+    /// Incidents in the current period.
+    pub current: u64,
+    /// Incidents in the comparison period.
+    pub previous: u64,
+    /// Harm in the current period: the count times the configured weight of the
+    /// category (the harm stored at ingest where the table has no weight).
+    pub harm: f64,
+    /// Incidents per 1,000 residents, when a population is loaded.
+    pub rate: Option<f64>,
+}
+
+impl OverviewRow {
+    /// `current − previous`.
+    pub fn change(&self) -> i64 {
+        self.current as i64 - self.previous as i64
+    }
+
+    /// The change as a percentage of `previous`; `None` when `previous` is 0.
+    pub fn pct_change(&self) -> Option<f64> {
+        (self.previous > 0).then(|| 100.0 * (self.current as f64 - self.previous as f64) / self.previous as f64)
+    }
+
+    /// Wheeler's z = 2(√current − √previous) (Wheeler 2004).
+    pub fn z(&self) -> f64 {
+        wheeler_z(self.current, self.previous)
+    }
+
+    /// |z| ≥ 1.96.
+    pub fn significant(&self) -> bool {
+        self.z().abs() >= 1.96
+    }
+}
+
+/// The overview's rows and their total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    /// One row per category of each source, in the order of the table.
+    pub rows: Vec<OverviewRow>,
+    /// Every row summed (`source` = `all`).
+    pub total: OverviewRow,
+}
+
+impl Overview {
+    /// A category's share of all harm, in percent; `None` when there is no harm.
+    pub fn harm_share(&self, row: &OverviewRow) -> Option<f64> {
+        (self.total.harm > 0.0).then(|| 100.0 * row.harm / self.total.harm)
+    }
+}
+
+/// Current and comparison totals of a partner source, for the RAG table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerTotal {
+    /// The measure's label (`Fires`, `ASB (all categories)`).
+    pub label: &'static str,
+    /// Incidents in the comparison period.
+    pub previous: u64,
+    /// Incidents in the current period.
+    pub current: u64,
+}
+
+/// One previous priority measured then and now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanReviewRow {
+    /// The priority as the plan worded it.
+    pub priority: String,
+    /// Its measure as written in the config.
+    pub measure: String,
+    /// The direction the plan wanted.
+    pub aim: Aim,
+    /// The measure in the comparison period.
+    pub then: u64,
+    /// The measure in the current period.
+    pub now: u64,
+}
+
+/// What a theme chapter says about its theme in one sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeHeadline {
+    /// The theme.
+    pub theme: String,
+    /// Its level and change, in words.
+    pub sentence: String,
+}
+
+/// One scored category of the priority matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredPriority {
+    /// `police` or `asb`.
+    pub source: String,
+    /// The category.
+    pub category: String,
+    /// The themes it belongs to, joined with `; `.
+    pub themes: String,
+    /// Incidents in the current period.
+    pub current: u64,
+    /// Harm, volume, trend and concern, each scaled to 0–1.
+    pub parts: [f64; 4],
+    /// Their weighted mean.
+    pub score: f64,
+}
+
+/// Everything the analysis sections found that later sections read.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// The overview, when it was produced.
+    pub overview: Option<Overview>,
+    /// The first paragraph of the all-incident hotspot map, when it was drawn.
+    pub hotspot_headline: Option<String>,
+    /// The all-incident hotspot cells as GeoJSON (`hotspots.geojson`).
+    pub hotspots_geojson: Option<serde_json::Value>,
+    /// One sentence per theme, in theme order.
+    pub themes: Vec<ThemeHeadline>,
+    /// Fire and ASB totals from the partner section.
+    pub partner_totals: Vec<PartnerTotal>,
+    /// The previous plan measured.
+    pub plan_review: Vec<PlanReviewRow>,
+    /// The consultation results.
+    pub consultation: Vec<ConsultationRow>,
+}

@@ -1,0 +1,148 @@
+//! The sections of the document. The analysis sections run concurrently, each a tokio
+//! task on the run's session (DataFusion runs their queries; the spatial statistics
+//! inside them use rayon), and each returns its part of the document with the typed
+//! figures later sections read ([`Produced`]). The priority matrix, the summary and the
+//! appendices are built afterwards from those figures.
+//!
+//! A section whose data is missing (no fire data, no person identifiers, no
+//! consultation file) is kept as "not produced" with the reason.
+
+pub(crate) mod appendix;
+mod consultation;
+mod data_quality;
+mod hotspot_map;
+mod overview;
+mod partner;
+mod plan_review;
+pub(crate) mod priorities;
+mod profile;
+pub(crate) mod summary;
+mod theme;
+mod trends;
+
+use std::sync::Arc;
+
+use crimescope_engine::Session;
+use crimescope_engine::hotspots::{AreaFilter, HotspotRequest};
+use crimescope_engine::trend::{TrendGroup, TrendRequest, TrendRow};
+use crimescope_model::Source;
+use crimescope_report::document::Section;
+
+use crate::config::AssessmentConfig;
+use crate::consultation::ConsultationRow;
+use crate::error::{AssessError, Result};
+use crate::findings::{Overview, PartnerTotal, PlanReviewRow, ThemeHeadline};
+use crate::section_id::SectionId;
+
+/// What every section reads.
+pub(crate) struct RunContext {
+    /// The session built for the run (the config's themes and harm weights).
+    pub session: Arc<Session>,
+    /// The config.
+    pub config: Arc<AssessmentConfig>,
+    /// The study area for maps: every stored area of the configured boundary level, if
+    /// the store holds that level.
+    pub area: Option<AreaFilter>,
+    /// The configured sources that the store holds incidents of.
+    pub sources: Vec<Source>,
+    /// The trend by theme, run once for the theme chapters and the plan review.
+    pub by_theme: Vec<TrendRow>,
+}
+
+impl RunContext {
+    /// A trend of the configured period against the configured comparison.
+    pub(crate) fn trend_request(&self, by: TrendGroup, source: Option<Source>) -> TrendRequest {
+        let mut r = TrendRequest::new(self.config.period);
+        r.compare = Some(self.config.compare);
+        r.by = by;
+        r.source = source;
+        r
+    }
+
+    /// A hotspot request with the configured cell, band, permutations, seed and study
+    /// area, for every incident or one theme.
+    pub(crate) fn hotspot_request(&self, theme: Option<&str>) -> HotspotRequest {
+        let c = &self.config;
+        let mut r = HotspotRequest::new(c.period);
+        r.theme = theme.map(str::to_string);
+        r.cell = Some(c.hotspots.cell);
+        r.band = c.hotspots.band;
+        r.area = self.area.clone();
+        r.permutations = c.hotspots.permutations;
+        r.seed = c.seed;
+        r
+    }
+}
+
+/// The typed figures a section hands to the sections built after it.
+pub(crate) enum Produced {
+    /// Nothing later sections read.
+    Nothing,
+    /// The profile's hotspot map: its first paragraph and the GeoJSON of its cells.
+    Profile {
+        headline: Option<String>,
+        geojson: Option<serde_json::Value>,
+    },
+    /// The overview's rows.
+    Overview(Overview),
+    /// A theme chapter's headline.
+    Theme(ThemeHeadline),
+    /// Fire and ASB totals.
+    Partner(Vec<PartnerTotal>),
+    /// The consultation results.
+    Consultation(Vec<ConsultationRow>),
+    /// The previous plan measured.
+    PlanReview(Vec<PlanReviewRow>),
+}
+
+/// A section of the document and its typed figures.
+pub(crate) struct SectionOutput {
+    pub section: Section,
+    pub produced: Produced,
+}
+
+impl SectionOutput {
+    /// A section with nothing for later sections.
+    pub(crate) fn only(section: Section) -> SectionOutput {
+        SectionOutput {
+            section,
+            produced: Produced::Nothing,
+        }
+    }
+}
+
+/// Run one analysis section.
+pub(crate) async fn run(ctx: &RunContext, id: SectionId) -> Result<SectionOutput> {
+    match id {
+        SectionId::Context => data_quality::context(ctx).await,
+        SectionId::Profile => profile::profile(ctx).await,
+        SectionId::Overview => overview::overview(ctx).await,
+        SectionId::Trends => trends::trends(ctx).await,
+        SectionId::Theme(i) => {
+            let name = ctx
+                .config
+                .themes
+                .themes()
+                .get(i.wrapping_sub(1))
+                .map(|t| t.to_string())
+                .ok_or_else(|| AssessError::Internal(format!("no theme {i} in the config")))?;
+            theme::chapter(ctx, id, &name).await
+        }
+        SectionId::Partner => partner::partner(ctx).await,
+        SectionId::Consultation => Ok(consultation::consultation(ctx)),
+        SectionId::PlanReview => plan_review::plan_review(ctx).await,
+        SectionId::Summary | SectionId::Priorities | SectionId::Appendices => Err(AssessError::Internal(format!(
+            "{id} is built from the other sections, not run over the store"
+        ))),
+    }
+}
+
+/// A subsection for an analysis that could not run: the user's errors (no data,
+/// month-only dates, incomplete follow-up) become the reason; defects stay errors.
+pub(crate) fn or_not_produced(id: &str, title: &str, result: Result<Section>) -> Result<Section> {
+    match result {
+        Ok(s) => Ok(s),
+        Err(e) if e.is_user_error() => Ok(Section::not_produced(id, title, e.to_string())),
+        Err(e) => Err(e),
+    }
+}

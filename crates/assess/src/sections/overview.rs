@@ -1,0 +1,128 @@
+//! Section 4: the crime and ASB overview table.
+
+use crimescope_engine::trend::{TrendGroup, trend};
+use crimescope_model::Source;
+use crimescope_report::document::Section;
+use crimescope_report::table::{Column, ColumnKind, Table};
+use serde_json::{Value, json};
+
+use super::{Produced, RunContext, SectionOutput};
+use crate::error::Result;
+use crate::findings::{Overview, OverviewRow};
+use crate::format::{change_words, round, significance_words, thousands};
+
+/// The sources of the overview table: crime and ASB.
+pub(crate) const OVERVIEW_SOURCES: [Source; 2] = [Source::Police, Source::Asb];
+
+const TITLE: &str = "Crime and anti-social behaviour overview";
+
+/// Section 4: one row per category of crime and ASB with counts, change, Wheeler's z,
+/// harm, the share of harm and the rate. The last row is the total.
+pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
+    let c = &ctx.config;
+    let mut rows = Vec::new();
+    for source in OVERVIEW_SOURCES.iter().filter(|s| ctx.sources.contains(s)) {
+        let request = ctx.trend_request(TrendGroup::Category, Some(*source));
+        for r in trend(&ctx.session, &request).await?.records()? {
+            let harm = match c.harm.weight(&r.group) {
+                Some(w) => w * r.current as f64,
+                None => r.harm_current,
+            };
+            rows.push(OverviewRow {
+                source: source.name().to_string(),
+                category: r.group,
+                current: r.current,
+                previous: r.previous,
+                harm,
+                rate: r.rate_current,
+            });
+        }
+    }
+    if rows.is_empty() {
+        return Ok(SectionOutput::only(Section::not_produced(
+            "overview",
+            TITLE,
+            "the store holds no police or ASB incidents for the configured sources",
+        )));
+    }
+    let overview = Overview {
+        total: total_row(&rows),
+        rows,
+    };
+    let mut s = Section::new("overview", TITLE);
+    let total = &overview.total;
+    s.para(format!(
+        "{} crimes and ASB incidents in {}, {} on {} (Wheeler's z = {:.2}, {}).",
+        thousands(total.current),
+        c.period,
+        change_words(total.current, total.previous),
+        c.compare,
+        total.z(),
+        significance_words(total.z())
+    ));
+    s.tables.push(overview_table(ctx, &overview));
+    Ok(SectionOutput {
+        section: s,
+        produced: Produced::Overview(overview),
+    })
+}
+
+/// The total of the rows. Its rate uses the residents behind the first row with a rate.
+fn total_row(rows: &[OverviewRow]) -> OverviewRow {
+    let (current, previous) = rows.iter().fold((0, 0), |(c, p), r| (c + r.current, p + r.previous));
+    let per_incident = rows
+        .iter()
+        .filter(|r| r.current > 0)
+        .find_map(|r| r.rate.map(|rate| rate / r.current as f64));
+    OverviewRow {
+        source: "all".into(),
+        category: "All crime and ASB".into(),
+        current,
+        previous,
+        harm: rows.iter().map(|r| r.harm).sum(),
+        rate: per_incident.map(|per| per * current as f64),
+    }
+}
+
+fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
+    let c = &ctx.config;
+    let mut t = Table::new(
+        "overview",
+        &format!("Crime and ASB by category, {} against {}", c.period, c.compare),
+        vec![
+            Column::new("source", "Source", ColumnKind::Text),
+            Column::new("category", "Category", ColumnKind::Text),
+            Column::new("current", "Current", ColumnKind::Count),
+            Column::new("previous", "Previous", ColumnKind::Count),
+            Column::new("change", "Change", ColumnKind::Derived),
+            Column::new("pct_change", "Change (%)", ColumnKind::Derived),
+            Column::new("z", "Wheeler z", ColumnKind::Derived),
+            Column::new("significant", "Significant", ColumnKind::Derived),
+            Column::new("harm", "Harm", ColumnKind::Derived),
+            Column::new("harm_share", "Share of harm (%)", ColumnKind::Derived),
+            Column::new("rate", "Per 1,000 residents", ColumnKind::Derived),
+        ],
+    );
+    for r in overview.rows.iter().chain(std::iter::once(&overview.total)) {
+        t.push(vec![
+            json!(r.source),
+            json!(r.category),
+            json!(r.current),
+            json!(r.previous),
+            json!(r.change()),
+            r.pct_change().map_or(Value::Null, |p| round(p, 1)),
+            round(r.z(), 2),
+            json!(r.significant()),
+            round(r.harm, 1),
+            overview.harm_share(r).map_or(Value::Null, |h| round(h, 1)),
+            r.rate.map_or(Value::Null, |r| round(r, 2)),
+        ]);
+    }
+    t.total_row = true;
+    t.note = Some(
+        "Wheeler's z = 2(√current − √previous); |z| ≥ 1.96 is significant at 5% for one comparison, and |z| ≥ 3 is \
+         the safer screen across many rows. Harm is the count times the harm weight of the category."
+            .into(),
+    );
+    t
+}

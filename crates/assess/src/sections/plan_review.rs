@@ -1,0 +1,115 @@
+//! Section 10: how far the previous plan was delivered: each previous priority's
+//! measure then (the comparison period) and now, with its RAG rating.
+
+use crimescope_engine::trend::{TrendGroup, TrendRow, resolve_category, trend};
+use crimescope_model::slugify;
+use crimescope_report::document::Section;
+use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_stats::wheeler_z;
+use serde_json::json;
+
+use super::{Produced, RunContext, SectionOutput};
+use crate::config::Measure;
+use crate::error::Result;
+use crate::findings::PlanReviewRow;
+use crate::format::{change_words, rag, round, significance_words};
+
+/// Section 10: each previous priority's measure, then (the comparison period) and now.
+pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
+    let c = &ctx.config;
+    let title = "Review of the previous plan";
+    if c.previous_priorities.is_empty() {
+        return Ok(SectionOutput::only(Section::not_produced(
+            "plan-review",
+            title,
+            "no previous priorities are configured; add [[previous_priorities]] tables with a name and a measure \
+             (docs/assessment.md)",
+        )));
+    }
+    let by_source = trend(&ctx.session, &ctx.trend_request(TrendGroup::Source, None))
+        .await?
+        .records()?;
+    let by_theme = &ctx.by_theme;
+    let mut t = Table::new(
+        "plan-review",
+        &format!("Previous priorities: {} (then) against {} (now)", c.compare, c.period),
+        vec![
+            Column::new("priority", "Priority", ColumnKind::Text),
+            Column::new("measure", "Measure", ColumnKind::Text),
+            Column::new("aim", "Aim", ColumnKind::Text),
+            Column::new("then", "Then", ColumnKind::Count),
+            Column::new("now", "Now", ColumnKind::Count),
+            Column::new("change", "Change", ColumnKind::Derived),
+            Column::new("z", "Wheeler z", ColumnKind::Derived),
+            Column::new("rag", "RAG", ColumnKind::Text),
+        ],
+    );
+    let mut s = Section::new("plan-review", title);
+    let sum = |rows: &[TrendRow], pick: &dyn Fn(&str) -> bool| {
+        rows.iter()
+            .filter(|r| pick(&r.group))
+            .fold((0u64, 0u64), |(a, b), r| (a + r.current, b + r.previous))
+    };
+    let mut measured = Vec::with_capacity(c.previous_priorities.len());
+    for p in &c.previous_priorities {
+        let (now, then) = match &p.measure {
+            Measure::All => sum(&by_source, &|g| ctx.sources.iter().any(|s| s.name() == g)),
+            Measure::Source(src) => sum(&by_source, &|g| g == src.name()),
+            Measure::Theme(name) => sum(by_theme, &|g| slugify(g) == slugify(name)),
+            Measure::Category(name) => match resolve_category(&ctx.session, name).await {
+                Ok(category) => {
+                    let mut r = ctx.trend_request(TrendGroup::Category, None);
+                    r.category = Some(category);
+                    let rows = trend(&ctx.session, &r).await?.records()?;
+                    sum(&rows, &|_| true)
+                }
+                Err(e) if e.is_user_error() => {
+                    s.para(format!("{}: {e}", p.name));
+                    (0, 0)
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let z = wheeler_z(now, then);
+        s.para(format!(
+            "{} ({}, aim: {}): {} ({}), {}.",
+            p.name,
+            p.measure_text,
+            p.aim,
+            change_words(now, then),
+            significance_words(z),
+            match rag(z, p.aim) {
+                "green" => "met",
+                "red" => "not met: a significant move against the aim",
+                _ => "no significant change",
+            }
+        ));
+        t.push(vec![
+            json!(p.name),
+            json!(p.measure_text),
+            json!(p.aim.name()),
+            json!(then),
+            json!(now),
+            json!(now as i64 - then as i64),
+            round(z, 2),
+            json!(rag(z, p.aim)),
+        ]);
+        measured.push(PlanReviewRow {
+            priority: p.name.clone(),
+            measure: p.measure_text.clone(),
+            aim: p.aim,
+            then,
+            now,
+        });
+    }
+    t.note = Some(
+        "RAG: green is a significant move in the aimed direction (|z| ≥ 1.96), red a significant move \
+                   against it, amber no significant change."
+            .into(),
+    );
+    s.tables.push(t);
+    Ok(SectionOutput {
+        section: s,
+        produced: Produced::PlanReview(measured),
+    })
+}

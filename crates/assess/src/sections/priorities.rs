@@ -1,0 +1,238 @@
+//! Section 9: the priority matrix over the overview's categories, in the spirit of
+//! MoRiLE (the Management of Risk in Law Enforcement matrix): harm, volume, trend and
+//! public concern, each scaled to 0–1, weighted by the partnership.
+
+use crimescope_model::slugify;
+use crimescope_report::document::Section;
+use crimescope_report::table::{Column, ColumnKind, Table};
+use serde_json::json;
+
+use crate::config::{AssessmentConfig, PriorityWeights};
+use crate::consultation::ConsultationRow;
+use crate::findings::{Findings, OverviewRow, ScoredPriority};
+use crate::format::round;
+
+const TITLE: &str = "Priority matrix";
+
+/// Section 9 and its scored rows, best first. Without an overview there is nothing to
+/// score and the section says so.
+pub(crate) fn matrix(config: &AssessmentConfig, findings: &Findings) -> (Section, Vec<ScoredPriority>) {
+    let Some(overview) = &findings.overview else {
+        return (
+            Section::not_produced(
+                "priorities",
+                TITLE,
+                "the overview table was not produced, so there is nothing to score",
+            ),
+            Vec::new(),
+        );
+    };
+    let w = config.priority_weights;
+    let scored = score(&overview.rows, &findings.consultation, w, &|category| {
+        config
+            .themes
+            .themes_of(category)
+            .iter()
+            .map(|t| t.to_string())
+            .collect()
+    });
+    let mut s = Section::new("priorities", TITLE);
+    s.para(format!(
+        "Each category of crime and ASB is scored on harm (weight {}), volume ({}), trend ({}) and public concern \
+         ({}), each scaled to 0–1; the score is their weighted mean. {}",
+        w.harm,
+        w.volume,
+        w.trend,
+        w.concern,
+        if findings.consultation.is_empty() {
+            "No consultation file is configured, so concern is left out and the other weights renormalised."
+        } else {
+            "Concern is the share of respondents supporting a priority named after the category or one of its themes."
+        }
+    ));
+    let mut t = Table::new(
+        "priority-matrix",
+        "Priority matrix: categories by score",
+        vec![
+            Column::new("rank", "Rank", ColumnKind::Measure),
+            Column::new("source", "Source", ColumnKind::Text),
+            Column::new("category", "Category", ColumnKind::Text),
+            Column::new("themes", "Themes", ColumnKind::Text),
+            Column::new("current", "Incidents", ColumnKind::Count),
+            Column::new("harm_score", "Harm", ColumnKind::Derived),
+            Column::new("volume_score", "Volume", ColumnKind::Derived),
+            Column::new("trend_score", "Trend", ColumnKind::Derived),
+            Column::new("concern_score", "Concern", ColumnKind::Measure),
+            Column::new("score", "Score", ColumnKind::Derived),
+        ],
+    );
+    for (i, r) in scored.iter().enumerate() {
+        t.push(vec![
+            json!(i + 1),
+            json!(r.source),
+            json!(r.category),
+            json!(r.themes),
+            json!(r.current),
+            round(r.parts[0], 3),
+            round(r.parts[1], 3),
+            round(r.parts[2], 3),
+            round(r.parts[3], 3),
+            round(r.score, 3),
+        ]);
+    }
+    s.tables.push(t);
+    (s, scored)
+}
+
+/// Score the categories with any incident in either period, best first (ties by
+/// category name).
+///
+/// Harm and volume are scaled by the largest category; trend is (z + 3) / 6 clipped to
+/// 0–1, with Wheeler's z; concern is the largest share of consultation respondents
+/// supporting a priority named (by slug) after the category or one of its themes. The
+/// score is the weighted mean; without consultation rows the concern weight is left out
+/// and the others renormalised. `themes_of` gives a category's themes.
+pub(crate) fn score(
+    rows: &[OverviewRow],
+    consultation: &[ConsultationRow],
+    weights: PriorityWeights,
+    themes_of: &dyn Fn(&str) -> Vec<String>,
+) -> Vec<ScoredPriority> {
+    let concern: Vec<(String, f64)> = consultation.iter().map(|r| (slugify(&r.priority), r.share)).collect();
+    let rows: Vec<&OverviewRow> = rows.iter().filter(|r| r.current + r.previous > 0).collect();
+    let max_harm = rows.iter().map(|r| r.harm).fold(0.0, f64::max);
+    let max_volume = rows.iter().map(|r| r.current as f64).fold(0.0, f64::max);
+    let w = [
+        weights.harm,
+        weights.volume,
+        weights.trend,
+        if concern.is_empty() { 0.0 } else { weights.concern },
+    ];
+    let weight_sum: f64 = w.iter().sum();
+    let scale = |x: f64, max: f64| if max > 0.0 { x / max } else { 0.0 };
+    let mut scored: Vec<ScoredPriority> = rows
+        .iter()
+        .map(|r| {
+            let themes = themes_of(&r.category);
+            let names: Vec<String> = std::iter::once(slugify(&r.category))
+                .chain(themes.iter().map(|t| slugify(t)))
+                .collect();
+            let share = concern
+                .iter()
+                .filter(|(p, _)| names.contains(p))
+                .map(|(_, s)| *s)
+                .fold(0.0, f64::max);
+            let parts = [
+                scale(r.harm, max_harm),
+                scale(r.current as f64, max_volume),
+                ((r.z() + 3.0) / 6.0).clamp(0.0, 1.0),
+                share / 100.0,
+            ];
+            let score = if weight_sum > 0.0 {
+                parts.iter().zip(w).map(|(p, w)| p * w).sum::<f64>() / weight_sum
+            } else {
+                0.0
+            };
+            ScoredPriority {
+                source: r.source.clone(),
+                category: r.category.clone(),
+                themes: themes.join("; "),
+                current: r.current,
+                parts,
+                score,
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.category.cmp(&b.category)));
+    scored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(category: &str, current: u64, previous: u64, harm: f64) -> OverviewRow {
+        OverviewRow {
+            source: "police".into(),
+            category: category.into(),
+            current,
+            previous,
+            harm,
+            rate: None,
+        }
+    }
+
+    fn no_themes(_: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    #[test]
+    fn scores_are_the_weighted_mean_of_the_scaled_parts() {
+        // Burglary: the most harm and volume, and a rise of 2(√100 − √64) = 4 → trend 1.
+        // Shoplifting: half the harm, a quarter of the volume, no change → trend 0.5.
+        let rows = [
+            row("Burglary", 100, 64, 500.0),
+            row("Shoplifting", 25, 25, 250.0),
+            row("Drugs", 0, 0, 0.0),
+        ];
+        let w = PriorityWeights::default();
+        let s = score(&rows, &[], w, &no_themes);
+        assert_eq!(
+            s.len(),
+            2,
+            "a category with no incidents in either period is not scored"
+        );
+        assert_eq!(s[0].category, "Burglary");
+        assert_eq!(s[0].parts, [1.0, 1.0, 1.0, 0.0]);
+        // Concern's weight is left out without consultation: (0.4 + 0.2 + 0.2) / 0.8.
+        assert!((s[0].score - 1.0).abs() < 1e-12, "{}", s[0].score);
+        let shop = &s[1];
+        assert_eq!(shop.parts[0], 0.5);
+        assert_eq!(shop.parts[1], 0.25);
+        assert_eq!(shop.parts[2], 0.5);
+        let want = (0.4 * 0.5 + 0.2 * 0.25 + 0.2 * 0.5) / 0.8;
+        assert!((shop.score - want).abs() < 1e-12, "{} against {want}", shop.score);
+    }
+
+    #[test]
+    fn concern_matches_the_category_or_its_themes_by_slug() {
+        let rows = [row("Burglary", 10, 10, 10.0), row("Shoplifting", 10, 10, 10.0)];
+        let consultation = [
+            ConsultationRow {
+                priority: "Public place safety".into(),
+                share: 60.0,
+                respondents: None,
+            },
+            ConsultationRow {
+                priority: "burglary".into(),
+                share: 30.0,
+                respondents: Some(100),
+            },
+        ];
+        let themes = |c: &str| -> Vec<String> {
+            if c == "Shoplifting" {
+                vec!["Public place safety".to_string()]
+            } else {
+                Vec::new()
+            }
+        };
+        let s = score(&rows, &consultation, PriorityWeights::default(), &themes);
+        let by = |c: &str| s.iter().find(|r| r.category == c).unwrap();
+        assert_eq!(by("Burglary").parts[3], 0.3);
+        assert_eq!(by("Shoplifting").parts[3], 0.6);
+        assert_eq!(by("Shoplifting").themes, "Public place safety");
+        // Everything else equal, concern decides the order; concern now carries weight.
+        assert_eq!(s[0].category, "Shoplifting");
+        let want = 0.4 + 0.2 + 0.2 * 0.5 + 0.2 * 0.6;
+        assert!((s[0].score - want).abs() < 1e-12, "{}", s[0].score);
+    }
+
+    #[test]
+    fn trend_is_clipped_and_ties_go_by_name() {
+        let rows = [row("B", 0, 400, 1.0), row("A", 0, 400, 1.0)];
+        let s = score(&rows, &[], PriorityWeights::default(), &no_themes);
+        // z = −40: the trend part clips to 0.
+        assert_eq!(s[0].parts[2], 0.0);
+        assert_eq!((s[0].category.as_str(), s[1].category.as_str()), ("A", "B"));
+    }
+}

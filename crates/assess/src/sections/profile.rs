@@ -1,0 +1,128 @@
+//! Section 3: the area profile, with the hotspot map of every incident.
+
+use crimescope_engine::hotspots::area_counts;
+use crimescope_engine::trend::{TrendGroup, trend};
+use crimescope_model::Source;
+use crimescope_report::document::Section;
+use crimescope_report::table::{Column, ColumnKind, Table};
+use serde_json::{Value, json};
+
+use super::hotspot_map::{MapKind, hotspot_map};
+use super::{Produced, RunContext, SectionOutput};
+use crate::error::Result;
+use crate::format::{round, thousands};
+
+/// Section 3: the area profile, with the hotspot map of every incident.
+pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
+    let c = &ctx.config;
+    let session = &ctx.session;
+    let mut s = Section::new("profile", "Area profile");
+    let manifest = session.manifest();
+    let areas = manifest
+        .boundaries
+        .iter()
+        .find(|b| b.level == c.boundaries.name())
+        .map(|b| b.areas);
+    let residents = session.residents();
+    s.para(format!(
+        "{}: {}; {}.",
+        c.area,
+        match areas {
+            Some(n) => format!(
+                "{n} {} areas in the stored boundaries",
+                c.boundaries.name().to_uppercase()
+            ),
+            None => format!(
+                "no {} boundaries are stored, so maps use the extent of the incidents",
+                c.boundaries
+            ),
+        },
+        match residents {
+            Some(r) => format!("{} residents (the loaded population table)", thousands(r)),
+            None => "no population table is loaded, so rates per 1,000 residents are not given \
+                     (crimescope population add)"
+                .to_string(),
+        }
+    ));
+    let rows = trend(session, &ctx.trend_request(TrendGroup::Source, None))
+        .await?
+        .records()?;
+    let mut t = Table::new(
+        "profile-sources",
+        &format!("Incidents by source, {} and {}", c.period, c.compare),
+        vec![
+            Column::new("group", "Source", ColumnKind::Text),
+            Column::new("current", "Current", ColumnKind::Count),
+            Column::new("previous", "Previous", ColumnKind::Count),
+            Column::new("change", "Change", ColumnKind::Derived),
+            Column::new("rate_current", "Per 1,000 residents", ColumnKind::Derived),
+        ],
+    );
+    for r in &rows {
+        t.push(vec![
+            json!(r.group),
+            json!(r.current),
+            json!(r.previous),
+            json!(r.change),
+            r.rate_current.map_or(Value::Null, |v| round(v, 2)),
+        ]);
+        if let Ok(src) = Source::lookup(&r.group) {
+            s.para(format!(
+                "{} incidents from {} in the current period, against {} in the comparison period.",
+                thousands(r.current),
+                src.name(),
+                thousands(r.previous)
+            ));
+        }
+    }
+    s.tables.push(t);
+
+    let request = ctx.hotspot_request(None);
+    let level = c.area_level();
+    let top = area_counts(session, &request, level).await?;
+    let mut top_table = Table::new(
+        "profile-top-areas",
+        &format!(
+            "The {} {} areas with most incidents, {}",
+            c.hotspots.top_areas,
+            level.name().to_uppercase(),
+            c.period
+        ),
+        vec![
+            Column::new("rank", "Rank", ColumnKind::Measure),
+            Column::new("area_code", "Code", ColumnKind::Text),
+            Column::new("area_name", "Name", ColumnKind::Text),
+            Column::new("incidents", "Incidents", ColumnKind::Count),
+            Column::new("harm", "Harm", ColumnKind::Derived),
+        ],
+    );
+    for a in top.iter().take(c.hotspots.top_areas) {
+        top_table.push(vec![
+            json!(a.rank),
+            json!(a.area_code),
+            json!(a.area_name),
+            json!(a.incidents),
+            round(a.harm, 1),
+        ]);
+    }
+    s.tables.push(top_table);
+
+    let (mut headline, mut geojson) = (None, None);
+    match hotspot_map(ctx, &request, MapKind::Profile, "All incidents").await {
+        Ok(map) => {
+            s.figures.push(map.figure);
+            s.tables.push(map.table);
+            headline = map.paragraphs.first().cloned();
+            s.paragraphs.extend(map.paragraphs);
+            geojson = map.geojson;
+        }
+        Err(e) if e.is_user_error() => {
+            s.para(format!("No hotspot map: {e}"));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(SectionOutput {
+        section: s,
+        produced: Produced::Profile { headline, geojson },
+    })
+}

@@ -1,0 +1,153 @@
+//! Section 1: the executive summary — key findings, recommended priorities and the
+//! RAG table — from the other sections' typed figures.
+
+use crimescope_model::Aim;
+use crimescope_report::document::Section;
+use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_stats::wheeler_z;
+use serde_json::json;
+
+use crate::config::AssessmentConfig;
+use crate::findings::{Findings, OverviewRow, ScoredPriority};
+use crate::format::{change_words, rag, round, significance_words, thousands};
+
+/// Section 1. `analyses` are the analysis sections as produced (for the list of what
+/// was not produced); `scored` is the priority matrix, best first.
+pub(crate) fn summary(
+    config: &AssessmentConfig,
+    findings: &Findings,
+    scored: &[ScoredPriority],
+    analyses: &[&Section],
+) -> Section {
+    let mut s = Section::new("summary", "Executive summary");
+    let mut rag_table = Table::new(
+        "summary-rag",
+        &format!(
+            "Change since the last assessment: {} against {}",
+            config.period, config.compare
+        ),
+        vec![
+            Column::new("measure", "Measure", ColumnKind::Text),
+            Column::new("previous", "Previous", ColumnKind::Count),
+            Column::new("current", "Current", ColumnKind::Count),
+            Column::new("change", "Change", ColumnKind::Derived),
+            Column::new("z", "Wheeler z", ColumnKind::Derived),
+            Column::new("rag", "RAG", ColumnKind::Text),
+        ],
+    );
+    let mut add = |measure: String, previous: u64, current: u64, aim: Aim| {
+        let z = wheeler_z(current, previous);
+        rag_table.push(vec![
+            json!(measure),
+            json!(previous),
+            json!(current),
+            json!(current as i64 - previous as i64),
+            round(z, 2),
+            json!(rag(z, aim)),
+        ]);
+    };
+    let mut findings_text = Vec::new();
+    if let Some(overview) = &findings.overview {
+        let total = &overview.total;
+        add("All crime and ASB".into(), total.previous, total.current, Aim::Reduce);
+        findings_text.push(format!(
+            "Crime and ASB: {} incidents, {} ({}).",
+            thousands(total.current),
+            change_words(total.current, total.previous),
+            significance_words(total.z())
+        ));
+        let mut up: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.z() >= 1.96).collect();
+        up.sort_by(|a, b| b.z().total_cmp(&a.z()));
+        let mut down: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.z() <= -1.96).collect();
+        down.sort_by(|a, b| a.z().total_cmp(&b.z()));
+        let names = |rows: &[&OverviewRow]| {
+            rows.iter()
+                .take(3)
+                .map(|r| format!("{} ({})", r.category, change_words(r.current, r.previous)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        findings_text.push(if up.is_empty() {
+            "No category rose significantly.".to_string()
+        } else {
+            format!("Largest significant rises: {}.", names(&up))
+        });
+        findings_text.push(if down.is_empty() {
+            "No category fell significantly.".to_string()
+        } else {
+            format!("Largest significant falls: {}.", names(&down))
+        });
+        let mut by_harm: Vec<&OverviewRow> = overview.rows.iter().collect();
+        by_harm.sort_by(|a, b| b.harm.total_cmp(&a.harm));
+        findings_text.push(format!(
+            "Most harm: {}.",
+            by_harm
+                .iter()
+                .take(3)
+                .map(|r| format!("{} ({:.1}% of harm)", r.category, overview.harm_share(r).unwrap_or(0.0)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    for headline in &findings.themes {
+        findings_text.push(format!("{}: {}", headline.theme, headline.sentence));
+    }
+    for total in &findings.partner_totals {
+        add(total.label.into(), total.previous, total.current, Aim::Reduce);
+    }
+    for r in &findings.plan_review {
+        add(format!("Previous priority: {}", r.priority), r.then, r.now, r.aim);
+    }
+    if let Some(h) = &findings.hotspot_headline {
+        findings_text.push(h.clone());
+    }
+    let mut missing: Vec<String> = Vec::new();
+    for x in analyses {
+        if !x.produced {
+            missing.push(x.title.clone());
+        }
+        missing.extend(
+            x.subsections
+                .iter()
+                .filter(|sub| !sub.produced)
+                .map(|sub| format!("{} – {}", x.title, sub.title)),
+        );
+    }
+    if !missing.is_empty() {
+        findings_text.push(format!(
+            "Not produced for lack of data (each section says why): {}.",
+            missing.join("; ")
+        ));
+    }
+    s.para("Key findings:");
+    for f in findings_text {
+        s.para(format!("• {f}"));
+    }
+    let recommended: Vec<String> = scored
+        .iter()
+        .take(5)
+        .map(|r| {
+            format!(
+                "{} ({}; score {:.2})",
+                r.category,
+                if r.themes.is_empty() { "no theme" } else { &r.themes },
+                r.score
+            )
+        })
+        .collect();
+    s.para(if recommended.is_empty() {
+        "Recommended priorities: none could be scored (see the priority matrix).".to_string()
+    } else {
+        format!(
+            "Recommended priorities, from the priority matrix: {}.",
+            recommended.join("; ")
+        )
+    });
+    rag_table.note = Some(
+        "RAG for a reduction aim: red a significant rise (|z| ≥ 1.96), green a significant fall, \
+                           amber no significant change."
+            .into(),
+    );
+    s.tables.push(rag_table);
+    s
+}

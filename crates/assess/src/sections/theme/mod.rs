@@ -1,0 +1,67 @@
+//! Section 6: one chapter per theme of the plan, laid out by the problem-analysis
+//! triangle (victims, offenders, locations), with near repeats and the time profile.
+
+mod locations;
+mod near_repeat;
+mod people;
+mod time_profile;
+
+use crimescope_engine::repeats::RepeatKind;
+use crimescope_report::document::Section;
+
+use super::{Produced, RunContext, SectionOutput, or_not_produced};
+use crate::error::Result;
+use crate::findings::ThemeHeadline;
+use crate::format::{change_words, significance_words, thousands};
+use crate::section_id::SectionId;
+
+/// One theme's chapter.
+pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -> Result<SectionOutput> {
+    let c = &ctx.config;
+    let id = section.key();
+    let mut s = Section::new(&id, &format!("Theme: {theme}"));
+    let categories: Vec<&str> = c
+        .themes
+        .pairs()
+        .iter()
+        .filter(|(_, t)| t == theme)
+        .map(|(cat, _)| cat.as_str())
+        .collect();
+    s.para(format!("Categories in this theme: {}.", categories.join("; ")));
+    let headline = match ctx.by_theme.iter().find(|r| r.group == theme) {
+        Some(r) => format!(
+            "{} incidents in {}, {} on {} ({}; Wheeler's z = {:.2}).",
+            thousands(r.current),
+            c.period,
+            change_words(r.current, r.previous),
+            c.compare,
+            significance_words(r.z),
+            r.z
+        ),
+        None => format!("No incidents of this theme in {} or {}.", c.period, c.compare),
+    };
+    s.para(headline.clone());
+
+    let victim = people::people_section(ctx, &id, theme, RepeatKind::Victim).await;
+    s.subsections
+        .push(or_not_produced(&format!("{id}-victim"), "Victims", victim)?);
+    let offender = people::people_section(ctx, &id, theme, RepeatKind::Offender).await;
+    s.subsections
+        .push(or_not_produced(&format!("{id}-offender"), "Offenders", offender)?);
+    let location = locations::location_section(ctx, &id, theme).await;
+    s.subsections
+        .push(or_not_produced(&format!("{id}-location"), "Locations", location)?);
+    let near = near_repeat::near_repeat_section(ctx, &id, theme).await;
+    s.subsections
+        .push(or_not_produced(&format!("{id}-near-repeat"), "Near repeats", near)?);
+    let profile = time_profile::time_profile_section(ctx, &id, theme).await;
+    s.subsections
+        .push(or_not_produced(&format!("{id}-time"), "Time profile", profile)?);
+    Ok(SectionOutput {
+        section: s,
+        produced: Produced::Theme(ThemeHeadline {
+            theme: theme.to_string(),
+            sentence: headline,
+        }),
+    })
+}

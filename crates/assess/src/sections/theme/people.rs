@@ -1,0 +1,107 @@
+//! A theme's victims and offenders: prevalence, incidence, concentration, repeats, the
+//! time to the next incident and the power few.
+
+use crimescope_engine::EngineError;
+use crimescope_engine::repeats::{RepeatKind, RepeatRequest, TIME_TO_NEXT_BINS, people_repeats};
+use crimescope_report::document::Section;
+use crimescope_report::table::{Column, ColumnKind, Table};
+use serde_json::json;
+
+use super::RunContext;
+use crate::error::{AssessError, Result};
+use crate::format::{round, thousands};
+
+pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind: RepeatKind) -> Result<Section> {
+    let c = &ctx.config;
+    let (sid, title, who) = match kind {
+        RepeatKind::Victim => (format!("{id}-victim"), "Victims", "victim"),
+        _ => (format!("{id}-offender"), "Offenders", "offender"),
+    };
+    let mut request = RepeatRequest::new(c.period);
+    request.theme = Some(theme.to_string());
+    let r = people_repeats(&ctx.session, &request, kind).await?;
+    if r.people == 0 {
+        return Err(AssessError::Engine(EngineError::Unanswerable(format!(
+            "no {who} records for this theme in {}: police.uk data carries no person identifiers, so repeat \
+             {who} analysis needs a force crime extract with pseudonymised {who} keys (docs/formats.md)",
+            c.period
+        ))));
+    }
+    let mut s = Section::new(&sid, title);
+    s.para(format!(
+        "{} {who}s were linked to {} incidents ({:.2} per {who}; Farrell and Pease's concentration). {} {who}s \
+         ({:.1}%) had a repeat within {} days, accounting for {} repeat incidents ({:.1}% of incidents).",
+        thousands(r.people),
+        thousands(r.incidents),
+        r.concentration,
+        thousands(r.repeat_people),
+        100.0 * r.repeat_people as f64 / r.people as f64,
+        request.window_days,
+        thousands(r.repeat_incidents),
+        if r.incidents > 0 {
+            100.0 * r.repeat_incidents as f64 / r.incidents as f64
+        } else {
+            0.0
+        }
+    ));
+    let mut freq = Table::new(
+        &format!("{sid}-frequency"),
+        &format!("{title} by number of incidents, {}", c.period),
+        vec![
+            Column::new("incidents", "Incidents per person", ColumnKind::Text),
+            Column::new("people", "People", ColumnKind::Count),
+        ],
+    );
+    for (label, n) in ["1", "2", "3", "4 or more"].iter().zip(r.frequency) {
+        freq.push(vec![json!(label), json!(n)]);
+    }
+    freq.push(vec![json!("Total"), json!(r.frequency.iter().sum::<u64>())]);
+    freq.total_row = true;
+    s.tables.push(freq);
+    let mut gaps = Table::new(
+        &format!("{sid}-time-to-next"),
+        "Days from an incident to the same person's next",
+        vec![
+            Column::new("days", "Days", ColumnKind::Text),
+            Column::new("incidents", "Incidents", ColumnKind::Count),
+        ],
+    );
+    for (label, n) in TIME_TO_NEXT_BINS.iter().zip(r.time_to_next) {
+        gaps.push(vec![json!(label), json!(n)]);
+    }
+    s.tables.push(gaps);
+    if !r.power_few.is_empty() {
+        let mut few = Table::new(
+            &format!("{sid}-power-few"),
+            "The power few: shares held by the most prolific offenders",
+            vec![
+                Column::new("top_share_of_offenders", "Top offenders (%)", ColumnKind::Measure),
+                Column::new("share_of_offences", "Share of offences (%)", ColumnKind::Measure),
+                Column::new("share_of_harm", "Share of harm (%)", ColumnKind::Measure),
+            ],
+        );
+        for &(top, offences, harm) in &r.power_few {
+            few.push(vec![
+                round(100.0 * top, 1),
+                round(100.0 * offences, 1),
+                round(100.0 * harm, 1),
+            ]);
+        }
+        s.tables.push(few);
+    }
+    let mut top = Table::new(
+        &format!("{sid}-top"),
+        &format!("The {who}s with most incidents (pseudonymised keys)"),
+        vec![
+            Column::new("person_key", "Person key", ColumnKind::PersonKey),
+            Column::new("incidents", "Incidents", ColumnKind::Count),
+            Column::new("harm", "Harm", ColumnKind::Derived),
+        ],
+    );
+    top.sensitive = true;
+    for (key, n, harm) in r.top.iter().take(10) {
+        top.push(vec![json!(key), json!(n), round(*harm, 1)]);
+    }
+    s.tables.push(top);
+    Ok(s)
+}

@@ -1,0 +1,211 @@
+//! The closed sets of the command line as [`clap::ValueEnum`]s, each mapped to the
+//! library's type, and the value parsers for periods and sources.
+
+use clap::ValueEnum;
+use crimescope_engine::hotspots::TimeStep;
+use crimescope_engine::series::Exposure;
+use crimescope_engine::trend::TrendGroup;
+use crimescope_model::{AreaLevel, Period, Source};
+use crimescope_spatial::Metric;
+
+/// `--period`: an inclusive month range, a single month or a financial year.
+pub fn period(text: &str) -> Result<Period, String> {
+    text.parse::<Period>().map_err(|e| e.to_string())
+}
+
+/// `--source`: police, asb or fire, by name or slug.
+pub fn source(text: &str) -> Result<Source, String> {
+    Source::lookup(text).map_err(|e| e.to_string())
+}
+
+/// `--compare`: `previous` (the same length immediately before) or a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// The period of the same length just before.
+    Previous,
+    /// This period.
+    Period(Period),
+}
+
+impl Compare {
+    /// The comparison period for `period`, or `None` for the library's default.
+    pub fn period(self) -> Option<Period> {
+        match self {
+            Compare::Previous => None,
+            Compare::Period(p) => Some(p),
+        }
+    }
+}
+
+/// Parse `--compare`.
+pub fn compare(text: &str) -> Result<Compare, String> {
+    if text.trim().eq_ignore_ascii_case("previous") {
+        Ok(Compare::Previous)
+    } else {
+        period(text).map(Compare::Period)
+    }
+}
+
+/// `--by` of `trend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// The category.
+    Category,
+    /// The source (police, asb, fire).
+    Source,
+    /// The theme (a category may sit in several).
+    Theme,
+    /// The LSOA.
+    Lsoa,
+    /// The ward.
+    Ward,
+    /// The police force.
+    Force,
+}
+
+impl From<By> for TrendGroup {
+    fn from(b: By) -> TrendGroup {
+        match b {
+            By::Category => TrendGroup::Category,
+            By::Source => TrendGroup::Source,
+            By::Theme => TrendGroup::Theme,
+            By::Lsoa => TrendGroup::Lsoa,
+            By::Ward => TrendGroup::Ward,
+            By::Force => TrendGroup::Force,
+        }
+    }
+}
+
+/// `--exposure` of `trend --series`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExposureArg {
+    /// A c-chart of monthly counts.
+    None,
+    /// A u-chart of incidents per day.
+    Days,
+}
+
+impl From<ExposureArg> for Exposure {
+    fn from(e: ExposureArg) -> Exposure {
+        match e {
+            ExposureArg::None => Exposure::None,
+            ExposureArg::Days => Exposure::DaysInMonth,
+        }
+    }
+}
+
+/// `--step` of emerging hot spots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StepArg {
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+impl From<StepArg> for TimeStep {
+    fn from(s: StepArg) -> TimeStep {
+        match s {
+            StepArg::Month => TimeStep::Month,
+            StepArg::Quarter => TimeStep::Quarter,
+        }
+    }
+}
+
+impl StepArg {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepArg::Month => "month",
+            StepArg::Quarter => "quarter",
+        }
+    }
+}
+
+/// `--metric` of `near-repeat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Straight-line distance.
+    Euclidean,
+    /// |dx| + |dy|.
+    Manhattan,
+}
+
+impl From<MetricArg> for Metric {
+    fn from(m: MetricArg) -> Metric {
+        match m {
+            MetricArg::Euclidean => Metric::Euclidean,
+            MetricArg::Manhattan => Metric::Manhattan,
+        }
+    }
+}
+
+/// `--scale` of `generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScaleArg {
+    /// One CSP (Coventry's real LSOAs).
+    Coventry,
+    /// The West Midlands force.
+    WestMidlands,
+    /// The 43 forces of England and Wales.
+    National,
+}
+
+impl From<ScaleArg> for crimescope_synth::Scale {
+    fn from(s: ScaleArg) -> crimescope_synth::Scale {
+        match s {
+            ScaleArg::Coventry => crimescope_synth::Scale::Coventry,
+            ScaleArg::WestMidlands => crimescope_synth::Scale::WestMidlands,
+            ScaleArg::National => crimescope_synth::Scale::National,
+        }
+    }
+}
+
+/// `--level` of boundaries and populations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    /// LSOAs.
+    Lsoa,
+    /// Wards.
+    Ward,
+    /// CSP areas.
+    Csp,
+}
+
+impl From<LevelArg> for AreaLevel {
+    fn from(l: LevelArg) -> AreaLevel {
+        match l {
+            LevelArg::Lsoa => AreaLevel::Lsoa,
+            LevelArg::Ward => AreaLevel::Ward,
+            LevelArg::Csp => AreaLevel::Csp,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_maps_to_the_library_value_of_the_same_name() {
+        for b in By::value_variants() {
+            let name = b.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(TrendGroup::from(*b).as_str(), name);
+        }
+        for l in LevelArg::value_variants() {
+            let name = l.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(AreaLevel::from(*l).name(), name);
+        }
+        for s in ScaleArg::value_variants() {
+            let name = s.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(crimescope_synth::Scale::from(*s).name(), name);
+        }
+        for m in MetricArg::value_variants() {
+            let name = m.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(Metric::from(*m).name(), name);
+        }
+        assert_eq!(compare("previous"), Ok(Compare::Previous));
+        assert_eq!(period("2024/25").unwrap().to_string(), "2024-04..2025-03");
+        assert!(compare("2024-13").is_err());
+    }
+}
