@@ -3,7 +3,7 @@
 //! document tables only when the document is built.
 
 use crimescope_model::Aim;
-use crimescope_stats::wheeler_z;
+use crimescope_stats::PeriodChange;
 
 use crate::consultation::ConsultationRow;
 
@@ -26,24 +26,9 @@ pub struct OverviewRow {
 }
 
 impl OverviewRow {
-    /// `current − previous`.
-    pub fn change(&self) -> i64 {
-        self.current as i64 - self.previous as i64
-    }
-
-    /// The change as a percentage of `previous`; `None` when `previous` is 0.
-    pub fn pct_change(&self) -> Option<f64> {
-        (self.previous > 0).then(|| 100.0 * (self.current as f64 - self.previous as f64) / self.previous as f64)
-    }
-
-    /// Wheeler's z = 2(√current − √previous) (Wheeler 2004).
-    pub fn z(&self) -> f64 {
-        wheeler_z(self.current, self.previous)
-    }
-
-    /// |z| ≥ 1.96.
-    pub fn significant(&self) -> bool {
-        self.z().abs() >= 1.96
+    /// The change from `previous` to `current`, with Wheeler's z and its significance.
+    pub fn change(&self) -> PeriodChange {
+        PeriodChange::new(self.current, self.previous)
     }
 }
 

@@ -154,3 +154,45 @@ fn cluster_options_explain_the_feature_when_it_is_not_built() {
         assert!(err.contains("--features distributed"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn user_errors_exit_1_and_defects_exit_2_reported_once() {
+    // A usage mistake (clap) and a library user error: exit 1, one `error:` line.
+    for args in [
+        &["trend", "--store", "/no/such/store", "--period", "2024-13"][..],
+        &[
+            "trend",
+            "--store",
+            "/no/such/store",
+            "--period",
+            "2024-01",
+            "--by",
+            "colour",
+        ][..],
+        &["info", "--store", "/no/such/store"][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_crimescope"))
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.matches("error:").count(), 1, "{args:?}: {err}");
+    }
+    // A defect, as a bug would surface, and a panic: exit 2, reported once as internal.
+    // The fault is injected by debug builds only (main.rs, fault_injection).
+    for (fault, says) in [
+        ("internal", "error: injected internal fault"),
+        ("panic", "internal error:"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_crimescope"))
+            .args(["profiles"])
+            .env("CRIMESCOPE_INJECT_FAULT", fault)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{fault}: {err}");
+        assert!(err.starts_with(says), "{fault}: {err}");
+        assert_eq!(err.matches("error").count(), 1, "{fault}: {err}");
+    }
+}

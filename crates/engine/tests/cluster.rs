@@ -212,7 +212,7 @@ fn coventry_partners() -> tempfile::TempDir {
     };
     let store = dir.path().join("store");
     let polygons = common::fixtures().join("coventry/coventry_lsoa21_wgs84.geojson");
-    for level in ["lsoa", "ward"] {
+    for level in [crimescope_model::AreaLevel::Lsoa, crimescope_model::AreaLevel::Ward] {
         crimescope_ingest::boundaries::add_boundaries(&store, &polygons, level, "LSOA21CD", "LSOA21NM").unwrap();
     }
     crimescope_ingest::ingest(&store, &paths, &options, &crimescope_ingest::NoProgress).unwrap();

@@ -74,6 +74,15 @@ pub struct Table {
 }
 
 impl Table {
+    /// An empty table with columns given as (name, label, kind).
+    pub fn with_columns(id: &str, title: &str, columns: &[(&str, &str, ColumnKind)]) -> Table {
+        Table::new(
+            id,
+            title,
+            columns.iter().map(|&(n, l, k)| Column::new(n, l, k)).collect(),
+        )
+    }
+
     /// An empty table.
     pub fn new(id: &str, title: &str, columns: Vec<Column>) -> Table {
         Table {

@@ -2,7 +2,7 @@
 //! glossary and the data lineage.
 
 use crimescope_report::document::Section;
-use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_report::table::{ColumnKind, Table};
 use serde_json::json;
 
 use super::RunContext;
@@ -135,14 +135,14 @@ pub(crate) const GLOSSARY: &[(&str, &str)] = &[
 pub(crate) fn appendices(ctx: &RunContext) -> Section {
     let mut s = Section::new("appendices", "Appendices");
     let mut methods = Section::new("appendix-methods", "Methods and citations");
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         "methods",
         "The method of every statistic",
-        vec![
-            Column::new("statistic", "Statistic", ColumnKind::Text),
-            Column::new("used_in", "Used in", ColumnKind::Text),
-            Column::new("method", "Method", ColumnKind::Text),
-            Column::new("citation", "Citation", ColumnKind::Text),
+        &[
+            ("statistic", "Statistic", ColumnKind::Text),
+            ("used_in", "Used in", ColumnKind::Text),
+            ("method", "Method", ColumnKind::Text),
+            ("citation", "Citation", ColumnKind::Text),
         ],
     );
     for (a, b, c, d) in METHODS {
@@ -150,12 +150,12 @@ pub(crate) fn appendices(ctx: &RunContext) -> Section {
     }
     methods.tables.push(t);
     let mut glossary = Section::new("appendix-glossary", "Glossary");
-    let mut g = Table::new(
+    let mut g = Table::with_columns(
         "glossary",
         "Glossary",
-        vec![
-            Column::new("term", "Term", ColumnKind::Text),
-            Column::new("meaning", "Meaning", ColumnKind::Text),
+        &[
+            ("term", "Term", ColumnKind::Text),
+            ("meaning", "Meaning", ColumnKind::Text),
         ],
     );
     for (a, b) in GLOSSARY {

@@ -100,14 +100,14 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
         )
     });
     if !rejects.is_empty() {
-        let mut t = Table::new(
+        let mut t = Table::with_columns(
             "rejects",
             "Rows rejected at ingest, by reason",
-            vec![
-                Column::new("reason", "Reason", ColumnKind::Text),
-                Column::new("field", "Field", ColumnKind::Text),
-                Column::new("rows_rejected", "Rows", ColumnKind::Count),
-                Column::new("files", "Files", ColumnKind::Measure),
+            &[
+                ("reason", "Reason", ColumnKind::Text),
+                ("field", "Field", ColumnKind::Text),
+                ("rows_rejected", "Rows", ColumnKind::Count),
+                ("files", "Files", ColumnKind::Measure),
             ],
         );
         for r in &rejects {

@@ -57,8 +57,8 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
         c.period,
         change_words(total.current, total.previous),
         c.compare,
-        total.z(),
-        significance_words(total.z())
+        total.change().z,
+        significance_words(total.change().z)
     ));
     s.tables.push(overview_table(ctx, &overview));
     Ok(SectionOutput {
@@ -104,15 +104,16 @@ fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
         ],
     );
     for r in overview.rows.iter().chain(std::iter::once(&overview.total)) {
+        let c = r.change();
         t.push(vec![
             json!(r.source),
             json!(r.category),
             json!(r.current),
             json!(r.previous),
-            json!(r.change()),
-            r.pct_change().map_or(Value::Null, |p| round(p, 1)),
-            round(r.z(), 2),
-            json!(r.significant()),
+            json!(c.change),
+            c.pct_change.map_or(Value::Null, |p| round(p, 1)),
+            round(c.z, 2),
+            json!(c.significant),
             round(r.harm, 1),
             overview.harm_share(r).map_or(Value::Null, |h| round(h, 1)),
             r.rate.map_or(Value::Null, |r| round(r, 2)),

@@ -91,16 +91,16 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
             significance_words(wheeler_z(dc, dp))
         ));
     }
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         &format!("{id}-by-category"),
         &format!("{title}, {} against {}", c.period, c.compare),
-        vec![
-            Column::new("group", "Category", ColumnKind::Text),
-            Column::new("current", "Current", ColumnKind::Count),
-            Column::new("previous", "Previous", ColumnKind::Count),
-            Column::new("change", "Change", ColumnKind::Derived),
-            Column::new("z", "Wheeler z", ColumnKind::Derived),
-            Column::new("significant", "Significant", ColumnKind::Derived),
+        &[
+            ("group", "Category", ColumnKind::Text),
+            ("current", "Current", ColumnKind::Count),
+            ("previous", "Previous", ColumnKind::Count),
+            ("change", "Change", ColumnKind::Derived),
+            ("z", "Wheeler z", ColumnKind::Derived),
+            ("significant", "Significant", ColumnKind::Derived),
         ],
     );
     for r in &rows {

@@ -4,7 +4,7 @@
 use crimescope_engine::trend::{TrendGroup, TrendRow, resolve_category, trend};
 use crimescope_model::slugify;
 use crimescope_report::document::Section;
-use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_report::table::{ColumnKind, Table};
 use crimescope_stats::wheeler_z;
 use serde_json::json;
 
@@ -30,18 +30,18 @@ pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
         .await?
         .records()?;
     let by_theme = &ctx.by_theme;
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         "plan-review",
         &format!("Previous priorities: {} (then) against {} (now)", c.compare, c.period),
-        vec![
-            Column::new("priority", "Priority", ColumnKind::Text),
-            Column::new("measure", "Measure", ColumnKind::Text),
-            Column::new("aim", "Aim", ColumnKind::Text),
-            Column::new("then", "Then", ColumnKind::Count),
-            Column::new("now", "Now", ColumnKind::Count),
-            Column::new("change", "Change", ColumnKind::Derived),
-            Column::new("z", "Wheeler z", ColumnKind::Derived),
-            Column::new("rag", "RAG", ColumnKind::Text),
+        &[
+            ("priority", "Priority", ColumnKind::Text),
+            ("measure", "Measure", ColumnKind::Text),
+            ("aim", "Aim", ColumnKind::Text),
+            ("then", "Then", ColumnKind::Count),
+            ("now", "Now", ColumnKind::Count),
+            ("change", "Change", ColumnKind::Derived),
+            ("z", "Wheeler z", ColumnKind::Derived),
+            ("rag", "RAG", ColumnKind::Text),
         ],
     );
     let mut s = Section::new("plan-review", title);

@@ -4,7 +4,7 @@
 
 use crimescope_model::slugify;
 use crimescope_report::document::Section;
-use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_report::table::{ColumnKind, Table};
 use serde_json::json;
 
 use crate::config::{AssessmentConfig, PriorityWeights};
@@ -50,20 +50,20 @@ pub(crate) fn matrix(config: &AssessmentConfig, findings: &Findings) -> (Section
             "Concern is the share of respondents supporting a priority named after the category or one of its themes."
         }
     ));
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         "priority-matrix",
         "Priority matrix: categories by score",
-        vec![
-            Column::new("rank", "Rank", ColumnKind::Measure),
-            Column::new("source", "Source", ColumnKind::Text),
-            Column::new("category", "Category", ColumnKind::Text),
-            Column::new("themes", "Themes", ColumnKind::Text),
-            Column::new("current", "Incidents", ColumnKind::Count),
-            Column::new("harm_score", "Harm", ColumnKind::Derived),
-            Column::new("volume_score", "Volume", ColumnKind::Derived),
-            Column::new("trend_score", "Trend", ColumnKind::Derived),
-            Column::new("concern_score", "Concern", ColumnKind::Measure),
-            Column::new("score", "Score", ColumnKind::Derived),
+        &[
+            ("rank", "Rank", ColumnKind::Measure),
+            ("source", "Source", ColumnKind::Text),
+            ("category", "Category", ColumnKind::Text),
+            ("themes", "Themes", ColumnKind::Text),
+            ("current", "Incidents", ColumnKind::Count),
+            ("harm_score", "Harm", ColumnKind::Derived),
+            ("volume_score", "Volume", ColumnKind::Derived),
+            ("trend_score", "Trend", ColumnKind::Derived),
+            ("concern_score", "Concern", ColumnKind::Measure),
+            ("score", "Score", ColumnKind::Derived),
         ],
     );
     for (i, r) in scored.iter().enumerate() {
@@ -125,7 +125,7 @@ pub(crate) fn score(
             let parts = [
                 scale(r.harm, max_harm),
                 scale(r.current as f64, max_volume),
-                ((r.z() + 3.0) / 6.0).clamp(0.0, 1.0),
+                ((r.change().z + 3.0) / 6.0).clamp(0.0, 1.0),
                 share / 100.0,
             ];
             let score = if weight_sum > 0.0 {

@@ -47,15 +47,15 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
     let rows = trend(session, &ctx.trend_request(TrendGroup::Source, None))
         .await?
         .records()?;
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         "profile-sources",
         &format!("Incidents by source, {} and {}", c.period, c.compare),
-        vec![
-            Column::new("group", "Source", ColumnKind::Text),
-            Column::new("current", "Current", ColumnKind::Count),
-            Column::new("previous", "Previous", ColumnKind::Count),
-            Column::new("change", "Change", ColumnKind::Derived),
-            Column::new("rate_current", "Per 1,000 residents", ColumnKind::Derived),
+        &[
+            ("group", "Source", ColumnKind::Text),
+            ("current", "Current", ColumnKind::Count),
+            ("previous", "Previous", ColumnKind::Count),
+            ("change", "Change", ColumnKind::Derived),
+            ("rate_current", "Per 1,000 residents", ColumnKind::Derived),
         ],
     );
     for r in &rows {

@@ -54,12 +54,12 @@ pub(crate) fn summary(
             "Crime and ASB: {} incidents, {} ({}).",
             thousands(total.current),
             change_words(total.current, total.previous),
-            significance_words(total.z())
+            significance_words(total.change().z)
         ));
-        let mut up: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.z() >= 1.96).collect();
-        up.sort_by(|a, b| b.z().total_cmp(&a.z()));
-        let mut down: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.z() <= -1.96).collect();
-        down.sort_by(|a, b| a.z().total_cmp(&b.z()));
+        let mut up: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.change().z >= 1.96).collect();
+        up.sort_by(|a, b| b.change().z.total_cmp(&a.change().z));
+        let mut down: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.change().z <= -1.96).collect();
+        down.sort_by(|a, b| a.change().z.total_cmp(&b.change().z));
         let names = |rows: &[&OverviewRow]| {
             rows.iter()
                 .take(3)

@@ -6,7 +6,7 @@ use crimescope_engine::trend::TrendGroup;
 use crimescope_model::{Month, Period, Source};
 use crimescope_report::document::{Figure, Section};
 use crimescope_report::svg;
-use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_report::table::{ColumnKind, Table};
 use serde_json::{Value, json};
 
 use super::overview::OVERVIEW_SOURCES;
@@ -119,16 +119,16 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
                       them."
                 .into(),
         });
-        let mut monthly = Table::new(
+        let mut monthly = Table::with_columns(
             &format!("trend-{}-monthly", source.name()),
             &format!("{label} per month"),
-            vec![
-                Column::new("month", "Month", ColumnKind::Text),
-                Column::new("incidents", "Incidents", ColumnKind::Count),
-                Column::new("rolling_12", "Rolling 12-month total", ColumnKind::Derived),
-                Column::new("lower", "Lower limit", ColumnKind::Measure),
-                Column::new("upper", "Upper limit", ColumnKind::Measure),
-                Column::new("outside", "Outside limits", ColumnKind::Derived),
+            &[
+                ("month", "Month", ColumnKind::Text),
+                ("incidents", "Incidents", ColumnKind::Count),
+                ("rolling_12", "Rolling 12-month total", ColumnKind::Derived),
+                ("lower", "Lower limit", ColumnKind::Measure),
+                ("upper", "Upper limit", ColumnKind::Measure),
+                ("outside", "Outside limits", ColumnKind::Derived),
             ],
         );
         for (i, m) in months.iter().enumerate() {
@@ -151,12 +151,12 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
         s.tables.push(monthly);
         match g.seasonal_index {
             Some(index) => {
-                let mut t = Table::new(
+                let mut t = Table::with_columns(
                     &format!("trend-{}-seasonal", source.name()),
                     &format!("{label}: seasonal index by calendar month (1 = an average month)"),
-                    vec![
-                        Column::new("month", "Month", ColumnKind::Text),
-                        Column::new("index", "Seasonal index", ColumnKind::Measure),
+                    &[
+                        ("month", "Month", ColumnKind::Text),
+                        ("index", "Seasonal index", ColumnKind::Measure),
                     ],
                 );
                 for (m, v) in MONTH_NAMES.iter().zip(index) {

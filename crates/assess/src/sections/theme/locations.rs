@@ -59,16 +59,16 @@ pub(super) async fn location_section(ctx: &RunContext, id: &str, theme: &str) ->
         pct(places.incidents_at_repeat_locations, places.incidents_located)
     ));
     s.paragraphs.extend(places.notes.iter().cloned());
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         &format!("{sid}-repeat-places"),
         "Places with most incidents",
-        vec![
-            Column::new("place", "Place", ColumnKind::Text),
-            Column::new("description", "Description", ColumnKind::Text),
-            Column::new("incidents", "Incidents", ColumnKind::Count),
-            Column::new("police", "Police", ColumnKind::Count),
-            Column::new("asb", "ASB", ColumnKind::Count),
-            Column::new("fire", "Fire", ColumnKind::Count),
+        &[
+            ("place", "Place", ColumnKind::Text),
+            ("description", "Description", ColumnKind::Text),
+            ("incidents", "Incidents", ColumnKind::Count),
+            ("police", "Police", ColumnKind::Count),
+            ("asb", "ASB", ColumnKind::Count),
+            ("fire", "Fire", ColumnKind::Count),
         ],
     );
     t.total_column = Some(2);

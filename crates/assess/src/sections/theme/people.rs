@@ -44,12 +44,12 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
             0.0
         }
     ));
-    let mut freq = Table::new(
+    let mut freq = Table::with_columns(
         &format!("{sid}-frequency"),
         &format!("{title} by number of incidents, {}", c.period),
-        vec![
-            Column::new("incidents", "Incidents per person", ColumnKind::Text),
-            Column::new("people", "People", ColumnKind::Count),
+        &[
+            ("incidents", "Incidents per person", ColumnKind::Text),
+            ("people", "People", ColumnKind::Count),
         ],
     );
     for (label, n) in ["1", "2", "3", "4 or more"].iter().zip(r.frequency) {
@@ -58,12 +58,12 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
     freq.push(vec![json!("Total"), json!(r.frequency.iter().sum::<u64>())]);
     freq.total_row = true;
     s.tables.push(freq);
-    let mut gaps = Table::new(
+    let mut gaps = Table::with_columns(
         &format!("{sid}-time-to-next"),
         "Days from an incident to the same person's next",
-        vec![
-            Column::new("days", "Days", ColumnKind::Text),
-            Column::new("incidents", "Incidents", ColumnKind::Count),
+        &[
+            ("days", "Days", ColumnKind::Text),
+            ("incidents", "Incidents", ColumnKind::Count),
         ],
     );
     for (label, n) in TIME_TO_NEXT_BINS.iter().zip(r.time_to_next) {
@@ -89,13 +89,13 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
         }
         s.tables.push(few);
     }
-    let mut top = Table::new(
+    let mut top = Table::with_columns(
         &format!("{sid}-top"),
         &format!("The {who}s with most incidents (pseudonymised keys)"),
-        vec![
-            Column::new("person_key", "Person key", ColumnKind::PersonKey),
-            Column::new("incidents", "Incidents", ColumnKind::Count),
-            Column::new("harm", "Harm", ColumnKind::Derived),
+        &[
+            ("person_key", "Person key", ColumnKind::PersonKey),
+            ("incidents", "Incidents", ColumnKind::Count),
+            ("harm", "Harm", ColumnKind::Derived),
         ],
     );
     top.sensitive = true;

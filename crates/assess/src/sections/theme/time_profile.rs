@@ -4,7 +4,7 @@ use crimescope_engine::EngineError;
 use crimescope_engine::series::{TimeProfileRequest, time_profile};
 use crimescope_report::document::{Figure, Section};
 use crimescope_report::svg;
-use crimescope_report::table::{Column, ColumnKind, Table};
+use crimescope_report::table::{ColumnKind, Table};
 use serde_json::json;
 
 use super::RunContext;
@@ -57,12 +57,12 @@ pub(super) async fn time_profile_section(ctx: &RunContext, id: &str, theme: &str
         svg: svg::heatmap(&format!("{theme}: day of week by hour"), &days, &hours, &cells),
         caption: "Darker cells hold more incidents. Times are local clock times as recorded.".into(),
     });
-    let mut t = Table::new(
+    let mut t = Table::with_columns(
         &format!("{sid}-by-day"),
         "Incidents by day of week",
-        vec![
-            Column::new("day", "Day", ColumnKind::Text),
-            Column::new("incidents", "Incidents", ColumnKind::Count),
+        &[
+            ("day", "Day", ColumnKind::Text),
+            ("incidents", "Incidents", ColumnKind::Count),
         ],
     );
     for (d, row) in cells.iter().enumerate() {
