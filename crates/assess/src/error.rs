@@ -22,6 +22,9 @@ pub enum AssessError {
          AssessmentConfig::session_options()"
     )]
     SessionMismatch,
+    /// A period of the config holds no data in the store.
+    #[error("{0}")]
+    NoData(String),
     /// A defect in crimescope: a section task panicked or was cancelled.
     #[error("internal error: {0} (this is a bug in crimescope; please report it)")]
     Internal(String),
@@ -32,7 +35,7 @@ impl AssessError {
     /// defect in crimescope.
     pub fn is_user_error(&self) -> bool {
         match self {
-            AssessError::Config(_) | AssessError::SessionMismatch => true,
+            AssessError::Config(_) | AssessError::SessionMismatch | AssessError::NoData(_) => true,
             AssessError::Engine(e) => e.is_user_error(),
             AssessError::Internal(_) => false,
         }

@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod area;
 pub mod config;
 pub mod consultation;
 mod error;

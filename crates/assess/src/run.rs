@@ -10,8 +10,9 @@ use crimescope_engine::arrow::array::AsArray;
 use crimescope_engine::arrow::compute::cast;
 use crimescope_engine::arrow::datatypes::DataType;
 use crimescope_engine::hotspots::AreaFilter;
+use crimescope_engine::trend::months_in_store;
 use crimescope_engine::trend::{TrendGroup, TrendRequest, trend};
-use crimescope_model::Source;
+use crimescope_model::{Period, Source};
 use crimescope_report::document::{Assessment, Meta, Section};
 use serde_json::{Map, Value, json};
 
@@ -68,7 +69,7 @@ pub struct AssessmentRun {
 /// # Ok(()) }
 /// ```
 pub async fn assess(config: Arc<AssessmentConfig>, progress: Arc<dyn AssessProgress>) -> Result<AssessmentRun> {
-    let session = Session::open_with(&config.store, &config.session_options()).await?;
+    let session = Session::open_with(&config.store, &config.session_options()?).await?;
     assess_with_session(Arc::new(session), config, progress).await
 }
 
@@ -80,9 +81,10 @@ pub async fn assess_with_session(
     config: Arc<AssessmentConfig>,
     progress: Arc<dyn AssessProgress>,
 ) -> Result<AssessmentRun> {
-    if *session.options() != config.session_options() {
+    if *session.options() != config.session_options()? {
         return Err(AssessError::SessionMismatch);
     }
+    check_coverage(&session, &config)?;
     let started = Instant::now();
     let mut by_theme = TrendRequest::new(config.period);
     by_theme.compare = Some(config.compare);
@@ -191,6 +193,29 @@ pub async fn assess_with_session(
         hotspots_geojson: findings.hotspots_geojson,
         seconds: total,
     })
+}
+
+/// A period the store holds no incidents for is an error, not a fall to zero.
+fn check_coverage(session: &Session, config: &AssessmentConfig) -> Result<()> {
+    let held = months_in_store(session, None);
+    for (key, period) in [("period", config.period), ("compare", config.compare)] {
+        if !period.iter().any(|m| held.contains(&m)) {
+            let holds = match (held.first(), held.last()) {
+                (Some(a), Some(b)) if held.len() as u32 == Period::new(*a, *b).map_or(0, |p| p.months()) => {
+                    format!("the store holds incidents for {a}..{b}")
+                }
+                (Some(_), Some(_)) => format!(
+                    "the store holds incidents for {}",
+                    held.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                _ => "the store holds no incidents".to_string(),
+            };
+            return Err(AssessError::NoData(format!(
+                "key `{key}`: {period} has no data in the store ({holds}); choose months the store holds"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Add what a section produced to the findings.

@@ -1,22 +1,16 @@
 //! `crimescope assess`: the Strategic Assessment, with a progress line per section,
 //! and `--demo`, which builds a store from the bundled fixtures first.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
 use crimescope_assess::{AssessProgress, AssessmentConfig, SectionId, assess};
-use crimescope_ingest::pseudonym::PseudonymKey;
-use crimescope_ingest::{IngestOptions, NoProgress, ingest};
-use crimescope_model::AreaLevel;
 use crimescope_report::disclosure::{make_public, suppress_geojson_counts};
 use crimescope_report::render::write_document;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::CliError;
-
-/// The fixtures folder of the checkout this binary was built from.
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 /// The options of `crimescope assess`.
 #[derive(Debug, clap::Args)]
@@ -31,10 +25,11 @@ pub struct AssessArgs {
     /// suppression), lists of people left out, marked for publication.
     #[arg(long)]
     pub public: bool,
-    /// Build a store from the bundled fixtures (real City of London police.uk data,
-    /// synthetic Coventry partner data) and assess it.
-    #[arg(long, conflicts_with = "config")]
-    pub demo: bool,
+    /// Build a store from the bundled data and assess it: `coventry` (the default; a
+    /// synthetic West Midlands force, real Coventry geography) or `city-of-london` (the
+    /// real City of London police.uk files for 2024).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "coventry", conflicts_with = "config")]
+    pub demo: Option<crate::demo::Demo>,
     /// A folder whose assessment.html / assessment.md replace the built-in templates.
     #[arg(long)]
     pub templates: Option<PathBuf>,
@@ -111,10 +106,10 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         templates,
     } = args;
     let config_path = match (demo, config) {
-        (true, None) => prepare_demo(&out)?,
-        (false, Some(path)) => path,
-        (true, Some(_)) => return Err(CliError::user("give either --demo or --config, not both")),
-        (false, None) => {
+        (Some(demo), None) => crate::demo::prepare(demo, &out)?,
+        (None, Some(path)) => path,
+        (Some(_), Some(_)) => return Err(CliError::user("give either --demo or --config, not both")),
+        (None, None) => {
             return Err(CliError::user(
                 "give --config assessment.toml (see docs/assessment.md), or --demo to run on the bundled data",
             ));
@@ -180,55 +175,4 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         document.meta.marking
     );
     Ok(())
-}
-
-/// Build the demo store under `out/demo` from the bundled fixtures and return the path
-/// of its config: the real City of London police.uk files for 2024 and synthetic
-/// Coventry partner extracts (seed 42), with the central London LSOA boundaries.
-fn prepare_demo(out: &Path) -> Result<PathBuf, CliError> {
-    let fixtures = PathBuf::from(FIXTURES);
-    let demo_src = fixtures.join("demo");
-    if !demo_src.join("assessment.toml").is_file() {
-        return Err(CliError::user(format!(
-            "the demo fixtures are not at {}; run --demo from the crimescope checkout it was built from",
-            demo_src.display()
-        )));
-    }
-    let demo = out.join("demo");
-    if demo.exists() {
-        std::fs::remove_dir_all(&demo).map_err(CliError::io)?;
-    }
-    let inputs = demo.join("inputs");
-    std::fs::create_dir_all(&inputs).map_err(CliError::io)?;
-    eprintln!("building the demo store in {}", demo.display());
-    let options = crimescope_synth::GenerateOptions::new(crimescope_synth::Scale::Coventry, 2024, 42, inputs.clone());
-    crimescope_synth::generate(&options).map_err(CliError::internal)?;
-    let partners = inputs.join("partners").join("west-midlands");
-    let mut paths = vec![fixtures.join("police-uk").join("city-of-london")];
-    for name in ["council-asb", "fire-irs", "probation-cohort", "probation-reoffences"] {
-        paths.push(partners.join(format!("west-midlands-{name}.csv")));
-    }
-    let store = demo.join("store");
-    let key = PseudonymKey::from_bytes(b"crimescope demo key: not for real data").map_err(CliError::internal)?;
-    let options = IngestOptions {
-        key: Some(key),
-        ..IngestOptions::default()
-    };
-    crimescope_ingest::boundaries::add_boundaries(
-        &store,
-        &fixtures.join("boundaries").join("central_london_lsoa11.geojson"),
-        AreaLevel::Lsoa,
-        "lsoa_code",
-        "lsoa_name",
-    )?;
-    let report = ingest(&store, &paths, &options, &NoProgress)?;
-    eprintln!(
-        "demo store: {} rows loaded from {} files",
-        report.totals.rows_loaded,
-        report.files.len()
-    );
-    for name in ["assessment.toml", "consultation.csv"] {
-        std::fs::copy(demo_src.join(name), demo.join(name)).map_err(CliError::io)?;
-    }
-    Ok(demo.join("assessment.toml"))
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crimescope_engine::Session;
+use crimescope_engine::{Session, SessionOptions};
 
 use crate::error::CliError;
 
@@ -66,24 +66,34 @@ const NOT_BUILT: &str = "this crimescope was built without cluster support; buil
      `cargo build --release -p crimescope --features distributed` (docs/scale-out.md)";
 
 /// Open the store here, or on the cluster that `--cluster` names.
-pub async fn open_session(store: &Path, cluster: &ClusterOpt) -> Result<Session, CliError> {
+pub async fn open_session(store: &Path, cluster: &ClusterOpt, options: &SessionOptions) -> Result<Session, CliError> {
     match &cluster.cluster {
-        None => Ok(Session::open(store).await?),
-        Some(url) => open_on_cluster(store, url, cluster.cluster_partitions).await,
+        None => Ok(Session::open_with(store, options).await?),
+        Some(url) => open_on_cluster(store, url, cluster.cluster_partitions, options).await,
     }
 }
 
 #[cfg(feature = "distributed")]
-async fn open_on_cluster(store: &Path, url: &str, partitions: Option<usize>) -> Result<Session, CliError> {
+async fn open_on_cluster(
+    store: &Path,
+    url: &str,
+    partitions: Option<usize>,
+    options: &SessionOptions,
+) -> Result<Session, CliError> {
     use crimescope_engine::cluster::{ClusterUrl, connect};
     let url = ClusterUrl::parse(url)?;
     // By default as many tasks per stage as a local session has partitions.
     let partitions = partitions.unwrap_or_else(|| Session::default_config().target_partitions());
-    Ok(connect(store, &url, partitions, &crimescope_engine::SessionOptions::default()).await?)
+    Ok(connect(store, &url, partitions, options).await?)
 }
 
 #[cfg(not(feature = "distributed"))]
-async fn open_on_cluster(_store: &Path, _url: &str, _partitions: Option<usize>) -> Result<Session, CliError> {
+async fn open_on_cluster(
+    _store: &Path,
+    _url: &str,
+    _partitions: Option<usize>,
+    _options: &SessionOptions,
+) -> Result<Session, CliError> {
     Err(CliError::user(format!("--cluster: {NOT_BUILT}")))
 }
 

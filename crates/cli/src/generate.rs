@@ -14,9 +14,15 @@ pub struct GenerateArgs {
     /// The geography and volume.
     #[arg(long, value_enum, default_value = "coventry")]
     pub scale: ScaleArg,
-    /// The current year; the year before is written too.
+    /// The current year; the years before it are written too (see --years).
     #[arg(long, default_value_t = 2025)]
     pub year: i32,
+    /// How many years to write, ending with --year (2 to 10; 3 gives 36 months of trend).
+    #[arg(long, default_value_t = 2)]
+    pub years: u32,
+    /// Multiply every volume (1.0 is the scale's documented size; 0.1 a tenth).
+    #[arg(long, default_value_t = 1.0)]
+    pub volume: f64,
     /// The seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -34,12 +40,14 @@ pub fn generate(args: &GenerateArgs) -> Result<(), CliError> {
     let scale = Scale::from(args.scale);
     let mut options = GenerateOptions::new(scale, year, seed, args.out.clone());
     options.with_errors = args.with_errors;
+    options.years = args.years;
+    options.volume_factor = args.volume;
     let spinner = std::io::stderr().is_terminal().then(|| {
         let s = indicatif::ProgressBar::new_spinner();
         s.set_message(format!(
             "generating {} {}-{year} (seed {seed})",
             scale.name(),
-            year.saturating_sub(1)
+            year.saturating_sub(args.years as i32 - 1)
         ));
         s.enable_steady_tick(std::time::Duration::from_millis(120));
         s

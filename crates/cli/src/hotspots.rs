@@ -74,9 +74,18 @@ pub struct HotspotsArgs {
     /// Only this source: police, asb or fire.
     #[arg(long, value_parser = crate::options::source)]
     pub source: Option<Source>,
-    /// The study area: lsoa, ward or csp (every stored area of the level) or LEVEL:CODE.
+    /// The study area: lsoa, ward or csp (every stored area of the level) or LEVEL:CODE;
+    /// or the partnership's area by name or ONS code ("Coventry"), which counts only its
+    /// incidents (and maps them over the stored LSOA boundaries, when there are any).
     #[arg(long)]
     pub area: Option<String>,
+    /// With a partnership --area: whether incidents that cannot be placed count.
+    #[arg(long, value_enum, requires = "area")]
+    pub unplaceable: Option<crate::options::UnplaceableArg>,
+    /// Where police-recorded crime is counted from when the store holds police.uk and a
+    /// force extract for the same months.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub crime_source: crate::options::CrimeSourceArg,
     /// Gi*: conditional permutations for a pseudo p-value (e.g. 999).
     #[arg(long, default_value_t = 0)]
     pub permutations: usize,
@@ -102,11 +111,32 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
     request.bandwidth = args.bandwidth;
     request.category = args.category.clone();
     request.source = args.source;
-    request.area = args.area.as_deref().map(str::parse::<AreaFilter>).transpose()?;
+    let mut options = crimescope_engine::SessionOptions {
+        crime_source: args.crime_source.into(),
+        ..crimescope_engine::SessionOptions::default()
+    };
+    match args.area.as_deref().map(|a| (a, a.parse::<AreaFilter>())) {
+        None => {}
+        Some((_, Ok(filter))) => request.area = Some(filter),
+        Some((text, Err(as_study_area))) => match crate::options::resolve_area(text, args.unplaceable) {
+            Ok(area) => {
+                options.area = Some(area);
+                let manifest = crimescope_ingest::read_manifest(&args.store)?;
+                if manifest.boundaries.iter().any(|b| b.level == AreaLevel::Lsoa.name()) {
+                    request.area = Some(AreaFilter::Level(AreaLevel::Lsoa));
+                }
+            }
+            Err(_) => {
+                return Err(CliError::from(as_study_area).with_hint(
+                    "or name a community safety partnership, district or police force area (e.g. Coventry, E22000336)",
+                ));
+            }
+        },
+    }
     request.permutations = args.permutations;
     request.seed = args.seed;
     request.step = args.step.into();
-    let session = crate::cluster::open_session(&args.store, &args.cluster).await?;
+    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
     let (batch, notes, geo): (RecordBatch, Vec<String>, Option<serde_json::Value>) = match args.method {
         Method::Grid => {
             let map = grid_counts(&session, &request).await?;

@@ -2,7 +2,9 @@
 //! library's type, and the value parsers for periods and sources.
 
 use clap::ValueEnum;
+use crimescope_engine::SessionOptions;
 use crimescope_engine::hotspots::TimeStep;
+use crimescope_engine::selection::{CrimeSource, Unplaceable};
 use crimescope_engine::series::Exposure;
 use crimescope_engine::trend::TrendGroup;
 use crimescope_model::{AreaLevel, Period, Source};
@@ -208,4 +210,86 @@ mod tests {
         assert_eq!(period("2024/25").unwrap().to_string(), "2024-04..2025-03");
         assert!(compare("2024-13").is_err());
     }
+}
+
+/// `--crime-source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CrimeSourceArg {
+    /// The force extract for the months it covers, police.uk for the others.
+    Auto,
+    /// The force extract only.
+    Force,
+    /// police.uk only.
+    #[value(name = "police.uk", alias = "police-uk")]
+    PoliceUk,
+}
+
+impl From<CrimeSourceArg> for CrimeSource {
+    fn from(c: CrimeSourceArg) -> CrimeSource {
+        match c {
+            CrimeSourceArg::Auto => CrimeSource::Auto,
+            CrimeSourceArg::Force => CrimeSource::Force,
+            CrimeSourceArg::PoliceUk => CrimeSource::PoliceUk,
+        }
+    }
+}
+
+/// `--unplaceable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnplaceableArg {
+    /// Incidents with no LSOA and no point count towards the area.
+    Count,
+    /// They are left out.
+    LeaveOut,
+}
+
+/// Which incidents an analysis counts: the partnership's area and one source per crime.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectionOpt {
+    /// The partnership's area: a community safety partnership, local authority district
+    /// or police force area, by name or ONS code ("Coventry", E22000336). Only its
+    /// incidents are counted.
+    #[arg(long = "area", value_name = "AREA")]
+    pub area: Option<String>,
+    /// With --area: whether incidents that cannot be placed count (default: only where
+    /// one force polices only the area).
+    #[arg(long, value_enum, requires = "area")]
+    pub unplaceable: Option<UnplaceableArg>,
+    /// Where police-recorded crime is counted from when the store holds police.uk and a
+    /// force extract for the same months.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub crime_source: CrimeSourceArg,
+}
+
+impl SelectionOpt {
+    /// The session options these flags ask for (the area resolved through the bundled
+    /// ONS lookups).
+    pub fn session_options(&self) -> Result<SessionOptions, crate::error::CliError> {
+        let area = match &self.area {
+            None => None,
+            Some(name) => Some(resolve_area(name, self.unplaceable)?),
+        };
+        Ok(SessionOptions {
+            area,
+            crime_source: self.crime_source.into(),
+            ..SessionOptions::default()
+        })
+    }
+}
+
+/// A partnership area by name or code, with an optional unplaceable rule.
+pub fn resolve_area(
+    name: &str,
+    unplaceable: Option<UnplaceableArg>,
+) -> Result<crimescope_engine::selection::AreaSelection, crate::error::CliError> {
+    let geography = crimescope_assess::area::OnsGeography::bundled().map_err(crate::error::CliError::internal)?;
+    let mut area = geography
+        .resolve(name)
+        .map_err(|e| crate::error::CliError::user(format!("--area {e}")))?;
+    match unplaceable {
+        Some(UnplaceableArg::Count) => area.unplaceable = Unplaceable::Count,
+        Some(UnplaceableArg::LeaveOut) => area.unplaceable = Unplaceable::LeaveOut,
+        None => {}
+    }
+    Ok(area)
 }

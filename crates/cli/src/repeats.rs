@@ -52,6 +52,9 @@ pub struct RepeatsArgs {
     /// table, csv or json (json is one object).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Which incidents count.
+    #[command(flatten)]
+    pub selection: crate::options::SelectionOpt,
     /// Where the queries run.
     #[command(flatten)]
     pub cluster: crate::cluster::ClusterOpt,
@@ -76,7 +79,8 @@ pub async fn repeats(args: &RepeatsArgs) -> Result<(), CliError> {
     request.source = args.source;
     request.window_days = args.window;
     request.top = args.top;
-    let session = crate::cluster::open_session(&args.store, &args.cluster).await?;
+    let options = args.selection.session_options()?;
+    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
     if args.kind == Kind::Location {
         let r = location_repeats(&session, &request).await?;
         for n in &r.notes {
@@ -197,6 +201,9 @@ pub struct NearRepeatArgs {
     /// table, csv or json (json is one object).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Which incidents count.
+    #[command(flatten)]
+    pub selection: crate::options::SelectionOpt,
 }
 
 /// The options of `crimescope reoffending`.
@@ -234,7 +241,7 @@ pub async fn near_repeat(args: &NearRepeatArgs) -> Result<(), CliError> {
     request.metric = args.metric.into();
     request.permutations = args.permutations;
     request.seed = args.seed;
-    let session = Session::open(&args.store).await?;
+    let session = Session::open_with(&args.store, &args.selection.session_options()?).await?;
     let t = run_near_repeat(&session, &request).await?;
     let (space, time) = (t.space_labels(), t.time_labels());
     let mut out = std::io::stdout().lock();

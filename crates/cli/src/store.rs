@@ -32,6 +32,10 @@ pub struct SqlArgs {
     pub format: Format,
     /// The query.
     pub query: String,
+    /// Which incidents the table `incidents` holds (`incidents_all` holds every one, and
+    /// with --area `incidents_placed` adds each one's `placement`).
+    #[command(flatten)]
+    pub selection: crate::options::SelectionOpt,
     /// Where the query runs.
     #[command(flatten)]
     pub cluster: crate::cluster::ClusterOpt,
@@ -86,7 +90,8 @@ pub async fn info(args: &InfoArgs) -> Result<(), CliError> {
 
 /// `crimescope sql`.
 pub async fn sql(args: &SqlArgs) -> Result<(), CliError> {
-    let session = crate::cluster::open_session(&args.store, &args.cluster).await?;
+    let options = args.selection.session_options()?;
+    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
     let mut batches = session.sql(&args.query).await?;
     if batches.is_empty() {
         // Keep the header of an empty result (CSV and table formats show it).

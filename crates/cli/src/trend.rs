@@ -42,6 +42,9 @@ pub struct TrendArgs {
     /// table, csv or json.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Which incidents count.
+    #[command(flatten)]
+    pub selection: crate::options::SelectionOpt,
     /// Where the queries run.
     #[command(flatten)]
     pub cluster: crate::cluster::ClusterOpt,
@@ -56,7 +59,8 @@ pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
         source: args.source,
         category: args.category.clone(),
     };
-    let session = crate::cluster::open_session(&args.store, &args.cluster).await?;
+    let options = args.selection.session_options()?;
+    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
     if args.series {
         let series = trend_series(
             &session,
@@ -94,7 +98,38 @@ pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
             return Ok(());
         }
     }
+    if args.format == Format::Json {
+        return write_json(&mut out, &rows_with_coverage(&table)?);
+    }
     write_batches(&mut out, &table.batches, args.format)
+}
+
+/// The JSON rows, each with the coverage of both periods; where a period holds no data
+/// at all, the change is not a measured change, so `pct_change`, `z` and `significant`
+/// are null rather than a -100% "significant" fall.
+fn rows_with_coverage(table: &crimescope_engine::trend::TrendTable) -> Result<Vec<serde_json::Value>, CliError> {
+    let coverage = serde_json::to_value(table.coverage).map_err(CliError::internal)?;
+    let statuses = serde_json::json!({
+        "current": table.coverage.current.status(),
+        "comparison": table.coverage.comparison.status(),
+    });
+    let rows = crimescope_engine::json_rows(&table.batches)?;
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            if !table.coverage.comparable() {
+                for key in ["pct_change", "z", "significant"] {
+                    r.insert(key.into(), serde_json::Value::Null);
+                }
+            }
+            let mut c = coverage.clone();
+            if let (Some(obj), Some(s)) = (c.as_object_mut(), statuses.as_object()) {
+                obj.insert("status".into(), serde_json::Value::Object(s.clone()));
+            }
+            r.insert("coverage".into(), c);
+            serde_json::Value::Object(r)
+        })
+        .collect())
 }
 
 fn print_series(series: &TrendSeries, format: Format) -> Result<(), CliError> {

@@ -1,10 +1,12 @@
-//! `crimescope assess`: the demo end to end, the overview against independent counts of
-//! the raw files, the statutory sections, self-contained HTML, the published version's
-//! disclosure control, and config errors.
+//! `crimescope assess`: the Coventry demo end to end (every part produced; the area's
+//! counts against independent counts of the generated raw files; the statutory sections;
+//! self-contained HTML; the published version's disclosure control), the City of London
+//! demo against independent counts of the real police.uk files, and config errors.
 
 mod common;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -13,8 +15,8 @@ use crimescope_report::disclosure::{check_line_protection, small_counts, suppres
 use crimescope_report::table::Table;
 use serde_json::Value;
 
-/// The demo, run once per test binary: (the tempdir, its unsuppressed output, its
-/// published output).
+/// The Coventry demo, run once per test binary: (the tempdir, its unsuppressed output,
+/// its published output).
 fn demo() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
     static DEMO: OnceLock<(tempfile::TempDir, PathBuf, PathBuf)> = OnceLock::new();
     DEMO.get_or_init(|| {
@@ -38,22 +40,84 @@ fn demo() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
     })
 }
 
+/// The City of London demo: (the tempdir, its output).
+fn city() -> &'static (tempfile::TempDir, PathBuf) {
+    static CITY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    CITY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("city");
+        let out = crimescope(&["assess", "--demo", "city-of-london", "--out", full.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (dir, full)
+    })
+}
+
 fn json(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("assessment.json")).unwrap()).unwrap()
 }
 
-/// (source, category) -> [previous, current] from the raw files, read with the `csv`
-/// crate: the City of London street files (less exact repeats of a Crime ID, which
-/// ingest drops) and the synthetic council ASB file the demo generated.
-fn raw_counts(full: &Path) -> BTreeMap<(String, String), [u64; 2]> {
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// The ONS lookup, read here: (LSOA11CD, LSOA11NM, LSOA21CD, LAD22NM) per row.
+fn ons_lookup() -> Vec<[String; 4]> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(fixtures().join("boundaries/LSOA11_LSOA21_LAD22_lookup_EW.csv.gz")).unwrap(),
+    )
+    .read_to_string(&mut text)
+    .unwrap();
+    let mut rdr = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let h: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (a, b, c, d) = (col("LSOA11CD"), col("LSOA11NM"), col("LSOA21CD"), col("LAD22NM"));
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            [r[a].to_string(), r[b].to_string(), r[c].to_string(), r[d].to_string()]
+        })
+        .collect()
+}
+
+/// Every (source, category) -> [previous, current] count in an overview table.
+fn overview_counts(doc: &Value) -> BTreeMap<(String, String), [u64; 2]> {
+    let overview = doc["overview"].as_array().unwrap();
+    overview[..overview.len() - 1]
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["source"].as_str().unwrap().to_string(),
+                    r["category"].as_str().unwrap().to_string(),
+                ),
+                [r["previous"].as_u64().unwrap(), r["current"].as_u64().unwrap()],
+            )
+        })
+        .collect()
+}
+
+/// The City of London street files' rows (less exact repeats of a Crime ID, which
+/// ingest drops) by (source, category), [first half, second half] of 2024, counting a
+/// row when its LSOA lies in the City by the ONS lookup (or, for a code the lookup
+/// lacks, by its LSOA name), or when it has no location (the City's default counts the
+/// unplaceable: one force polices only the City).
+fn raw_city_counts() -> (BTreeMap<(String, String), [u64; 2]>, u64) {
+    let lookup = ons_lookup();
+    let known: HashSet<&str> = lookup.iter().flat_map(|r| [r[0].as_str(), r[2].as_str()]).collect();
+    let city: HashSet<&str> = lookup
+        .iter()
+        .filter(|r| r[3] == "City of London")
+        .flat_map(|r| [r[0].as_str(), r[2].as_str()])
+        .collect();
     let half = |month: &str| match month {
         m if ("2024-01".."2024-07").contains(&m) => Some(0),
         m if ("2024-07".."2025-01").contains(&m) => Some(1),
         _ => None,
     };
     let mut counts: BTreeMap<(String, String), [u64; 2]> = BTreeMap::new();
-    let city = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london");
-    for entry in std::fs::read_dir(city).unwrap() {
+    let mut rows = 0;
+    for entry in std::fs::read_dir(fixtures().join("police-uk/city-of-london")).unwrap() {
         let path = entry.unwrap().path();
         if !path.to_string_lossy().ends_with("-street.csv") {
             continue;
@@ -62,6 +126,18 @@ fn raw_counts(full: &Path) -> BTreeMap<(String, String), [u64; 2]> {
         for rec in csv::Reader::from_path(&path).unwrap().records() {
             let f: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
             if !f[0].is_empty() && !seen.insert(f.clone()) {
+                continue;
+            }
+            rows += 1;
+            let (code, name) = (f[7].as_str(), f[8].as_str());
+            let inside = if code.is_empty() {
+                true
+            } else if known.contains(code) {
+                city.contains(code)
+            } else {
+                name.starts_with("City of London ")
+            };
+            if !inside {
                 continue;
             }
             let source = if f[9] == "Anti-social behaviour" {
@@ -74,37 +150,22 @@ fn raw_counts(full: &Path) -> BTreeMap<(String, String), [u64; 2]> {
             }
         }
     }
-    let asb = full.join("demo/inputs/partners/west-midlands/west-midlands-council-asb.csv");
-    for rec in csv::Reader::from_path(asb).unwrap().records() {
-        let rec = rec.unwrap();
-        if let Some(h) = half(&rec[1][..7]) {
-            counts.entry(("asb".into(), rec[2].to_string())).or_default()[h] += 1;
-        }
-    }
-    counts
+    (counts, rows)
 }
 
 #[test]
-fn overview_equals_independent_counts_of_the_raw_files() {
-    let (_, full, _) = demo();
+fn city_overview_equals_independent_counts_of_the_city_rows() {
+    let (_, full) = city();
     let doc = json(full);
     let overview = doc["overview"].as_array().unwrap();
-    let raw = raw_counts(full);
+    let (raw, all_rows) = raw_city_counts();
     let body = &overview[..overview.len() - 1];
-    let got: BTreeMap<(String, String), [u64; 2]> = body
-        .iter()
-        .map(|r| {
-            (
-                (
-                    r["source"].as_str().unwrap().to_string(),
-                    r["category"].as_str().unwrap().to_string(),
-                ),
-                [r["previous"].as_u64().unwrap(), r["current"].as_u64().unwrap()],
-            )
-        })
-        .collect();
+    let got = overview_counts(&doc);
     let raw_nonzero: BTreeMap<_, _> = raw.into_iter().filter(|(_, v)| v[0] + v[1] > 0).collect();
     assert_eq!(got, raw_nonzero);
+    // The force reports crimes it dealt with elsewhere: the area leaves them out.
+    let counted: u64 = got.values().map(|v| v[0] + v[1]).sum();
+    assert!(counted < all_rows, "{counted} of {all_rows} rows");
     for r in body {
         let (c, p) = (r["current"].as_u64().unwrap(), r["previous"].as_u64().unwrap());
         assert_eq!(r["change"].as_i64().unwrap(), c as i64 - p as i64);
@@ -163,21 +224,33 @@ fn every_statutory_section_is_present_in_order_and_non_empty() {
         assert!(own + subs > 0, "{} is empty", s["id"]);
         assert!(doc["section_seconds"][s["id"].as_str().unwrap()].as_f64().is_some());
     }
-    // Sections without their data say why: police.uk has months only and no people.
-    let theme1 = &doc["sections"][5]["subsections"];
-    let near = theme1
+    // Every part of the demo is produced, subsections included.
+    fn all_produced(s: &Value) {
+        assert!(
+            s["produced"].as_bool().unwrap(),
+            "{} not produced: {}",
+            s["id"],
+            s["reason"]
+        );
+        for sub in s["subsections"].as_array().unwrap() {
+            all_produced(sub);
+        }
+    }
+    for s in doc["sections"].as_array().unwrap() {
+        all_produced(s);
+    }
+    // Near repeats run per crime type (burglary), in the chapter of its theme.
+    let near: Vec<&Value> = doc["sections"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["title"] == "Near repeats")
-        .unwrap();
-    assert!(!near["produced"].as_bool().unwrap());
-    assert!(near["reason"].as_str().unwrap().contains("dates to the day"));
-    // The partner data exists in the demo: fires, ASB and re-offending are produced.
-    for sub in doc["sections"][8]["subsections"].as_array().unwrap() {
-        assert!(sub["produced"].as_bool().unwrap(), "{sub}");
-    }
+        .flat_map(|s| s["subsections"].as_array().unwrap())
+        .filter(|s| s["title"].as_str().unwrap().starts_with("Near repeats"))
+        .collect();
+    assert_eq!(near.len(), 1);
+    assert_eq!(near[0]["title"], "Near repeats: Burglary");
     let md = std::fs::read_to_string(full.join("assessment.md")).unwrap();
+    assert!(!md.to_lowercase().contains("not produced"), "every part is produced");
     for title in [
         "Executive summary",
         "Statutory context",
@@ -186,6 +259,219 @@ fn every_statutory_section_is_present_in_order_and_non_empty() {
     ] {
         assert!(md.contains(title), "{title}");
     }
+}
+
+/// Coventry's incidents in the generated raw files, found here: police.uk rows by their
+/// LSOA code (Coventry's, by the ONS lookup), partner rows by their point in the
+/// Coventry LSOA polygons (ray casting here). Keys are (dataset, category), values the
+/// counts for 2024 and 2025.
+fn raw_coventry_counts(inputs: &Path) -> BTreeMap<(String, String), [u64; 2]> {
+    let coventry: HashSet<String> = ons_lookup()
+        .into_iter()
+        .filter(|r| r[3] == "Coventry")
+        .flat_map(|r| [r[0].clone(), r[2].clone()])
+        .collect();
+    let geo: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("coventry/coventry_lsoa21_wgs84.geojson")).unwrap(),
+    )
+    .unwrap();
+    let mut rings: Vec<Vec<(f64, f64)>> = Vec::new();
+    for f in geo["features"].as_array().unwrap() {
+        let g = &f["geometry"];
+        let polygons: Vec<&Value> = match g["type"].as_str().unwrap() {
+            "Polygon" => vec![&g["coordinates"]],
+            _ => g["coordinates"].as_array().unwrap().iter().collect(),
+        };
+        for p in polygons {
+            for ring in p.as_array().unwrap() {
+                rings.push(
+                    ring.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                        .collect(),
+                );
+            }
+        }
+    }
+    // Even-odd over every ring: inside an exterior and not in a hole.
+    let inside = |lon: f64, lat: f64| {
+        let mut crossings = 0;
+        for ring in &rings {
+            for w in ring.windows(2) {
+                let ((x1, y1), (x2, y2)) = (w[0], w[1]);
+                if (y1 > lat) != (y2 > lat) && lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1) {
+                    crossings += 1;
+                }
+            }
+        }
+        crossings % 2 == 1
+    };
+    let year = |date: &str| match &date[..4] {
+        "2024" => Some(0),
+        "2025" => Some(1),
+        _ => None,
+    };
+    let mut counts: BTreeMap<(String, String), [u64; 2]> = BTreeMap::new();
+    let mut add = |dataset: &str, category: &str, y: usize| {
+        counts.entry((dataset.into(), category.into())).or_default()[y] += 1;
+    };
+    for month in std::fs::read_dir(inputs.join("police-uk")).unwrap() {
+        for file in std::fs::read_dir(month.unwrap().path()).unwrap() {
+            for rec in csv::Reader::from_path(file.unwrap().path()).unwrap().records() {
+                let r = rec.unwrap();
+                if let Some(y) = year(&r[1])
+                    && coventry.contains(&r[7])
+                {
+                    add("police-uk-street", &r[9], y);
+                }
+            }
+        }
+    }
+    let partners = inputs.join("partners/west-midlands");
+    let placed = |e: &str, n: &str| {
+        let (e, n): (f64, f64) = (e.parse().unwrap(), n.parse().unwrap());
+        let (lon, lat) = crimescope_ingest::projection::bng_to_lonlat(e, n).unwrap();
+        let six = |v: f64| (v * 1e6).round() / 1e6;
+        inside(six(lon), six(lat))
+    };
+    let mut crimes: BTreeSet<String> = BTreeSet::new();
+    for rec in csv::Reader::from_path(partners.join("west-midlands-force-crime.csv"))
+        .unwrap()
+        .records()
+    {
+        let r = rec.unwrap();
+        if crimes.insert(r[0].to_string())
+            && let Some(y) = year(&r[2])
+            && placed(&r[7], &r[8])
+        {
+            add("force-crime", &r[6], y);
+        }
+    }
+    for rec in csv::Reader::from_path(partners.join("west-midlands-council-asb.csv"))
+        .unwrap()
+        .records()
+    {
+        let r = rec.unwrap();
+        if let Some(y) = year(&r[1])
+            && placed(&r[4], &r[5])
+        {
+            add("council-asb", &r[2], y);
+        }
+    }
+    for rec in csv::Reader::from_path(partners.join("west-midlands-fire-irs.csv"))
+        .unwrap()
+        .records()
+    {
+        let r = rec.unwrap();
+        if let Some(y) = year(&r[1])
+            && placed(&r[5], &r[6])
+        {
+            add("fire-irs", &r[2], y);
+        }
+    }
+    counts
+}
+
+/// Coventry inside a West Midlands force: police crime is Coventry's count from one
+/// source (the force extract), never the sum of both; ASB and fire are Coventry's only;
+/// the planted burglary near repeats (200 m, 14 days) are found.
+#[test]
+fn the_demo_counts_coventry_once_from_one_source() {
+    let (_, full, _) = demo();
+    let doc = json(full);
+    let raw = raw_coventry_counts(&full.join("demo/inputs"));
+    let of = |dataset: &str| -> BTreeMap<String, [u64; 2]> {
+        raw.iter()
+            .filter(|((d, _), _)| d == dataset)
+            .map(|((_, c), v)| (c.clone(), *v))
+            .collect()
+    };
+    let got = overview_counts(&doc);
+    let police: BTreeMap<String, [u64; 2]> = got
+        .iter()
+        .filter(|((s, _), _)| s == "police")
+        .map(|((_, c), v)| (c.clone(), *v))
+        .collect();
+    assert_eq!(
+        police,
+        of("force-crime"),
+        "police crime is the force extract's Coventry count"
+    );
+    let (force, uk) = (of("force-crime"), of("police-uk-street"));
+    let total = |m: &BTreeMap<String, [u64; 2]>| m.values().map(|v| v[1]).sum::<u64>();
+    assert!(
+        total(&uk) > 0 && total(&police) != total(&force) + total(&uk),
+        "never the sum"
+    );
+    // ASB: police.uk's ASB rows and the council's cases are different records; both count.
+    let mut asb = of("council-asb");
+    for (c, v) in of("police-uk-street")
+        .into_iter()
+        .filter(|(c, _)| c == "Anti-social behaviour")
+    {
+        asb.insert(c, v);
+    }
+    let got_asb: BTreeMap<String, [u64; 2]> = got
+        .iter()
+        .filter(|((s, _), _)| s == "asb")
+        .map(|((_, c), v)| (c.clone(), *v))
+        .collect();
+    assert_eq!(got_asb, asb);
+    // Fire: only Coventry's fires, in the partner section's total.
+    let fires = &doc["tables"]["partner-fires-by-category"]["rows"];
+    let fire_total = fires.as_array().unwrap().last().unwrap();
+    let raw_fire = of("fire-irs");
+    assert_eq!(
+        fire_total["current"].as_u64().unwrap(),
+        raw_fire.values().map(|v| v[1]).sum::<u64>()
+    );
+    assert_eq!(
+        fire_total["previous"].as_u64().unwrap(),
+        raw_fire.values().map(|v| v[0]).sum::<u64>()
+    );
+    // The planted near repeats: a Knox ratio over 1.2 with p < 0.05 within 200 m and 14 days.
+    let knox = doc["tables"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(id, _)| id.contains("near-repeat-burglary"))
+        .map(|(_, t)| t["rows"].as_array().unwrap().clone())
+        .expect("a burglary Knox table");
+    let planted = knox.iter().any(|r| {
+        ["0–100", "100–200"].contains(&r["distance"].as_str().unwrap())
+            && ["0–7", "7–14"].contains(&r["days"].as_str().unwrap())
+            && r["knox_ratio"].as_f64().unwrap() > 1.2
+            && r["p"].as_f64().unwrap() < 0.05
+    });
+    assert!(planted, "{knox:?}");
+}
+
+/// The real City of London data: police.uk has months only and no people, so the parts
+/// that need them say why, and the partner sources are absent.
+#[test]
+fn the_city_demo_says_why_parts_are_not_produced() {
+    let (_, full) = city();
+    let doc = json(full);
+    let theme = doc["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "theme-2")
+        .unwrap();
+    let near = theme["subsections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == "Near repeats: Burglary")
+        .unwrap();
+    assert!(!near["produced"].as_bool().unwrap());
+    assert!(near["reason"].as_str().unwrap().contains("dates to the day"));
+    let victims = &theme["subsections"][0];
+    assert!(
+        victims["reason"].as_str().unwrap().contains("needs person keys"),
+        "{victims}"
+    );
 }
 
 #[test]
@@ -308,7 +594,7 @@ fn published_version_suppresses_small_counts_and_leaves_out_people() {
         .collect();
     assert!(
         !keys.is_empty(),
-        "the demo's council ASB data names victims and perpetrators"
+        "the demo's force extract and council ASB cases name victims, offenders and perpetrators"
     );
     for entry in walk(public) {
         let text = std::fs::read_to_string(&entry).unwrap_or_default();
@@ -353,7 +639,7 @@ fn missing_sources_are_reported_by_section() {
     std::fs::write(
         &config,
         format!(
-            "area = \"Police only\"\nstore = \"{}\"\nperiod = \"2024-07..2024-12\"\ncompare = \"2024-01..2024-06\"\n\
+            "area = \"Coventry\"\nstore = \"{}\"\nperiod = \"2025-01..2025-12\"\ncompare = \"2024-01..2024-12\"\n\
              sources = [\"police\"]\n",
             full.join("demo/store").display()
         ),
@@ -392,11 +678,11 @@ fn missing_sources_are_reported_by_section() {
 #[test]
 fn bad_configs_name_their_key() {
     let dir = tempfile::tempdir().unwrap();
-    let base = "area = \"X\"\nstore = \"s\"\nperiod = \"2025-01..2025-12\"\ncompare = \"2024-01..2024-12\"\n";
+    let base = "area = \"Coventry\"\nstore = \"s\"\nperiod = \"2025-01..2025-12\"\ncompare = \"2024-01..2024-12\"\n";
     let cases = [
         (format!("{base}colour = \"red\"\n"), "colour"),
         (
-            "area = \"X\"\nstore = \"s\"\nperiod = \"2025-01..2025-12\"\n".to_string(),
+            "area = \"Coventry\"\nstore = \"s\"\nperiod = \"2025-01..2025-12\"\n".to_string(),
             "compare",
         ),
         (base.replace("2025-01..2025-12", "2025-13"), "period"),
@@ -414,6 +700,10 @@ fn bad_configs_name_their_key() {
             format!("{base}[[previous_priorities]]\nname = \"a\"\nmeasure = \"colour:red\"\n"),
             "previous_priorities[0].measure",
         ),
+        (base.replace("Coventry", "Coventy"), "did you mean: Coventry"),
+        (format!("{base}crime_source = \"both\"\n"), "crime_source"),
+        (format!("{base}unplaceable = \"sometimes\"\n"), "unplaceable"),
+        (format!("{base}area_boundary = \"county\"\n"), "area_boundary"),
     ];
     for (i, (text, key)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("c{i}.toml"));

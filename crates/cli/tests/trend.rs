@@ -73,6 +73,10 @@ fn explicit_comparison_and_percentages_from_zero() {
     for r in rows.as_array().unwrap() {
         assert_eq!(r["previous"], 0);
         assert!(r["pct_change"].is_null(), "no percentage from zero: {r}");
+        // Absent data is flagged, not reported as a significant change.
+        assert_eq!(r["coverage"]["status"]["comparison"], "none", "{r}");
+        assert_eq!(r["coverage"]["current"]["with_data"], 6, "{r}");
+        assert!(r["z"].is_null() && r["significant"].is_null(), "{r}");
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -421,4 +425,87 @@ fn hotspots_gi_json_has_the_documented_keys_and_geojson_is_a_feature_collection(
     assert!(e.contains("no lsoa boundaries"), "{e}");
     let e = user_error(&crimescope(&["hotspots", "--store", s, "--period", "2030-01..2030-12"]));
     assert!(e.contains("no located incidents"), "{e}");
+}
+
+/// `--area` selects the partnership's incidents in every analysis and in `sql`:
+/// `incidents` is the area's, `incidents_all` the store's, `incidents_placed` says where
+/// each one is.
+#[test]
+fn area_selects_the_partnership_incidents() {
+    let store = city_store();
+    let s = store.path().to_str().unwrap();
+    let count = |args: &[&str]| -> u64 {
+        let rows = stdout_json(&crimescope(args));
+        rows[0]["n"].as_u64().unwrap()
+    };
+    let sql = |query: &str| -> Vec<String> {
+        [
+            "sql",
+            "--store",
+            s,
+            "--format",
+            "json",
+            "--area",
+            "City of London",
+            query,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    };
+    let run = |args: Vec<String>| count(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let area = run(sql("SELECT COUNT(*) AS n FROM incidents"));
+    let all = run(sql("SELECT COUNT(*) AS n FROM incidents_all"));
+    let placed = run(sql(
+        "SELECT COUNT(*) AS n FROM incidents_placed WHERE placement IN ('inside', 'unplaceable')",
+    ));
+    let outside = run(sql(
+        "SELECT COUNT(*) AS n FROM incidents_placed WHERE placement = 'outside'",
+    ));
+    assert!(outside > 0, "the City force reports crimes elsewhere");
+    assert_eq!(area, placed);
+    assert_eq!(all, area + outside);
+    let store_total = count(&[
+        "sql",
+        "--store",
+        s,
+        "--format",
+        "json",
+        "SELECT COUNT(*) AS n FROM incidents",
+    ]);
+    assert_eq!(store_total, all, "without --area, incidents is the whole store");
+    // trend --area: its totals are the area's.
+    let rows = stdout_json(&crimescope(&[
+        "trend",
+        "--store",
+        s,
+        "--period",
+        "2024-07..2024-12",
+        "--by",
+        "source",
+        "--area",
+        "E09000001",
+        "--format",
+        "json",
+    ]));
+    let current: u64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["current"].as_u64().unwrap())
+        .sum();
+    let in_period = run(sql(
+        "SELECT COUNT(*) AS n FROM incidents WHERE month >= DATE '2024-07-01'",
+    ));
+    assert_eq!(current, in_period);
+    let e = user_error(&crimescope(&[
+        "trend",
+        "--store",
+        s,
+        "--period",
+        "2024-07..2024-12",
+        "--area",
+        "Cty of London",
+    ]));
+    assert!(e.contains("did you mean: City of London"), "{e}");
 }

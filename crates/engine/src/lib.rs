@@ -37,6 +37,7 @@ pub mod queries;
 pub mod read_only;
 pub mod reoffending;
 pub mod repeats;
+pub mod selection;
 pub mod series;
 mod session;
 pub mod trend;

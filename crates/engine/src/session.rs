@@ -1,12 +1,12 @@
 //! A DataFusion session over a crimescope store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crimescope_ingest::store::{Manifest, read_manifest};
 use crimescope_model::schema::schema_for;
-use crimescope_model::{AreaLevel, HarmWeights, Themes};
+use crimescope_model::{AreaLevel, HarmWeights, Month, Themes};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
@@ -19,6 +19,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::error::{EngineError, Result};
 use crate::queries::{self, NamedQuery, QueryDef, QueryOrigin};
 use crate::read_only::{check_read_only, read_only_options};
+use crate::selection::{AreaSelection, CrimeSource, IncidentSelection, Membership, Unplaceable};
 
 /// What a session is built with besides the store: the theme table behind the `themes`
 /// table and theme groupings, and the harm table behind the SQL function
@@ -31,6 +32,13 @@ pub struct SessionOptions {
     /// The harm table of `harm_weight()` (default: the bundled `harm_weights_v1`). The
     /// harm stored in `incidents` at ingest is unchanged by it.
     pub harm: HarmWeights,
+    /// The partnership's area: `incidents` holds only its incidents (default: every
+    /// incident in the store). See [`crate::selection`].
+    pub area: Option<AreaSelection>,
+    /// Where police-recorded crime is counted from when the store holds police.uk and a
+    /// force extract for the same months (default: the force extract where it covers a
+    /// month).
+    pub crime_source: CrimeSource,
 }
 
 impl Default for SessionOptions {
@@ -38,6 +46,8 @@ impl Default for SessionOptions {
         SessionOptions {
             themes: Themes::coventry_2025(),
             harm: HarmWeights::v1(),
+            area: None,
+            crime_source: CrimeSource::Auto,
         }
     }
 }
@@ -56,6 +66,7 @@ pub struct Session {
     root: PathBuf,
     manifest: Manifest,
     options: SessionOptions,
+    selection: IncidentSelection,
 }
 
 impl Session {
@@ -106,12 +117,21 @@ impl Session {
                 source,
             })?;
         let has_outcomes = manifest.outputs_of("outcomes").next().is_some();
+        let selection = IncidentSelection {
+            area: options.area.clone(),
+            crime_source: options.crime_source,
+            force_months: months_of_profile(&manifest, "force-crime"),
+            police_uk_months: months_of_profile(&manifest, "police-uk-street"),
+        };
+        let source_filter = crate::selection::source_filter(options.crime_source, &selection.force_months);
+        // `incidents` is the stored table itself unless outcomes, an area or a choice of
+        // crime source put views over it.
+        let selects = options.area.is_some() || source_filter != "TRUE";
         for table in crimescope_model::schema::TABLES {
             let schema = schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
-            let name = if table == "incidents" && has_outcomes {
-                "incidents_base"
-            } else {
-                table
+            let name = match table {
+                "incidents" if has_outcomes || selects => "incidents_base",
+                _ => table,
             };
             // incidents: the compacted copy when it is current, else the per-input files.
             let paths: Vec<PathBuf> = if table == "incidents" {
@@ -134,18 +154,23 @@ impl Session {
         register(&ctx, "population", population_schema, &population).await?;
         register_themes(&ctx, &options.themes)?;
         crate::functions::register_functions(&ctx, &options.harm);
+        let all = if selects { "incidents_all" } else { "incidents" };
         if has_outcomes {
-            let view = format!(
-                "CREATE VIEW incidents AS {}",
-                queries::INCIDENTS_WITH_LATEST_OUTCOME.sql
-            );
+            let view = format!("CREATE VIEW {all} AS {}", queries::INCIDENTS_WITH_LATEST_OUTCOME.sql);
             ctx.sql(&view).await?;
+        } else if selects {
+            ctx.sql("CREATE VIEW incidents_all AS SELECT * FROM incidents_base")
+                .await?;
+        }
+        if selects {
+            register_selection(&ctx, &manifest, options, &source_filter).await?;
         }
         Ok(Session {
             ctx,
             root,
             manifest,
             options: options.clone(),
+            selection,
         })
     }
 
@@ -159,9 +184,15 @@ impl Session {
         &self.manifest
     }
 
-    /// The theme and harm tables the session was opened with.
+    /// The theme and harm tables, area and crime source the session was opened with.
     pub fn options(&self) -> &SessionOptions {
         &self.options
+    }
+
+    /// Which incidents `incidents` holds: the area, the unplaceable rule and the months
+    /// each police source is counted from.
+    pub fn selection(&self) -> &IncidentSelection {
+        &self.selection
     }
 
     /// The residents of the whole area in the store's population table: a `csp`-level
@@ -251,6 +282,82 @@ impl Session {
         }
         Ok(df.collect().await?)
     }
+}
+
+/// The months with incidents from files of `profile`, from the manifest's partitions.
+fn months_of_profile(manifest: &Manifest, profile: &str) -> BTreeSet<Month> {
+    manifest
+        .files
+        .iter()
+        .filter(|f| f.profile == profile)
+        .flat_map(|f| f.outputs.iter())
+        .filter(|o| o.table == "incidents" && o.rows > 0)
+        .filter_map(|o| {
+            o.path
+                .split('/')
+                .find_map(|part| part.strip_prefix("month="))
+                .and_then(|m| m.parse::<Month>().ok())
+        })
+        .collect()
+}
+
+/// The views of [`crate::selection`]: `incidents_placed` (every incident with its
+/// placement, when there is an area) and `incidents` (the area's, one source per crime).
+async fn register_selection(
+    ctx: &SessionContext,
+    manifest: &Manifest,
+    options: &SessionOptions,
+    source_filter: &str,
+) -> Result<()> {
+    use datafusion::arrow::array::{BooleanArray, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let columns = schema_for("incidents")
+        .ok_or_else(|| EngineError::internal("no incidents schema"))?
+        .fields()
+        .iter()
+        .map(|f| format!("\"{}\"", f.name()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(area) = &options.area else {
+        let sql = format!("CREATE VIEW incidents AS SELECT {columns} FROM incidents_all WHERE {source_filter}");
+        ctx.sql(&sql).await?;
+        return Ok(());
+    };
+    let has = |level: AreaLevel| manifest.boundaries.iter().any(|b| b.level == level.name());
+    let placement = crate::selection::placement_sql(area, has(AreaLevel::Lsoa), has(AreaLevel::Ward));
+    // Every code the lookup knows, flagged when it is the area's.
+    let (codes, inside): (Vec<String>, Vec<bool>) = match &area.membership {
+        Membership::Lsoas { codes, known, .. } => known
+            .iter()
+            .filter(|c| !codes.contains(*c))
+            .map(|c| (c.clone(), false))
+            .chain(codes.iter().map(|c| (c.clone(), true)))
+            .unzip(),
+        Membership::Wards { .. } => (Vec::new(), Vec::new()),
+    };
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("code", DataType::Utf8, false),
+        Field::new("inside", DataType::Boolean, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(StringArray::from(codes)), Arc::new(BooleanArray::from(inside))],
+    )?;
+    ctx.register_table("area_lsoas", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    ctx.sql(&format!(
+        "CREATE VIEW incidents_placed AS SELECT i.*, {placement} AS placement \
+         FROM incidents_all AS i LEFT JOIN area_lsoas AS a ON CAST(i.lsoa_code AS VARCHAR) = a.code"
+    ))
+    .await?;
+    let placed = match area.unplaceable {
+        Unplaceable::Count => "placement IN ('inside', 'unplaceable')",
+        Unplaceable::LeaveOut => "placement = 'inside'",
+    };
+    ctx.sql(&format!(
+        "CREATE VIEW incidents AS SELECT {columns} FROM incidents_placed WHERE {placed} AND {source_filter}"
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Register `themes` (category, theme) as an in-memory table.

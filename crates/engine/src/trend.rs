@@ -174,6 +174,45 @@ pub struct TrendTable {
     /// Things the reader must know: a period outside the data, months with no data,
     /// no population loaded.
     pub warnings: Vec<String>,
+    /// How many months of each period the store holds data for (of the source asked
+    /// for, or any source).
+    pub coverage: Coverage,
+}
+
+/// Months of a period the store holds data for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PeriodCoverage {
+    /// Months in the period.
+    pub months: u32,
+    /// Of them, months with data.
+    pub with_data: u32,
+}
+
+impl PeriodCoverage {
+    /// `complete`, `partial` or `none`.
+    pub fn status(self) -> &'static str {
+        match self.with_data {
+            0 => "none",
+            n if n == self.months => "complete",
+            _ => "partial",
+        }
+    }
+}
+
+/// The coverage of both periods of a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Coverage {
+    /// The current period.
+    pub current: PeriodCoverage,
+    /// The comparison period.
+    pub comparison: PeriodCoverage,
+}
+
+impl Coverage {
+    /// Whether both periods hold some data, so that a change between them means something.
+    pub fn comparable(self) -> bool {
+        self.current.with_data > 0 && self.comparison.with_data > 0
+    }
 }
 
 impl TrendTable {
@@ -280,6 +319,15 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
         request.source,
         &[("current", request.period), ("comparison", compare)],
     );
+    let held = months_in_store(session, request.source);
+    let covered = |p: Period| PeriodCoverage {
+        months: p.months(),
+        with_data: p.iter().filter(|m| held.contains(m)).count() as u32,
+    };
+    let coverage = Coverage {
+        current: covered(request.period),
+        comparison: covered(compare),
+    };
     if session.manifest().population.is_empty() {
         warnings
             .push("no population is loaded, so rates are empty; add one with `crimescope population add`".to_string());
@@ -291,6 +339,7 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
         category,
         batches,
         warnings,
+        coverage,
     })
 }
 

@@ -35,6 +35,14 @@ pub struct FileContext<'a> {
 }
 
 impl FileContext<'_> {
+    /// The prefix of the incident ids of a source whose records carry their own ids:
+    /// `dataset:file-stem`, so that two extracts that reuse references (two forces'
+    /// crime numbers, two councils' case numbers) never share an id or its parties.
+    pub fn id_prefix(&self, dataset: &str) -> String {
+        let stem = self.name.rsplit_once('.').map_or(self.name, |(stem, _)| stem);
+        format!("{dataset}:{stem}")
+    }
+
     /// A partitioned writer for a table, named after this file.
     pub fn writer(&self, table: &'static str, fields: &'static [FieldSpec], schema: SchemaRef) -> PartitionedWriter {
         let transform: Option<crate::store::writer::Transform> = match (&self.areas, table) {

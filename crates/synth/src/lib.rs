@@ -119,6 +119,9 @@ pub struct GenerateOptions {
     pub with_errors: bool,
     /// Multiply every volume (1.0 is the documented scale); geography is unchanged.
     pub volume_factor: f64,
+    /// Years written, ending with `year` (default 2: the year and the one before). With
+    /// more, the earlier years come first in the model, so victims carry over from them.
+    pub years: u32,
 }
 
 impl GenerateOptions {
@@ -131,6 +134,7 @@ impl GenerateOptions {
             out,
             with_errors: false,
             volume_factor: 1.0,
+            years: 2,
         }
     }
 }
@@ -232,6 +236,12 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, SynthError>
     if !(options.volume_factor > 0.0 && options.volume_factor <= 10.0) {
         return Err(SynthError::Options("volume factor must be in (0, 10]".into()));
     }
+    if !(2..=10).contains(&options.years) {
+        return Err(SynthError::Options(format!(
+            "{} years is out of range; write 2 to 10",
+            options.years
+        )));
+    }
     if !(1901..=2199).contains(&options.year) {
         return Err(SynthError::Options(format!(
             "year {} is out of range (1901..=2199)",
@@ -318,9 +328,12 @@ fn generate_force(
         places,
     };
     let mut model = ForceModel::new(seed, &area, plant, plan.volumes);
-    let previous = model.year(seed, &area, plant, plan.volumes, options.year - 1, false);
-    let current = model.year(seed, &area, plant, plan.volumes, options.year, true);
-    let years = [(options.year - 1, &previous), (options.year, &current)];
+    let first_year = options.year - options.years as i32 + 1;
+    let generated: Vec<(i32, events::ForceYear)> = (first_year..=options.year)
+        .map(|y| (y, model.year(seed, &area, plant, plan.volumes, y, y == options.year)))
+        .collect();
+    let years: Vec<(i32, &events::ForceYear)> = generated.iter().map(|(y, fy)| (*y, fy)).collect();
+    let (previous, current) = (&generated[generated.len() - 2].1, &generated[generated.len() - 1].1);
 
     let out = &options.out;
     let police_uk_rows = write::police_uk(
@@ -336,6 +349,7 @@ fn generate_force(
     let council_asb_rows = write::council_asb(&dir.join(format!("{}-council-asb.csv", plan.slug)), &area, &years)?;
     let fire_irs_rows = write::fire_irs(&dir.join(format!("{}-fire-irs.csv", plan.slug)), &area, &years)?;
     let (cohort_rows, reoffence_rows, reoffenders) = probation(&dir, seed, plan, options.year)?;
+    let years_written = years.len();
 
     let rising = profiles::CRIMES
         .iter()
@@ -363,7 +377,7 @@ fn generate_force(
         lsoas: area.lsoas.len(),
         places: area.places.len(),
         hotspots: model.hotspots.clone(),
-        files: 24 + 5,
+        files: 12 * years_written + 5,
         police_uk_rows,
         force_crime_rows,
         council_asb_rows,
@@ -371,8 +385,8 @@ fn generate_force(
         cohort_rows,
         reoffence_rows,
         crimes_by_year: [previous.crimes.len(), current.crimes.len()],
-        rising_by_year: [count(&previous, rising), count(&current, rising)],
-        burglaries_by_year: [count(&previous, burglary), count(&current, burglary)],
+        rising_by_year: [count(previous, rising), count(current, rising)],
+        burglaries_by_year: [count(previous, burglary), count(current, burglary)],
         near_repeat_burglaries: years
             .iter()
             .map(|(_, fy)| fy.crimes.iter().filter(|c| c.near_repeat).count())
@@ -484,7 +498,10 @@ fn write_truth(
     let reoffenders = sum(&|o| o.reoffenders);
     let planted_errors: Vec<serde_json::Value> = if options.with_errors {
         let first = outputs.first().map_or("", |o| o.slug);
-        let file = format!("police-uk/{y}-01/{y}-01-{first}-street.csv", y = options.year - 1);
+        let file = format!(
+            "police-uk/{y}-01/{y}-01-{first}-street.csv",
+            y = options.year - options.years as i32 + 1
+        );
         write::PLANTED_ERRORS
             .iter()
             .map(|(_, reason)| serde_json::json!({"file": file, "reason": reason}))

@@ -6,7 +6,10 @@ mod parts;
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use crimescope_engine::SessionOptions;
+use crimescope_engine::selection::{AreaSelection, CrimeSource, Unplaceable};
 use crimescope_model::{Aim, AreaLevel, HarmWeights, Period, Source, Themes, slugify};
 use serde::Deserialize;
 use thiserror::Error;
@@ -14,6 +17,7 @@ use thiserror::Error;
 pub use parts::{HotspotConfig, Measure, NearRepeatConfig, PreviousPriority, PriorityWeights, ThemeConfig};
 use parts::{RawPriority, check_hotspots, check_near_repeat, read_named, themes_from_tables};
 
+use crate::area::{OnsGeography, from_boundaries, read_deciles, read_lsoa_list};
 use crate::consultation::{ConsultationRow, read_consultation};
 
 /// An assessment configuration error. Every message names the key (or the file, line
@@ -87,6 +91,33 @@ struct RawConfig {
     seed: Option<u64>,
     trend_months: Option<u32>,
     templates: Option<PathBuf>,
+    area_lsoas: Option<PathBuf>,
+    area_boundary: Option<String>,
+    unplaceable: Option<String>,
+    crime_source: Option<String>,
+    deprivation: Option<PathBuf>,
+}
+
+/// How the partnership's area is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AreaSpec {
+    /// `area` names a partnership, district or force area (resolved when the config
+    /// loads).
+    Named(AreaSelection),
+    /// `area_lsoas`: a file of LSOA codes (read when the config loads).
+    Lsoas(AreaSelection),
+    /// `area_boundary`: every stored area of this level of the store's boundaries
+    /// (resolved against the store when the run starts).
+    Boundary(AreaLevel),
+}
+
+/// IMD deciles by LSOA (`deprivation`), both vintages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deprivation {
+    /// The CSV file.
+    pub path: PathBuf,
+    /// LSOA code → decile (1 = most deprived).
+    pub deciles: BTreeMap<String, u8>,
 }
 
 /// The consultation results named by the key `consultation`, read and checked when the
@@ -139,6 +170,17 @@ pub struct AssessmentConfig {
     pub trend_months: u32,
     /// A folder of templates that replace the built-in ones, if any.
     pub templates: Option<PathBuf>,
+    /// The partnership's area.
+    pub area_spec: AreaSpec,
+    /// The config file (named in errors found after loading).
+    pub config_path: PathBuf,
+    /// Whether unplaceable incidents count (`unplaceable`); `None` keeps the area's
+    /// default (they count only where one force polices only the area).
+    pub unplaceable: Option<Unplaceable>,
+    /// Where police-recorded crime is counted from (`crime_source`, default `auto`).
+    pub crime_source: CrimeSource,
+    /// IMD deciles by LSOA (`deprivation`), if given.
+    pub deprivation: Option<Deprivation>,
 }
 
 impl AssessmentConfig {
@@ -181,6 +223,7 @@ impl AssessmentConfig {
         if raw.area.trim().is_empty() {
             return Err(bad("area", "is empty; write the partnership's name".into()));
         }
+        let geography = OnsGeography::bundled().map_err(|e| bad("area", e.to_string()))?;
         let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
         let sources = match raw.sources {
             None => Source::ALL.to_vec(),
@@ -305,6 +348,57 @@ impl AssessmentConfig {
                 format!("{trend_months} is out of range; use 12 to 240"),
             ));
         }
+        let area_spec = match (&raw.area_lsoas, &raw.area_boundary) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "area_boundary",
+                    "give either area_lsoas or area_boundary, not both".into(),
+                ));
+            }
+            (Some(file), None) => {
+                let file = resolve(file);
+                let listed = read_lsoa_list(&file).map_err(|e| bad("area_lsoas", e.to_string()))?;
+                AreaSpec::Lsoas(geography.from_lsoas(raw.area.trim(), &file.display().to_string(), &listed))
+            }
+            (None, Some(level)) => AreaSpec::Boundary(
+                level
+                    .parse::<AreaLevel>()
+                    .map_err(|e| bad("area_boundary", e.to_string()))?,
+            ),
+            (None, None) => AreaSpec::Named(geography.resolve(&raw.area).map_err(|e| bad("area", e.to_string()))?),
+        };
+        let unplaceable = raw
+            .unplaceable
+            .as_deref()
+            .map(|u| {
+                u.parse::<Unplaceable>()
+                    .map_err(|_| bad("unplaceable", format!("'{u}': write count or leave-out")))
+            })
+            .transpose()?;
+        let crime_source = match raw.crime_source.as_deref() {
+            None => CrimeSource::Auto,
+            Some(text) => text
+                .parse::<CrimeSource>()
+                .map_err(|_| bad("crime_source", format!("'{text}': write auto, force or police.uk")))?,
+        };
+        let deprivation = match &raw.deprivation {
+            None => None,
+            Some(file) => {
+                let path = resolve(file);
+                let deciles = read_deciles(geography, &path).map_err(|e| ConfigError::File {
+                    key: "deprivation".into(),
+                    file: path.clone(),
+                    location: "see message".into(),
+                    message: e.to_string(),
+                })?;
+                Some(Deprivation { path, deciles })
+            }
+        };
+        for (i, name) in raw.near_repeat.categories.iter().enumerate() {
+            if name.trim().is_empty() {
+                return Err(bad(&format!("near_repeat.categories[{i}]"), "is empty".into()));
+            }
+        }
         let boundaries = match &raw.boundaries {
             None => AreaLevel::Lsoa,
             Some(text) => text
@@ -332,17 +426,50 @@ impl AssessmentConfig {
             seed: raw.seed.unwrap_or(42),
             trend_months,
             templates: raw.templates.map(|t| resolve(&t)),
+            area_spec,
+            config_path: path.to_path_buf(),
+            unplaceable,
+            crime_source,
+            deprivation,
         })
     }
 }
 
 impl AssessmentConfig {
-    /// The session tables this config's run needs: its themes and harm weights.
-    pub fn session_options(&self) -> SessionOptions {
-        SessionOptions {
+    /// The partnership's area, with the config's unplaceable rule. An `area_boundary` is
+    /// resolved against the store's boundaries.
+    pub fn area_selection(&self) -> Result<AreaSelection, ConfigError> {
+        let mut area = match &self.area_spec {
+            AreaSpec::Named(a) | AreaSpec::Lsoas(a) => a.clone(),
+            AreaSpec::Boundary(level) => {
+                let geography = OnsGeography::bundled().map_err(|e| self.bad("area", e.to_string()))?;
+                from_boundaries(geography, &self.area, *level, &self.store)
+                    .map_err(|e| self.bad("area_boundary", e.to_string()))?
+            }
+        };
+        if let Some(rule) = self.unplaceable {
+            area.unplaceable = rule;
+        }
+        Ok(area)
+    }
+
+    fn bad(&self, key: &str, message: String) -> ConfigError {
+        ConfigError::Value {
+            path: self.config_path.clone(),
+            key: key.to_string(),
+            message,
+        }
+    }
+
+    /// The session this config's run needs: its themes, harm weights, area and crime
+    /// source.
+    pub fn session_options(&self) -> Result<SessionOptions, ConfigError> {
+        Ok(SessionOptions {
             themes: self.themes.clone(),
             harm: self.harm.clone(),
-        }
+            area: Some(self.area_selection()?),
+            crime_source: self.crime_source,
+        })
     }
 
     /// The area level of the top-area tables: ward when the boundaries are wards, else

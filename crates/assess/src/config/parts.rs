@@ -43,6 +43,10 @@ pub struct NearRepeatConfig {
     pub time_bands: Vec<i64>,
     /// Permutations (default 999).
     pub permutations: usize,
+    /// The crime types tested, each on its own, in the theme chapters they belong to
+    /// (default Burglary, where near-repeat victimisation is established: Johnson &
+    /// Bowers 2004).
+    pub categories: Vec<String>,
 }
 
 impl Default for NearRepeatConfig {
@@ -51,6 +55,7 @@ impl Default for NearRepeatConfig {
             space_bands: vec![0.0, 100.0, 200.0, 300.0, 400.0],
             time_bands: vec![0, 7, 14, 21, 28],
             permutations: 999,
+            categories: vec!["Burglary".to_string()],
         }
     }
 }

@@ -41,11 +41,12 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
             missing.join(", ")
         ));
     }
+    super::population::describe(ctx, &mut s).await?;
 
     let sources = source_summaries(session).await?;
     let mut t = Table::new(
         "data-sources",
-        "Incidents in the store by source",
+        "Incidents counted in this assessment by source (every month the store holds)",
         vec![
             Column::new("source", "Source", ColumnKind::Text),
             Column::new("first_month", "First month", ColumnKind::Text),
@@ -77,9 +78,9 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
         ]);
     }
     s.tables.push(t);
-    if all > 0 {
+    if all > 0 && unlocated > 0 {
         s.para(format!(
-            "{} of {} incidents in the store ({:.1}%) have no location (police.uk publishes about 8% of crimes as \
+            "{} of {} incidents counted ({:.1}%) have no location (police.uk publishes about 8% of crimes as \
              “No Location”, mostly those with no fixed place). They count in every table but cannot appear on maps, \
              in hotspot statistics or in near-repeat analysis.",
             thousands(unlocated),

@@ -74,7 +74,7 @@ pub(crate) async fn hotspot_map(
     let mut paragraphs = vec![format!(
         "{label}: Getis-Ord Gi* over {} cells of {:.0} m with a {:.0} m band finds {hot} hot-spot and {cold} cold-spot \
          cells at 90% confidence or more after Benjamini–Hochberg adjustment, from {} located incidents ({} fell \
-         outside the study area). {}",
+         outside the study area). The study area is {}.",
         thousands(cells.len() as u64),
         grid.cell,
         gi.band,

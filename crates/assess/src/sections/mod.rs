@@ -14,6 +14,7 @@ mod hotspot_map;
 mod overview;
 mod partner;
 mod plan_review;
+mod population;
 pub(crate) mod priorities;
 mod profile;
 pub(crate) mod summary;

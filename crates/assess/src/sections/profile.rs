@@ -1,14 +1,16 @@
 //! Section 3: the area profile, with the hotspot map of every incident.
 
-use crimescope_engine::hotspots::area_counts;
+use crimescope_engine::hotspots::{AreaCount, area_counts};
 use crimescope_engine::trend::{TrendGroup, trend};
 use crimescope_model::Source;
+use crimescope_model::{AreaLevel, Period};
 use crimescope_report::document::Section;
 use crimescope_report::table::{Column, ColumnKind, Table};
 use serde_json::{Value, json};
 
 use super::hotspot_map::{MapKind, hotspot_map};
 use super::{Produced, RunContext, SectionOutput};
+use crate::config::Deprivation;
 use crate::error::Result;
 use crate::format::{round, thousands};
 
@@ -106,6 +108,14 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
         ]);
     }
     s.tables.push(top_table);
+    if let Some(deprivation) = &c.deprivation {
+        let by_lsoa = if level == AreaLevel::Lsoa {
+            top
+        } else {
+            area_counts(session, &request, AreaLevel::Lsoa).await?
+        };
+        by_decile(&mut s, c.period, deprivation, &by_lsoa);
+    }
 
     let (mut headline, mut geojson) = (None, None);
     match hotspot_map(ctx, &request, MapKind::Profile, "All incidents").await {
@@ -125,4 +135,80 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
         section: s,
         produced: Produced::Profile { headline, geojson },
     })
+}
+
+/// Incidents and harm by IMD decile of their LSOA (1 = the most deprived tenth of
+/// England's LSOAs), as the plan and its equality impact assessment ask who is affected.
+fn by_decile(s: &mut Section, period: Period, deprivation: &Deprivation, by_lsoa: &[AreaCount]) {
+    let mut rows = [(0u64, 0u64, 0.0f64); 10];
+    let (mut unmatched, mut total, mut harm_total) = (0u64, 0u64, 0.0);
+    for a in by_lsoa {
+        total += a.incidents;
+        harm_total += a.harm;
+        match deprivation.deciles.get(&a.area_code) {
+            Some(&d) => {
+                let r = &mut rows[usize::from(d) - 1];
+                r.0 += 1;
+                r.1 += a.incidents;
+                r.2 += a.harm;
+            }
+            None => unmatched += a.incidents,
+        }
+    }
+    let mut t = Table::with_columns(
+        "profile-deprivation",
+        &format!("Incidents and harm by deprivation decile of the LSOA, {period}"),
+        &[
+            ("decile", "IMD decile (1 = most deprived)", ColumnKind::Text),
+            ("lsoas", "LSOAs with incidents", ColumnKind::Measure),
+            ("incidents", "Incidents", ColumnKind::Count),
+            ("incident_share", "Share of incidents (%)", ColumnKind::Derived),
+            ("harm", "Harm", ColumnKind::Derived),
+            ("harm_share", "Share of harm (%)", ColumnKind::Derived),
+        ],
+    );
+    let share = |x: f64, of: f64| {
+        if of > 0.0 {
+            round(100.0 * x / of, 1)
+        } else {
+            Value::Null
+        }
+    };
+    for (d, (lsoas, n, harm)) in rows.iter().enumerate() {
+        t.push(vec![
+            json!((d + 1).to_string()),
+            json!(lsoas),
+            json!(n),
+            share(*n as f64, total as f64),
+            round(*harm, 1),
+            share(*harm, harm_total),
+        ]);
+    }
+    t.note = Some(format!(
+        "Deciles from {} (2011 LSOAs carried to their 2021 counterparts through the ONS lookup; where 2011 LSOAs \
+         merged, the most deprived decile). {} incidents lie in LSOAs the file does not cover.",
+        deprivation
+            .path
+            .file_name()
+            .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
+        thousands(unmatched)
+    ));
+    let most = rows[0].1 + rows[1].1;
+    s.para(format!(
+        "{} of the {} incidents located in an LSOA in {period} ({:.1}%) were in the 20% most deprived LSOAs of \
+         England (IMD deciles 1 and 2), with {:.1}% of the harm.",
+        thousands(most),
+        thousands(total),
+        if total > 0 {
+            100.0 * most as f64 / total as f64
+        } else {
+            0.0
+        },
+        if harm_total > 0.0 {
+            100.0 * (rows[0].2 + rows[1].2) / harm_total
+        } else {
+            0.0
+        }
+    ));
+    s.tables.push(t);
 }

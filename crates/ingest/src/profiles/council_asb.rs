@@ -41,6 +41,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
     let harm = ctx.harm.weight("Anti-social behaviour").unwrap_or(0.0);
     let mut records = Records::new(bytes);
     records.next_record();
+    let prefix = ctx.id_prefix(ctx.profile);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let (f, at_ms, month, category, point) = match validate(rec.fields) {
             Ok(row) => row,
@@ -57,7 +58,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             IdClass::Load { version, .. } => version,
         };
         let case_ref = f[0].trim();
-        let incident_id = format!("{}:{case_ref}", ctx.profile);
+        let incident_id = format!("{prefix}:{case_ref}");
         if version == 1 {
             let (lon, lat) = to_wgs84(point);
             let place = location_key(f[6], point);

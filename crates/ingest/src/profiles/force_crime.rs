@@ -47,6 +47,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut records = Records::new(bytes);
     records.next_record();
+    let prefix = ctx.id_prefix(ctx.profile);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match validate(rec.fields) {
             Ok(row) => row,
@@ -64,7 +65,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
         };
         let f = &row.fields;
         let crime_ref = f[0].trim();
-        let incident_id = format!("{}:{crime_ref}", ctx.profile);
+        let incident_id = format!("{prefix}:{crime_ref}");
         if version == 1 {
             // The first row of a crime carries the incident; later rows add people.
             let (lon, lat) = to_wgs84(row.point);

@@ -56,6 +56,7 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
     let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
     let mut census = IdCensus::default();
     let mut incident_id = String::new();
+    let prefix = ctx.id_prefix(&profile.name);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match read_row(profile, &columns, xy, grid, rec.fields, header.len()) {
             Ok(row) => row,
@@ -66,8 +67,8 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
             Some(id) if !id.is_empty() => {
                 match census.classify(std::borrow::Cow::Owned(id.as_bytes().to_vec()), rec.raw) {
                     IdClass::Duplicate => return Ok(Fate::Duplicate),
-                    IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{}:{id}", profile.name)),
-                    IdClass::Load { version, .. } => incident_id.push_str(&format!("{}:{id}#{version}", profile.name)),
+                    IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{prefix}:{id}")),
+                    IdClass::Load { version, .. } => incident_id.push_str(&format!("{prefix}:{id}#{version}")),
                 }
             }
             _ => incident_id.push_str(&format!("{}:{}:{}", profile.name, ctx.name, rec.line)),

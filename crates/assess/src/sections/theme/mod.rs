@@ -7,6 +7,7 @@ mod people;
 mod time_profile;
 
 use crimescope_engine::repeats::RepeatKind;
+use crimescope_model::slugify;
 use crimescope_report::document::Section;
 
 use super::{Produced, RunContext, SectionOutput, or_not_produced};
@@ -51,9 +52,26 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
     let location = locations::location_section(ctx, &id, theme).await;
     s.subsections
         .push(or_not_produced(&format!("{id}-location"), "Locations", location)?);
-    let near = near_repeat::near_repeat_section(ctx, &id, theme).await;
-    s.subsections
-        .push(or_not_produced(&format!("{id}-near-repeat"), "Near repeats", near)?);
+    // The Knox test per crime type, in the chapters of the themes the type belongs to.
+    let tested: Vec<&String> = c
+        .near_repeat
+        .categories
+        .iter()
+        .filter(|name| categories.iter().any(|cat| slugify(cat) == slugify(name)))
+        .collect();
+    if tested.is_empty() {
+        s.para(format!(
+            "Near repeats are tested for {} (key near_repeat.categories), in the chapters of the themes those \
+             types belong to.",
+            c.near_repeat.categories.join(", ")
+        ));
+    }
+    for category in tested {
+        let sid = format!("{id}-near-repeat-{}", slugify(category));
+        let title = format!("Near repeats: {category}");
+        let near = near_repeat::near_repeat_section(ctx, &sid, &title, category).await;
+        s.subsections.push(or_not_produced(&sid, &title, near)?);
+    }
     let profile = time_profile::time_profile_section(ctx, &id, theme).await;
     s.subsections
         .push(or_not_produced(&format!("{id}-time"), "Time profile", profile)?);

@@ -1,4 +1,5 @@
-//! A theme's near repeats: the Knox test over its incidents with dates to the day.
+//! Near repeats of one crime type in the area: the Knox test over its incidents with
+//! dates to the day (Johnson & Bowers 2004 test it per crime type, burglary first).
 
 use crimescope_engine::near_repeat::{NearRepeatRequest, near_repeat};
 use crimescope_report::document::Section;
@@ -9,17 +10,16 @@ use super::RunContext;
 use crate::error::Result;
 use crate::format::{round, thousands};
 
-pub(super) async fn near_repeat_section(ctx: &RunContext, id: &str, theme: &str) -> Result<Section> {
+pub(super) async fn near_repeat_section(ctx: &RunContext, sid: &str, title: &str, category: &str) -> Result<Section> {
     let c = &ctx.config;
     let mut request = NearRepeatRequest::new(c.period);
-    request.theme = Some(theme.to_string());
+    request.category = Some(category.to_string());
     request.space_bands = c.near_repeat.space_bands.clone();
     request.time_bands = c.near_repeat.time_bands.clone();
     request.permutations = c.near_repeat.permutations;
     request.seed = c.seed;
     let k = near_repeat(&ctx.session, &request).await?;
-    let sid = format!("{id}-near-repeat");
-    let mut s = Section::new(&sid, "Near repeats");
+    let mut s = Section::new(sid, title);
     let mut t = Table::new(
         &format!("{sid}-knox"),
         "Knox test: pairs of incidents close in space and time",
@@ -56,7 +56,7 @@ pub(super) async fn near_repeat_section(ctx: &RunContext, id: &str, theme: &str)
         }
     }
     s.para(format!(
-        "{} located incidents with dates to the day; {} permutations of the dates over the fixed locations, seed {}.",
+        "{} located incidents of {category} with dates to the day; {} permutations of the dates over the fixed locations, seed {}.",
         thousands(k.n as u64),
         k.permutations,
         k.seed

@@ -46,6 +46,7 @@ fn parse_with<'b>(
     let arson = ctx.harm.weight("Criminal damage and arson").unwrap_or(0.0);
     let mut records = Records::new(bytes);
     records.next_record();
+    let prefix = ctx.id_prefix(ctx.profile);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let fire = match validate(rec.fields) {
             Ok(f) => f,
@@ -62,8 +63,8 @@ fn parse_with<'b>(
         counts.no_location += u64::from(fire.point.is_none());
         let incident_id = match (fire.id.is_empty(), version) {
             (true, _) => format!("{}:{}:{}", ctx.profile, ctx.name, rec.line),
-            (false, 1) => format!("{}:{}", ctx.profile, fire.id),
-            (false, v) => format!("{}:{}#{v}", ctx.profile, fire.id),
+            (false, 1) => format!("{prefix}:{}", fire.id),
+            (false, v) => format!("{prefix}:{}#{v}", fire.id),
         };
         let (lon, lat) = to_wgs84(fire.point);
         let place = location_key(fire.uprn, fire.point);
