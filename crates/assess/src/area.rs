@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use crimescope_engine::selection::{AreaSelection, Membership, Unplaceable};
 use crimescope_ingest::boundaries::BoundarySet;
-use crimescope_ingest::projection::{Projected, to_bng};
+use crimescope_ingest::projection::ring_to_bng;
 use crimescope_model::{AreaLevel, close_matches, slugify};
 
 static LSOA_LOOKUP_GZ: &[u8] = include_bytes!("../../../fixtures/boundaries/LSOA11_LSOA21_LAD22_lookup_EW.csv.gz");
@@ -220,18 +220,20 @@ impl OnsGeography {
                 .collect::<BTreeSet<_>>()
                 .len()
         };
-        if let Some(d) = self.districts.iter().find(|d| same(&d.csp_name, &d.csp)) {
-            let members: Vec<(&str, &str)> = self
-                .districts
+        // The 2017 districts (code, name) that `pick` keeps.
+        let members = |pick: &dyn Fn(&District) -> bool| -> Vec<(&str, &str)> {
+            self.districts
                 .iter()
-                .filter(|x| x.csp == d.csp)
+                .filter(|x| pick(x))
                 .map(|x| (x.lad17.as_str(), x.lad17_name.as_str()))
-                .collect();
+                .collect()
+        };
+        if let Some(d) = self.districts.iter().find(|d| same(&d.csp_name, &d.csp)) {
             return Ok(build(
                 "community safety partnership",
                 &d.csp_name,
                 &d.csp,
-                members,
+                members(&|x| x.csp == d.csp),
                 csps_in_force(&d.pfa) == 1,
             ));
         }
@@ -257,13 +259,13 @@ impl OnsGeography {
             ));
         }
         if let Some(d) = self.districts.iter().find(|d| same(&d.pfa_name, &d.pfa)) {
-            let members: Vec<(&str, &str)> = self
-                .districts
-                .iter()
-                .filter(|x| x.pfa == d.pfa)
-                .map(|x| (x.lad17.as_str(), x.lad17_name.as_str()))
-                .collect();
-            return Ok(build("police force area", &d.pfa_name, &d.pfa, members, true));
+            return Ok(build(
+                "police force area",
+                &d.pfa_name,
+                &d.pfa,
+                members(&|x| x.pfa == d.pfa),
+                true,
+            ));
         }
         let mut names: BTreeSet<&str> = BTreeSet::new();
         for d in &self.districts {
@@ -400,13 +402,7 @@ pub fn from_boundaries(
 fn centroid(polygons: &[Vec<Vec<(f64, f64)>>]) -> Option<(f64, f64)> {
     let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
     for ring in polygons.iter().filter_map(|p| p.first()) {
-        let pts: Vec<(f64, f64)> = ring
-            .iter()
-            .filter_map(|&(lon, lat)| match to_bng(lon, lat) {
-                Projected::Bng { easting, northing } => Some((easting, northing)),
-                Projected::OutsideGreatBritain => None,
-            })
-            .collect();
+        let pts = ring_to_bng(ring);
         for w in pts.windows(2) {
             let cross = w[0].0 * w[1].1 - w[1].0 * w[0].1;
             a += cross;

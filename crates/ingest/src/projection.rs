@@ -95,3 +95,14 @@ pub fn bng_to_lonlat(easting: f64, northing: f64) -> Option<(f64, f64)> {
         .ok()
         .filter(|(lon, lat)| lon.is_finite() && lat.is_finite())
 }
+
+/// A ring of WGS84 (lon, lat) vertices in BNG metres, leaving out any vertex outside
+/// Great Britain.
+pub fn ring_to_bng(ring: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    ring.iter()
+        .filter_map(|&(lon, lat)| match to_bng(lon, lat) {
+            Projected::Bng { easting, northing } => Some((easting, northing)),
+            Projected::OutsideGreatBritain => None,
+        })
+        .collect()
+}

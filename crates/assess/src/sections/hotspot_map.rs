@@ -3,7 +3,7 @@
 
 use crimescope_engine::hotspots::{HotspotRequest, cells_geojson_where, gi_bin, gi_class, gi_hotspots};
 use crimescope_ingest::boundaries::BoundarySet;
-use crimescope_ingest::projection::{Projected, to_bng};
+use crimescope_ingest::projection::ring_to_bng;
 use crimescope_report::document::Figure;
 use crimescope_report::svg;
 use crimescope_report::table::{Column, ColumnKind, Table};
@@ -161,13 +161,7 @@ fn map_areas(ctx: &RunContext, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Result
         let mut rings = Vec::new();
         for polygon in area.polygons() {
             for ring in polygon {
-                let projected: Vec<(f64, f64)> = ring
-                    .iter()
-                    .filter_map(|&(lon, lat)| match to_bng(lon, lat) {
-                        Projected::Bng { easting, northing } => Some((easting, northing)),
-                        Projected::OutsideGreatBritain => None,
-                    })
-                    .collect();
+                let projected = ring_to_bng(ring);
                 if projected.len() >= 3 {
                     rings.push(projected);
                 }
