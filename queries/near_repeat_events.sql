@@ -1,14 +1,16 @@
 -- Located incidents with a date to the day (time_precision day or minute), for the
 -- Knox near-repeat test: BNG coordinates and whole days since 1970-01-01. Month-only
 -- rows (police.uk) are counted separately so the caller can refuse them with a reason.
+-- Days are calendar days on the clock of $timezone (occurred_at is stored in UTC).
 -- @param period_start month First month of the period.
 -- @param period_end month Last month of the period (inclusive).
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 -- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
+-- @param timezone text = Europe/London The IANA zone whose clock gives hours and days (the session's clock zone when not given).
 SELECT easting,
        northing,
-       CAST(CAST(occurred_at AS DATE) AS BIGINT) AS day,
+       CAST(CAST(local_time(occurred_at, $timezone) AS DATE) AS BIGINT) AS day,
        incident_id
 FROM incidents
 WHERE month BETWEEN $period_start AND $period_end

@@ -73,6 +73,16 @@ pub fn ingest(args: &IngestArgs) -> Result<(), CliError> {
             t.duplicate_ids_flagged
         )
         .map_err(CliError::io)?;
+        if t.clock_repeated_hour + t.clock_missing_hour > 0 {
+            writeln!(
+                out,
+                "Local times converted to UTC (Europe/London unless a mapping profile says otherwise): {} in the \
+                 repeated October hour read as the first (summer-time) one, {} in the missing March hour read with \
+                 the winter offset.",
+                t.clock_repeated_hour, t.clock_missing_hour
+            )
+            .map_err(CliError::io)?;
+        }
         if t.rows_rejected > 0 {
             writeln!(
                 out,

@@ -259,6 +259,10 @@ pub struct SelectionOpt {
     /// force extract for the same months.
     #[arg(long, value_enum, default_value = "auto")]
     pub crime_source: CrimeSourceArg,
+    /// The clock that hours of the day and day boundaries are read on, an IANA zone
+    /// name (times are stored in UTC).
+    #[arg(long = "timezone", value_name = "ZONE", default_value = "Europe/London")]
+    pub clock_zone: String,
 }
 
 impl SelectionOpt {
@@ -269,9 +273,12 @@ impl SelectionOpt {
             None => None,
             Some(name) => Some(resolve_area(name, self.unplaceable)?),
         };
+        let clock_zone = crimescope_ingest::local_time::LocalZone::parse(&self.clock_zone)
+            .map_err(|e| crate::error::CliError::user(format!("--timezone {e}")))?;
         Ok(SessionOptions {
             area,
             crime_source: self.crime_source.into(),
+            clock_zone,
             ..SessionOptions::default()
         })
     }

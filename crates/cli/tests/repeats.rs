@@ -86,6 +86,8 @@ fn near_repeat_json_on_real_dated_data_is_reproducible() {
         "99",
         "--seed",
         "4",
+        "--timezone",
+        "America/Chicago",
         "--format",
         "json",
     ];

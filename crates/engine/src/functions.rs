@@ -7,6 +7,7 @@
 //! | `bng_northing(longitude, latitude)` | DOUBLE | OSTN15 northing in metres; NULL outside Great Britain |
 //! | `grid_cell(easting, northing, cell)` | BIGINT | the packed key `i * 2^24 + j` of the `cell`-metre square holding the point |
 //! | `harm_weight(category)` | DOUBLE | the session's harm weight for a category display name; NULL when the table has none |
+//! | `local_time(occurred_at [, zone])` | TIMESTAMP | the clock time of a UTC instant in an IANA zone (default `Europe/London`): what a partner's clock showed |
 //!
 //! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
@@ -19,12 +20,13 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use crimescope_ingest::local_time::LocalZone;
 use crimescope_ingest::projection::{Projected, to_bng};
 use crimescope_model::HarmWeights;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, TimestampMillisecondArray};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, TimeUnit, TimestampMillisecondType};
 use datafusion::common::{DataFusionError, Result as DfResult, ScalarValue, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
@@ -44,6 +46,7 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(BngCoordinate::new(Axis::Northing)),
         ScalarUDF::new_from_impl(GridCell::new()),
         harm_weight_udf(harm),
+        ScalarUDF::new_from_impl(LocalClockTime::new()),
     ]
 }
 
@@ -299,6 +302,63 @@ impl ScalarUDFImpl for HarmWeightFunction {
 }
 
 /// Argument `index` as Float64 (the signature has already coerced it).
+/// `local_time(ts [, zone])`: the wall-clock time of a UTC instant in an IANA zone
+/// (default Europe/London), as a timestamp without zone. Ingest stores `occurred_at` as
+/// UTC (crimescope_ingest::local_time); hour-of-day profiles and day boundaries are read
+/// on the clock through this. The zone is an argument, not state, so the function is
+/// the same on every cluster node.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct LocalClockTime {
+    signature: Signature,
+}
+
+impl LocalClockTime {
+    fn new() -> Self {
+        LocalClockTime {
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl ScalarUDFImpl for LocalClockTime {
+    fn name(&self) -> &str {
+        "local_time"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Timestamp(TimeUnit::Millisecond, None))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let naive_ms = DataType::Timestamp(TimeUnit::Millisecond, None);
+        let instants = match arrays.first() {
+            Some(a) if matches!(a.data_type(), DataType::Timestamp(..) | DataType::Null) => cast(a, &naive_ms)?,
+            _ => return exec_err!("local_time takes one TIMESTAMP argument"),
+        };
+        let instants = instants.as_primitive::<TimestampMillisecondType>();
+        let zone = match args.args.get(1) {
+            None => LocalZone::LONDON,
+            Some(ColumnarValue::Scalar(
+                ScalarValue::Utf8(Some(name)) | ScalarValue::Utf8View(Some(name)) | ScalarValue::LargeUtf8(Some(name)),
+            )) => match LocalZone::parse(name) {
+                Ok(zone) => zone,
+                Err(message) => return exec_err!("local_time: {message}"),
+            },
+            Some(_) => return exec_err!("local_time: the zone must be a constant text, such as 'Europe/London'"),
+        };
+        let out: TimestampMillisecondArray = instants.iter().map(|t| t.map(|ms| zone.to_local_ms(ms))).collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
 fn float_arg<'a>(name: &str, arrays: &'a [ArrayRef], index: usize) -> DfResult<&'a Float64Array> {
     arrays[index]
         .as_primitive_opt::<Float64Type>()
@@ -334,10 +394,53 @@ mod tests {
         batches.iter().map(|b| b.column(0).clone()).collect()
     }
 
+    /// The first column as owned strings, whatever string layout the planner chose.
+    async fn string_column(ctx: &SessionContext, sql: &str) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        for col in one_column(ctx, sql).await {
+            let utf8 = cast(&col, &DataType::Utf8).unwrap();
+            out.extend(utf8.as_string::<i32>().iter().map(|s| s.map(str::to_string)));
+        }
+        out
+    }
+
     fn session(harm: &HarmWeights) -> SessionContext {
         let ctx = SessionContext::new();
         register_functions(&ctx, harm);
         ctx
+    }
+
+    #[tokio::test]
+    async fn local_time_reads_instants_on_the_london_clock() {
+        let ctx = session(&HarmWeights::v1());
+        let sql = "SELECT CAST(local_time(to_timestamp_millis(t)) AS VARCHAR) FROM (VALUES \
+                   ('2025-01-15T12:00:00'), ('2025-07-15T11:00:00'), ('2025-10-26T00:30:00'), \
+                   ('2025-10-26T01:30:00'), (NULL)) AS v(t)";
+        let chicago =
+            "SELECT CAST(local_time(to_timestamp_millis('2025-07-15T11:00:00'), 'America/Chicago') AS VARCHAR)";
+        assert_eq!(
+            string_column(&ctx, chicago).await,
+            vec![Some("2025-07-15T06:00:00".to_string())]
+        );
+        let bad = ctx
+            .sql("SELECT local_time(to_timestamp_millis('2025-07-15T11:00:00'), 'Mars/Base')")
+            .await;
+        let err = match bad {
+            Ok(df) => df.collect().await.unwrap_err().to_string(),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("Mars/Base"), "{err}");
+        assert_eq!(
+            string_column(&ctx, sql).await,
+            vec![
+                Some("2025-01-15T12:00:00".to_string()),
+                Some("2025-07-15T12:00:00".to_string()),
+                // The repeated hour: 00:30 and 01:30 UTC both show 01:30 on the clock.
+                Some("2025-10-26T01:30:00".to_string()),
+                Some("2025-10-26T01:30:00".to_string()),
+                None,
+            ]
+        );
     }
 
     #[tokio::test]

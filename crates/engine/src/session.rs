@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crimescope_ingest::local_time::LocalZone;
 use crimescope_ingest::store::{Manifest, read_manifest};
 use crimescope_model::schema::schema_for;
 use crimescope_model::{AreaLevel, HarmWeights, Month, Themes};
@@ -39,6 +40,10 @@ pub struct SessionOptions {
     /// force extract for the same months (default: the force extract where it covers a
     /// month).
     pub crime_source: CrimeSource,
+    /// The clock that hour-of-day profiles and day boundaries are read in (default
+    /// Europe/London). `occurred_at` is stored in UTC; queries that declare a `timezone`
+    /// parameter get this zone unless the caller gives one.
+    pub clock_zone: LocalZone,
 }
 
 impl Default for SessionOptions {
@@ -48,9 +53,13 @@ impl Default for SessionOptions {
             harm: HarmWeights::v1(),
             area: None,
             crime_source: CrimeSource::Auto,
+            clock_zone: LocalZone::LONDON,
         }
     }
 }
+
+/// The query parameter that takes the session's clock zone ([`SessionOptions::clock_zone`]).
+pub const CLOCK_ZONE_PARAM: &str = "timezone";
 
 /// A query session over one store: the tables `incidents`, `rejects`, `outcomes`,
 /// `stop_search`, `parties`, `offenders`, `reoffences`, `lsoa_lookup` and `population`,
@@ -245,7 +254,12 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, query: &QueryDef, params: &HashMap<String, String>) -> Result<Vec<RecordBatch>> {
-        let bound = query.bind(params)?;
+        let mut params = std::borrow::Cow::Borrowed(params);
+        if query.params.iter().any(|p| p.name == CLOCK_ZONE_PARAM) && !params.contains_key(CLOCK_ZONE_PARAM) {
+            let zone = self.options.clock_zone.name().to_string();
+            params.to_mut().insert(CLOCK_ZONE_PARAM.to_string(), zone);
+        }
+        let bound = query.bind(&params)?;
         if matches!(query.origin, QueryOrigin::File(_)) {
             check_read_only(&query.sql)?;
         }

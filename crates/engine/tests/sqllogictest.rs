@@ -206,7 +206,12 @@ async fn fixture_store(dir: &Path) -> Session {
         &crimescope_ingest::population::PopulationColumns::default(),
     )
     .unwrap();
-    Session::open(dir).await.unwrap()
+    // The dated rows are Chicago's: read hours and days on the city's clock.
+    let options = crimescope_engine::SessionOptions {
+        clock_zone: crimescope_ingest::local_time::LocalZone::parse("America/Chicago").unwrap(),
+        ..crimescope_engine::SessionOptions::default()
+    };
+    Session::open_with(dir, &options).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

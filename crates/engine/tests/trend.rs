@@ -340,7 +340,12 @@ async fn chicago_series_seasonality_and_time_profile_match_the_raw_file() {
     };
     let report = ingest(dir.path(), &[path], &options, &NoProgress).unwrap();
     assert_eq!(report.totals.rows_rejected, 0);
-    let session = Session::open(dir.path()).await.unwrap();
+    // Stored in UTC from Chicago's clock, and read back on it: the file's own hours.
+    let options = crimescope_engine::SessionOptions {
+        clock_zone: crimescope_ingest::local_time::LocalZone::parse("America/Chicago").unwrap(),
+        ..crimescope_engine::SessionOptions::default()
+    };
+    let session = Session::open_with(dir.path(), &options).await.unwrap();
     let mut request = TrendRequest::new(period("2014-01..2014-12"));
     request.by = TrendGroup::Category;
     let series = trend_series(

@@ -123,7 +123,7 @@ pub enum Fate {
         /// Why.
         rejection: Rejection,
         /// The identifier columns.
-        id_columns: &'static [usize],
+        id_columns: std::borrow::Cow<'static, [usize]>,
         /// The number of fields a row should have.
         expected_fields: usize,
     },
@@ -154,7 +154,7 @@ pub fn read_rows<'a>(
                 id_columns,
                 expected_fields,
             } => {
-                let text = masked_raw(rec.fields, expected_fields, id_columns);
+                let text = masked_raw(rec.fields, expected_fields, &id_columns);
                 rejects.reject(ctx, rec.line, text.as_bytes(), &rejection)?;
             }
         }

@@ -10,6 +10,7 @@
 //! - [`store`]: the Parquet store, its manifest, atomic commits and compaction.
 //! - [`boundaries`] and [`population`]: reference data kept in a store (polygons, the
 //!   ONS LSOA lookup, residents by area).
+//! - [`local_time`]: partner clock times (Europe/London) to UTC instants.
 //! - [`projection`]: WGS84 to British National Grid with OSTN15, and back.
 //! - [`pseudonym`]: the keyed hash that replaces person identifiers.
 //!
@@ -31,6 +32,7 @@ mod file_context;
 mod id_census;
 mod incident;
 mod input;
+pub mod local_time;
 mod location;
 pub mod mapping;
 mod pipeline;

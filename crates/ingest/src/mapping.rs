@@ -6,12 +6,19 @@
 //! source = "police"                  # police, asb or fire
 //! delimiter = ","                    # one character; default ","
 //!
-//! [columns]                          # canonical field = column in the file
-//! occurred_at = "date"
+//! timezone = "Europe/London"         # what clock the times are on; default Europe/London
+//!
+//! [columns]                          # canonical field = column, or columns joined by a space
+//! occurred_at = ["date", "time"]
 //! subcategory = "loc_cat"
 //!
-//! [formats]                          # strftime-style: %Y %m %d %H %M %S %b, other text literal
-//! occurred_at = "%Y-%m-%d %H:%M"
+//! [formats]                          # strftime-style: %Y %m %d %H %M %S %b %B, other text literal
+//! occurred_at = "%d/%m/%Y %H:%M"
+//!
+//! [parties]                          # optional: columns of person ids, pseudonymised
+//! victim = "victim_ref"
+//! offender = "suspect_ref"           # perpetrator = "..." is stored as offender too
+//! separator = ";"                    # optional: a cell may hold several ids
 //!
 //! [categories]                       # optional: value in the file = canonical category
 //!
@@ -54,6 +61,61 @@ pub const MAPPABLE_FIELDS: [&str; 13] = [
     "outcome",
 ];
 
+/// The file column(s) of a canonical field: one column, or several whose values are
+/// joined with one space (`occurred_at = ["Year", "Month", "Day"]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnSpec {
+    /// One column.
+    One(String),
+    /// Several columns, joined with one space in this order.
+    Several(Vec<String>),
+}
+
+impl ColumnSpec {
+    /// The column names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            ColumnSpec::One(c) => vec![c.as_str()],
+            ColumnSpec::Several(cs) => cs.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The person columns of a mapping profile (`[parties]`). Ids are pseudonymised with
+/// the store's key exactly as the built-in profiles' ids are, so the same person links
+/// across sources; raw ids are never stored.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyColumns {
+    /// The victim id column (role `victim`).
+    #[serde(default)]
+    pub victim: Option<String>,
+    /// The offender id column (role `offender`).
+    #[serde(default)]
+    pub offender: Option<String>,
+    /// The perpetrator id column (an ASB term; stored with role `offender`).
+    #[serde(default)]
+    pub perpetrator: Option<String>,
+    /// A separator for cells holding several ids (`"V1;V2"`); none means one id a cell.
+    #[serde(default)]
+    pub separator: Option<String>,
+}
+
+impl PartyColumns {
+    /// (column, stored role) for each person column given.
+    pub fn roles(&self) -> Vec<(&str, &'static str)> {
+        [
+            (&self.victim, "victim"),
+            (&self.offender, "offender"),
+            (&self.perpetrator, "offender"),
+        ]
+        .into_iter()
+        .filter_map(|(c, role)| c.as_deref().map(|c| (c, role)))
+        .collect()
+    }
+}
+
 /// A parsed mapping profile.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,9 +127,12 @@ pub struct MappingProfile {
     /// The field delimiter (one character).
     #[serde(default)]
     pub delimiter: Option<String>,
-    /// Canonical field -> file column.
+    /// The IANA time zone of the file's clock times (default `Europe/London`).
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub timezone: Option<String>,
+    /// Canonical field -> file column(s).
+    #[serde(default)]
+    pub columns: BTreeMap<String, ColumnSpec>,
     /// Date formats by field (`month`, `occurred_at`).
     #[serde(default)]
     pub formats: BTreeMap<String, String>,
@@ -80,6 +145,9 @@ pub struct MappingProfile {
     /// Coordinate columns and CRS.
     #[serde(default)]
     pub coordinates: Option<Coordinates>,
+    /// Person id columns.
+    #[serde(default)]
+    pub parties: Option<PartyColumns>,
 }
 
 /// The coordinate columns of a mapping profile.
@@ -125,8 +193,10 @@ impl MappingProfile {
         let profile: MappingProfile = toml::from_str(text).map_err(|e| bad(e.to_string().trim().to_string()))?;
         Source::lookup(&profile.source)
             .map_err(|_| bad(format!("key `source`: '{}' is not police, asb or fire", profile.source)))?;
-        for (table, map) in [("columns", &profile.columns), ("constants", &profile.constants)] {
-            for key in map.keys() {
+        let column_keys: Vec<&String> = profile.columns.keys().collect();
+        let constant_keys: Vec<&String> = profile.constants.keys().collect();
+        for (table, keys) in [("columns", column_keys), ("constants", constant_keys)] {
+            for key in keys {
                 if !MAPPABLE_FIELDS.contains(&key.as_str()) {
                     return Err(bad(format!(
                         "key `{table}.{key}` is not a canonical field; use one of {}",
@@ -151,6 +221,20 @@ impl MappingProfile {
                 "the profile needs `columns.category` or `constants.category`".into()
             ));
         }
+        for (field, spec) in &profile.columns {
+            if spec.names().is_empty() {
+                return Err(bad(format!("key `columns.{field}`: give at least one column")));
+            }
+        }
+        profile.zone().map_err(|m| bad(format!("key `timezone`: {m}")))?;
+        if let Some(parties) = &profile.parties {
+            if parties.roles().is_empty() {
+                return Err(bad("`[parties]` needs `victim`, `offender` or `perpetrator`".into()));
+            }
+            if parties.separator.as_ref().is_some_and(|s| s.is_empty()) {
+                return Err(bad("key `parties.separator` must not be empty".into()));
+            }
+        }
         if profile.delimiter.as_ref().is_some_and(|d| d.len() != 1) {
             return Err(bad("key `delimiter` must be one ASCII character".into()));
         }
@@ -159,6 +243,19 @@ impl MappingProfile {
         }
         profile.grid().map_err(bad)?;
         Ok(profile)
+    }
+
+    /// The time zone of the file's clock times.
+    pub fn zone(&self) -> std::result::Result<crate::local_time::LocalZone, String> {
+        self.timezone.as_deref().map_or(
+            Ok(crate::local_time::LocalZone::LONDON),
+            crate::local_time::LocalZone::parse,
+        )
+    }
+
+    /// Whether the profile maps person ids (and so needs a pseudonymisation key).
+    pub fn has_person_ids(&self) -> bool {
+        self.parties.is_some()
     }
 
     /// The delimiter byte.
@@ -229,10 +326,10 @@ fn check_format(format: &str) -> std::result::Result<(), String> {
         if c == '%' {
             match chars.next() {
                 Some('Y') => has_year = true,
-                Some('m' | 'd' | 'H' | 'M' | 'S' | 'b') => {}
+                Some('m' | 'd' | 'H' | 'M' | 'S' | 'b' | 'B') => {}
                 other => {
                     return Err(format!(
-                        "'%{}' is not supported; use %Y %m %d %H %M %S %b",
+                        "'%{}' is not supported; use %Y %m %d %H %M %S %b %B",
                         other.unwrap_or(' ')
                     ));
                 }
@@ -246,10 +343,26 @@ fn check_format(format: &str) -> std::result::Result<(), String> {
     }
 }
 
-/// Read `text` with a strftime-style `format` (%Y %m %d %H %M %S %b; missing day is 1).
+/// Read `text` with a strftime-style `format` (%Y %m %d %H %M %S, %b for a three-letter
+/// month name, %B for a full one, both in any case; a missing day is 1). `%m`, `%d`,
+/// `%H`, `%M` and `%S` take one or two digits.
 pub(crate) fn parse_datetime(text: &str, format: &str) -> Option<Parsed> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const FULL_MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let t = text.trim().as_bytes();
     let (mut y, mut mo, mut d, mut h, mut mi, mut s) = (None, None, 1u32, 0i64, 0i64, 0i64);
@@ -279,6 +392,12 @@ pub(crate) fn parse_datetime(text: &str, format: &str) -> Option<Parsed> {
                     let word = std::str::from_utf8(t.get(i..i + 3)?).ok()?.to_lowercase();
                     mo = Some(MONTHS.iter().position(|m| *m == word)? as u32 + 1);
                     i += 3;
+                }
+                'B' => {
+                    let len = t[i..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                    let word = std::str::from_utf8(&t[i..i + len]).ok()?.to_lowercase();
+                    mo = Some(FULL_MONTHS.iter().position(|m| *m == word)? as u32 + 1);
+                    i += len;
                 }
                 _ => return None,
             }
@@ -327,6 +446,20 @@ mod tests {
             parse_datetime("01 Jan 2009", "%d %b %Y").unwrap().month,
             Month::new(2009, 1).unwrap()
         );
+        // A date split over Year, Month, Day columns, joined with spaces.
+        let split = parse_datetime("2009 December 18", "%Y %B %d").unwrap();
+        assert_eq!((split.month, split.has_time), (Month::new(2009, 12).unwrap(), false));
+        assert_eq!(
+            split.ms,
+            i64::from(crimescope_model::days_from_civil(2009, 12, 18)) * 86_400_000
+        );
+        assert_eq!(
+            parse_datetime("2009 may 1", "%Y %B %d").unwrap().month,
+            Month::new(2009, 5).unwrap()
+        );
+        assert!(parse_datetime("2009 Decembre 18", "%Y %B %d").is_none());
+        let with_time = parse_datetime("18/12/2009 7:05", "%d/%m/%Y %H:%M").unwrap();
+        assert!(with_time.has_time);
         for (bad, f) in [
             ("2022-13-01", "%Y-%m-%d"),
             ("2022-02-30", "%Y-%m-%d"),
@@ -356,6 +489,10 @@ mod tests {
                 "coordinates.grid",
             ),
             ("name = \"t\"\nsource = \"police\"\n[columns\n".to_string(), "columns"),
+            (format!("timezone = \"Mars/Olympus\"\n{base}"), "timezone"),
+            (format!("{base}[parties]\nseparator = \";\"\n"), "parties"),
+            (format!("{base}[parties]\nvictim = \"v\"\nwitness = \"w\"\n"), "witness"),
+            (base.replace("month = \"m\"", "month = []"), "columns.month"),
         ] {
             let err = MappingProfile::parse(&text, "t.toml").unwrap_err().to_string();
             assert!(err.contains(key) && err.contains("t.toml"), "{key}: {err}");

@@ -271,7 +271,9 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         areas: shared.areas(),
     };
     let ParsedFile { mut counts, outputs } = match &reader {
-        Reader::Mapped(mapping) => crate::profiles::mapped::parse(&ctx, mapping, &input.display, &bytes)?,
+        Reader::Mapped(mapping) => {
+            crate::profiles::mapped::parse(&ctx, mapping, options.key.as_ref(), &input.display, &bytes)?
+        }
         Reader::Builtin(profile, header) => profile.parse(&ctx, header, options.key.as_ref(), &bytes)?,
     };
     counts.outside_boundaries = outside_count(&ctx.areas);

@@ -129,6 +129,49 @@ impl fmt::Display for PoliceUkCrimeType {
     }
 }
 
+/// A crime type that data.police.uk published before its May 2013 change of categories
+/// and no longer uses. Street files from December 2010 to April 2013 carry these names;
+/// crimescope stores them as published, so counts by type match the files, and takes
+/// the harm weight of the successor named here.
+///
+/// Source: data.police.uk changelog, May 2013: "Violent crime" became "Violence and
+/// sexual offences", and "Public disorder and weapons" was split into "Public order"
+/// and "Possession of weapons".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RetiredCrimeType {
+    /// The name as police.uk published it.
+    pub name: &'static str,
+    /// The current types that cover what it counted.
+    pub successors: &'static [PoliceUkCrimeType],
+}
+
+impl RetiredCrimeType {
+    /// The retired types.
+    pub const ALL: [RetiredCrimeType; 2] = [
+        RetiredCrimeType {
+            name: "Violent crime",
+            successors: &[PoliceUkCrimeType::ViolenceAndSexualOffences],
+        },
+        RetiredCrimeType {
+            name: "Public disorder and weapons",
+            successors: &[PoliceUkCrimeType::PublicOrder, PoliceUkCrimeType::PossessionOfWeapons],
+        },
+    ];
+
+    /// The retired type with this name (exactly, or as a slug).
+    pub fn lookup(name: &str) -> Option<RetiredCrimeType> {
+        let wanted = slugify(name);
+        Self::ALL
+            .into_iter()
+            .find(|t| t.name == name || slugify(t.name) == wanted)
+    }
+
+    /// The successor whose harm weight the retired type takes: the first named.
+    pub fn harm_successor(self) -> PoliceUkCrimeType {
+        self.successors[0]
+    }
+}
+
 /// The partner that an incident came from (the `source` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
@@ -219,6 +262,23 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retired_types_name_their_successors() {
+        let violent = RetiredCrimeType::lookup("Violent crime").unwrap();
+        assert_eq!(violent.harm_successor(), PoliceUkCrimeType::ViolenceAndSexualOffences);
+        assert_eq!(
+            RetiredCrimeType::lookup("public-disorder-and-weapons")
+                .unwrap()
+                .successors
+                .len(),
+            2
+        );
+        assert!(RetiredCrimeType::lookup("Burglary").is_none());
+        for t in RetiredCrimeType::ALL {
+            assert!(PoliceUkCrimeType::lookup(t.name).is_err(), "{} is not current", t.name);
+        }
+    }
 
     #[test]
     fn every_type_round_trips_by_name_and_slug() {

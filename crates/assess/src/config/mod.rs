@@ -469,6 +469,8 @@ impl AssessmentConfig {
             harm: self.harm.clone(),
             area: Some(self.area_selection()?),
             crime_source: self.crime_source,
+            // Assessments are of partnerships in England and Wales: UK clock time.
+            ..SessionOptions::default()
         })
     }
 

@@ -9,6 +9,7 @@ use crate::fields::{bng, expect_fields, minute_time, utf8_fields};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::{Incident, push_party};
+use crate::local_time::LocalZone;
 use crate::location::{location_key, to_wgs84};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
@@ -48,7 +49,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             Err(rejection) => {
                 return Ok(Fate::RejectedMasked {
                     rejection,
-                    id_columns: &[VICTIM, PERPETRATOR],
+                    id_columns: std::borrow::Cow::Borrowed(&[VICTIM, PERPETRATOR]),
                     expected_fields: 10,
                 });
             }
@@ -71,7 +72,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
                     incident_id: &incident_id,
                     record_id: case_ref,
                     month: month.to_date32(),
-                    occurred_at: Some(at_ms),
+                    occurred_at: Some(LocalZone::LONDON.to_utc_counted(at_ms, counts)),
                     time_precision: "minute",
                     category,
                     subcategory: f[3].trim(),

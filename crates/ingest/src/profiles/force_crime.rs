@@ -1,6 +1,12 @@
 //! The `force-crime` profile: a police records-system extract with one row per crime,
 //! victim and offender (docs/formats.md). Each crime becomes one incident; its victims
 //! and offenders become pseudonymised `parties`, so crime counts never double.
+//!
+//! Required: `crime_ref`, `committed_from`, `category`. Optional (empty is allowed):
+//! `recorded_at`, `committed_to` (empty means the same as `committed_from`), the
+//! coordinates (both or neither), `uprn`, `location`, the person ids, `domestic`
+//! (empty is unknown) and `outcome`. A value that is present but wrong is a reject that
+//! names the column. Times are Europe/London clock times, stored as UTC instants.
 
 use std::collections::HashSet;
 
@@ -12,6 +18,7 @@ use crate::fields::{bng, expect_fields, minute_time, utf8_fields, yes_no};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::{Incident, push_party};
+use crate::local_time::LocalZone;
 use crate::location::{location_key, to_wgs84};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
@@ -54,7 +61,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             Err(rejection) => {
                 return Ok(Fate::RejectedMasked {
                     rejection,
-                    id_columns: &[VICTIM, OFFENDER],
+                    id_columns: std::borrow::Cow::Borrowed(&[VICTIM, OFFENDER]),
                     expected_fields: 15,
                 });
             }
@@ -79,7 +86,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
                     incident_id: &incident_id,
                     record_id: crime_ref,
                     month: row.month.to_date32(),
-                    occurred_at: Some(row.from_ms),
+                    occurred_at: Some(LocalZone::LONDON.to_utc_counted(row.from_ms, counts)),
                     time_precision: "minute",
                     category: row.category.name(),
                     subcategory: f[5].trim(),
@@ -134,9 +141,26 @@ fn validate(record: &csv::ByteRecord) -> Result<CrimeRow<'_>, Rejection> {
             "crime_ref is empty",
         ));
     }
-    minute_time(fields[1], "recorded_at")?;
+    // Optional: checked when present, unused otherwise.
+    if !fields[1].trim().is_empty() {
+        minute_time(fields[1], "recorded_at")?;
+    }
     let (from_ms, month) = minute_time(fields[2], "committed_from")?;
-    minute_time(fields[3], "committed_to")?;
+    // Optional: empty when the time is exact (the same as committed_from).
+    if !fields[3].trim().is_empty() {
+        let (to_ms, _) = minute_time(fields[3], "committed_to")?;
+        if to_ms < from_ms {
+            return Err(Rejection::field(
+                RejectReason::BadDate,
+                "committed_to",
+                format!(
+                    "committed_to '{}' is before committed_from '{}'",
+                    fields[3].trim(),
+                    fields[2].trim()
+                ),
+            ));
+        }
+    }
     let category = PoliceUkCrimeType::lookup(fields[6].trim()).map_err(|_| {
         Rejection::field(
             RejectReason::UnknownCategory,

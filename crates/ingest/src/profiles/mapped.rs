@@ -1,19 +1,35 @@
-//! Reading any CSV through a user's [`MappingProfile`] into `incidents`.
+//! Reading any CSV through a user's [`MappingProfile`] into `incidents` (and `parties`
+//! when the profile maps person ids).
+//!
+//! With `[parties]` and a `record_id` column, the file may hold one row per crime and
+//! person, as the force-crime profile does: the first row of a record id carries the
+//! incident and later rows add their people to it, so the crime is counted once.
 
-use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
 
 use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass};
-use crate::incident::Incident;
+use crate::incident::{Incident, push_party};
 use crate::location::{locate, location_key, to_wgs84};
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
+use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 
-/// Read a file with a mapping profile. `file` names it in errors.
-pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes: &[u8]) -> Result<ParsedFile> {
+/// Read a file with a mapping profile. `file` names it in errors; `key` pseudonymises
+/// the `[parties]` columns and must be given when the profile has them.
+pub fn parse(
+    ctx: &FileContext<'_>,
+    profile: &MappingProfile,
+    key: Option<&PseudonymKey>,
+    file: &str,
+    bytes: &[u8],
+) -> Result<ParsedFile> {
     let mut records = Records::with_delimiter(bytes, profile.delimiter_byte());
     let header: Vec<String> = match records.next_record() {
         Some(h) => h
@@ -35,10 +51,37 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
                 ),
             })
     };
-    let mut columns: Vec<(&str, usize)> = Vec::new();
-    for (field, column) in &profile.columns {
-        columns.push((field.as_str(), find(field, column)?));
+    let mut columns: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (field, spec) in &profile.columns {
+        let indices = spec
+            .names()
+            .into_iter()
+            .map(|c| find(field, c))
+            .collect::<Result<Vec<_>>>()?;
+        columns.push((field.as_str(), indices));
     }
+    let mut people: Vec<(usize, &'static str)> = Vec::new();
+    if let Some(parties) = &profile.parties {
+        for (column, role) in parties.roles() {
+            people.push((find(&format!("parties.{role}"), column)?, role));
+        }
+    }
+    let key = match (people.is_empty(), key) {
+        (true, _) => None,
+        (false, Some(key)) => Some(key),
+        (false, None) => {
+            return Err(IngestError::NoKey {
+                file: file.to_string(),
+                profile: "mapped",
+            });
+        }
+    };
+    let id_columns: Vec<usize> = people.iter().map(|(i, _)| *i).collect();
+    let separator = profile.parties.as_ref().and_then(|p| p.separator.as_deref());
+    let zone = profile.zone().map_err(|message| IngestError::Profile {
+        profile: profile.name.clone(),
+        message,
+    })?;
     let xy = match &profile.coordinates {
         Some(c) => Some((
             find("coordinates.x", &c.x)?,
@@ -54,25 +97,63 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
     let source = profile.source.as_str();
 
     let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
+    let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut census = IdCensus::default();
     let mut incident_id = String::new();
     let prefix = ctx.id_prefix(&profile.name);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match read_row(profile, &columns, xy, grid, rec.fields, header.len()) {
             Ok(row) => row,
-            Err(rejection) => return Ok(Fate::Rejected(rejection)),
+            Err(rejection) if id_columns.is_empty() => return Ok(Fate::Rejected(rejection)),
+            Err(rejection) => {
+                return Ok(Fate::RejectedMasked {
+                    rejection,
+                    id_columns: Cow::Owned(id_columns.clone()),
+                    expected_fields: header.len(),
+                });
+            }
         };
         incident_id.clear();
+        let mut first_row = true;
         match row.get("record_id") {
-            Some(id) if !id.is_empty() => {
-                match census.classify(std::borrow::Cow::Owned(id.as_bytes().to_vec()), rec.raw) {
-                    IdClass::Duplicate => return Ok(Fate::Duplicate),
-                    IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{prefix}:{id}")),
-                    IdClass::Load { version, .. } => incident_id.push_str(&format!("{prefix}:{id}#{version}")),
+            Some(id) if !id.is_empty() => match census.classify(Cow::Owned(id.as_bytes().to_vec()), rec.raw) {
+                IdClass::Duplicate => return Ok(Fate::Duplicate),
+                IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{prefix}:{id}")),
+                // One row per crime and person: later rows add people to the first.
+                IdClass::Load { .. } if key.is_some() => {
+                    incident_id.push_str(&format!("{prefix}:{id}"));
+                    first_row = false;
                 }
-            }
+                IdClass::Load { version, .. } => incident_id.push_str(&format!("{prefix}:{id}#{version}")),
+            },
             _ => incident_id.push_str(&format!("{}:{}:{}", profile.name, ctx.name, rec.line)),
         }
+        if let Some(key) = key {
+            for &(column, role) in &people {
+                let cell = std::str::from_utf8(rec.fields.get(column).unwrap_or_default()).unwrap_or_default();
+                let ids: Vec<&str> = match separator {
+                    Some(sep) => cell.split(sep).collect(),
+                    None => vec![cell],
+                };
+                for id in ids {
+                    if let Some(person) = key.person_key(id)
+                        && linked.insert((incident_id.clone(), role, person.clone()))
+                    {
+                        push_party(&mut parties, &incident_id, role, &person, ctx.name, rec.line)?;
+                    }
+                }
+            }
+        }
+        if !first_row {
+            return Ok(Fate::Loaded);
+        }
+        let occurred_ms = match row.occurred {
+            Some(o) if o.has_time => Some(zone.to_utc_counted(o.ms, counts)),
+            // A date without a time stays at midnight UTC: its day is what it says.
+            Some(o) => Some(o.ms),
+            None => None,
+        };
         let (lon, lat, easting, northing) = match (row.point, grid) {
             (None, _) => {
                 counts.no_location += 1;
@@ -107,7 +188,7 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
                 incident_id: &incident_id,
                 record_id: text("record_id"),
                 month: row.month.to_date32(),
-                occurred_at: row.occurred_ms,
+                occurred_at: occurred_ms,
                 time_precision: row.precision,
                 category,
                 subcategory: text("subcategory"),
@@ -133,6 +214,9 @@ pub fn parse(ctx: &FileContext<'_>, profile: &MappingProfile, file: &str, bytes:
         Ok(Fate::Loaded)
     })?;
     let mut outputs = incidents.finish()?;
+    if key.is_some() {
+        outputs.extend(parties.finish()?);
+    }
     outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
@@ -146,7 +230,7 @@ enum Point {
 struct MappedRow {
     values: Vec<(&'static str, String)>,
     month: crimescope_model::Month,
-    occurred_ms: Option<i64>,
+    occurred: Option<crate::mapping::Parsed>,
     precision: &'static str,
     category: String,
     point: Option<Point>,
@@ -160,7 +244,7 @@ impl MappedRow {
 
 fn read_row(
     profile: &MappingProfile,
-    columns: &[(&str, usize)],
+    columns: &[(&str, Vec<usize>)],
     xy: Option<(usize, usize, bool)>,
     grid: Grid,
     record: &csv::ByteRecord,
@@ -179,8 +263,18 @@ fn read_row(
     };
     let mut values: Vec<(&'static str, String)> = Vec::new();
     for field in crate::mapping::MAPPABLE_FIELDS {
-        if let Some(&(_, i)) = columns.iter().find(|(f, _)| *f == field) {
-            values.push((field, text(i, field)?));
+        if let Some((_, indices)) = columns.iter().find(|(f, _)| *f == field) {
+            let mut joined = String::new();
+            for &i in indices {
+                let part = text(i, field)?;
+                if !part.is_empty() {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(&part);
+                }
+            }
+            values.push((field, joined));
         } else if let Some(v) = profile.constants.get(field) {
             values.push((field, v.clone()));
         }
@@ -231,7 +325,7 @@ fn read_row(
     let _ = grid;
     Ok(MappedRow {
         month,
-        occurred_ms: occurred.map(|o| o.ms),
+        occurred,
         precision: match occurred {
             Some(o) if o.has_time => "minute",
             Some(_) => "day",

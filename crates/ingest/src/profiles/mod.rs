@@ -104,10 +104,14 @@ impl Profile {
     }
 
     /// The profile whose header matches exactly (after trimming), if any; `fire-lfb`
-    /// matches any header that has all the LFB columns it reads.
+    /// matches any header that has all the LFB columns it reads, and the police.uk
+    /// profiles any of their layouts since 2010 (columns found by name; docs/formats.md).
     pub fn detect(header: &[String]) -> Option<Profile> {
         Self::ALL.into_iter().find(|p| match p {
             Profile::FireLfb => p.header().iter().all(|c| header.iter().any(|h| h == c)),
+            Profile::PoliceUkStreet => police_uk::street::recognise(header).is_some(),
+            Profile::PoliceUkOutcomes => police_uk::outcomes::recognise(header).is_some(),
+            Profile::PoliceUkStopSearch => police_uk::stop_search::recognise(header).is_some(),
             _ => p.header().len() == header.len() && p.header().iter().zip(header).all(|(a, b)| a == b),
         })
     }
@@ -129,9 +133,9 @@ impl Profile {
             })
         };
         match self {
-            Profile::PoliceUkStreet => police_uk::street::parse(ctx, bytes),
-            Profile::PoliceUkOutcomes => police_uk::outcomes::parse(ctx, bytes),
-            Profile::PoliceUkStopSearch => police_uk::stop_search::parse(ctx, bytes),
+            Profile::PoliceUkStreet => police_uk::street::parse(ctx, header, bytes),
+            Profile::PoliceUkOutcomes => police_uk::outcomes::parse(ctx, header, bytes),
+            Profile::PoliceUkStopSearch => police_uk::stop_search::parse(ctx, header, bytes),
             Profile::FireIrs => fire::irs::parse(ctx, bytes),
             Profile::FireLfb => fire::lfb::parse(ctx, header, bytes),
             Profile::ForceCrime => force_crime::parse(ctx, key()?, bytes),
@@ -157,8 +161,16 @@ mod tests {
         for p in Profile::ALL {
             let header: Vec<String> = p.header().iter().map(|s| s.to_string()).collect();
             assert_eq!(Profile::detect(&header), Some(p));
-            assert_eq!(Profile::detect(&header[1..]), None);
+            if p != Profile::PoliceUkStreet {
+                assert_eq!(Profile::detect(&header[1..]), None, "{p}");
+            }
         }
+        // The street header without Crime ID is a layout of its own (2011-2013).
+        let old: Vec<String> = Profile::PoliceUkStreet.header()[1..]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(Profile::detect(&old), Some(Profile::PoliceUkStreet));
         assert_eq!(
             police_uk::force_from_file_name("2024-01-city-of-london-street.csv"),
             Some("city-of-london")

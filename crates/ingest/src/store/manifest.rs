@@ -175,6 +175,12 @@ pub struct FileCounts {
     /// Located rows that needed an LSOA from the store's boundaries and fell in none.
     #[serde(default)]
     pub outside_boundaries: u64,
+    /// Local times in the repeated autumn hour, read as the first (summer-time) one.
+    #[serde(default)]
+    pub clock_repeated_hour: u64,
+    /// Local times in the missing spring hour, read with the winter offset.
+    #[serde(default)]
+    pub clock_missing_hour: u64,
 }
 
 impl FileCounts {
@@ -193,6 +199,8 @@ impl FileCounts {
         self.no_location += other.no_location;
         self.outside_gb += other.outside_gb;
         self.outside_boundaries += other.outside_boundaries;
+        self.clock_repeated_hour += other.clock_repeated_hour;
+        self.clock_missing_hour += other.clock_missing_hour;
     }
 }
 

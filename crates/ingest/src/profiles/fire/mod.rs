@@ -5,6 +5,9 @@
 //!
 //! Harm: a deliberate fire carries the weight of "Criminal damage and arson"; other
 //! fire incidents carry 0 (they are not crimes).
+//!
+//! Call times are Europe/London clock times, stored as UTC instants
+//! ([`crate::local_time`]); the month is the local calendar month as written.
 
 pub(crate) mod irs;
 pub(crate) mod lfb;
@@ -16,6 +19,7 @@ use crate::error::Result;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::Incident;
+use crate::local_time::LocalZone;
 use crate::location::{location_key, to_wgs84};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
@@ -76,7 +80,7 @@ fn parse_with<'b>(
                 incident_id: &incident_id,
                 record_id: fire.id,
                 month: fire.month.to_date32(),
-                occurred_at: Some(fire.at_ms),
+                occurred_at: Some(LocalZone::LONDON.to_utc_counted(fire.at_ms, counts)),
                 time_precision: "minute",
                 category: fire.kind,
                 subcategory: fire.property,

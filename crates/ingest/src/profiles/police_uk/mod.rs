@@ -1,5 +1,6 @@
 //! The data.police.uk profiles: street, outcomes and stop-and-search files.
 
+mod layout;
 pub mod outcomes;
 pub mod stop_search;
 pub mod street;

@@ -1,4 +1,6 @@
-//! data.police.uk outcomes files (`YYYY-MM-<force>-outcomes.csv`).
+//! data.police.uk outcomes files (`YYYY-MM-<force>-outcomes.csv`). Columns are found
+//! by name ([`Layout`]): `Crime ID`, `Month` and `Outcome type` are required, the others
+//! may be absent, as in older layouts without LSOA columns.
 //!
 //! Each row is one outcome event for a Crime ID. Rows go to `outcomes`; exact repeats
 //! of a loaded row are dropped and counted. The engine's `incidents` view takes each
@@ -7,8 +9,9 @@
 use crimescope_model::Month;
 use crimescope_model::schema::{OUTCOME_FIELDS, outcomes_schema};
 
+use super::layout::Layout;
 use crate::error::Result;
-use crate::fields::{expect_fields, lon_lat, utf8_fields};
+use crate::fields::lon_lat;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::records::Records;
@@ -29,19 +32,29 @@ pub const HEADER: [&str; 10] = [
     "Outcome type",
 ];
 
+/// The outcomes layout of a header, if it is one.
+pub fn recognise(header: &[String]) -> Option<Layout<10>> {
+    Layout::recognise(&HEADER, &["Crime ID", "Month", "Outcome type"], header)
+}
+
 /// Read an outcomes file into `outcomes` and `rejects`.
-pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
+pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<ParsedFile> {
+    let default: Vec<String> = HEADER.iter().map(|c| c.to_string()).collect();
+    let Some(layout) = recognise(header).or_else(|| recognise(&default)) else {
+        unreachable!("the current outcomes header is recognised")
+    };
+    let id_column = layout.index("Crime ID").unwrap_or(0);
     let mut census = IdCensus::default();
     let mut months: Vec<(Month, usize)> = Vec::new();
     let mut outcomes = ctx.writer("outcomes", OUTCOME_FIELDS, outcomes_schema());
     let mut records = Records::new(bytes);
     records.next_record();
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
-        let (fields, month, point) = match validate(rec.fields) {
+        let (fields, month, point) = match validate(&layout, rec.fields) {
             Ok(v) => v,
             Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
-        if census.classify(first_field(rec.raw, &rec.fields[0]), rec.raw) == IdClass::Duplicate {
+        if census.classify(first_field(rec.raw, &rec.fields[id_column]), rec.raw) == IdClass::Duplicate {
             return Ok(Fate::Duplicate);
         }
         counts.no_location += u64::from(point.is_none());
@@ -79,9 +92,8 @@ pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
 
 type OutcomeRow<'r> = ([&'r str; 10], Month, Option<(f64, f64)>);
 
-fn validate(record: &csv::ByteRecord) -> Result<OutcomeRow<'_>, Rejection> {
-    expect_fields(record, &HEADER)?;
-    let fields = utf8_fields(record, &HEADER)?;
+fn validate<'r>(layout: &Layout<10>, record: &'r csv::ByteRecord) -> Result<OutcomeRow<'r>, Rejection> {
+    let fields = layout.row(record)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(
             RejectReason::MissingId,

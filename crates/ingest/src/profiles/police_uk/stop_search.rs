@@ -1,4 +1,7 @@
 //! data.police.uk stop-and-search files (`YYYY-MM-<force>-stop-and-search.csv`).
+//! Columns are found by name ([`Layout`]): `Type`, `Date` and the coordinates are
+//! required; the others may be absent, as in layouts before the policing-operation and
+//! outcome-link columns were added.
 //!
 //! Rows go to `stop_search`, partitioned by month, with BNG coordinates where the
 //! search location is published. Searches carry no id, so identical rows are kept (two
@@ -8,8 +11,9 @@ use crimescope_model::Month;
 use crimescope_model::schema::{STOP_SEARCH_FIELDS, stop_search_schema};
 
 use super::force_from_file_name;
+use super::layout::Layout;
 use crate::error::Result;
-use crate::fields::{boolean, expect_fields, iso_datetime_ms, lon_lat, utf8_fields};
+use crate::fields::{boolean, iso_datetime_ms, lon_lat};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::location::locate;
 use crate::records::Records;
@@ -35,14 +39,23 @@ pub const HEADER: [&str; 15] = [
     "Removal of more than just outer clothing",
 ];
 
+/// The stop-and-search layout of a header, if it is one.
+pub fn recognise(header: &[String]) -> Option<Layout<15>> {
+    Layout::recognise(&HEADER, &["Type", "Date", "Latitude", "Longitude"], header)
+}
+
 /// Read a stop-and-search file into `stop_search` and `rejects`.
-pub fn parse(ctx: &FileContext<'_>, bytes: &[u8]) -> Result<ParsedFile> {
+pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<ParsedFile> {
+    let default: Vec<String> = HEADER.iter().map(|c| c.to_string()).collect();
+    let Some(layout) = recognise(header).or_else(|| recognise(&default)) else {
+        unreachable!("the current stop-and-search header is recognised")
+    };
     let force = force_from_file_name(ctx.name);
     let mut searches = ctx.writer("stop_search", STOP_SEARCH_FIELDS, stop_search_schema());
     let mut records = Records::new(bytes);
     records.next_record();
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
-        let row = match validate(rec.fields) {
+        let row = match validate(&layout, rec.fields) {
             Ok(v) => v,
             Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
@@ -91,9 +104,8 @@ struct SearchRow<'r> {
     removal: Option<bool>,
 }
 
-fn validate(record: &csv::ByteRecord) -> Result<SearchRow<'_>, Rejection> {
-    expect_fields(record, &HEADER)?;
-    let fields = utf8_fields(record, &HEADER)?;
+fn validate<'r>(layout: &Layout<15>, record: &'r csv::ByteRecord) -> Result<SearchRow<'r>, Rejection> {
+    let fields = layout.row(record)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(RejectReason::UnknownCategory, "Type", "Type is empty"));
     }

@@ -43,7 +43,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             Err(rejection) => {
                 return Ok(Fate::RejectedMasked {
                     rejection,
-                    id_columns: &[0],
+                    id_columns: std::borrow::Cow::Borrowed(&[0]),
                     expected_fields: 4,
                 });
             }
