@@ -26,6 +26,11 @@ pub struct BoundariesAddArgs {
     /// The feature property holding the area name.
     #[arg(long)]
     pub name_field: String,
+    /// Leave incidents already in the store as they are (by default, located rows
+    /// without a code get the code of the area holding their point, as a new store
+    /// version).
+    #[arg(long)]
+    pub no_apply_to_stored: bool,
     /// The GeoJSON file.
     pub file: PathBuf,
 }
@@ -71,14 +76,26 @@ pub fn boundaries_add(args: &BoundariesAddArgs) -> Result<(), CliError> {
         &args.code_field,
         &args.name_field,
     )?;
+    let mut out = std::io::stdout().lock();
     writeln!(
-        std::io::stdout().lock(),
+        out,
         "stored {} {} areas from {} as {}; ingests from now on fill missing {} codes from them",
-        entry.areas,
-        entry.level,
-        entry.source,
-        entry.path,
-        entry.level
+        entry.areas, entry.level, entry.source, entry.path, entry.level
+    )
+    .map_err(CliError::io)?;
+    if args.no_apply_to_stored {
+        return writeln!(
+            out,
+            "incidents already stored keep their codes (--no-apply-to-stored); run boundaries add again without it to fill them"
+        )
+        .map_err(CliError::io);
+    }
+    let retag = crimescope_ingest::boundaries::apply_to_stored(&args.store)?;
+    writeln!(
+        out,
+        "stored incidents: {} files read, {} rewritten; {} LSOA and {} ward codes filled from the boundaries; \
+         {} located incidents lie in no stored LSOA",
+        retag.files_read, retag.files_rewritten, retag.lsoa_codes_filled, retag.ward_codes_filled, retag.outside_boundaries
     )
     .map_err(CliError::io)
 }

@@ -196,3 +196,74 @@ fn user_errors_exit_1_and_defects_exit_2_reported_once() {
         assert_eq!(err.matches("error").count(), 1, "{fault}: {err}");
     }
 }
+
+/// Rows without an LSOA code in the store, through `crimescope sql`.
+fn uncoded(store: &str) -> u64 {
+    let out = crimescope(&[
+        "sql",
+        "--store",
+        store,
+        "--format",
+        "json",
+        "SELECT COUNT(*) AS n FROM incidents WHERE lsoa_code IS NULL AND longitude IS NOT NULL",
+    ]);
+    stdout_json(&out)[0]["n"].as_u64().unwrap()
+}
+
+#[test]
+fn boundaries_add_fills_stored_rows_unless_told_not_to() {
+    // The City's January file with its LSOA columns blanked.
+    let text = std::fs::read_to_string(fixtures().join("city-of-london/2024-01-city-of-london-street.csv")).unwrap();
+    let mut blanked = String::new();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for (i, record) in reader.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        if i > 0 {
+            fields[7].clear();
+            fields[8].clear();
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    blanked.push_str(&String::from_utf8(writer.into_inner().unwrap()).unwrap());
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("2024-01-blanked-street.csv");
+    std::fs::write(&file, blanked).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let s = store.path().to_str().unwrap();
+    assert!(crimescope(&["ingest", "--store", s, file.to_str().unwrap()]).status.success());
+    let located = uncoded(s);
+    assert!(located > 600, "{located}");
+
+    let geojson = fixtures().join("../boundaries/central_london_lsoa11.geojson");
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "boundaries",
+            "add",
+            "--store",
+            s,
+            "--level",
+            "lsoa",
+            "--code-field",
+            "lsoa_code",
+            "--name-field",
+            "lsoa_name",
+        ];
+        args.extend_from_slice(extra);
+        args.push(geojson.to_str().unwrap());
+        let out = crimescope(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let kept = add(&["--no-apply-to-stored"]);
+    assert!(kept.contains("keep their codes"), "{kept}");
+    assert_eq!(uncoded(s), located, "--no-apply-to-stored leaves the stored rows");
+
+    let applied = add(&[]);
+    let left = uncoded(s);
+    assert!(left < located / 10, "{left} of {located} still without a code");
+    assert!(
+        applied.contains(&format!("{} LSOA", located - left)) && applied.contains(&format!("{left} located")),
+        "{applied}"
+    );
+}

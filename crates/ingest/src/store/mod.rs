@@ -18,6 +18,7 @@
 
 mod compact;
 pub mod manifest;
+mod retag;
 pub(crate) mod writer;
 
 use std::collections::HashSet;
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
+pub use retag::Retag;
 pub use manifest::{
     BoundaryEntry, Compaction, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
 };
