@@ -1,13 +1,14 @@
 -- Incidents by LSOA in the period, ranked (1 = most), with the rate per 1,000 residents
 -- where an LSOA population is loaded. Incidents with no LSOA code are left out (see
--- `crimescope info` for the No Location count).
+-- `crimescope info` for the No Location count). 2011 codes are counted in the 2021 LSOA
+-- that replaced them (lsoa21()).
 -- @param period_start month First month of the period.
 -- @param period_end month Last month of the period (inclusive).
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 -- @param theme text = '' Only the categories of this theme, from the session's themes table ('' for every theme).
 WITH counts AS (
-    SELECT lsoa_code AS area_code, COUNT(*) AS incidents, SUM(harm_weight) AS harm
+    SELECT lsoa21(lsoa_code) AS area_code, COUNT(*) AS incidents, SUM(harm_weight) AS harm
     FROM incidents
     WHERE month BETWEEN $period_start AND $period_end
       AND lsoa_code IS NOT NULL

@@ -2,7 +2,8 @@
 -- with the change, the percentage change (null when the comparison count is 0),
 -- Wheeler's Poisson z = 2(sqrt(current) - sqrt(previous)) and whether |z| >= 1.96,
 -- and rates per 1,000 residents of each LSOA (null where no lsoa population is loaded).
--- Incidents with no LSOA are grouped as '(none)'.
+-- Incidents with no LSOA are grouped as '(none)'. 2011 codes are counted in the 2021 LSOA
+-- that replaced them (lsoa21(); the rules are in queries/lsoa_vintage.sql).
 -- @param period_start month First month of the current period.
 -- @param period_end month Last month of the current period (inclusive).
 -- @param compare_start month First month of the comparison period.
@@ -10,7 +11,7 @@
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH counts AS (
-    SELECT COALESCE(lsoa_code, '(none)') AS grp,
+    SELECT COALESCE(lsoa21(lsoa_code), '(none)') AS grp,
            SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN 1 ELSE 0 END) AS current,
            SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN 1 ELSE 0 END) AS previous,
            SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN harm_weight ELSE 0 END) AS harm_current,

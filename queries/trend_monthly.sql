@@ -1,6 +1,7 @@
 -- Incidents and harm by group and month from the first to the last month given, for
 -- the series statistics (rolling totals, seasonality, control charts, Mann-Kendall).
--- Months with no incidents are absent; the caller fills them with 0.
+-- Months with no incidents are absent; the caller fills them with 0. By lsoa, 2011 codes
+-- are counted in the 2021 LSOA that replaced them (lsoa21()).
 -- @param period_start month First month of the series.
 -- @param period_end month Last month of the series (inclusive).
 -- @param by text = category Group by category, source, theme, lsoa, ward or force ('all' for one series).
@@ -11,7 +12,7 @@ WITH selected AS (
            CASE $by
                WHEN 'category' THEN CAST(i.category AS VARCHAR)
                WHEN 'source' THEN CAST(i.source AS VARCHAR)
-               WHEN 'lsoa' THEN COALESCE(i.lsoa_code, '(none)')
+               WHEN 'lsoa' THEN COALESCE(lsoa21(i.lsoa_code), '(none)')
                WHEN 'ward' THEN COALESCE(i.ward_code, '(none)')
                WHEN 'force' THEN COALESCE(CAST(i.force AS VARCHAR), '(no force)')
                ELSE 'all'

@@ -23,7 +23,6 @@ use crimescope_ingest::boundaries::BoundarySet;
 use crimescope_ingest::projection::ring_to_bng;
 use crimescope_model::{AreaLevel, close_matches, slugify};
 
-static LSOA_LOOKUP_GZ: &[u8] = include_bytes!("../../../fixtures/boundaries/LSOA11_LSOA21_LAD22_lookup_EW.csv.gz");
 static DISTRICT_LOOKUP: &str = include_str!("../../../fixtures/boundaries/LAD17_CSP17_PFA17_lookup_EW_v2.csv");
 
 /// The lookups' names, for the document.
@@ -97,7 +96,7 @@ impl OnsGeography {
 
     fn parse_bundled() -> Result<OnsGeography, AreaError> {
         let mut text = String::new();
-        flate2::read::GzDecoder::new(LSOA_LOOKUP_GZ)
+        flate2::read::GzDecoder::new(crimescope_engine::lsoa_vintage::BUNDLED_LSOA_LOOKUP_GZ)
             .read_to_string(&mut text)
             .map_err(|e| AreaError(format!("the bundled LSOA lookup cannot be read: {e}")))?;
         let (h, rows) = csv_rows(&text)?;

@@ -90,12 +90,16 @@ pub fn boundaries_add(args: &BoundariesAddArgs) -> Result<(), CliError> {
         )
         .map_err(CliError::io);
     }
-    let retag = crimescope_ingest::boundaries::apply_to_stored(&args.store)?;
+    let retag = crimescope_ingest::retag::apply_to_stored(&args.store)?;
     writeln!(
         out,
         "stored incidents: {} files read, {} rewritten; {} LSOA and {} ward codes filled from the boundaries; \
          {} located incidents lie in no stored LSOA",
-        retag.files_read, retag.files_rewritten, retag.lsoa_codes_filled, retag.ward_codes_filled, retag.outside_boundaries
+        retag.files_read,
+        retag.files_rewritten,
+        retag.lsoa_codes_filled,
+        retag.ward_codes_filled,
+        retag.outside_boundaries
     )
     .map_err(CliError::io)
 }

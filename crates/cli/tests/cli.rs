@@ -215,7 +215,9 @@ fn boundaries_add_fills_stored_rows_unless_told_not_to() {
     // The City's January file with its LSOA columns blanked.
     let text = std::fs::read_to_string(fixtures().join("city-of-london/2024-01-city-of-london-street.csv")).unwrap();
     let mut blanked = String::new();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
     let mut writer = csv::Writer::from_writer(Vec::new());
     for (i, record) in reader.records().enumerate() {
         let mut fields: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
@@ -231,7 +233,11 @@ fn boundaries_add_fills_stored_rows_unless_told_not_to() {
     std::fs::write(&file, blanked).unwrap();
     let store = tempfile::tempdir().unwrap();
     let s = store.path().to_str().unwrap();
-    assert!(crimescope(&["ingest", "--store", s, file.to_str().unwrap()]).status.success());
+    assert!(
+        crimescope(&["ingest", "--store", s, file.to_str().unwrap()])
+            .status
+            .success()
+    );
     let located = uncoded(s);
     assert!(located > 600, "{located}");
 

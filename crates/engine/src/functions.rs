@@ -8,6 +8,8 @@
 //! | `grid_cell(easting, northing, cell)` | BIGINT | the packed key `i * 2^24 + j` of the `cell`-metre square holding the point |
 //! | `harm_weight(category)` | DOUBLE | the session's harm weight for a category display name; NULL when the table has none |
 //! | `local_time(occurred_at [, zone])` | TIMESTAMP | the clock time of a UTC instant in an IANA zone (default `Europe/London`): what a partner's clock showed |
+//! | `lsoa21(lsoa_code)` | TEXT | the 2021 LSOA a 2011 or 2021 code is counted in ([`crate::lsoa_vintage`]) |
+//! | `lsoa_change(lsoa_code)` | TEXT | the rule that read it: `unchanged`, `merged`, `best-fit` or `unknown` |
 //!
 //! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
@@ -47,6 +49,8 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(GridCell::new()),
         harm_weight_udf(harm),
         ScalarUDF::new_from_impl(LocalClockTime::new()),
+        ScalarUDF::new_from_impl(crate::lsoa_vintage::LsoaVintageFunction::lsoa21()),
+        ScalarUDF::new_from_impl(crate::lsoa_vintage::LsoaVintageFunction::change()),
     ]
 }
 

@@ -32,6 +32,7 @@ mod error;
 pub mod functions;
 pub mod hotspots;
 mod info;
+pub mod lsoa_vintage;
 pub mod near_repeat;
 pub mod queries;
 pub mod read_only;

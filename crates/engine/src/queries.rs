@@ -79,6 +79,8 @@ pub const TREND_BY_FORCE: NamedQuery = named!("trend_by_force");
 pub const TREND_MONTHLY: NamedQuery = named!("trend_monthly");
 /// Incidents by day of week and hour, where times are known.
 pub const TIME_PROFILE: NamedQuery = named!("time_profile");
+/// Incidents per LSOA vintage rule (see [`crate::lsoa_vintage`]).
+pub const LSOA_VINTAGE: NamedQuery = named!("lsoa_vintage");
 
 /// Located incidents per grid cell.
 pub const HOTSPOT_GRID: NamedQuery = named!("hotspot_grid");
@@ -113,6 +115,7 @@ pub const ALL: &[NamedQuery] = &[
     TREND_BY_WARD,
     TREND_BY_FORCE,
     TREND_MONTHLY,
+    LSOA_VINTAGE,
     TIME_PROFILE,
     HOTSPOT_GRID,
     HOTSPOT_GRID_MONTHLY,

@@ -206,6 +206,14 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
             span.months()
         ));
     }
+    if request.trend.by == crate::trend::TrendGroup::Lsoa {
+        let mut span_params = params.clone();
+        span_params.remove("by");
+        span_params.insert("compare_start".into(), span.first().to_string());
+        span_params.insert("compare_end".into(), span.last().to_string());
+        let counts = crate::lsoa_vintage::vintage_counts(session, &span_params).await?;
+        warnings.extend(crate::lsoa_vintage::vintage_note(&counts));
+    }
     Ok(TrendSeries {
         span,
         request: request.clone(),

@@ -177,6 +177,9 @@ pub struct TrendTable {
     /// How many months of each period the store holds data for (of the source asked
     /// for, or any source).
     pub coverage: Coverage,
+    /// By LSOA: how the recorded codes were read as 2021 LSOAs (see
+    /// [`crate::lsoa_vintage`]); empty for other groupings.
+    pub lsoa_vintage: Vec<crate::lsoa_vintage::VintageCount>,
 }
 
 /// Months of a period the store holds data for.
@@ -332,6 +335,12 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
         warnings
             .push("no population is loaded, so rates are empty; add one with `crimescope population add`".to_string());
     }
+    let lsoa_vintage = if request.by == TrendGroup::Lsoa {
+        crate::lsoa_vintage::vintage_counts(session, &params).await?
+    } else {
+        Vec::new()
+    };
+    warnings.extend(crate::lsoa_vintage::vintage_note(&lsoa_vintage));
     Ok(TrendTable {
         period: request.period,
         compare,
@@ -340,6 +349,7 @@ pub async fn trend(session: &Session, request: &TrendRequest) -> Result<TrendTab
         batches,
         warnings,
         coverage,
+        lsoa_vintage,
     })
 }
 

@@ -362,15 +362,6 @@ pub fn add_boundaries(
     writer.add_boundary(entry, &bytes)
 }
 
-/// Fill the missing LSOA and ward codes of incidents already in the store from its
-/// boundaries, as a new store version (see [`crate::store::StoreWriter::apply_boundaries`]).
-/// Run after [`add_boundaries`] so that rows ingested before the boundaries get the
-/// codes later ingests get.
-pub fn apply_to_stored(store: &std::path::Path) -> Result<crate::store::Retag> {
-    let mut writer = crate::store::StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
-    writer.apply_boundaries()
-}
-
 /// Store the ONS LSOA 2011 to 2021 lookup (columns `LSOA11CD`, `LSOA21CD`, and where
 /// present `LSOA11NM`, `LSOA21NM`, `LAD22CD`, `LAD22NM`; a `.gz` file is read through a
 /// decoder) as the `lsoa_lookup` table.

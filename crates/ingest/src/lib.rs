@@ -44,6 +44,7 @@ pub mod pseudonym;
 mod records;
 mod reject;
 mod report;
+pub mod retag;
 pub mod store;
 mod table_builder;
 mod utm;

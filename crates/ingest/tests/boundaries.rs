@@ -113,7 +113,6 @@ fn blanked_january(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("2024-01-blanked-street.csv");
     std::fs::write(&path, text).unwrap();
     path
-
 }
 
 /// The stored (lsoa_code, lsoa_name, incident_id) of every incident, in order.
@@ -148,21 +147,30 @@ fn boundaries_added_after_an_ingest_fill_the_stored_rows_as_an_ingest_after_them
     let after = tempfile::tempdir().unwrap();
     ingest_ok(after.path(), std::slice::from_ref(&path));
     let untagged = stored_codes(after.path());
-    assert!(untagged.iter().all(|(code, _, _)| code.is_none()), "the blanked file has no codes");
+    assert!(
+        untagged.iter().all(|(code, _, _)| code.is_none()),
+        "the blanked file has no codes"
+    );
     let old_files: Vec<String> = read_manifest(after.path())
         .unwrap()
         .outputs_of("incidents")
         .map(|o| o.path.clone())
         .collect();
     add(after.path());
-    let retag = crimescope_ingest::boundaries::apply_to_stored(after.path()).unwrap();
+    let retag = crimescope_ingest::retag::apply_to_stored(after.path()).unwrap();
 
     let expected = stored_codes(before.path());
     let got = stored_codes(after.path());
     assert_eq!(got.len(), untagged.len(), "no row is lost or added");
-    assert_eq!(got, expected, "the same codes, names and row order as an ingest after the boundaries");
+    assert_eq!(
+        got, expected,
+        "the same codes, names and row order as an ingest after the boundaries"
+    );
     let filled = got.iter().filter(|(code, _, _)| code.is_some()).count() as u64;
-    assert!(filled > 600, "{filled} of the January file's rows lie in central London");
+    assert!(
+        filled > 600,
+        "{filled} of the January file's rows lie in central London"
+    );
     assert_eq!(
         filled + reference_report.totals.outside_boundaries + reference_report.totals.no_location,
         got.len() as u64,
@@ -172,8 +180,7 @@ fn boundaries_added_after_an_ingest_fill_the_stored_rows_as_an_ingest_after_them
     assert_eq!(retag.outside_boundaries, reference_report.totals.outside_boundaries);
     let manifest = read_manifest(after.path()).unwrap();
     assert_eq!(
-        manifest.files[0].counts.outside_boundaries,
-        reference_report.totals.outside_boundaries,
+        manifest.files[0].counts.outside_boundaries, reference_report.totals.outside_boundaries,
         "the file's count of points outside the boundaries is brought up to date"
     );
     assert!(manifest.files[0].counts.reconciles());
@@ -183,7 +190,7 @@ fn boundaries_added_after_an_ingest_fill_the_stored_rows_as_an_ingest_after_them
     assert_eq!(retag.files_rewritten as usize, old_files.len());
 
     // Applying again changes nothing: the rows left are outside every area.
-    let again = crimescope_ingest::boundaries::apply_to_stored(after.path()).unwrap();
+    let again = crimescope_ingest::retag::apply_to_stored(after.path()).unwrap();
     assert_eq!((again.files_rewritten, again.lsoa_codes_filled), (0, 0));
     assert_eq!(read_manifest(after.path()).unwrap(), manifest);
 }

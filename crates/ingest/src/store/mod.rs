@@ -18,7 +18,6 @@
 
 mod compact;
 pub mod manifest;
-mod retag;
 pub(crate) mod writer;
 
 use std::collections::HashSet;
@@ -29,7 +28,6 @@ use std::path::{Path, PathBuf};
 use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
-pub use retag::Retag;
 pub use manifest::{
     BoundaryEntry, Compaction, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
 };
@@ -349,6 +347,12 @@ impl StoreWriter {
     }
 
     fn commit_reference(&mut self, next: Manifest) -> Result<()> {
+        self.replace_manifest(next)
+    }
+
+    /// Commit `next` as the store's manifest (one atomic replace) and tidy files it no
+    /// longer lists.
+    pub(crate) fn replace_manifest(&mut self, next: Manifest) -> Result<()> {
         self.write_manifest(&next)?;
         self.manifest = next;
         let _ = self.remove_uncommitted();

@@ -1,0 +1,223 @@
+//! Re-tagging stored incidents with boundaries added after them.
+//!
+//! An ingest fills a located row's missing `lsoa_code`/`lsoa_name` and `ward_code`
+//! from the store's boundaries. Rows stored before the boundaries were added keep null
+//! codes until [`apply_to_stored`] rewrites their files: each `incidents`
+//! file holding a located row without a code is rewritten (through the staging folder)
+//! with the codes of the areas that contain its points, the manifest names the new files
+//! in one atomic replace, and the old files are removed after it. Codes already present
+//! are never changed; rows keep their order and every other column.
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::Array;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::boundaries::{Areas, assign_areas};
+use crate::error::{IngestError, Result};
+use crate::store::{OutputFile, StoreWriter};
+
+/// What [`apply_to_stored`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Retag {
+    /// `incidents` files read.
+    pub files_read: u64,
+    /// `incidents` files rewritten (those with at least one row newly tagged).
+    pub files_rewritten: u64,
+    /// Rows that had no LSOA code and now have one.
+    pub lsoa_codes_filled: u64,
+    /// Rows that had no ward code and now have one.
+    pub ward_codes_filled: u64,
+    /// Located rows that still have no LSOA code: their point lies in no stored area.
+    pub outside_boundaries: u64,
+}
+
+fn parquet_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn nulls(batch: &RecordBatch, column: &str) -> u64 {
+    batch
+        .schema()
+        .index_of(column)
+        .map_or(0, |i| batch.column(i).null_count() as u64)
+}
+
+/// The name of a rewritten file: the original stem with `.b<tag>` (replacing an
+/// earlier re-tag's suffix), so the new file never collides with the old one.
+fn retagged_path(path: &str, tag: &str) -> String {
+    let stem = path.strip_suffix(".parquet").unwrap_or(path);
+    let stem = match stem.rsplit_once(".b") {
+        Some((base, old)) if old.len() == 12 && old.bytes().all(|b| b.is_ascii_hexdigit()) => base,
+        _ => stem,
+    };
+    format!("{stem}.b{tag}.parquet")
+}
+
+/// Fill the missing LSOA and ward codes of incidents already in the store at `store`
+/// from its boundaries, as a new store version. Run after
+/// [`crate::boundaries::add_boundaries`] so that rows ingested before the boundaries
+/// get the codes later ingests get.
+pub fn apply_to_stored(store: &Path) -> Result<Retag> {
+    let mut writer = StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
+    apply_boundaries(&mut writer)
+}
+
+/// Fill the missing LSOA and ward codes of stored `incidents` rows that have
+/// coordinates, from the store's boundaries, and commit the rewritten files as a new
+/// store version. Each input file's `outside_boundaries` count becomes the number of
+/// its located rows that lie in no stored LSOA. A store without boundaries is left as
+/// it is.
+pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
+    let mut retag = Retag::default();
+    let root = writer.root().to_path_buf();
+    let Some(areas) = Areas::load(&root, writer.manifest())? else {
+        return Ok(retag);
+    };
+    let tag = writer
+        .manifest()
+        .boundaries
+        .iter()
+        .map(|b| &b.sha256[..12.min(b.sha256.len())])
+        .collect::<Vec<_>>()
+        .join("");
+    let tag = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(tag.as_bytes()))[..12].to_string();
+    let staging = writer.staging();
+    let mut next = writer.manifest().clone();
+    let mut obsolete = Vec::new();
+    for entry in &mut next.files {
+        let mut outside_in_file = 0;
+        let mut touched = false;
+        for output in entry.outputs.iter_mut().filter(|o| o.table == "incidents") {
+            retag.files_read += 1;
+            let outside = AtomicU64::new(0);
+            let (batches, lsoa_filled, ward_filled) = retag_file(&root, &output.path, &areas, &outside)?;
+            outside_in_file += outside.load(Ordering::Relaxed);
+            touched = true;
+            if lsoa_filled + ward_filled == 0 {
+                continue;
+            }
+            let rel = retagged_path(&output.path, &tag);
+            write_batches(&staging.join(&rel), &batches)?;
+            retag.files_rewritten += 1;
+            retag.lsoa_codes_filled += lsoa_filled;
+            retag.ward_codes_filled += ward_filled;
+            obsolete.push(std::mem::replace(
+                output,
+                OutputFile {
+                    table: output.table.clone(),
+                    path: rel,
+                    rows: output.rows,
+                },
+            ));
+        }
+        if touched && areas.lsoa.is_some() {
+            entry.counts.outside_boundaries = outside_in_file;
+        }
+        retag.outside_boundaries += entry.counts.outside_boundaries;
+    }
+    if retag.files_rewritten == 0 && &next == writer.manifest() {
+        return Ok(retag);
+    }
+    for new in next.files.iter().flat_map(|f| &f.outputs) {
+        let from = staging.join(&new.path);
+        if from.exists() {
+            let to = root.join(&new.path);
+            fs::rename(&from, &to).map_err(|source| IngestError::Write { path: to, source })?;
+        }
+    }
+    // The compacted copy holds the old codes: it is stale now.
+    if retag.files_rewritten > 0
+        && let Some(old) = next.compaction.take()
+    {
+        obsolete.extend(old.outputs);
+    }
+    // One atomic manifest replace commits every rewritten file; then the old ones go.
+    writer.replace_manifest(next)?;
+    let still_listed = writer.manifest().listed_paths();
+    for old in obsolete.iter().filter(|o| !still_listed.contains(o.path.as_str())) {
+        let _ = fs::remove_file(root.join(&old.path));
+    }
+    Ok(retag)
+}
+
+/// One stored file's batches with codes filled; the counts of LSOA and ward codes
+/// filled.
+fn retag_file(root: &Path, rel: &str, areas: &Areas, outside: &AtomicU64) -> Result<(Vec<RecordBatch>, u64, u64)> {
+    let path = root.join(rel);
+    let file = File::open(&path).map_err(|source| IngestError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| parquet_err(&path, e))?;
+    let (mut batches, mut lsoa_filled, mut ward_filled) = (Vec::new(), 0, 0);
+    for batch in reader {
+        let batch = batch.map_err(|e| parquet_err(&path, e))?;
+        let before = (nulls(&batch, "lsoa_code"), nulls(&batch, "ward_code"));
+        let after = assign_areas(batch, areas, outside).map_err(|e| parquet_err(&path, e))?;
+        lsoa_filled += before.0 - nulls(&after, "lsoa_code");
+        ward_filled += before.1 - nulls(&after, "ward_code");
+        batches.push(after);
+    }
+    Ok((batches, lsoa_filled, ward_filled))
+}
+
+fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<()> {
+    let Some(first) = batches.first() else {
+        return Ok(());
+    };
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).map_err(|source| IngestError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let file = File::create(to).map_err(|source| IngestError::Write {
+        path: to.to_path_buf(),
+        source,
+    })?;
+    let props = crate::store::writer::writer_properties(&first.schema());
+    let mut writer = ArrowWriter::try_new(file, first.schema(), Some(props)).map_err(|e| parquet_err(to, e))?;
+    for batch in batches {
+        writer.write(batch).map_err(|e| parquet_err(to, e))?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| parquet_err(to, e))?
+        .sync_all()
+        .map_err(|source| IngestError::Write {
+            path: to.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retagged_path;
+
+    #[test]
+    fn a_retagged_name_replaces_an_earlier_suffix() {
+        let once = retagged_path(
+            "incidents/source=police/month=2024-01/a-0123456789ab.parquet",
+            "aaaaaaaaaaaa",
+        );
+        assert_eq!(
+            once,
+            "incidents/source=police/month=2024-01/a-0123456789ab.baaaaaaaaaaaa.parquet"
+        );
+        let twice = retagged_path(&once, "bbbbbbbbbbbb");
+        assert_eq!(
+            twice,
+            "incidents/source=police/month=2024-01/a-0123456789ab.bbbbbbbbbbbbb.parquet"
+        );
+    }
+}
