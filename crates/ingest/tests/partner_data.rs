@@ -87,13 +87,9 @@ fn uk_clock_to_utc(y: i32, m: u32, d: u32, hh: i64, mm: i64, ss: i64) -> i64 {
     let spring = civil_ms(y, 3, last_sunday(y, 3), 1, 0, 0); // local 01:00 GMT = 01:00 UTC
     let autumn = civil_ms(y, 10, last_sunday(y, 10), 1, 0, 0); // local 01:00 GMT after the change
     let hour = 3_600_000;
-    let summer = if local < spring {
-        false
-    } else if local < spring + hour {
-        false // the missing hour: winter offset
-    } else {
-        local < autumn + hour // up to 01:59 on the autumn day the first (summer) reading
-    };
+    // Before 02:00 on the spring day (the missing hour 01:00-01:59 included) the winter
+    // offset; up to 01:59 on the autumn day the first (summer) reading.
+    let summer = local >= spring + hour && local < autumn + hour;
     if summer { local - hour } else { local }
 }
 

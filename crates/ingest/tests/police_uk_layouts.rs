@@ -44,7 +44,7 @@ fn every_street_layout_loads_every_row_with_the_files_counts_by_type() {
         let rows = file_rows(&path);
         assert_eq!(rows[0].len(), columns, "{file} has the layout's columns");
         let store = tempfile::tempdir().unwrap();
-        let report = ingest_ok(store.path(), &[path.clone()]);
+        let report = ingest_ok(store.path(), std::slice::from_ref(&path));
         assert_eq!(report.files[0].profile, "police-uk-street", "{file}");
         assert_eq!(report.totals.rows_read, rows.len() as u64, "{file}");
         assert_eq!(report.totals.rows_loaded, rows.len() as u64, "{file}: every row loads");
