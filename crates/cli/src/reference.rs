@@ -94,7 +94,7 @@ pub fn boundaries_add(args: &BoundariesAddArgs) -> Result<(), CliError> {
     writeln!(
         out,
         "stored incidents: {} files read, {} rewritten; {} LSOA and {} ward codes filled from the boundaries; \
-         {} located incidents lie in no stored LSOA",
+         {} located incidents lie in no stored area",
         retag.files_read,
         retag.files_rewritten,
         retag.lsoa_codes_filled,

@@ -8,8 +8,12 @@
 //! 34,753 rows hold each 2011 code once. Each code an incident carries is read by one
 //! rule ([`LsoaChange`]):
 //!
-//! - **unchanged**: the code is a 2021 code (the 33,642 LSOAs whose code survived, and
-//!   the 2021 codes themselves): kept.
+//! - **unchanged**: the code is a 2021 code: kept. That is the 33,642 LSOAs whose code
+//!   survived, the 2021 codes in the lookup, and the 2021 LSOAs it does not list: a
+//!   split 2011 LSOA names only one of its parts, so of the 35,672 LSOAs of 2021 the
+//!   lookup holds 34,628. A code numbered after the last 2011 code of its country
+//!   (`E01033768`, `W01001958`) and no later than the last 2021 code in the lookup is
+//!   read as such a 2021 code.
 //! - **merged**: a 2011 LSOA that was joined with others into one 2021 LSOA (124 such
 //!   2021 LSOAs, from 249 2011 ones): the 2021 LSOA covers it exactly.
 //! - **best-fit**: a 2011 LSOA whose code was retired because it was split or redrawn
@@ -99,8 +103,11 @@ impl LsoaChange {
 pub struct LsoaVintages {
     /// Retired 2011 codes: their 2021 LSOA and how.
     retired: HashMap<String, (String, LsoaChange)>,
-    /// Every 2021 code.
+    /// Every 2021 code in the lookup.
     current: HashSet<String>,
+    /// Per country prefix (`E01`, `W01`): the numbers after the last 2011 code up to the
+    /// last 2021 code, which are 2021 codes whether or not the lookup lists them.
+    new_in_2021: Vec<(String, u32, u32)>,
 }
 
 impl LsoaVintages {
@@ -150,12 +157,38 @@ impl LsoaVintages {
                 (a.clone(), (b.clone(), change))
             })
             .collect();
-        Some(LsoaVintages { retired, current })
+        let number = |code: &str, prefix: &str| code.strip_prefix(prefix).and_then(|n| n.parse::<u32>().ok());
+        let new_in_2021 = ["E01", "W01"]
+            .iter()
+            .filter_map(|prefix| {
+                let last_2011 = pairs.iter().filter_map(|(a, _)| number(a, prefix)).max()?;
+                let last_2021 = current.iter().filter_map(|b| number(b, prefix)).max()?;
+                (last_2021 > last_2011).then(|| (prefix.to_string(), last_2011 + 1, last_2021))
+            })
+            .collect();
+        Some(LsoaVintages {
+            retired,
+            current,
+            new_in_2021,
+        })
+    }
+
+    /// Whether a code is a 2021 code: in the lookup's 2021 column, or numbered in the
+    /// range created in 2021.
+    fn is_2021(&self, code: &str) -> bool {
+        self.current.contains(code)
+            || self.new_in_2021.iter().any(|(prefix, first, last)| {
+                code.len() == 9
+                    && code
+                        .strip_prefix(prefix.as_str())
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .is_some_and(|n| (*first..=*last).contains(&n))
+            })
     }
 
     /// The 2021 LSOA a recorded code is counted in, and the rule that put it there.
     pub fn to_2021<'a>(&'a self, code: &'a str) -> (&'a str, LsoaChange) {
-        if self.current.contains(code) {
+        if self.is_2021(code) {
             return (code, LsoaChange::Unchanged);
         }
         match self.retired.get(code) {
@@ -333,5 +366,12 @@ mod tests {
         assert_eq!(v.to_2021("E01000936"), ("E01035712", LsoaChange::Merged));
         assert_eq!(v.to_2021("E01000940"), ("E01035712", LsoaChange::Merged));
         assert_eq!(v.to_2021("S01000001"), ("S01000001", LsoaChange::Unknown));
+        // A 2021 part of a split LSOA that the lookup does not list (E01033770 is not
+        // in its 2021 column; the numbers E01033769..E01035762 were created in 2021).
+        assert!(!v.current.contains("E01033770"));
+        assert_eq!(v.to_2021("E01033770"), ("E01033770", LsoaChange::Unchanged));
+        assert_eq!(v.to_2021("W01001959"), ("W01001959", LsoaChange::Unchanged));
+        assert_eq!(v.to_2021("E01035763"), ("E01035763", LsoaChange::Unknown));
+        assert_eq!(v.to_2021("E0103377"), ("E0103377", LsoaChange::Unknown));
     }
 }

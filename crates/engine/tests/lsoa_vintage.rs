@@ -157,6 +157,7 @@ async fn a_trend_across_the_vintage_change_has_one_series_per_2021_lsoa() {
         .iter()
         .find(|w| w.contains("2021 LSOAs"))
         .expect("the series says how codes were read");
+    eprintln!("{note}");
     assert!(
         note.contains(&format!("{merged_2023} incidents")) && note.contains(&format!("{best_fit_2023} incidents")),
         "{note}"

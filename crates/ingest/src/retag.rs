@@ -32,7 +32,8 @@ pub struct Retag {
     pub lsoa_codes_filled: u64,
     /// Rows that had no ward code and now have one.
     pub ward_codes_filled: u64,
-    /// Located rows that still have no LSOA code: their point lies in no stored area.
+    /// Located rows still without a code whose point lies in no stored LSOA (no ward,
+    /// where only wards are stored), summed over the input files.
     pub outside_boundaries: u64,
 }
 
@@ -63,8 +64,9 @@ fn retagged_path(path: &str, tag: &str) -> String {
 
 /// Fill the missing LSOA and ward codes of incidents already in the store at `store`
 /// from its boundaries, as a new store version. Run after
-/// [`crate::boundaries::add_boundaries`] so that rows ingested before the boundaries
-/// get the codes later ingests get.
+/// [`crate::boundaries::add_boundaries`] so that rows ingested without a code before the
+/// boundaries get the codes a later ingest would give them. Codes already present
+/// (recorded, or filled from an earlier boundary set) are kept.
 pub fn apply_to_stored(store: &Path) -> Result<Retag> {
     let mut writer = StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
     apply_boundaries(&mut writer)
@@ -72,9 +74,10 @@ pub fn apply_to_stored(store: &Path) -> Result<Retag> {
 
 /// Fill the missing LSOA and ward codes of stored `incidents` rows that have
 /// coordinates, from the store's boundaries, and commit the rewritten files as a new
-/// store version. Each input file's `outside_boundaries` count becomes the number of
-/// its located rows that lie in no stored LSOA. A store without boundaries is left as
-/// it is.
+/// store version. Each input file's `outside_boundaries` count becomes, as at ingest,
+/// the number of its located rows without a code whose point lies in no stored LSOA
+/// (in no ward, where only wards are stored). A store without boundaries is left as it
+/// is.
 pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
     let mut retag = Retag::default();
     let root = writer.root().to_path_buf();
@@ -105,6 +108,12 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
                 continue;
             }
             let rel = retagged_path(&output.path, &tag);
+            if rel == output.path {
+                return Err(IngestError::Store {
+                    path: root.join(&rel),
+                    message: "a re-tagged file would replace itself; nothing was changed. Please report this".into(),
+                });
+            }
             write_batches(&staging.join(&rel), &batches)?;
             retag.files_rewritten += 1;
             retag.lsoa_codes_filled += lsoa_filled;
@@ -118,7 +127,8 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
                 },
             ));
         }
-        if touched && areas.lsoa.is_some() {
+        // As at ingest: points in no LSOA, or in no ward where only wards are stored.
+        if touched {
             entry.counts.outside_boundaries = outside_in_file;
         }
         retag.outside_boundaries += entry.counts.outside_boundaries;
@@ -126,11 +136,24 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
     if retag.files_rewritten == 0 && &next == writer.manifest() {
         return Ok(retag);
     }
+    let mut renamed = std::collections::HashSet::new();
     for new in next.files.iter().flat_map(|f| &f.outputs) {
         let from = staging.join(&new.path);
         if from.exists() {
             let to = root.join(&new.path);
             fs::rename(&from, &to).map_err(|source| IngestError::Write { path: to, source })?;
+            renamed.insert(new.path.clone());
+        }
+    }
+    // Make the moves durable before the manifest names the files (best effort where a
+    // platform cannot sync a folder), as an ingest's commit does.
+    let dirs: std::collections::HashSet<std::path::PathBuf> = renamed
+        .iter()
+        .filter_map(|p: &String| root.join(p).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
         }
     }
     // The compacted copy holds the old codes: it is stale now.
