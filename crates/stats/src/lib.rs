@@ -4,6 +4,8 @@
 //! they build and test in seconds. One method per item; each names its source.
 //!
 //! - [`PeriodChange`]: change between two periods with Wheeler's Poisson z.
+//! - [`poisson_e_test`] and [`two_period_z`]: two observed counts compared
+//!   (Krishnamoorthy & Thomson's E-test; the √2-scaled root difference).
 //! - [`mann_kendall`]: the Mann–Kendall trend test with the tie correction.
 //! - [`c_chart`] and [`u_chart`]: Shewhart control limits for counts and rates, with
 //!   exact Poisson probability limits when the expected count is below 5.
@@ -26,6 +28,7 @@
 mod change;
 mod concentration;
 mod control_chart;
+mod e_test;
 mod error;
 mod fdr;
 mod mann_kendall;
@@ -36,6 +39,7 @@ mod seasonal;
 pub use change::{PeriodChange, SIGNIFICANT_Z, wheeler_z};
 pub use concentration::{generalized_gini, gini, lorenz_curve, share_of_places_holding};
 pub use control_chart::{ChartPoint, ControlChart, LimitMethod, THREE_SIGMA_TAIL, c_chart, u_chart};
+pub use e_test::{poisson_e_test, two_period_z};
 pub use error::StatsError;
 pub use fdr::benjamini_hochberg;
 pub use mann_kendall::{MannKendall, TrendDirection, mann_kendall};
