@@ -23,13 +23,9 @@ pub struct OverviewRow {
     pub harm: f64,
     /// Incidents per 1,000 residents, when a population is loaded.
     pub rate: Option<f64>,
-}
-
-impl OverviewRow {
-    /// The change from `previous` to `current`, with Wheeler's z and its significance.
-    pub fn change(&self) -> PeriodChange {
-        PeriodChange::new(self.current, self.previous)
-    }
+    /// The change from `previous` to `current` with its E-test, adjusted across the
+    /// categories of the overview (the total is tested on its own).
+    pub change: PeriodChange,
 }
 
 /// The overview's rows and their total.
@@ -72,6 +68,8 @@ pub struct PlanReviewRow {
     pub then: u64,
     /// The measure in the current period.
     pub now: u64,
+    /// The change with its E-test, adjusted across the plan's priorities.
+    pub change: PeriodChange,
 }
 
 /// What a theme chapter says about its theme in one sentence.

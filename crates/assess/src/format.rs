@@ -2,6 +2,7 @@
 //! thousands separators, changes and significance in words, and the RAG rating.
 
 use crimescope_model::Aim;
+use crimescope_stats::{ChangeTest, PeriodChange};
 use serde_json::{Value, json};
 
 /// A float rounded for the document (4 decimals), or null when not finite.
@@ -51,29 +52,48 @@ pub(crate) fn change_words(current: u64, previous: u64) -> String {
     }
 }
 
-/// The Wheeler z verdict in words.
-pub(crate) fn significance_words(z: f64) -> &'static str {
-    if z >= 1.96 {
-        "a significant increase"
-    } else if z <= -1.96 {
-        "a significant decrease"
+/// The verdict of a change's test in words.
+pub(crate) fn significance_words(change: &PeriodChange) -> &'static str {
+    match change.significant_rise() {
+        Some(true) => "a significant increase",
+        Some(false) => "a significant decrease",
+        None => "no significant change",
+    }
+}
+
+/// The test behind a verdict, for prose: "E-test p = 0.012" or, for a row adjusted
+/// across its table, "E-test p = 0.012, 0.048 adjusted across the table".
+pub(crate) fn test_words(change: &PeriodChange) -> String {
+    let p = |x: f64| {
+        if x < 0.001 {
+            "< 0.001".to_string()
+        } else {
+            format!("= {x:.3}")
+        }
+    };
+    let test = match change.test {
+        ChangeTest::PoissonETest => "E-test",
+        ChangeTest::WheelerLongRunMean => "Wheeler's test against the long-run mean",
+    };
+    if (change.p_fdr - change.p).abs() < 1e-12 {
+        format!("{test} p {}", p(change.p))
     } else {
-        "no significant change"
+        format!(
+            "{test} p {}, {} adjusted across the table",
+            p(change.p),
+            p(change.p_fdr).trim_start_matches("= ")
+        )
     }
 }
 
 /// Red / amber / green for a change: red is a significant move against the aim, green
-/// a significant move with it, amber no significant change.
-pub(crate) fn rag(z: f64, aim: Aim) -> &'static str {
-    let aim_reduce = aim == Aim::Reduce;
-    let against = if aim_reduce { z >= 1.96 } else { z <= -1.96 };
-    let with = if aim_reduce { z <= -1.96 } else { z >= 1.96 };
-    if against {
-        "red"
-    } else if with {
-        "green"
-    } else {
-        "amber"
+/// a significant move with it, amber no significant change. The test is the change's
+/// own (the E-test, adjusted across its table when it has one).
+pub(crate) fn rag(change: &PeriodChange, aim: Aim) -> &'static str {
+    match (change.significant_rise(), aim) {
+        (Some(true), Aim::Reduce) | (Some(false), Aim::Increase) => "red",
+        (Some(false), Aim::Reduce) | (Some(true), Aim::Increase) => "green",
+        _ => "amber",
     }
 }
 
@@ -88,9 +108,25 @@ mod tests {
         assert_eq!(change_words(110, 100), "up 10 (+10.0%)");
         assert_eq!(change_words(5, 0), "up 5");
         assert_eq!(change_words(90, 100), "down 10 (-10.0%)");
-        assert_eq!(rag(2.5, Aim::Reduce), "red");
-        assert_eq!(rag(-2.5, Aim::Reduce), "green");
-        assert_eq!(rag(-2.5, Aim::Increase), "red");
-        assert_eq!(rag(1.0, Aim::Reduce), "amber");
+        let (up, down, flat) = (
+            PeriodChange::new(160, 100),
+            PeriodChange::new(60, 100),
+            PeriodChange::new(25, 16),
+        );
+        assert_eq!(rag(&up, Aim::Reduce), "red");
+        assert_eq!(rag(&down, Aim::Reduce), "green");
+        assert_eq!(rag(&down, Aim::Increase), "red");
+        // Wheeler's 25 against 16: z was 2 between the periods, but p = 0.165.
+        assert_eq!(rag(&flat, Aim::Reduce), "amber");
+        assert_eq!(significance_words(&flat), "no significant change");
+        assert_eq!(test_words(&flat), "E-test p = 0.165");
+        let mut table = vec![PeriodChange::new(30, 18), flat];
+        crimescope_stats::adjust_for_many_rows(&mut table);
+        assert!(table[0].p_fdr > table[0].p);
+        assert!(
+            test_words(&table[0]).ends_with("0.165 adjusted across the table"),
+            "{}",
+            test_words(&table[0])
+        );
     }
 }

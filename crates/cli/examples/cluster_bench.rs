@@ -46,7 +46,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let open_ms = t.elapsed().as_secs_f64() * 1e3;
     let period: Period = period.parse()?;
-    let request = TrendRequest::new(period);
+    let mut request = TrendRequest::new(period);
+    request.compare = Some(period.previous());
     let (mut trend_runs, mut grid_runs) = (Vec::new(), Vec::new());
     let (mut incidents, mut cells, mut located) = (0i64, 0usize, 0i64);
     let params: HashMap<String, String> = [

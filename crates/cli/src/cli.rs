@@ -37,7 +37,7 @@ pub enum Command {
     Compact(store::CompactArgs),
     /// Show what a store holds: sources, months, categories and rejects.
     Info(store::InfoArgs),
-    /// Levels and change between two periods by group, with Wheeler's z, harm and rates;
+    /// Levels and change between two periods by group, with the Poisson E-test (adjusted across rows), harm and rates;
     /// --series gives monthly series with rolling totals, seasonality, control charts and Mann-Kendall.
     Trend(trend::TrendArgs),
     /// Where incidents concentrate: grid, LSOA and ward counts, kernel density, Getis-Ord Gi*

@@ -33,8 +33,9 @@ pub struct QueryRunArgs {
     /// Sets period_start and period_end, e.g. 2025-01..2025-12.
     #[arg(long, value_parser = crate::options::period)]
     pub period: Option<Period>,
-    /// Sets compare_start and compare_end: `previous` (the same length just before) or a period.
-    #[arg(long, default_value = "previous", value_parser = crate::options::compare)]
+    /// Sets compare_start and compare_end: `year-earlier` (the same months a year before,
+    /// the default), `previous` (the same length just before) or a period.
+    #[arg(long, default_value = "year-earlier", value_parser = crate::options::compare)]
     pub compare: Compare,
     /// Any other parameter, as name=value (repeatable).
     #[arg(long = "param")]
@@ -89,7 +90,7 @@ pub fn list(args: &QueryListArgs) -> Result<(), CliError> {
     writeln!(
         out,
         "{table}\n--period sets period_start/period_end; --compare sets compare_start/compare_end (default: the \
-         previous period of the same length); --param name=value sets any other."
+         same months one year earlier); --param name=value sets any other."
     )
     .map_err(CliError::io)
 }
@@ -106,7 +107,7 @@ pub async fn run(args: &QueryRunArgs) -> Result<(), CliError> {
         given.insert(k.trim().to_string(), v.to_string());
     }
     if let Some(period) = args.period {
-        let compare = args.compare.period().unwrap_or_else(|| period.previous());
+        let compare = args.compare.period(period);
         for (k, v) in [
             ("period_start", period.first()),
             ("period_end", period.last()),

@@ -21,8 +21,9 @@ pub struct TrendArgs {
     /// The current period: 2025-01..2025-12, a month, or a financial year such as 2024/25.
     #[arg(long, value_parser = crate::options::period)]
     pub period: Period,
-    /// `previous` (the same length immediately before) or a period.
-    #[arg(long, default_value = "previous", value_parser = crate::options::compare)]
+    /// `year-earlier` (the same months one year earlier, so that season does not pass for
+    /// change), `previous` (the same length immediately before) or a period.
+    #[arg(long, default_value = "year-earlier", value_parser = crate::options::compare)]
     pub compare: Compare,
     /// The grouping.
     #[arg(long, value_enum, default_value = "category")]
@@ -54,7 +55,7 @@ pub struct TrendArgs {
 pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
     let request = TrendRequest {
         period: args.period,
-        compare: args.compare.period(),
+        compare: Some(args.compare.period(args.period)),
         by: args.by.into(),
         source: args.source,
         category: args.category.clone(),
@@ -81,8 +82,9 @@ pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
     if args.format == Format::Table {
         writeln!(
             out,
-            "Trend by {}: {} against {}{}. z is Wheeler's Poisson z = 2(√current − √previous); |z| ≥ 1.96 is \
-             significant. Rates are per 1,000 residents.",
+            "Trend by {}: {} against {}{}. p is the Poisson E-test's, p_fdr adjusted across the rows \
+             (Benjamini-Hochberg); significant means p_fdr < 0.05. z = √2(√current − √previous) is the size of the \
+             change. Rates are per 1,000 residents.",
             table.by,
             table.period,
             table.compare,
@@ -105,8 +107,8 @@ pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
 }
 
 /// The JSON rows, each with the coverage of both periods; where a period holds no data
-/// at all, the change is not a measured change, so `pct_change`, `z` and `significant`
-/// are null rather than a -100% "significant" fall.
+/// at all, the change is not a measured change, so `pct_change`, `z`, `p`, `p_fdr` and
+/// `significant` are null rather than a -100% "significant" fall.
 fn rows_with_coverage(table: &crimescope_engine::trend::TrendTable) -> Result<Vec<serde_json::Value>, CliError> {
     let coverage = serde_json::to_value(table.coverage).map_err(CliError::internal)?;
     let statuses = serde_json::json!({
@@ -118,7 +120,7 @@ fn rows_with_coverage(table: &crimescope_engine::trend::TrendTable) -> Result<Ve
         .into_iter()
         .map(|mut r| {
             if !table.coverage.comparable() {
-                for key in ["pct_change", "z", "significant"] {
+                for key in ["pct_change", "z", "p", "p_fdr", "significant"] {
                     r.insert(key.into(), serde_json::Value::Null);
                 }
             }

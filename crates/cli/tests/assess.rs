@@ -166,12 +166,24 @@ fn city_overview_equals_independent_counts_of_the_city_rows() {
     // The force reports crimes it dealt with elsewhere: the area leaves them out.
     let counted: u64 = got.values().map(|v| v[0] + v[1]).sum();
     assert!(counted < all_rows, "{counted} of {all_rows} rows");
-    for r in body {
+    // The change test recomputed from the counts: the E-test (6 months each), adjusted
+    // across the overview's categories.
+    let p_raw: Vec<f64> = body
+        .iter()
+        .map(|r| {
+            let (c, p) = (r["current"].as_u64().unwrap(), r["previous"].as_u64().unwrap());
+            crimescope_stats::poisson_e_test(c, p, 6.0, 6.0)
+        })
+        .collect();
+    let q = crimescope_stats::benjamini_hochberg(&p_raw);
+    for (i, r) in body.iter().enumerate() {
         let (c, p) = (r["current"].as_u64().unwrap(), r["previous"].as_u64().unwrap());
         assert_eq!(r["change"].as_i64().unwrap(), c as i64 - p as i64);
-        let z = 2.0 * ((c as f64).sqrt() - (p as f64).sqrt());
+        let z = std::f64::consts::SQRT_2 * ((c as f64).sqrt() - (p as f64).sqrt());
         assert!((r["z"].as_f64().unwrap() - z).abs() < 0.006, "{r}");
-        assert_eq!(r["significant"].as_bool().unwrap(), z.abs() >= 1.96, "{r}");
+        assert!((r["p"].as_f64().unwrap() - p_raw[i]).abs() < 1e-4, "{r}");
+        assert!((r["p_fdr"].as_f64().unwrap() - q[i]).abs() < 1e-4, "{r}");
+        assert_eq!(r["significant"].as_bool().unwrap(), q[i] < 0.05, "{r}");
     }
     let total = overview.last().unwrap();
     assert_eq!(total["category"], "All crime and ASB");
@@ -682,8 +694,8 @@ fn bad_configs_name_their_key() {
     let cases = [
         (format!("{base}colour = \"red\"\n"), "colour"),
         (
-            "area = \"Coventry\"\nstore = \"s\"\nperiod = \"2025-01..2025-12\"\n".to_string(),
-            "compare",
+            "area = \"Coventry\"\nstore = \"s\"\ncompare = \"2024-01..2024-12\"\n".to_string(),
+            "period",
         ),
         (base.replace("2025-01..2025-12", "2025-13"), "period"),
         (format!("{base}[hotspots]\ncell = 2\n"), "hotspots.cell"),

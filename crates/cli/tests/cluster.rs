@@ -167,8 +167,8 @@ fn a_scheduler_and_two_executors_give_the_local_answers() {
         FROM incidents GROUP BY 1 ORDER BY 1";
     // Each command with `--store STORE --format json` after its own options.
     let commands: Vec<Vec<&str>> = [
-        vec!["trend", "--period", half],
-        vec!["trend", "--period", half, "--by", "lsoa"],
+        vec!["trend", "--period", half, "--compare", "previous"],
+        vec!["trend", "--period", half, "--compare", "previous", "--by", "lsoa"],
         vec!["hotspots", "--period", year, "--method", "grid"],
         vec!["hotspots", "--period", year, "--method", "lsoa"],
         vec!["hotspots", "--period", year, "--method", "gi"],

@@ -25,6 +25,8 @@ fn trend_json_is_only_an_array_with_the_documented_keys() {
         s,
         "--period",
         "2024-07..2024-12",
+        "--compare",
+        "previous",
         "--format",
         "json",
     ]);
@@ -39,6 +41,8 @@ fn trend_json_is_only_an_array_with_the_documented_keys() {
             "change",
             "pct_change",
             "z",
+            "p",
+            "p_fdr",
             "significant",
         ] {
             assert!(r.get(key).is_some(), "{key} missing from {r}");
@@ -76,7 +80,9 @@ fn explicit_comparison_and_percentages_from_zero() {
         // Absent data is flagged, not reported as a significant change.
         assert_eq!(r["coverage"]["status"]["comparison"], "none", "{r}");
         assert_eq!(r["coverage"]["current"]["with_data"], 6, "{r}");
-        assert!(r["z"].is_null() && r["significant"].is_null(), "{r}");
+        for key in ["z", "p", "p_fdr", "significant"] {
+            assert!(r[key].is_null(), "{key}: {r}");
+        }
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -210,6 +216,8 @@ fn query_list_and_run_bind_parameters_and_run_several_at_once() {
         s,
         "--period",
         "2024-07..2024-12",
+        "--compare",
+        "2024-01..2024-06",
         "--format",
         "json",
         "trend_by_category",

@@ -20,6 +20,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session = Session::open(store.path()).await?;
 
     let mut request = TrendRequest::new("2024-07..2024-12".parse()?);
+    // The fixtures hold 2024 only, so compare with the first half rather than the
+    // default (the same months of 2023); season can then pass for change.
+    request.compare = Some("2024-01..2024-06".parse()?);
     request.by = TrendGroup::Source;
     let table = trend(&session, &request).await?;
     println!("{} against {}:", table.period, table.compare);

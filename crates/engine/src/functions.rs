@@ -10,6 +10,8 @@
 //! | `local_time(occurred_at [, zone])` | TIMESTAMP | the clock time of a UTC instant in an IANA zone (default `Europe/London`): what a partner's clock showed |
 //! | `lsoa21(lsoa_code)` | TEXT | the 2021 LSOA a 2011 or 2021 code is counted in ([`crate::lsoa_vintage`]) |
 //! | `lsoa_change(lsoa_code)` | TEXT | the rule that read it: `unchanged`, `merged`, `best-fit` or `unknown` |
+//! | `poisson_e_test(current, previous, t_current, t_previous)` | DOUBLE | the two-sided p-value of the Poisson E-test that two counts over exposures `t` share a rate (Krishnamoorthy & Thomson 2004; [`crimescope_stats::poisson_e_test`]) |
+//! | `months_in(first, last)` | BIGINT | the months of the period `first..last` (`YYYY-MM`), inclusive |
 //!
 //! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
@@ -51,6 +53,8 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(LocalClockTime::new()),
         ScalarUDF::new_from_impl(crate::lsoa_vintage::LsoaVintageFunction::lsoa21()),
         ScalarUDF::new_from_impl(crate::lsoa_vintage::LsoaVintageFunction::change()),
+        ScalarUDF::new_from_impl(crate::change_functions::PoissonETestFunction::new()),
+        ScalarUDF::new_from_impl(crate::change_functions::MonthsInFunction::new()),
     ]
 }
 

@@ -63,7 +63,7 @@ pub const INFO_MONTHS: NamedQuery = named!("info_months");
 pub const INFO_CATEGORIES: NamedQuery = named!("info_categories");
 /// Rejects by reason and field.
 pub const INFO_REJECTS: NamedQuery = named!("info_rejects");
-/// Trend by category: counts, change, Wheeler's z, harm and rates.
+/// Trend by category: counts, change with its E-test (raw and adjusted across rows), harm and rates.
 pub const TREND_BY_CATEGORY: NamedQuery = named!("trend_by_category");
 /// Trend by source.
 pub const TREND_BY_SOURCE: NamedQuery = named!("trend_by_source");

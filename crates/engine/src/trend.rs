@@ -1,6 +1,7 @@
 //! Trend analysis: levels and change between two periods, by group.
 //!
-//! The counting, the change, Wheeler's z and the rates are SQL, in
+//! The counting, the change, its test (the Poisson E-test, adjusted across the rows)
+//! and the rates are SQL, in
 //! `queries/trend_by_<group>.sql`; this module resolves names, binds the periods and
 //! says when a period lies outside the data.
 
@@ -96,7 +97,8 @@ impl FromStr for TrendGroup {
 pub struct TrendRequest {
     /// The current period.
     pub period: Period,
-    /// The comparison period; `None` is the same length immediately before.
+    /// The comparison period; `None` is the same months one year earlier
+    /// ([`Period::default_comparison`]).
     pub compare: Option<Period>,
     /// The grouping.
     pub by: TrendGroup,
@@ -108,7 +110,7 @@ pub struct TrendRequest {
 }
 
 impl TrendRequest {
-    /// A request for `period` against the previous period, grouped by category.
+    /// A request for `period` against the same months a year earlier, grouped by category.
     pub fn new(period: Period) -> TrendRequest {
         TrendRequest {
             period,
@@ -121,7 +123,7 @@ impl TrendRequest {
 
     /// The comparison period in use.
     pub fn comparison(&self) -> Period {
-        self.compare.unwrap_or_else(|| self.period.previous())
+        self.compare.unwrap_or_else(|| self.period.default_comparison())
     }
 }
 
@@ -140,9 +142,14 @@ pub struct TrendRow {
     pub change: i64,
     /// The change as a percentage of `previous`; `None` when `previous` is 0.
     pub pct_change: Option<f64>,
-    /// Wheeler's z = 2(√current − √previous).
+    /// The change on a standard-normal scale, `√2(√current − √previous)` for periods of
+    /// equal length ([`crimescope_stats::change_z`]).
     pub z: f64,
-    /// |z| ≥ 1.96.
+    /// The two-sided p-value of the Poisson E-test ([`crimescope_stats::poisson_e_test`]).
+    pub p: f64,
+    /// `p` adjusted across the rows of the table (Benjamini–Hochberg).
+    pub p_fdr: f64,
+    /// `p_fdr < 0.05`.
     pub significant: bool,
     /// Harm in the current period (the harm stored at ingest).
     pub harm_current: f64,
@@ -156,8 +163,25 @@ pub struct TrendRow {
     pub rate_previous: Option<f64>,
 }
 
+impl TrendRow {
+    /// The row's change as the statistics crate types it, with the table's adjustment.
+    pub fn change(&self) -> crimescope_stats::PeriodChange {
+        crimescope_stats::PeriodChange {
+            current: self.current,
+            previous: self.previous,
+            change: self.change,
+            pct_change: self.pct_change,
+            z: self.z,
+            p: self.p,
+            p_fdr: self.p_fdr,
+            significant: self.significant,
+            test: crimescope_stats::ChangeTest::PoissonETest,
+        }
+    }
+}
+
 /// A trend table: one row per group, as Arrow record batches, with the columns
-/// `group, current, previous, change, pct_change, z, significant, harm_current,
+/// `group, current, previous, change, pct_change, z, p, p_fdr, significant, harm_current,
 /// harm_previous, [name,] residents, rate_current, rate_previous`.
 #[derive(Debug, Clone)]
 pub struct TrendTable {
@@ -237,6 +261,7 @@ impl TrendTable {
                 c.floats_required("z")?,
                 c.bools_required("significant")?,
             );
+            let (p, p_fdr) = (c.floats_required("p")?, c.floats_required("p_fdr")?);
             let (harm_current, harm_previous) =
                 (c.floats_required("harm_current")?, c.floats_required("harm_previous")?);
             let (residents, rate_current, rate_previous) = (
@@ -253,6 +278,8 @@ impl TrendTable {
                     change: change[i],
                     pct_change: pct[i],
                     z: z[i],
+                    p: p[i],
+                    p_fdr: p_fdr[i],
                     significant: significant[i],
                     harm_current: harm_current[i],
                     harm_previous: harm_previous[i],
@@ -288,7 +315,8 @@ impl TrendTable {
     }
 }
 
-/// Run a trend: counts, change, Wheeler's z, harm and rates for each group
+/// Run a trend: counts, change with its E-test p-value (raw and adjusted across the
+/// rows), harm and rates for each group
 /// (`queries/trend_by_<group>.sql`).
 ///
 /// Errors when the periods overlap or the category is unknown. A period outside the

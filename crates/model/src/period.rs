@@ -74,6 +74,31 @@ impl Period {
         }
     }
 
+    /// The same months one year earlier (2025-07..2025-12 → 2024-07..2024-12).
+    pub fn year_earlier(self) -> Period {
+        Period {
+            first: from_index(index(self.first) - 12),
+            last: from_index(index(self.last) - 12),
+        }
+    }
+
+    /// The comparison a change is measured against when none is chosen: the same months
+    /// one year earlier, so that the season does not pass for change; for a period of
+    /// more than 12 months, which would overlap it, the period of the same length
+    /// immediately before.
+    ///
+    /// ```
+    /// let p: crimescope_model::Period = "2024-07..2024-12".parse().unwrap();
+    /// assert_eq!(p.default_comparison().to_string(), "2023-07..2023-12");
+    /// ```
+    pub fn default_comparison(self) -> Period {
+        if self.months() <= 12 {
+            self.year_earlier()
+        } else {
+            self.previous()
+        }
+    }
+
     /// Every month in order.
     pub fn iter(self) -> impl Iterator<Item = Month> {
         (index(self.first)..=index(self.last)).map(from_index)

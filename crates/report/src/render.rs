@@ -52,14 +52,20 @@ pub struct Written {
 }
 
 /// A display string for a table cell: integers as they are, other numbers to two
-/// decimal places, booleans as yes/no, null as a dash.
+/// decimal places (a positive number below 0.005 as `<0.01`, never as a zero),
+/// booleans as yes/no, null as a dash.
 pub fn display_cell(value: &Value) -> String {
     match value {
         Value::Null => "–".to_string(),
         Value::Bool(true) => "yes".to_string(),
         Value::Bool(false) => "no".to_string(),
         Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f:.2}")),
+        Value::Number(n) => match n.as_f64() {
+            // A small positive figure (a p-value, a rate) is not shown as a zero.
+            Some(f) if f > 0.0 && f < 0.005 => "<0.01".to_string(),
+            Some(f) => format!("{f:.2}"),
+            None => n.to_string(),
+        },
         other => cell_text(other),
     }
 }
@@ -208,5 +214,21 @@ fn write_error(path: &Path, e: std::io::Error) -> RenderError {
     RenderError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_cell;
+    use serde_json::json;
+
+    #[test]
+    fn cells_show_small_figures_as_small_not_zero() {
+        assert_eq!(display_cell(&json!(12)), "12");
+        assert_eq!(display_cell(&json!(0.4321)), "0.43");
+        assert_eq!(display_cell(&json!(0.0004)), "<0.01");
+        assert_eq!(display_cell(&json!(0.0)), "0.00");
+        assert_eq!(display_cell(&json!(true)), "yes");
+        assert_eq!(display_cell(&serde_json::Value::Null), "–");
     }
 }

@@ -166,6 +166,21 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_the_double_sum_over_a_grid_of_counts() {
+        let counts = [0u64, 1, 2, 3, 5, 8, 13, 21, 34, 55];
+        for (t1, t2) in [(1.0, 1.0), (1.0, 2.0), (3.0, 1.0)] {
+            for &x1 in &counts {
+                for &x2 in &counts {
+                    let (fast, slow) = (poisson_e_test(x1, x2, t1, t2), brute_force(x1, x2, t1, t2));
+                    // Both counts 0 has no test (p = 1 by definition here).
+                    let slow = if x1 + x2 == 0 { 1.0 } else { slow.min(1.0) };
+                    assert!((fast - slow).abs() < 1e-9, "{x1}/{t1} vs {x2}/{t2}: {fast} vs {slow}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn equal_counts_and_nothing_seen_give_one_and_it_is_symmetric() {
         assert_eq!(poisson_e_test(200, 200, 1.0, 1.0), 1.0);
         assert_eq!(poisson_e_test(0, 0, 1.0, 1.0), 1.0);

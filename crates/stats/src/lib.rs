@@ -3,9 +3,10 @@
 //! The statistics behind crimescope's trend analysis, with no DataFusion dependency so
 //! they build and test in seconds. One method per item; each names its source.
 //!
-//! - [`PeriodChange`]: change between two periods with Wheeler's Poisson z.
-//! - [`poisson_e_test`] and [`two_period_z`]: two observed counts compared
-//!   (Krishnamoorthy & Thomson's E-test; the √2-scaled root difference).
+//! - [`PeriodChange`]: change between two periods, tested with the Poisson E-test
+//!   ([`poisson_e_test`], Krishnamoorthy & Thomson) with the √2-scaled root difference
+//!   as the effect ([`change_z`], [`two_period_z`]); Wheeler's z only against a long-run
+//!   mean ([`wheeler_z`]); [`adjust_for_many_rows`] for a table of changes.
 //! - [`mann_kendall`]: the Mann–Kendall trend test with the tie correction.
 //! - [`c_chart`] and [`u_chart`]: Shewhart control limits for counts and rates, with
 //!   exact Poisson probability limits when the expected count is below 5.
@@ -18,10 +19,11 @@
 //!
 //! ```
 //! use crimescope_stats::PeriodChange;
-//! // Wheeler's example: 16 crimes last year, 25 this year.
+//! // Wheeler's example: 16 crimes last year, 25 this year. Both counts vary, so the
+//! // E-test's p is 0.165: not a significant change.
 //! let change = PeriodChange::new(25, 16);
-//! assert!((change.z - 2.0).abs() < 1e-12);
-//! assert!(change.significant);
+//! assert!((change.p - 0.1648).abs() < 1e-4);
+//! assert!(!change.significant);
 //! ```
 #![warn(missing_docs)]
 
@@ -36,7 +38,10 @@ pub mod normal;
 pub mod poisson;
 mod seasonal;
 
-pub use change::{PeriodChange, SIGNIFICANT_Z, wheeler_z};
+pub use change::{
+    ChangeTest, LONG_RUN_MIN_PERIODS, PeriodChange, SIGNIFICANCE_LEVEL, SIGNIFICANT_Z, adjust_for_many_rows, change_z,
+    wheeler_z,
+};
 pub use concentration::{generalized_gini, gini, lorenz_curve, share_of_places_holding};
 pub use control_chart::{ChartPoint, ControlChart, LimitMethod, THREE_SIGMA_TAIL, c_chart, u_chart};
 pub use e_test::{poisson_e_test, two_period_z};

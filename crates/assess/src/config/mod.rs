@@ -1,6 +1,6 @@
-//! `assessment.toml`: what one Strategic Assessment covers and how. Four keys are
-//! required (`area`, `store`, `period`, `compare`); every other key has a documented
-//! default (`docs/assessment.md`). Unknown keys are errors that name the key.
+//! `assessment.toml`: what one Strategic Assessment covers and how. Three keys are
+//! required (`area`, `store`, `period`); every other key has a documented default
+//! (`docs/assessment.md`; `compare` defaults to the same months one year earlier). Unknown keys are errors that name the key.
 
 mod parts;
 
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use crimescope_engine::SessionOptions;
 use crimescope_engine::selection::{AreaSelection, CrimeSource, Unplaceable};
 use crimescope_model::{Aim, AreaLevel, HarmWeights, Period, Source, Themes, slugify};
+use crimescope_stats::PeriodChange;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -71,7 +72,7 @@ struct RawConfig {
     area: String,
     store: PathBuf,
     period: String,
-    compare: String,
+    compare: Option<String>,
     title: Option<String>,
     boundaries: Option<String>,
     sources: Option<Vec<String>>,
@@ -140,7 +141,8 @@ pub struct AssessmentConfig {
     pub store: PathBuf,
     /// The current period.
     pub period: Period,
-    /// The comparison period.
+    /// The comparison period (default: the same months one year earlier,
+    /// [`Period::default_comparison`]).
     pub compare: Period,
     /// The title (default `<area> Strategic Assessment`).
     pub title: String,
@@ -210,10 +212,12 @@ impl AssessmentConfig {
             .period
             .parse()
             .map_err(|e: crimescope_model::ModelError| bad("period", e.to_string()))?;
-        let compare: Period = raw
-            .compare
-            .parse()
-            .map_err(|e: crimescope_model::ModelError| bad("compare", e.to_string()))?;
+        let compare: Period = match &raw.compare {
+            Some(text) => text
+                .parse()
+                .map_err(|e: crimescope_model::ModelError| bad("compare", e.to_string()))?,
+            None => period.default_comparison(),
+        };
         if period.overlaps(compare) {
             return Err(bad(
                 "compare",
@@ -436,6 +440,24 @@ impl AssessmentConfig {
 }
 
 impl AssessmentConfig {
+    /// Whether the comparison is the same months one year earlier, so that season
+    /// cannot pass for change.
+    pub fn compares_like_with_like(&self) -> bool {
+        self.compare == self.period.year_earlier()
+    }
+
+    /// A change between the periods tested on its own (the Poisson E-test over the two
+    /// periods' months); adjust a table's rows with
+    /// [`crimescope_stats::adjust_for_many_rows`].
+    pub fn change(&self, current: u64, previous: u64) -> PeriodChange {
+        PeriodChange::with_exposure(
+            current,
+            previous,
+            f64::from(self.period.months()),
+            f64::from(self.compare.months()),
+        )
+    }
+
     /// The partnership's area, with the config's unplaceable rule. An `area_boundary` is
     /// resolved against the store's boundaries.
     pub fn area_selection(&self) -> Result<AreaSelection, ConfigError> {
@@ -523,7 +545,11 @@ mod tests {
     fn errors_name_the_key() {
         let err = |text: String| parse(&text).unwrap_err().to_string();
         assert!(err(format!("{MINIMAL}colour = 1\n")).contains("colour"));
-        assert!(err(MINIMAL.replace("compare", "#compare")).contains("compare"));
+        // `compare` is optional: the same months a year earlier.
+        let without = parse(&MINIMAL.replace("compare", "#compare")).unwrap();
+        assert_eq!(without.compare.to_string(), "2024-01..2024-12");
+        assert!(without.compares_like_with_like());
+        assert!(err(MINIMAL.replace("area", "#area")).contains("area"));
         assert!(err(MINIMAL.replace("2024-01..2024-12", "2025-06..2025-07")).contains("`compare`"));
         assert!(err(format!("{MINIMAL}threshold = 1\n")).contains("`threshold`"));
         assert!(err(format!("{MINIMAL}[[themes]]\nname = \"A\"\ncategories = []\n")).contains("`themes`"));

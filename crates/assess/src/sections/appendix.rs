@@ -11,10 +11,22 @@ use super::data_quality::lineage_table;
 /// Every statistic in the document: (statistic, where, method, citation).
 pub(crate) const METHODS: &[(&str, &str, &str, &str)] = &[
     (
-        "Wheeler's z",
+        "Poisson E-test",
+        "Overview, themes, partner data, plan review, RAG, priority trend",
+        "Two-sided p that the current and comparison counts share one rate (exposure: months), both counts random; exact sum over the Poisson pairs at least as extreme as the observed.",
+        "Krishnamoorthy, K. & Thomson, J. (2004), Journal of Statistical Planning and Inference 119(1):23–35; recommended for crime counts by Wheeler, A. P. (2018), \"Testing changes in short run crime patterns: the Poisson e-test\".",
+    ),
+    (
+        "Size of a change (z)",
         "Overview, themes, partner data, plan review, RAG",
-        "z = 2(√current − √previous) for two Poisson counts; |z| ≥ 1.96 is significant at 5%, |z| ≥ 3 when screening many rows.",
-        "Wheeler, D. J. (2004), Advanced Topics in Statistical Process Control, 2nd ed., SPC Press; Police Scotland / Home Office crime analysis practice.",
+        "z = √2(√current − √previous) (scaled for periods of unequal length): the difference of two variance-stabilised counts on a standard-normal scale. Wheeler's 2(√current − √mean) is used only against a long-run mean of 12 or more prior periods.",
+        "Anscombe, F. J. (1948), Biometrika 35:246–254; Wheeler, A. P. (2016), International Journal of Police Science & Management 18(3):159–172.",
+    ),
+    (
+        "Change across many rows",
+        "Overview, trend tables, partner data, plan review, RAG",
+        "Benjamini–Hochberg adjustment of the E-test p-values across the rows of each table; significant when the adjusted p < 0.05.",
+        "Benjamini, Y. & Hochberg, Y. (1995), JRSS B 57(1):289–300.",
     ),
     (
         "Control chart (c-chart)",

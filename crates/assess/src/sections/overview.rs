@@ -9,14 +9,14 @@ use serde_json::{Value, json};
 use super::{Produced, RunContext, SectionOutput};
 use crate::error::Result;
 use crate::findings::{Overview, OverviewRow};
-use crate::format::{change_words, round, significance_words, thousands};
+use crate::format::{change_words, round, significance_words, test_words, thousands};
 
 /// The sources of the overview table: crime and ASB.
 pub(crate) const OVERVIEW_SOURCES: [Source; 2] = [Source::Police, Source::Asb];
 
 const TITLE: &str = "Crime and anti-social behaviour overview";
 
-/// Section 4: one row per category of crime and ASB with counts, change, Wheeler's z,
+/// Section 4: one row per category of crime and ASB with counts, change, its E-test,
 /// harm, the share of harm and the rate. The last row is the total.
 pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
     let c = &ctx.config;
@@ -35,8 +35,14 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
                 previous: r.previous,
                 harm,
                 rate: r.rate_current,
+                change: c.change(r.current, r.previous),
             });
         }
+    }
+    let mut changes: Vec<_> = rows.iter().map(|r| r.change).collect();
+    crimescope_stats::adjust_for_many_rows(&mut changes);
+    for (row, change) in rows.iter_mut().zip(changes) {
+        row.change = change;
     }
     if rows.is_empty() {
         return Ok(SectionOutput::only(Section::not_produced(
@@ -46,19 +52,19 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
         )));
     }
     let overview = Overview {
-        total: total_row(&rows),
+        total: total_row(c, &rows),
         rows,
     };
     let mut s = Section::new("overview", TITLE);
     let total = &overview.total;
     s.para(format!(
-        "{} crimes and ASB incidents in {}, {} on {} (Wheeler's z = {:.2}, {}).",
+        "{} crimes and ASB incidents in {}, {} on {} ({}; {}).",
         thousands(total.current),
         c.period,
         change_words(total.current, total.previous),
         c.compare,
-        total.change().z,
-        significance_words(total.change().z)
+        significance_words(&total.change),
+        test_words(&total.change)
     ));
     s.tables.push(overview_table(ctx, &overview));
     Ok(SectionOutput {
@@ -68,7 +74,7 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
 }
 
 /// The total of the rows. Its rate uses the residents behind the first row with a rate.
-fn total_row(rows: &[OverviewRow]) -> OverviewRow {
+fn total_row(config: &crate::config::AssessmentConfig, rows: &[OverviewRow]) -> OverviewRow {
     let (current, previous) = rows.iter().fold((0, 0), |(c, p), r| (c + r.current, p + r.previous));
     let per_incident = rows
         .iter()
@@ -81,6 +87,7 @@ fn total_row(rows: &[OverviewRow]) -> OverviewRow {
         previous,
         harm: rows.iter().map(|r| r.harm).sum(),
         rate: per_incident.map(|per| per * current as f64),
+        change: config.change(current, previous),
     }
 }
 
@@ -96,7 +103,9 @@ fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
             Column::new("previous", "Previous", ColumnKind::Count),
             Column::new("change", "Change", ColumnKind::Derived),
             Column::new("pct_change", "Change (%)", ColumnKind::Derived),
-            Column::new("z", "Wheeler z", ColumnKind::Derived),
+            Column::new("z", "z", ColumnKind::Derived),
+            Column::new("p", "p", ColumnKind::Derived),
+            Column::new("p_fdr", "p (adjusted)", ColumnKind::Derived),
             Column::new("significant", "Significant", ColumnKind::Derived),
             Column::new("harm", "Harm", ColumnKind::Derived),
             Column::new("harm_share", "Share of harm (%)", ColumnKind::Derived),
@@ -104,7 +113,7 @@ fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
         ],
     );
     for r in overview.rows.iter().chain(std::iter::once(&overview.total)) {
-        let c = r.change();
+        let c = r.change;
         t.push(vec![
             json!(r.source),
             json!(r.category),
@@ -113,6 +122,8 @@ fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
             json!(c.change),
             c.pct_change.map_or(Value::Null, |p| round(p, 1)),
             round(c.z, 2),
+            json!(c.p),
+            json!(c.p_fdr),
             json!(c.significant),
             round(r.harm, 1),
             overview.harm_share(r).map_or(Value::Null, |h| round(h, 1)),
@@ -121,8 +132,10 @@ fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
     }
     t.total_row = true;
     t.note = Some(
-        "Wheeler's z = 2(√current − √previous); |z| ≥ 1.96 is significant at 5% for one comparison, and |z| ≥ 3 is \
-         the safer screen across many rows. Harm is the count times the harm weight of the category."
+        "p is the Poisson E-test's (Krishnamoorthy & Thomson 2004) that the two periods share one rate; p (adjusted) \
+         allows for the categories being tested together (Benjamini & Hochberg 1995), and a change is significant \
+         when it is below 0.05 (the total is tested on its own). z = √2(√current − √previous) is the size of the \
+         change on a standard-normal scale. Harm is the count times the harm weight of the category."
             .into(),
     );
     t

@@ -7,13 +7,12 @@ use crimescope_engine::trend::{TrendGroup, trend};
 use crimescope_model::Source;
 use crimescope_report::document::Section;
 use crimescope_report::table::{Column, ColumnKind, Table};
-use crimescope_stats::wheeler_z;
 use serde_json::{Value, json};
 
 use super::{Produced, RunContext, SectionOutput, or_not_produced};
 use crate::error::{AssessError, Result};
 use crate::findings::PartnerTotal;
-use crate::format::{change_words, round, significance_words, thousands};
+use crate::format::{change_words, round, significance_words, test_words, thousands};
 
 /// Section 7: partner data.
 pub(crate) async fn partner(ctx: &RunContext) -> Result<SectionOutput> {
@@ -68,15 +67,16 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
     let rows = trend(&ctx.session, &request).await?.records()?;
     let mut s = Section::new(id, title);
     let (cur, prev): (u64, u64) = rows.iter().fold((0, 0), |(a, b), r| (a + r.current, b + r.previous));
-    let z = wheeler_z(cur, prev);
+    let total = c.change(cur, prev);
     s.para(format!(
-        "{} {} incidents in {}, {} on {} (Wheeler's z = {z:.2}, {}).",
+        "{} {} incidents in {}, {} on {} ({}; {}).",
         thousands(cur),
         source.name(),
         c.period,
         change_words(cur, prev),
         c.compare,
-        significance_words(z)
+        significance_words(&total),
+        test_words(&total)
     ));
     if source == Source::Fire {
         let (dc, dp) = rows
@@ -88,7 +88,7 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
             thousands(dc),
             c.period,
             change_words(dc, dp),
-            significance_words(wheeler_z(dc, dp))
+            significance_words(&c.change(dc, dp))
         ));
     }
     let mut t = Table::with_columns(
@@ -99,7 +99,8 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
             ("current", "Current", ColumnKind::Count),
             ("previous", "Previous", ColumnKind::Count),
             ("change", "Change", ColumnKind::Derived),
-            ("z", "Wheeler z", ColumnKind::Derived),
+            ("z", "z", ColumnKind::Derived),
+            ("p_fdr", "p (adjusted)", ColumnKind::Derived),
             ("significant", "Significant", ColumnKind::Derived),
         ],
     );
@@ -110,6 +111,7 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
             json!(r.previous),
             json!(r.change),
             round(r.z, 2),
+            json!(r.p_fdr),
             json!(r.significant),
         ]);
     }
@@ -118,8 +120,9 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
         json!(cur),
         json!(prev),
         json!(cur as i64 - prev as i64),
-        round(z, 2),
-        json!(z.abs() >= 1.96),
+        round(total.z, 2),
+        json!(total.p_fdr),
+        json!(total.significant),
     ]);
     t.total_row = true;
     s.tables.push(t);

@@ -5,14 +5,13 @@ use crimescope_engine::trend::{TrendGroup, TrendRow, resolve_category, trend};
 use crimescope_model::slugify;
 use crimescope_report::document::Section;
 use crimescope_report::table::{ColumnKind, Table};
-use crimescope_stats::wheeler_z;
 use serde_json::json;
 
 use super::{Produced, RunContext, SectionOutput};
 use crate::config::Measure;
 use crate::error::Result;
 use crate::findings::PlanReviewRow;
-use crate::format::{change_words, rag, round, significance_words};
+use crate::format::{change_words, rag, round, test_words};
 
 /// Section 10: each previous priority's measure, then (the comparison period) and now.
 pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
@@ -40,7 +39,8 @@ pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
             ("then", "Then", ColumnKind::Count),
             ("now", "Now", ColumnKind::Count),
             ("change", "Change", ColumnKind::Derived),
-            ("z", "Wheeler z", ColumnKind::Derived),
+            ("z", "z", ColumnKind::Derived),
+            ("p_fdr", "p (adjusted)", ColumnKind::Derived),
             ("rag", "RAG", ColumnKind::Text),
         ],
     );
@@ -70,41 +70,49 @@ pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
                 Err(e) => return Err(e.into()),
             },
         };
-        let z = wheeler_z(now, then);
-        s.para(format!(
-            "{} ({}, aim: {}): {} ({}), {}.",
-            p.name,
-            p.measure_text,
-            p.aim,
-            change_words(now, then),
-            significance_words(z),
-            match rag(z, p.aim) {
-                "green" => "met",
-                "red" => "not met: a significant move against the aim",
-                _ => "no significant change",
-            }
-        ));
-        t.push(vec![
-            json!(p.name),
-            json!(p.measure_text),
-            json!(p.aim.name()),
-            json!(then),
-            json!(now),
-            json!(now as i64 - then as i64),
-            round(z, 2),
-            json!(rag(z, p.aim)),
-        ]);
         measured.push(PlanReviewRow {
             priority: p.name.clone(),
             measure: p.measure_text.clone(),
             aim: p.aim,
             then,
             now,
+            change: c.change(now, then),
         });
     }
+    // The priorities are judged together: their p-values are adjusted across the plan.
+    let mut changes: Vec<_> = measured.iter().map(|m| m.change).collect();
+    crimescope_stats::adjust_for_many_rows(&mut changes);
+    for (m, change) in measured.iter_mut().zip(changes) {
+        m.change = change;
+        s.para(format!(
+            "{} ({}, aim: {}): {}, {} ({}).",
+            m.priority,
+            m.measure,
+            m.aim,
+            change_words(m.now, m.then),
+            match rag(&change, m.aim) {
+                "green" => "met",
+                "red" => "not met: a significant move against the aim",
+                _ => "no significant change",
+            },
+            test_words(&change)
+        ));
+        t.push(vec![
+            json!(m.priority),
+            json!(m.measure),
+            json!(m.aim.name()),
+            json!(m.then),
+            json!(m.now),
+            json!(change.change),
+            round(change.z, 2),
+            json!(change.p_fdr),
+            json!(rag(&change, m.aim)),
+        ]);
+    }
     t.note = Some(
-        "RAG: green is a significant move in the aimed direction (|z| ≥ 1.96), red a significant move \
-                   against it, amber no significant change."
+        "RAG: green is a significant move in the aimed direction, red a significant move against it, amber \
+         no significant change. Significant: the Poisson E-test's p, adjusted across the priorities of the plan \
+         (Benjamini–Hochberg), below 0.05."
             .into(),
     );
     s.tables.push(t);

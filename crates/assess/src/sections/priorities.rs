@@ -39,7 +39,8 @@ pub(crate) fn matrix(config: &AssessmentConfig, findings: &Findings) -> (Section
     let mut s = Section::new("priorities", TITLE);
     s.para(format!(
         "Each category of crime and ASB is scored on harm (weight {}), volume ({}), trend ({}) and public concern \
-         ({}), each scaled to 0–1; the score is their weighted mean. {}",
+         ({}), each scaled to 0–1; the score is their weighted mean. Trend counts a change only when the overview \
+         finds it significant (z scaled to (z + 3) / 6), and is 0.5 otherwise. {}",
         w.harm,
         w.volume,
         w.trend,
@@ -84,11 +85,23 @@ pub(crate) fn matrix(config: &AssessmentConfig, findings: &Findings) -> (Section
     (s, scored)
 }
 
+/// The trend part of a category's score: (z + 3) / 6 clipped to 0–1 when its change is
+/// significant (the E-test adjusted across the overview's categories, as in the
+/// overview table), 0.5 (no change) when it is not, so that noise does not move a
+/// priority.
+pub(crate) fn trend_part(change: &crimescope_stats::PeriodChange) -> f64 {
+    if change.significant {
+        ((change.z + 3.0) / 6.0).clamp(0.0, 1.0)
+    } else {
+        0.5
+    }
+}
+
 /// Score the categories with any incident in either period, best first (ties by
 /// category name).
 ///
-/// Harm and volume are scaled by the largest category; trend is (z + 3) / 6 clipped to
-/// 0–1, with Wheeler's z; concern is the largest share of consultation respondents
+/// Harm and volume are scaled by the largest category; trend is [`trend_part`];
+/// concern is the largest share of consultation respondents
 /// supporting a priority named (by slug) after the category or one of its themes. The
 /// score is the weighted mean; without consultation rows the concern weight is left out
 /// and the others renormalised. `themes_of` gives a category's themes.
@@ -125,7 +138,7 @@ pub(crate) fn score(
             let parts = [
                 scale(r.harm, max_harm),
                 scale(r.current as f64, max_volume),
-                ((r.change().z + 3.0) / 6.0).clamp(0.0, 1.0),
+                trend_part(&r.change),
                 share / 100.0,
             ];
             let score = if weight_sum > 0.0 {
@@ -159,6 +172,7 @@ mod tests {
             previous,
             harm,
             rate: None,
+            change: crimescope_stats::PeriodChange::new(current, previous),
         }
     }
 
@@ -168,11 +182,12 @@ mod tests {
 
     #[test]
     fn scores_are_the_weighted_mean_of_the_scaled_parts() {
-        // Burglary: the most harm and volume, and a rise of 2(√100 − √64) = 4 → trend 1.
-        // Shoplifting: half the harm, a quarter of the volume, no change → trend 0.5.
+        // Burglary: the most harm and volume, and a significant rise of √2(√144 − √64) =
+        // 5.7 → trend 1. Shoplifting: half the harm, a quarter of the volume, no change →
+        // trend 0.5.
         let rows = [
-            row("Burglary", 100, 64, 500.0),
-            row("Shoplifting", 25, 25, 250.0),
+            row("Burglary", 144, 64, 500.0),
+            row("Shoplifting", 36, 36, 250.0),
             row("Drugs", 0, 0, 0.0),
         ];
         let w = PriorityWeights::default();
@@ -225,6 +240,15 @@ mod tests {
         assert_eq!(s[0].category, "Shoplifting");
         let want = 0.4 + 0.2 + 0.2 * 0.5 + 0.2 * 0.6;
         assert!((s[0].score - want).abs() < 1e-12, "{}", s[0].score);
+    }
+
+    #[test]
+    fn a_change_that_is_not_significant_does_not_move_the_trend() {
+        // Wheeler's 25 against 16: z = 1.41 but p = 0.165, so trend stays at 0.5.
+        let s = score(&[row("A", 25, 16, 1.0)], &[], PriorityWeights::default(), &no_themes);
+        assert_eq!(s[0].parts[2], 0.5);
+        let s = score(&[row("A", 60, 16, 1.0)], &[], PriorityWeights::default(), &no_themes);
+        assert!(s[0].parts[2] > 0.9, "{}", s[0].parts[2]);
     }
 
     #[test]

@@ -4,12 +4,12 @@
 use crimescope_model::Aim;
 use crimescope_report::document::Section;
 use crimescope_report::table::{Column, ColumnKind, Table};
-use crimescope_stats::wheeler_z;
+use crimescope_stats::{PeriodChange, adjust_for_many_rows};
 use serde_json::json;
 
 use crate::config::AssessmentConfig;
 use crate::findings::{Findings, OverviewRow, ScoredPriority};
-use crate::format::{change_words, rag, round, significance_words, thousands};
+use crate::format::{change_words, rag, round, significance_words, test_words, thousands};
 
 /// Section 1. `analyses` are the analysis sections as produced (for the list of what
 /// was not produced); `scored` is the priority matrix, best first.
@@ -31,35 +31,44 @@ pub(crate) fn summary(
             Column::new("previous", "Previous", ColumnKind::Count),
             Column::new("current", "Current", ColumnKind::Count),
             Column::new("change", "Change", ColumnKind::Derived),
-            Column::new("z", "Wheeler z", ColumnKind::Derived),
+            Column::new("z", "z", ColumnKind::Derived),
+            Column::new("p_fdr", "p (adjusted)", ColumnKind::Derived),
             Column::new("rag", "RAG", ColumnKind::Text),
         ],
     );
-    let mut add = |measure: String, previous: u64, current: u64, aim: Aim| {
-        let z = wheeler_z(current, previous);
-        rag_table.push(vec![
-            json!(measure),
-            json!(previous),
-            json!(current),
-            json!(current as i64 - previous as i64),
-            round(z, 2),
-            json!(rag(z, aim)),
-        ]);
-    };
+    // The RAG rows, tested together at the end.
+    let mut measures: Vec<(String, u64, u64, Aim)> = Vec::new();
     let mut findings_text = Vec::new();
+    if !config.compares_like_with_like() {
+        findings_text.push(format!(
+            "The comparison period ({}) is not the same months a year earlier ({}), so seasonal differences can show \
+             as change below.",
+            config.compare,
+            config.period.year_earlier()
+        ));
+    }
     if let Some(overview) = &findings.overview {
         let total = &overview.total;
-        add("All crime and ASB".into(), total.previous, total.current, Aim::Reduce);
+        measures.push(("All crime and ASB".into(), total.previous, total.current, Aim::Reduce));
         findings_text.push(format!(
-            "Crime and ASB: {} incidents, {} ({}).",
+            "Crime and ASB: {} incidents, {} ({}; {}).",
             thousands(total.current),
             change_words(total.current, total.previous),
-            significance_words(total.change().z)
+            significance_words(&total.change),
+            test_words(&total.change)
         ));
-        let mut up: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.change().z >= 1.96).collect();
-        up.sort_by(|a, b| b.change().z.total_cmp(&a.change().z));
-        let mut down: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.change().z <= -1.96).collect();
-        down.sort_by(|a, b| a.change().z.total_cmp(&b.change().z));
+        let mut up: Vec<&OverviewRow> = overview
+            .rows
+            .iter()
+            .filter(|r| r.change.significant_rise() == Some(true))
+            .collect();
+        up.sort_by(|a, b| b.change.z.total_cmp(&a.change.z));
+        let mut down: Vec<&OverviewRow> = overview
+            .rows
+            .iter()
+            .filter(|r| r.change.significant_rise() == Some(false))
+            .collect();
+        down.sort_by(|a, b| a.change.z.total_cmp(&b.change.z));
         let names = |rows: &[&OverviewRow]| {
             rows.iter()
                 .take(3)
@@ -93,10 +102,23 @@ pub(crate) fn summary(
         findings_text.push(format!("{}: {}", headline.theme, headline.sentence));
     }
     for total in &findings.partner_totals {
-        add(total.label.into(), total.previous, total.current, Aim::Reduce);
+        measures.push((total.label.into(), total.previous, total.current, Aim::Reduce));
     }
     for r in &findings.plan_review {
-        add(format!("Previous priority: {}", r.priority), r.then, r.now, r.aim);
+        measures.push((format!("Previous priority: {}", r.priority), r.then, r.now, r.aim));
+    }
+    let mut changes: Vec<PeriodChange> = measures.iter().map(|m| config.change(m.2, m.1)).collect();
+    adjust_for_many_rows(&mut changes);
+    for ((measure, previous, current, aim), change) in measures.into_iter().zip(&changes) {
+        rag_table.push(vec![
+            json!(measure),
+            json!(previous),
+            json!(current),
+            json!(change.change),
+            round(change.z, 2),
+            json!(change.p_fdr),
+            json!(rag(change, aim)),
+        ]);
     }
     if let Some(h) = &findings.hotspot_headline {
         findings_text.push(h.clone());
@@ -144,8 +166,9 @@ pub(crate) fn summary(
         )
     });
     rag_table.note = Some(
-        "RAG for a reduction aim: red a significant rise (|z| ≥ 1.96), green a significant fall, \
-                           amber no significant change."
+        "RAG for a reduction aim: red a significant rise, green a significant fall, amber no significant change; \
+         significant is the Poisson E-test's p adjusted across the rows of this table (Benjamini–Hochberg) below \
+         0.05. z = √2(√current − √previous) is the size of the change."
             .into(),
     );
     s.tables.push(rag_table);

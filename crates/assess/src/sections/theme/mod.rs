@@ -13,7 +13,7 @@ use crimescope_report::document::Section;
 use super::{Produced, RunContext, SectionOutput, or_not_produced};
 use crate::error::Result;
 use crate::findings::ThemeHeadline;
-use crate::format::{change_words, significance_words, thousands};
+use crate::format::{change_words, significance_words, test_words, thousands};
 use crate::section_id::SectionId;
 
 /// One theme's chapter.
@@ -31,13 +31,13 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
     s.para(format!("Categories in this theme: {}.", categories.join("; ")));
     let headline = match ctx.by_theme.iter().find(|r| r.group == theme) {
         Some(r) => format!(
-            "{} incidents in {}, {} on {} ({}; Wheeler's z = {:.2}).",
+            "{} incidents in {}, {} on {} ({}; {}).",
             thousands(r.current),
             c.period,
             change_words(r.current, r.previous),
             c.compare,
-            significance_words(r.z),
-            r.z
+            significance_words(&r.change()),
+            test_words(&r.change())
         ),
         None => format!("No incidents of this theme in {} or {}.", c.period, c.compare),
     };
