@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use crimescope_engine::Session;
-use crimescope_engine::near_repeat::{NearRepeatRequest, near_repeat as run_near_repeat};
+use crimescope_engine::near_repeat::{DEFAULT_MIN_KNOX_RATIO, NearRepeatRequest, near_repeat as run_near_repeat};
 use crimescope_engine::reoffending::reoffending as run_reoffending;
 use crimescope_engine::repeats::{RepeatKind, RepeatRequest, TIME_TO_NEXT_BINS, location_repeats, people_repeats};
 use crimescope_model::{Period, Source};
@@ -244,17 +244,19 @@ pub async fn near_repeat(args: &NearRepeatArgs) -> Result<(), CliError> {
     let session = Session::open_with(&args.store, &args.selection.session_options()?).await?;
     let t = run_near_repeat(&session, &request).await?;
     let (space, time) = (t.space_labels(), t.time_labels());
+    let q = t.p_fdr();
+    let patterns = t.patterns(DEFAULT_MIN_KNOX_RATIO);
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => write_json(&mut out, &t),
         Format::Csv => {
-            writeln!(out, "space_band,time_band,observed,expected,knox_ratio,p").map_err(CliError::io)?;
+            writeln!(out, "space_band,time_band,observed,expected,knox_ratio,p,p_fdr").map_err(CliError::io)?;
             for (s, sb) in space.iter().enumerate() {
                 for (k, tb) in time.iter().enumerate() {
                     writeln!(
                         out,
-                        "\"{sb}\",\"{tb}\",{},{},{},{}",
-                        t.observed[s][k], t.expected[s][k], t.knox_ratio[s][k], t.p[s][k]
+                        "\"{sb}\",\"{tb}\",{},{},{},{},{}",
+                        t.observed[s][k], t.expected[s][k], t.knox_ratio[s][k], t.p[s][k], q[s][k]
                     )
                     .map_err(CliError::io)?;
                 }
@@ -265,7 +267,8 @@ pub async fn near_repeat(args: &NearRepeatArgs) -> Result<(), CliError> {
             writeln!(
                 out,
                 "Knox test: {} events, {} permutations (seed {}); rows are distance bands (m), columns days apart; each cell: \
-                 observed pairs, Knox ratio (observed / mean simulated) and p = (#sim ≥ obs + 1)/(perms + 1). * p < 0.05",
+                 observed pairs, Knox ratio (observed / mean simulated) and p = (#sim ≥ obs + 1)/(perms + 1). * a \
+                 near-repeat pattern: p adjusted across the cells (Benjamini-Hochberg) < 0.05 and ratio >= {DEFAULT_MIN_KNOX_RATIO}",
                 t.n, t.permutations, t.seed
             )
             .map_err(CliError::io)?;
@@ -282,7 +285,11 @@ pub async fn near_repeat(args: &NearRepeatArgs) -> Result<(), CliError> {
                         t.observed[s][k],
                         t.knox_ratio[s][k],
                         t.p[s][k],
-                        if t.p[s][k] < 0.05 { "*" } else { " " }
+                        if patterns.iter().any(|p| p.space_band == s && p.time_band == k) {
+                            "*"
+                        } else {
+                            " "
+                        }
                     );
                     write!(out, " {cell:>22}").map_err(CliError::io)?;
                 }

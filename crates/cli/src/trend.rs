@@ -146,7 +146,8 @@ fn print_series(series: &TrendSeries, format: Format) -> Result<(), CliError> {
             writeln!(
                 out,
                 "Monthly series by {}, {} ({} groups). Mann–Kendall over the months; control limits are \
-                 Phase I limits over the span ({}).",
+                 Phase I limits over the span ({}): Poisson limits, or Laney's u′ where the months are \
+                 overdispersed (column chart, with the dispersion ratio and σ_z).",
                 series.request.trend.by,
                 series.span,
                 series.groups.len(),

@@ -1,7 +1,8 @@
 //! The near-repeat Knox test over the store.
 
 use crimescope_model::{Period, Source};
-use crimescope_spatial::{Event, KnoxTable, Metric, knox_test};
+pub use crimescope_spatial::{DEFAULT_MIN_KNOX_RATIO, KnoxPattern, KnoxTable};
+use crimescope_spatial::{Event, Metric, knox_test};
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crimescope_model::{Month, Period, Source};
 use crimescope_stats::{
-    ControlChart, LimitMethod, MannKendall, c_chart, mann_kendall, rolling_sum, seasonal_index, u_chart,
+    ChartKind, ControlChart, Dispersion, LimitMethod, MannKendall, count_chart, mann_kendall, rolling_sum,
+    seasonal_index,
 };
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
@@ -61,8 +62,19 @@ pub struct GroupSeries {
     /// The seasonal index of each calendar month (January first), when the span has at
     /// least 24 months.
     pub seasonal_index: Option<[f64; 12]>,
-    /// The control chart over the whole span (a c-chart, or a u-chart per day).
+    /// The control chart over the whole span (of counts, or per day): Poisson limits
+    /// when the months vary as Poisson counts would, Laney's u′ when they are
+    /// overdispersed ([`crimescope_stats::count_chart`]).
     pub chart: ControlChart,
+    /// Which chart `chart` is.
+    pub chart_kind: ChartKind,
+    /// The dispersion test that chose it (`None` with fewer than 2 months or no
+    /// incidents).
+    pub dispersion: Option<Dispersion>,
+    /// Laney's σ_z, for the u′ chart.
+    pub sigma_z: Option<f64>,
+    /// Why this chart, in a sentence.
+    pub chart_reason: String,
     /// The Mann–Kendall test over the monthly counts.
     pub mann_kendall: MannKendall,
 }
@@ -177,16 +189,22 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
     let days: Vec<f64> = months.iter().map(|m| days_in_month(*m)).collect();
     let mut groups = Vec::with_capacity(by_group.len());
     for (group, (counts, harm)) in by_group {
-        let chart = match request.exposure {
-            Exposure::None => c_chart(&counts),
-            Exposure::DaysInMonth => u_chart(&counts, &days)?,
+        let exposure = match request.exposure {
+            Exposure::None => vec![1.0; counts.len()],
+            Exposure::DaysInMonth => days.clone(),
         };
+        let chosen = count_chart(&counts, &exposure)?;
+        let chart_reason = chosen.reason();
         let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
         groups.push(GroupSeries {
             rolling_12: rolling_sum(&counts, 12),
             seasonal_index: seasonal_index(&counts, span.first().month()),
             mann_kendall: mann_kendall(&values),
-            chart,
+            chart: chosen.chart,
+            chart_kind: chosen.kind,
+            dispersion: chosen.dispersion,
+            sigma_z: chosen.sigma_z,
+            chart_reason,
             group,
             months: months.clone(),
             counts,
@@ -349,6 +367,7 @@ impl TrendSeries {
                 method.push(match p.method {
                     LimitMethod::ThreeSigma => "3-sigma",
                     LimitMethod::ExactPoisson => "exact-poisson",
+                    LimitMethod::Laney => "laney",
                 });
                 above.push(p.above);
                 below.push(p.below);
@@ -386,7 +405,7 @@ impl TrendSeries {
     }
 
     /// One row per group: `group, months, incidents, mk_s, mk_var_s, mk_z, mk_p,
-    /// kendall_tau, trend, exceedances`.
+    /// kendall_tau, trend, exceedances, chart, dispersion_ratio, sigma_z`.
     pub fn summary_batch(&self) -> Result<RecordBatch> {
         let g = &self.groups;
         let schema = Arc::new(Schema::new(vec![
@@ -400,6 +419,9 @@ impl TrendSeries {
             Field::new("kendall_tau", DataType::Float64, false),
             Field::new("trend", DataType::Utf8, false),
             Field::new("exceedances", DataType::Int64, false),
+            Field::new("chart", DataType::Utf8, false),
+            Field::new("dispersion_ratio", DataType::Float64, true),
+            Field::new("sigma_z", DataType::Float64, true),
         ]));
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(g.iter().map(|s| s.group.as_str()))),
@@ -418,12 +440,18 @@ impl TrendSeries {
             Arc::new(Int64Array::from_iter_values(
                 g.iter().map(|s| s.chart.exceedances().len() as i64),
             )),
+            Arc::new(StringArray::from_iter_values(
+                g.iter().map(|s| chart_name(s.chart_kind)),
+            )),
+            Arc::new(Float64Array::from_iter(g.iter().map(|s| s.dispersion.map(|d| d.ratio)))),
+            Arc::new(Float64Array::from_iter(g.iter().map(|s| s.sigma_z))),
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
     }
 }
 
-/// As JSON: the span, the grouping, the chart kind (`c` or `u-per-day`), each group's
+/// As JSON: the span, the grouping, the exposure (`c`: counts, `u-per-day`), each group's
+/// chart (`poisson` or `laney-u-prime`) with its reason and dispersion test, its
 /// months with their control limits and its Mann–Kendall test and seasonal index, the
 /// time profile and the warnings.
 impl serde::Serialize for TrendSeries {
@@ -455,6 +483,10 @@ impl serde::Serialize for TrendSeries {
         struct GroupView<'a> {
             group: &'a str,
             incidents: u64,
+            chart: &'static str,
+            chart_reason: &'a str,
+            dispersion: Option<Dispersion>,
+            sigma_z: Option<f64>,
             mann_kendall: MannKendallView,
             seasonal_index: Option<[f64; 12]>,
             months: Vec<MonthView>,
@@ -483,6 +515,10 @@ impl serde::Serialize for TrendSeries {
                 GroupView {
                     group: &g.group,
                     incidents: g.counts.iter().sum(),
+                    chart: chart_name(g.chart_kind),
+                    chart_reason: &g.chart_reason,
+                    dispersion: g.dispersion,
+                    sigma_z: g.sigma_z,
                     mann_kendall: MannKendallView {
                         n: mk.n,
                         s: mk.s,
@@ -534,5 +570,13 @@ impl serde::Serialize for TrendSeries {
             warnings: &self.warnings,
         }
         .serialize(serializer)
+    }
+}
+
+/// The chart's name in tables and JSON.
+fn chart_name(kind: ChartKind) -> &'static str {
+    match kind {
+        ChartKind::Poisson => "poisson",
+        ChartKind::LaneyPrime => "laney-u-prime",
     }
 }

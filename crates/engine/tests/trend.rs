@@ -319,6 +319,21 @@ async fn series_counts_months_and_reports_no_time_profile_for_police_uk() {
         }
         assert_eq!(g.rolling_12[11], Some(g.counts.iter().sum()));
         assert!(g.seasonal_index.is_none(), "12 months is too short for seasonality");
+        // The chart follows the months' dispersion: Pearson X² against one rate,
+        // recomputed here; Laney's chart exactly when it is significant at 5%.
+        let total: u64 = g.counts.iter().sum();
+        if total > 0 {
+            let mean = total as f64 / 12.0;
+            let x2: f64 = g.counts.iter().map(|&c| (c as f64 - mean).powi(2) / mean).sum();
+            let over = x2 > 11.0 && crimescope_stats::chi_square_upper_tail(x2, 11.0) < 0.05;
+            assert_eq!(
+                g.chart_kind == crimescope_stats::ChartKind::LaneyPrime,
+                over,
+                "{}: X² {x2}",
+                g.group
+            );
+            assert!((g.dispersion.unwrap().ratio - x2 / 11.0).abs() < 1e-9);
+        }
     }
     assert!(!series.time_profile.available);
     assert!(series.time_profile.reason.as_deref().unwrap().contains("month only"));

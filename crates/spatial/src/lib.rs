@@ -31,6 +31,6 @@ pub use error::SpatialError;
 pub use gi::{GiStar, band_offsets, gi_permutation_p, gi_star_grid, gi_star_points};
 pub use grid::{Grid, MAX_CELLS, cell_index};
 pub use kde::{default_bandwidth, quartic_kde};
-pub use knox::{Event, KnoxTable, Metric, knox_test};
+pub use knox::{DEFAULT_MIN_KNOX_RATIO, Event, KnoxPattern, KnoxTable, Metric, knox_test};
 pub use nni::{NearestNeighbourIndex, nearest_neighbour_index};
 pub use study_area::{Extent, outlier_trimmed_extent, outlier_trimmed_extent_weighted};

@@ -136,6 +136,45 @@ fn finds_planted_near_repeats_and_not_shuffled_ones() {
         c.p
     );
     assert!((c.knox_ratio[0][0] - 1.0).abs() < 0.3, "ratio {}", c.knox_ratio[0][0]);
+
+    // Reported patterns: the planted cell, significant after adjustment across the 9
+    // cells and above the practical threshold; nothing once the days are shuffled.
+    let found = t.patterns(crimescope_spatial::DEFAULT_MIN_KNOX_RATIO);
+    assert!(found.iter().any(|p| (p.space_band, p.time_band) == (0, 0)), "{found:?}");
+    for p in &found {
+        assert!(p.p_fdr < 0.05 && p.knox_ratio >= 1.2 && p.p_fdr >= p.p);
+    }
+    assert!(
+        c.patterns(crimescope_spatial::DEFAULT_MIN_KNOX_RATIO).is_empty(),
+        "{:?}",
+        c.p_fdr()
+    );
+}
+
+/// Large data make tiny excesses significant: ratios of 1.00-1.04 at p = 0.001 in every
+/// cell are significant after adjustment but are not reported as a pattern at the
+/// default threshold; at a threshold of 1.0 they would be.
+#[test]
+fn significant_ratios_near_one_are_not_patterns() {
+    let ratio = [[1.03, 1.01], [1.04, 1.00]];
+    let t = crimescope_spatial::KnoxTable {
+        n: 50_000,
+        space_bands: vec![0.0, 100.0],
+        time_bands: vec![0, 7],
+        observed: vec![vec![10_300, 10_100], vec![10_400, 10_000]],
+        expected: vec![vec![10_000.0; 2]; 2],
+        knox_ratio: ratio.iter().map(|r| r.to_vec()).collect(),
+        p: vec![vec![0.001, 0.001], vec![0.001, 0.6]],
+        permutations: 999,
+        seed: 1,
+        close_pairs: 40_800,
+        metric: Metric::Euclidean,
+    };
+    let q = t.p_fdr();
+    // BH by hand: three p of 0.001 and one of 0.6 over 4 cells: 0.001 * 4 / 3 = 0.00133.
+    assert!((q[0][0] - 0.004 / 3.0).abs() < 1e-15 && (q[1][1] - 0.6).abs() < 1e-15);
+    assert!(t.patterns(crimescope_spatial::DEFAULT_MIN_KNOX_RATIO).is_empty());
+    assert_eq!(t.patterns(1.0).len(), 3);
 }
 
 #[test]

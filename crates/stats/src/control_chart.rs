@@ -16,6 +16,9 @@ pub enum LimitMethod {
     /// 1 − [`THREE_SIGMA_TAIL`] quantiles (expected count < 5, where ±3σ is badly
     /// asymmetric and the lower limit would be negative).
     ExactPoisson,
+    /// Laney's u′: centre ± 3σ·σ_z, the Poisson σ widened by the standardised values'
+    /// moving-range spread ([`crate::laney_u_chart`]).
+    Laney,
 }
 
 /// One point of a control chart.
@@ -92,6 +95,12 @@ pub fn c_chart(counts: &[u64]) -> ControlChart {
 /// assert!((chart.points[0].centre - 2.0).abs() < 1e-12);
 /// ```
 pub fn u_chart(counts: &[u64], exposure: &[f64]) -> Result<ControlChart, StatsError> {
+    check_exposure(counts, exposure)?;
+    Ok(chart(counts, exposure))
+}
+
+/// The inputs of a u-chart: one positive finite exposure per count.
+pub(crate) fn check_exposure(counts: &[u64], exposure: &[f64]) -> Result<(), StatsError> {
     if counts.len() != exposure.len() {
         return Err(StatsError::LengthMismatch {
             what: "u-chart counts and exposures",
@@ -102,10 +111,34 @@ pub fn u_chart(counts: &[u64], exposure: &[f64]) -> Result<ControlChart, StatsEr
     if let Some((index, &value)) = exposure.iter().enumerate().find(|(_, n)| !(n.is_finite() && **n > 0.0)) {
         return Err(StatsError::BadExposure { index, value });
     }
-    Ok(chart(counts, exposure))
+    Ok(())
 }
 
+/// The Poisson limits: ±3σ, or exact probability limits where the expected count is
+/// below 5.
 fn chart(counts: &[u64], exposure: &[f64]) -> ControlChart {
+    chart_with(counts, exposure, |rate, n| {
+        if rate * n < 5.0 {
+            let lo = poisson::quantile(THREE_SIGMA_TAIL, rate * n) as f64;
+            let hi = poisson::quantile(1.0 - THREE_SIGMA_TAIL, rate * n) as f64;
+            (lo / n, hi / n, LimitMethod::ExactPoisson)
+        } else {
+            let sigma = (rate / n).sqrt();
+            (
+                (rate - 3.0 * sigma).max(0.0),
+                rate + 3.0 * sigma,
+                LimitMethod::ThreeSigma,
+            )
+        }
+    })
+}
+
+/// A chart with centre ū = Σc / Σn and the limits `limits(ū, nᵢ)` gives each point.
+pub(crate) fn chart_with(
+    counts: &[u64],
+    exposure: &[f64],
+    limits: impl Fn(f64, f64) -> (f64, f64, LimitMethod),
+) -> ControlChart {
     let total: f64 = counts.iter().map(|&c| c as f64).sum();
     let total_exposure: f64 = exposure.iter().sum();
     let rate = if total_exposure > 0.0 {
@@ -117,20 +150,8 @@ fn chart(counts: &[u64], exposure: &[f64]) -> ControlChart {
         .iter()
         .zip(exposure)
         .map(|(&count, &n)| {
-            let expected = rate * n;
             let value = count as f64 / n;
-            let (lower, upper, method) = if expected < 5.0 {
-                let lo = poisson::quantile(THREE_SIGMA_TAIL, expected) as f64;
-                let hi = poisson::quantile(1.0 - THREE_SIGMA_TAIL, expected) as f64;
-                (lo / n, hi / n, LimitMethod::ExactPoisson)
-            } else {
-                let sigma = (rate / n).sqrt();
-                (
-                    (rate - 3.0 * sigma).max(0.0),
-                    rate + 3.0 * sigma,
-                    LimitMethod::ThreeSigma,
-                )
-            };
+            let (lower, upper, method) = limits(rate, n);
             ChartPoint {
                 value,
                 centre: rate,

@@ -9,7 +9,9 @@
 //!   mean ([`wheeler_z`]); [`adjust_for_many_rows`] for a table of changes.
 //! - [`mann_kendall`]: the Mann–Kendall trend test with the tie correction.
 //! - [`c_chart`] and [`u_chart`]: Shewhart control limits for counts and rates, with
-//!   exact Poisson probability limits when the expected count is below 5.
+//!   exact Poisson probability limits when the expected count is below 5;
+//!   [`count_chart`] chooses them or Laney's u′ ([`laney_u_chart`]) by the
+//!   [`dispersion`] test.
 //! - [`rolling_sum`] and [`seasonal_index`]: rolling 12-month totals and the classical
 //!   ratio-to-moving-average seasonal index.
 //! - [`benjamini_hochberg`]: false-discovery-rate adjusted p-values.
@@ -35,6 +37,7 @@ mod error;
 mod fdr;
 mod mann_kendall;
 pub mod normal;
+mod overdispersion;
 pub mod poisson;
 mod seasonal;
 
@@ -48,4 +51,7 @@ pub use e_test::{poisson_e_test, two_period_z};
 pub use error::StatsError;
 pub use fdr::benjamini_hochberg;
 pub use mann_kendall::{MannKendall, TrendDirection, mann_kendall};
+pub use overdispersion::{
+    ChartKind, CountChart, D2_TWO, Dispersion, chi_square_upper_tail, count_chart, dispersion, laney_u_chart,
+};
 pub use seasonal::{rolling_sum, seasonal_index};

@@ -47,6 +47,9 @@ pub struct NearRepeatConfig {
     /// (default Burglary, where near-repeat victimisation is established: Johnson &
     /// Bowers 2004).
     pub categories: Vec<String>,
+    /// The smallest Knox ratio reported as a pattern, besides significance after
+    /// adjustment across the cells (default 1.2: 20% more close pairs than chance).
+    pub min_ratio: f64,
 }
 
 impl Default for NearRepeatConfig {
@@ -56,6 +59,7 @@ impl Default for NearRepeatConfig {
             time_bands: vec![0, 7, 14, 21, 28],
             permutations: 999,
             categories: vec!["Burglary".to_string()],
+            min_ratio: crimescope_engine::near_repeat::DEFAULT_MIN_KNOX_RATIO,
         }
     }
 }
@@ -217,6 +221,12 @@ pub(super) fn check_near_repeat(n: &NearRepeatConfig) -> Result<(), (&'static st
     }
     if n.permutations == 0 || n.permutations > 9_999 {
         return Err(("near_repeat.permutations", "use 1 to 9999 (default 999)".into()));
+    }
+    if !(n.min_ratio.is_finite() && n.min_ratio >= 1.0) {
+        return Err((
+            "near_repeat.min_ratio",
+            "must be a number of at least 1 (default 1.2: 20% more close pairs than chance)".into(),
+        ));
     }
     Ok(())
 }

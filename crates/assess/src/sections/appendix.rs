@@ -29,10 +29,22 @@ pub(crate) const METHODS: &[(&str, &str, &str, &str)] = &[
         "Benjamini, Y. & Hochberg, Y. (1995), JRSS B 57(1):289–300.",
     ),
     (
+        "Dispersion test",
+        "Trends",
+        "Pearson X² of the monthly counts against one rate, over k − 1 degrees of freedom (the dispersion ratio); overdispersed when its χ² p < 0.05.",
+        "Cochran, W. G. (1954), Biometrics 10(4):417–451; Böhning, D. (1994), Biometrika 81(2):418–419.",
+    ),
+    (
         "Control chart (c-chart)",
         "Trends",
-        "Phase I limits c̄ ± 3√c̄ over the span, with exact Poisson probability limits where c̄ < 5.",
+        "When the months are not overdispersed: Phase I limits c̄ ± 3√c̄ over the span, with exact Poisson probability limits where c̄ < 5.",
         "Montgomery, D. C. (2009), Introduction to Statistical Quality Control, 6th ed., §7.3.",
+    ),
+    (
+        "Laney c′ / u′ chart",
+        "Trends",
+        "When the months are overdispersed: c̄ ± 3√c̄·σ_z, σ_z = the average moving range of the standardised months ÷ 1.128.",
+        "Laney, D. B. (2002), Quality Engineering 14(4):531–537.",
     ),
     (
         "Rolling 12-month total",

@@ -7,6 +7,7 @@ use crimescope_model::{Month, Period, Source};
 use crimescope_report::document::{Figure, Section};
 use crimescope_report::svg;
 use crimescope_report::table::{ColumnKind, Table};
+use crimescope_stats::ChartKind;
 use serde_json::{Value, json};
 
 use super::overview::OVERVIEW_SOURCES;
@@ -56,12 +57,14 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
         let exceed = g.chart.exceedances();
         let mk = &g.mann_kendall;
         s.para(format!(
-            "{label}, {} to {} ({} months): {} months outside the control limits; Mann–Kendall S = {}, z = {:.2}, \
-             p = {:.3}, Kendall's τ = {:.2}, {}.",
+            "{label}, {} to {} ({} months): {} months outside the control limits ({}: {}); Mann–Kendall S = {}, \
+             z = {:.2}, p = {:.3}, Kendall's τ = {:.2}, {}.",
             months.first().cloned().unwrap_or_default(),
             months.last().cloned().unwrap_or_default(),
             months.len(),
             exceed.len(),
+            chart_title(g.chart_kind),
+            g.chart_reason,
             mk.s,
             mk.z,
             mk.p,
@@ -115,9 +118,17 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
                 y_label: "Incidents per month".into(),
                 y2_label: Some("Rolling 12-month total".into()),
             }),
-            caption: "Phase I c-chart limits over the whole span (Montgomery 2009, §7.3); circled months lie outside \
-                      them."
-                .into(),
+            caption: format!(
+                "Phase I {} limits over the whole span; circled months lie outside them. {}",
+                chart_title(g.chart_kind),
+                match g.chart_kind {
+                    ChartKind::Poisson => "c-chart: Montgomery (2009), §7.3.",
+                    ChartKind::LaneyPrime => {
+                        "Laney (2002), Quality Engineering 14(4):531–537: Poisson limits widened by σ_z, the \
+                         moving-range spread of the standardised months."
+                    }
+                }
+            ),
         });
         let mut monthly = Table::with_columns(
             &format!("trend-{}-monthly", source.name()),
@@ -198,3 +209,11 @@ pub(crate) const MONTH_NAMES: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// The chart's name in the document.
+fn chart_title(kind: ChartKind) -> &'static str {
+    match kind {
+        ChartKind::Poisson => "c-chart",
+        ChartKind::LaneyPrime => "Laney c′ chart",
+    }
+}
