@@ -93,6 +93,12 @@ pub async fn assess_with_session(
         area: area_filter(&session, &config),
         sources: sources_present(&session, &config).await?,
         by_theme: trend(&session, &by_theme).await?.records()?,
+        person_keys: crimescope_engine::quality::screen_person_keys(
+            &session,
+            config.period,
+            config.data_quality.policy(),
+        )
+        .await?,
         session,
         config,
     });

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use crimescope_engine::Session;
 use crimescope_engine::near_repeat::{DEFAULT_MIN_KNOX_RATIO, NearRepeatRequest, near_repeat as run_near_repeat};
+use crimescope_engine::quality::{PersonKeyPolicy, screen_person_keys};
 use crimescope_engine::reoffending::reoffending as run_reoffending;
 use crimescope_engine::repeats::{RepeatKind, RepeatRequest, TIME_TO_NEXT_BINS, location_repeats, people_repeats};
 use crimescope_model::{Period, Source};
@@ -52,6 +53,14 @@ pub struct RepeatsArgs {
     /// table, csv or json (json is one object).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Victims and offenders: flag person keys with more incidents than this in the
+    /// period (default: max(50, 10 × the 99.9th percentile of keys)).
+    #[arg(long)]
+    pub max_incidents_per_person: Option<u64>,
+    /// Victims and offenders: keep flagged keys (a placeholder such as UNKNOWN) in the
+    /// figures instead of leaving them out.
+    #[arg(long)]
+    pub keep_implausible_keys: bool,
     /// Which incidents count.
     #[command(flatten)]
     pub selection: crate::options::SelectionOpt,
@@ -118,7 +127,29 @@ pub async fn repeats(args: &RepeatsArgs) -> Result<(), CliError> {
     } else {
         RepeatKind::Offender
     };
+    let policy = PersonKeyPolicy {
+        max_incidents: args.max_incidents_per_person,
+        keep: args.keep_implausible_keys,
+    };
+    let screen = screen_person_keys(&session, args.period, policy).await?;
+    let role = if kind == RepeatKind::Victim {
+        "victim"
+    } else {
+        "offender"
+    };
+    request.exclude_keys = screen.excluded(role);
     let r = people_repeats(&session, &request, kind).await?;
+    if !r.excluded.is_empty() {
+        eprintln!(
+            "note: left out {} {role} key(s) with implausibly many incidents ({} incidents under these filters; \
+             over {} in the period); --keep-implausible-keys keeps them",
+            r.excluded.len(),
+            r.excluded.iter().map(|e| e.1).sum::<u64>(),
+            screen.roles.iter().find(|x| x.role == role).map_or(0, |x| x.threshold)
+        );
+    } else if screen.kept && screen.flagged.iter().any(|f| f.role == role) {
+        eprintln!("note: implausible {role} keys are kept in these figures (--keep-implausible-keys)");
+    }
     print(&r, args.format, |out| {
         writeln!(
             out,
@@ -201,6 +232,14 @@ pub struct NearRepeatArgs {
     /// table, csv or json (json is one object).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Victims and offenders: flag person keys with more incidents than this in the
+    /// period (default: max(50, 10 × the 99.9th percentile of keys)).
+    #[arg(long)]
+    pub max_incidents_per_person: Option<u64>,
+    /// Victims and offenders: keep flagged keys (a placeholder such as UNKNOWN) in the
+    /// figures instead of leaving them out.
+    #[arg(long)]
+    pub keep_implausible_keys: bool,
     /// Which incidents count.
     #[command(flatten)]
     pub selection: crate::options::SelectionOpt,

@@ -731,3 +731,117 @@ fn bad_configs_name_their_key() {
         assert!(err.contains(key), "case {i}: expected `{key}` in: {err}");
     }
 }
+
+/// The data-quality screens on planted problems: a placeholder offender key added to a
+/// copy of the demo store, the demo's fire data (no category marks deliberate fires)
+/// and its themes (two categories sit in two themes each).
+#[test]
+fn data_quality_screens_find_planted_problems() {
+    let (_, full, _) = demo();
+    let md = std::fs::read_to_string(full.join("assessment.md")).unwrap();
+    assert!(
+        md.contains("Deliberate fires: not available"),
+        "no 0 for a flag no source carries"
+    );
+    assert!(!md.contains("Deliberate fires (the categories named deliberate): 0"));
+    // Shared categories, read independently from the bundled theme table.
+    let themes = std::fs::read_to_string(fixtures().join("../crates/model/data/themes_coventry_2025.csv")).unwrap();
+    // `category,theme` after `#` comment lines; a theme name may hold commas.
+    let mut themes_of: BTreeMap<String, usize> = BTreeMap::new();
+    for line in themes
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+    {
+        let (category, _theme) = line.split_once(',').unwrap();
+        *themes_of.entry(category.to_string()).or_default() += 1;
+    }
+    let want: Vec<String> = themes_of.into_iter().filter(|(_, n)| *n > 1).map(|(c, _)| c).collect();
+    let doc = json(full);
+    let got: Vec<String> = doc["tables"]["screen-shared-categories"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["category"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, want);
+    assert!(!want.is_empty());
+
+    // A copy of the store with 600 burglaries in Coventry on one placeholder offender (the
+    // busiest real synthetic offender has about 30).
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_dir(&full.join("demo/store"), &store);
+    let mut csv = String::from(
+        "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,offence_description,category,easting,\
+         northing,uprn,location,victim_id,offender_id,domestic,outcome\n",
+    );
+    for i in 0..600u32 {
+        let (month, day) = (1 + i % 12, 1 + i % 28);
+        csv.push_str(&format!(
+            "PLANT/25/{i:07},2025-{month:02}-{day:02} 10:00,2025-{month:02}-{day:02} 09:00,2025-{month:02}-{day:02} \
+             09:30,28/1,Burglary dwelling,Burglary,{},{},{},{} Planted Road,VPLANT{i},UNKNOWN,N,Under investigation\n",
+            // Within 20 m of a synthetic Coventry crime inside LSOA E01009636.
+            434_895 + i % 20,
+            279_970 + i % 20,
+            900_000 + i,
+            i
+        ));
+    }
+    let file = dir.path().join("planted-force-crime.csv");
+    std::fs::write(&file, csv).unwrap();
+    let key =
+        crimescope_ingest::pseudonym::PseudonymKey::from_bytes(b"crimescope demo key: not for real data").unwrap();
+    let options = crimescope_ingest::IngestOptions {
+        key: Some(key),
+        ..crimescope_ingest::IngestOptions::default()
+    };
+    let summary = crimescope_ingest::ingest(&store, &[file], &options, &crimescope_ingest::NoProgress).unwrap();
+    assert_eq!(summary.totals.rows_loaded, 600);
+    assert_eq!(
+        summary.totals.outside_boundaries, 0,
+        "the planted crimes are in Coventry"
+    );
+    let config = std::fs::read_to_string(full.join("demo/assessment.toml"))
+        .unwrap()
+        .replace("store = \"store\"", &format!("store = {:?}", store.to_str().unwrap()));
+    let config_path = full.join("demo").join("planted.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = crimescope(&[
+        "assess",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc = json(&out_dir);
+    let offenders = doc["tables"]["screen-person-keys"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "offender")
+        .unwrap()
+        .clone();
+    assert_eq!(offenders["flagged_keys"], 1, "{offenders}");
+    assert_eq!(offenders["incidents_touched"], 600, "{offenders}");
+    let md = std::fs::read_to_string(out_dir.join("assessment.md")).unwrap();
+    assert!(
+        md.contains("Left out: 1 offender key(s)"),
+        "the offender subsections say what they left out"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

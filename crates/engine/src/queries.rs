@@ -105,6 +105,8 @@ pub const REPEAT_LOCATIONS: NamedQuery = named!("repeat_locations");
 pub const NEAR_REPEAT_EVENTS: NamedQuery = named!("near_repeat_events");
 /// Proven re-offending per cohort member.
 pub const REOFFENDING: NamedQuery = named!("reoffending");
+/// Incidents per person key and role, for the implausible-key screen.
+pub const PERSON_KEY_VOLUMES: NamedQuery = named!("person_key_volumes");
 
 /// Every built-in query, in `query list` order.
 pub const ALL: &[NamedQuery] = &[
@@ -128,6 +130,7 @@ pub const ALL: &[NamedQuery] = &[
     REPEAT_LOCATIONS,
     NEAR_REPEAT_EVENTS,
     REOFFENDING,
+    PERSON_KEY_VOLUMES,
     INFO_SOURCES,
     INFO_MONTHS,
     INFO_CATEGORIES,

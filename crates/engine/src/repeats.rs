@@ -42,6 +42,10 @@ pub struct RepeatRequest {
     pub window_days: i64,
     /// How many of the top people or places to list.
     pub top: usize,
+    /// Person keys left out of people figures (flagged as implausible by
+    /// [`crate::quality::screen_person_keys`]); their incidents still count everywhere
+    /// else.
+    pub exclude_keys: Vec<String>,
 }
 
 impl RepeatRequest {
@@ -54,6 +58,7 @@ impl RepeatRequest {
             theme: None,
             window_days: 365,
             top: 20,
+            exclude_keys: Vec::new(),
         }
     }
 
@@ -98,6 +103,9 @@ pub struct PeopleRepeats {
     pub residents: Option<u64>,
     /// The repeat window used, in days.
     pub window_days: i64,
+    /// Keys of the request's `exclude_keys` that matched, with their incidents under
+    /// the request's filters: left out of every figure above.
+    pub excluded: Vec<(String, u64)>,
 }
 
 /// Counts keyed by bin label, serialized as a JSON object in bin order.
@@ -148,6 +156,8 @@ impl serde::Serialize for PeopleRepeats {
             incidence_per_1000: Option<f64>,
             power_few: Vec<PowerFew>,
             top: Vec<Person<'a>>,
+            excluded_keys: usize,
+            excluded_incidents: u64,
         }
         let per_1000 = |n: u64| self.residents.map(|p| 1000.0 * n as f64 / p as f64);
         View {
@@ -183,6 +193,8 @@ impl serde::Serialize for PeopleRepeats {
                     harm: *harm,
                 })
                 .collect(),
+            excluded_keys: self.excluded.len(),
+            excluded_incidents: self.excluded.iter().map(|e| e.1).sum(),
         }
         .serialize(serializer)
     }
@@ -233,6 +245,12 @@ pub async fn people_repeats(session: &Session, request: &RepeatRequest, kind: Re
                 .push((day.value(r), if harm.is_valid(r) { harm.value(r) } else { 0.0 }));
         }
     }
+    let mut excluded: Vec<(String, u64)> = request
+        .exclude_keys
+        .iter()
+        .filter_map(|k| by_person.remove(k).map(|events| (k.clone(), events.len() as u64)))
+        .collect();
+    excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     if by_person.is_empty() {
         return Err(EngineError::Unanswerable(format!(
             "no {role}s are linked to incidents in {} under these filters",
@@ -302,6 +320,7 @@ pub async fn people_repeats(session: &Session, request: &RepeatRequest, kind: Re
         power_few,
         residents: session.residents(),
         window_days: request.window_days,
+        excluded,
     })
 }
 

@@ -275,3 +275,105 @@ async fn reoffending_on_a_hand_built_cohort() {
         .to_string();
     assert!(e.contains("not complete"), "{e}");
 }
+
+/// A placeholder offender key (`UNKNOWN` on 200 crimes) among 200 real offenders: the
+/// screen flags it and nothing else, repeat figures leave it out when asked, and the
+/// counts reconcile with the raw file.
+#[tokio::test]
+async fn a_placeholder_offender_key_is_flagged_and_left_out() {
+    use crimescope_engine::quality::{PersonKeyPolicy, screen_person_keys};
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,offence_description,category,easting,\
+         northing,uprn,location,victim_id,offender_id,domestic,outcome\n",
+    );
+    for i in 0..400u32 {
+        // Offenders O0..O199 commit one crime each, O0..O9 a second; the rest UNKNOWN.
+        let offender = match i {
+            0..200 => format!("O{i}"),
+            200..210 => format!("O{}", i - 200),
+            _ => "UNKNOWN".to_string(),
+        };
+        let day = 1 + i % 28;
+        csv.push_str(&format!(
+            "XX/25/{i:07},2025-03-{day:02} 10:00,2025-03-{day:02} 09:00,2025-03-{day:02} 09:30,28/1,Burglary dwelling,\
+             Burglary,{},{},{},{} High Street,V{i},{offender},N,Under investigation\n",
+            433_000 + i,
+            279_000 + i,
+            100_000 + i,
+            i
+        ));
+    }
+    let file = dir.path().join("force-crime.csv");
+    std::fs::write(&file, csv).unwrap();
+    let store = dir.path().join("store");
+    let summary = ingest(&store, &[file], &options(), &NoProgress).unwrap();
+    assert_eq!(summary.totals.rows_loaded, 400, "{:?}", summary.totals);
+    let session = Session::open(&store).await.unwrap();
+    let march = period("2025-03");
+    let screen = screen_person_keys(&session, march, PersonKeyPolicy::default())
+        .await
+        .unwrap();
+    let offenders = screen.roles.iter().find(|r| r.role == "offender").unwrap();
+    // 200 real keys of 1-2 crimes: the 99.9th percentile (top 10 left out) is 1 or 2,
+    // so the bar is the floor of 50; UNKNOWN's 190 crimes are over it.
+    assert_eq!(offenders.keys, 201);
+    assert_eq!(offenders.threshold, 50);
+    assert_eq!(screen.flagged.len(), 1, "{:?}", screen.flagged);
+    assert_eq!(
+        (screen.flagged[0].role.as_str(), screen.flagged[0].incidents),
+        ("offender", 190)
+    );
+    let placeholder = screen.excluded("offender");
+    assert_eq!(placeholder.len(), 1);
+    assert!(screen.excluded("victim").is_empty(), "victims are all distinct");
+
+    let mut request = RepeatRequest::new(march);
+    let all = people_repeats(&session, &request, RepeatKind::Offender).await.unwrap();
+    assert_eq!((all.people, all.incidents), (201, 400));
+    // Left out, the power few are the real offenders' (the placeholder alone held 47.5%).
+    request.exclude_keys = placeholder.clone();
+    let real = people_repeats(&session, &request, RepeatKind::Offender).await.unwrap();
+    assert_eq!((real.people, real.incidents), (200, 210));
+    assert_eq!(real.excluded, vec![(placeholder[0].clone(), 190)]);
+    assert!(
+        real.power_few[0].1 < all.power_few[0].1,
+        "{:?} vs {:?}",
+        real.power_few,
+        all.power_few
+    );
+    assert!(real.top.iter().all(|t| t.1 <= 2));
+
+    // A configured bar: 150 still flags it, 250 does not; `keep` keeps it in.
+    let at = |max| PersonKeyPolicy {
+        max_incidents: Some(max),
+        keep: false,
+    };
+    assert_eq!(
+        screen_person_keys(&session, march, at(150))
+            .await
+            .unwrap()
+            .flagged
+            .len(),
+        1
+    );
+    assert!(
+        screen_person_keys(&session, march, at(250))
+            .await
+            .unwrap()
+            .flagged
+            .is_empty()
+    );
+    let kept = screen_person_keys(
+        &session,
+        march,
+        PersonKeyPolicy {
+            max_incidents: None,
+            keep: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.flagged.len(), 1);
+    assert!(kept.excluded("offender").is_empty());
+}

@@ -15,7 +15,9 @@ use crimescope_stats::PeriodChange;
 use serde::Deserialize;
 use thiserror::Error;
 
-pub use parts::{HotspotConfig, Measure, NearRepeatConfig, PreviousPriority, PriorityWeights, ThemeConfig};
+pub use parts::{
+    DataQualityConfig, HotspotConfig, Measure, NearRepeatConfig, PreviousPriority, PriorityWeights, ThemeConfig,
+};
 use parts::{RawPriority, check_hotspots, check_near_repeat, read_named, themes_from_tables};
 
 use crate::area::{OnsGeography, from_boundaries, read_deciles, read_lsoa_list};
@@ -84,6 +86,8 @@ struct RawConfig {
     previous_priorities: Vec<RawPriority>,
     #[serde(default)]
     hotspots: HotspotConfig,
+    #[serde(default)]
+    data_quality: DataQualityConfig,
     #[serde(default)]
     near_repeat: NearRepeatConfig,
     #[serde(default)]
@@ -160,6 +164,8 @@ pub struct AssessmentConfig {
     pub previous_priorities: Vec<PreviousPriority>,
     /// Hotspot parameters.
     pub hotspots: HotspotConfig,
+    /// Data-quality screens (`[data_quality]`).
+    pub data_quality: DataQualityConfig,
     /// Near-repeat parameters.
     pub near_repeat: NearRepeatConfig,
     /// Priority matrix weights.
@@ -424,6 +430,7 @@ impl AssessmentConfig {
             consultation,
             previous_priorities: previous,
             hotspots: raw.hotspots,
+            data_quality: raw.data_quality,
             near_repeat: raw.near_repeat,
             priority_weights: w,
             threshold,
@@ -555,6 +562,15 @@ mod tests {
         assert!(err(format!("{MINIMAL}[[themes]]\nname = \"A\"\ncategories = []\n")).contains("`themes`"));
         assert!(err(format!("{MINIMAL}[hotspots]\nband = 5\n")).contains("`hotspots.band`"));
         assert!(err(format!("{MINIMAL}[hotspots]\nradius = 5\n")).contains("radius"));
+        assert!(err(format!("{MINIMAL}[data_quality]\nmax_keys = 5\n")).contains("max_keys"));
+        assert!(err(format!("{MINIMAL}[near_repeat]\nmin_ratio = 0.5\n")).contains("`near_repeat.min_ratio`"));
+        let dq = parse(&format!(
+            "{MINIMAL}[data_quality]\nperson_key_max_incidents = 500\nkeep_implausible_keys = true\n"
+        ))
+        .unwrap();
+        assert_eq!(dq.data_quality.person_key_max_incidents, Some(500));
+        assert!(dq.data_quality.keep_implausible_keys);
+        assert_eq!(parse(MINIMAL).unwrap().data_quality, DataQualityConfig::default());
         assert!(err(format!("{MINIMAL}sources = [\"probation\"]\n")).contains("`sources`"));
     }
 

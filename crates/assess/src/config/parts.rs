@@ -64,6 +64,28 @@ impl Default for NearRepeatConfig {
     }
 }
 
+/// Data-quality screens (`[data_quality]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataQualityConfig {
+    /// Flag person keys with more incidents than this in the period (default: the
+    /// automatic rule, max(50, 10 × the 99.9th percentile of keys)).
+    pub person_key_max_incidents: Option<u64>,
+    /// Keep flagged person keys in the repeat and power-few figures (default false:
+    /// they are left out and reported).
+    pub keep_implausible_keys: bool,
+}
+
+impl DataQualityConfig {
+    /// The engine's policy.
+    pub fn policy(self) -> crimescope_engine::quality::PersonKeyPolicy {
+        crimescope_engine::quality::PersonKeyPolicy {
+            max_incidents: self.person_key_max_incidents,
+            keep: self.keep_implausible_keys,
+        }
+    }
+}
+
 /// The weights of the priority matrix (`[priority_weights]`); each component is scaled
 /// to 0–1 before weighting (see `docs/assessment.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

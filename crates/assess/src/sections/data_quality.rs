@@ -134,6 +134,7 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
              are inflated and maps show points, not addresses.",
         );
     }
+    super::screens::data_quality_screens(ctx, &mut s).await?;
     s.para("Every input file, its checksum and its row counts are listed below and in the appendix.");
     s.tables.push(lineage_table(ctx, "lineage"));
     Ok(SectionOutput::only(s))

@@ -17,6 +17,7 @@ mod plan_review;
 mod population;
 pub(crate) mod priorities;
 mod profile;
+mod screens;
 pub(crate) mod summary;
 mod theme;
 mod trends;
@@ -48,6 +49,9 @@ pub(crate) struct RunContext {
     pub sources: Vec<Source>,
     /// The trend by theme, run once for the theme chapters and the plan review.
     pub by_theme: Vec<TrendRow>,
+    /// The person-key screen of the period, run once for the data-quality section and
+    /// the victim and offender subsections.
+    pub person_keys: crimescope_engine::quality::PersonKeyScreen,
 }
 
 impl RunContext {

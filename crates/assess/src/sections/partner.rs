@@ -79,17 +79,25 @@ async fn by_category(ctx: &RunContext, source: Source, id: &str, title: &str) ->
         test_words(&total)
     ));
     if source == Source::Fire {
-        let (dc, dp) = rows
-            .iter()
-            .filter(|r| r.group.to_lowercase().contains("deliberate"))
-            .fold((0, 0), |(a, b), r| (a + r.current, b + r.previous));
-        s.para(format!(
-            "Deliberate fires (the categories named deliberate): {} in {}, {} ({}).",
-            thousands(dc),
-            c.period,
-            change_words(dc, dp),
-            significance_words(&c.change(dc, dp))
-        ));
+        let categories: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+        if super::screens::names_deliberate(&categories) {
+            let (dc, dp) = rows
+                .iter()
+                .filter(|r| r.group.to_lowercase().contains("deliberate"))
+                .fold((0, 0), |(a, b), r| (a + r.current, b + r.previous));
+            s.para(format!(
+                "Deliberate fires (the categories named deliberate): {} in {}, {} ({}).",
+                thousands(dc),
+                c.period,
+                change_words(dc, dp),
+                significance_words(&c.change(dc, dp))
+            ));
+        } else {
+            s.para(
+                "Deliberate fires: not available. No fire category in these data names deliberate fires, so they \
+                 cannot be counted (this is not a count of 0).",
+            );
+        }
     }
     let mut t = Table::with_columns(
         &format!("{id}-by-category"),

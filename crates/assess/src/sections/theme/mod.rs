@@ -29,6 +29,26 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
         .map(|(cat, _)| cat.as_str())
         .collect();
     s.para(format!("Categories in this theme: {}.", categories.join("; ")));
+    let shared: Vec<String> = categories
+        .iter()
+        .filter_map(|cat| {
+            let others: Vec<&str> = c
+                .themes
+                .pairs()
+                .iter()
+                .filter(|(k, t)| k == cat && t != theme)
+                .map(|(_, t)| t.as_str())
+                .collect();
+            (!others.is_empty()).then(|| format!("{cat} (also in {})", others.join(", ")))
+        })
+        .collect();
+    if !shared.is_empty() {
+        s.para(format!(
+            "Shared with other themes: {}. Those incidents count in each theme, so theme totals overlap and do not \
+             add up.",
+            shared.join("; ")
+        ));
+    }
     let headline = match ctx.by_theme.iter().find(|r| r.group == theme) {
         Some(r) => format!(
             "{} incidents in {}, {} on {} ({}; {}).",

@@ -19,6 +19,7 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
     };
     let mut request = RepeatRequest::new(c.period);
     request.theme = Some(theme.to_string());
+    request.exclude_keys = ctx.person_keys.excluded(who);
     let r = people_repeats(&ctx.session, &request, kind).await?;
     if r.people == 0 {
         return Err(AssessError::Engine(EngineError::Unanswerable(format!(
@@ -44,6 +45,16 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
             0.0
         }
     ));
+    if !r.excluded.is_empty() {
+        s.para(format!(
+            "Left out: {} {who} key(s) linked to {} incidents of this theme, flagged by the data-quality screen as \
+             implausible for one person (a placeholder in the source system looks like this; see the data quality \
+             section). Their incidents still count in every crime figure; set data_quality.keep_implausible_keys to \
+             keep them here.",
+            r.excluded.len(),
+            thousands(r.excluded.iter().map(|e| e.1).sum())
+        ));
+    }
     let mut freq = Table::with_columns(
         &format!("{sid}-frequency"),
         &format!("{title} by number of incidents, {}", c.period),
