@@ -12,6 +12,7 @@
 //! | `lsoa_change(lsoa_code)` | TEXT | the rule that read it: `unchanged`, `merged`, `best-fit` or `unknown` |
 //! | `poisson_e_test(current, previous, t_current, t_previous)` | DOUBLE | the two-sided p-value of the Poisson E-test that two counts over exposures `t` share a rate (Krishnamoorthy & Thomson 2004; [`crimescope_stats::poisson_e_test`]) |
 //! | `months_in(first, last)` | BIGINT | the months of the period `first..last` (`YYYY-MM`), inclusive |
+//! | `offence_harm_weight(ho_offence_code)` | DOUBLE | the bundled offence table's weight (`harm_offences_v1`, an approximation); NULL for a code it does not list |
 //!
 //! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
@@ -55,6 +56,7 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(crate::lsoa_vintage::LsoaVintageFunction::change()),
         ScalarUDF::new_from_impl(crate::change_functions::PoissonETestFunction::new()),
         ScalarUDF::new_from_impl(crate::change_functions::MonthsInFunction::new()),
+        ScalarUDF::new_from_impl(crate::offence_harm::OffenceHarmFunction::new()),
     ]
 }
 

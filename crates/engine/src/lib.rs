@@ -35,6 +35,7 @@ pub mod hotspots;
 mod info;
 pub mod lsoa_vintage;
 pub mod near_repeat;
+pub mod offence_harm;
 pub mod quality;
 pub mod queries;
 pub mod read_only;

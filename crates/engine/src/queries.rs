@@ -105,6 +105,8 @@ pub const REPEAT_LOCATIONS: NamedQuery = named!("repeat_locations");
 pub const NEAR_REPEAT_EVENTS: NamedQuery = named!("near_repeat_events");
 /// Proven re-offending per cohort member.
 pub const REOFFENDING: NamedQuery = named!("reoffending");
+/// Incidents and harm by source and category, offence-weighted where codes allow.
+pub const HARM_BY_CATEGORY: NamedQuery = named!("harm_by_category");
 /// Incidents per person key and role, for the implausible-key screen.
 pub const PERSON_KEY_VOLUMES: NamedQuery = named!("person_key_volumes");
 
@@ -131,6 +133,7 @@ pub const ALL: &[NamedQuery] = &[
     NEAR_REPEAT_EVENTS,
     REOFFENDING,
     PERSON_KEY_VOLUMES,
+    HARM_BY_CATEGORY,
     INFO_SOURCES,
     INFO_MONTHS,
     INFO_CATEGORIES,

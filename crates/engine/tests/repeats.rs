@@ -377,3 +377,46 @@ async fn a_placeholder_offender_key_is_flagged_and_left_out() {
     assert_eq!(kept.flagged.len(), 1);
     assert!(kept.excluded("offender").is_empty());
 }
+
+/// Offence-level harm: violence and sexual offences coded as common assault, assault
+/// with injury and rape weigh what the offence table says, an unlisted code its
+/// category's weight; the sum is checked by hand.
+#[tokio::test]
+async fn harm_is_weighed_by_offence_code_where_the_table_lists_it() {
+    use crimescope_engine::offence_harm::harm_by_category;
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,offence_description,category,easting,\
+         northing,uprn,location,victim_id,offender_id,domestic,outcome\n",
+    );
+    // 10 common assaults (105A), 5 assaults with injury (8N), 1 rape (19C), 2 with a
+    // code the table does not list (ZZ9).
+    let codes = [("105A", 10), ("8N", 5), ("19C", 1), ("ZZ9", 2)];
+    let mut i = 0;
+    for (code, n) in codes {
+        for _ in 0..n {
+            csv.push_str(&format!(
+                "XX/25/{i:07},2025-05-10 10:00,2025-05-10 09:00,2025-05-10 09:30,{code},Offence,Violence and sexual \
+                 offences,{},{},{},{i} High Street,V{i},O{i},N,Under investigation\n",
+                433_000 + i,
+                279_000 + i,
+                100_000 + i
+            ));
+            i += 1;
+        }
+    }
+    let file = dir.path().join("force-crime.csv");
+    std::fs::write(&file, csv).unwrap();
+    let store = dir.path().join("store");
+    ingest(&store, &[file], &options(), &NoProgress).unwrap();
+    let session = Session::open(&store).await.unwrap();
+    let rows = harm_by_category(&session, period("2025-05"), None).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(
+        (r.category.as_str(), r.incidents, r.offence_weighted),
+        ("Violence and sexual offences", 18, 16)
+    );
+    // harm_offences_v1: 105A = 5, 8N = 60, 19C = 1825; harm_weights_v1: the category 150.
+    assert_eq!(r.harm, 10.0 * 5.0 + 5.0 * 60.0 + 1825.0 + 2.0 * 150.0);
+}

@@ -18,7 +18,7 @@ mod vocabulary;
 
 pub use area::{Aim, AreaLevel};
 pub use error::ModelError;
-pub use harm::{HARM_WEIGHTS_V1, HarmWeights};
+pub use harm::{HARM_OFFENCES_V1, HARM_WEIGHTS_V1, HarmWeights, OffenceHarmWeights};
 pub use month::{Month, civil_from_days, days_from_civil};
 pub use period::Period;
 pub use themes::{THEMES_COVENTRY_2025, Themes, UNASSIGNED_THEME};

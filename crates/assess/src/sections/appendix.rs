@@ -103,8 +103,14 @@ pub(crate) const METHODS: &[(&str, &str, &str, &str)] = &[
     (
         "Harm weighting",
         "Overview, priority matrix",
-        "Count × harm weight of the category (the configured harm table).",
-        "Ashby, M. P. J. (2018), Comparing methods for measuring crime harm/severity, Policing 12(4):439–454; ONS Crime Severity Score.",
+        "Each incident weighs its offence's weight where the extract gives a Home Office offence code the bundled table harm_offences_v1 lists (an approximation, not the ONS table), else its category's weight (the configured harm table).",
+        "Ashby, M. P. J. (2018), Comparing methods for measuring crime harm/severity, Policing 12(4):439–454; ONS (2016), Research outputs: developing a Crime Severity Score for England and Wales; Sherman, Neyroud & Neyroud (2016), Policing 10(3):171–183.",
+    ),
+    (
+        "Stability of the top five",
+        "Priority matrix",
+        "Each matrix weight and each category's harm weight in turn × 0.5 and × 1.5; the share of variants with the same top five, and how often each stays in it.",
+        "Saltelli, A. et al. (2008), Global Sensitivity Analysis: The Primer, Wiley, §1.2.1 (one-at-a-time analysis).",
     ),
     (
         "Priority matrix",

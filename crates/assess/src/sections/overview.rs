@@ -1,5 +1,6 @@
 //! Section 4: the crime and ASB overview table.
 
+use crimescope_engine::offence_harm::{bundled_offence_weights, harm_by_category};
 use crimescope_engine::trend::{TrendGroup, trend};
 use crimescope_model::Source;
 use crimescope_report::document::Section;
@@ -20,14 +21,17 @@ const TITLE: &str = "Crime and anti-social behaviour overview";
 /// harm, the share of harm and the rate. The last row is the total.
 pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
     let c = &ctx.config;
+    // Harm by offence code where the extract gives one the bundled table lists, by
+    // category otherwise (queries/harm_by_category.sql).
+    let harms = harm_by_category(&ctx.session, c.period, None).await?;
     let mut rows = Vec::new();
     for source in OVERVIEW_SOURCES.iter().filter(|s| ctx.sources.contains(s)) {
         let request = ctx.trend_request(TrendGroup::Category, Some(*source));
         for r in trend(&ctx.session, &request).await?.records()? {
-            let harm = match c.harm.weight(&r.group) {
-                Some(w) => w * r.current as f64,
-                None => r.harm_current,
-            };
+            let harm = harms
+                .iter()
+                .find(|h| h.source == source.name() && h.category == r.group)
+                .map_or(0.0, |h| h.harm);
             rows.push(OverviewRow {
                 source: source.name().to_string(),
                 category: r.group,
@@ -66,6 +70,35 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
         significance_words(&total.change),
         test_words(&total.change)
     ));
+    let counted: u64 = harms
+        .iter()
+        .filter(|h| OVERVIEW_SOURCES.iter().any(|s| s.name() == h.source))
+        .map(|h| h.incidents)
+        .sum();
+    let by_offence: u64 = harms
+        .iter()
+        .filter(|h| OVERVIEW_SOURCES.iter().any(|s| s.name() == h.source))
+        .map(|h| h.offence_weighted)
+        .sum();
+    s.para(if by_offence == 0 {
+        format!(
+            "Harm weighs each incident by its category ({}): no incident in {} carries a Home Office offence code that \
+             the offence table lists.",
+            c.harm.name(),
+            c.period
+        )
+    } else {
+        format!(
+            "Harm weighs {} of {} incidents ({:.1}%) by their Home Office offence code ({}, an approximation in the \
+             spirit of the ONS Crime Severity Score, not the ONS table) and the rest by their category ({}), so a \
+             category's harm reflects its mix of offences.",
+            thousands(by_offence),
+            thousands(counted),
+            100.0 * by_offence as f64 / counted.max(1) as f64,
+            bundled_offence_weights().name(),
+            c.harm.name()
+        )
+    });
     s.tables.push(overview_table(ctx, &overview));
     Ok(SectionOutput {
         section: s,
@@ -135,7 +168,8 @@ fn overview_table(ctx: &RunContext, overview: &Overview) -> Table {
         "p is the Poisson E-test's (Krishnamoorthy & Thomson 2004) that the two periods share one rate; p (adjusted) \
          allows for the categories being tested together (Benjamini & Hochberg 1995), and a change is significant \
          when it is below 0.05 (the total is tested on its own). z = √2(√current − √previous) is the size of the \
-         change on a standard-normal scale. Harm is the count times the harm weight of the category."
+         change on a standard-normal scale. Harm is the sum of each incident's weight: its offence's where the \
+         offence table lists its Home Office code, else its category's."
             .into(),
     );
     t

@@ -82,7 +82,91 @@ pub(crate) fn matrix(config: &AssessmentConfig, findings: &Findings) -> (Section
         ]);
     }
     s.tables.push(t);
+    let themes_of = |category: &str| -> Vec<String> {
+        config
+            .themes
+            .themes_of(category)
+            .iter()
+            .map(|t| t.to_string())
+            .collect()
+    };
+    let st = stability(&overview.rows, &findings.consultation, w, &themes_of);
+    if !st.top.is_empty() {
+        s.para(format!(
+            "How stable is the top five? Varying each weight by ±50% in turn (the four matrix weights and each \
+             category's harm weight, {} variants), the same five categories lead in {} of them. Times each stays in \
+             the top five: {}.",
+            st.variants,
+            st.same_top,
+            st.top
+                .iter()
+                .map(|(category, kept)| format!("{category} {kept}/{}", st.variants))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
     (s, scored)
+}
+
+/// How a priority ranking holds up when its weights vary.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stability {
+    /// Variants tried.
+    pub variants: usize,
+    /// Variants whose top five are the same categories (in any order).
+    pub same_top: usize,
+    /// Each of the top five, with the variants in which it stays in the top five.
+    pub top: Vec<(String, usize)>,
+}
+
+/// The top five's stability: every matrix weight and every category's harm weight in
+/// turn multiplied by 0.5 and by 1.5, the rest unchanged, and the ranking redone.
+///
+/// A one-at-a-time sensitivity analysis (Saltelli, A. et al. 2008, *Global Sensitivity
+/// Analysis: The Primer*, Wiley, §1.2.1): it shows which priorities depend on a
+/// judgement about weights, not how the weights interact.
+pub(crate) fn stability(
+    rows: &[OverviewRow],
+    consultation: &[ConsultationRow],
+    weights: PriorityWeights,
+    themes_of: &dyn Fn(&str) -> Vec<String>,
+) -> Stability {
+    const TOP: usize = 5;
+    let top_of = |scored: &[ScoredPriority]| -> Vec<(String, String)> {
+        scored
+            .iter()
+            .take(TOP)
+            .map(|r| (r.source.clone(), r.category.clone()))
+            .collect()
+    };
+    let base = top_of(&score(rows, consultation, weights, themes_of));
+    let mut variants: Vec<Vec<(String, String)>> = Vec::new();
+    for factor in [0.5, 1.5] {
+        for k in 0..4 {
+            let mut w = weights;
+            match k {
+                0 => w.harm *= factor,
+                1 => w.volume *= factor,
+                2 => w.trend *= factor,
+                _ => w.concern *= factor,
+            }
+            variants.push(top_of(&score(rows, consultation, w, themes_of)));
+        }
+        for i in 0..rows.len() {
+            let mut varied = rows.to_vec();
+            varied[i].harm *= factor;
+            variants.push(top_of(&score(&varied, consultation, weights, themes_of)));
+        }
+    }
+    let same = |v: &[(String, String)]| v.len() == base.len() && base.iter().all(|b| v.contains(b));
+    Stability {
+        variants: variants.len(),
+        same_top: variants.iter().filter(|v| same(v)).count(),
+        top: base
+            .iter()
+            .map(|b| (b.1.clone(), variants.iter().filter(|v| v.contains(b)).count()))
+            .collect(),
+    }
 }
 
 /// The trend part of a category's score: (z + 3) / 6 clipped to 0–1 when its change is
@@ -249,6 +333,29 @@ mod tests {
         assert_eq!(s[0].parts[2], 0.5);
         let s = score(&[row("A", 60, 16, 1.0)], &[], PriorityWeights::default(), &no_themes);
         assert!(s[0].parts[2] > 0.9, "{}", s[0].parts[2]);
+    }
+
+    #[test]
+    fn stability_counts_the_variants_that_keep_the_top_five() {
+        // Six categories: A-D far ahead on harm and volume, E and F close at the margin.
+        let rows = [
+            row("A", 400, 400, 900.0),
+            row("B", 350, 350, 800.0),
+            row("C", 300, 300, 700.0),
+            row("D", 250, 250, 600.0),
+            row("E", 100, 100, 200.0),
+            row("F", 98, 98, 196.0),
+        ];
+        let st = stability(&rows, &[], PriorityWeights::default(), &no_themes);
+        // 4 matrix weights and 6 harm weights, each at 0.5 and 1.5.
+        assert_eq!(st.variants, 20);
+        let kept = |c: &str| st.top.iter().find(|(k, _)| k == c).map(|(_, n)| *n);
+        assert_eq!(kept("A"), Some(20), "A leads whatever the weights");
+        // E and F swap when E's harm is halved or F's raised by half: E drops out of
+        // two variants, and those are the only variants with another top five.
+        assert_eq!(kept("E"), Some(18));
+        assert_eq!(kept("F"), None, "F is not in the base top five");
+        assert_eq!(st.same_top, 18);
     }
 
     #[test]
