@@ -26,6 +26,9 @@ pub struct OverviewRow {
     /// The change from `previous` to `current` with its E-test, adjusted across the
     /// categories of the overview (the total is tested on its own).
     pub change: PeriodChange,
+    /// For a significant change: where it happened, by place (the busiest few's share
+    /// of the change), for the summary.
+    pub why: Option<String>,
 }
 
 /// The overview's rows and their total.

@@ -479,7 +479,12 @@ fn the_city_demo_says_why_parts_are_not_produced() {
         .unwrap();
     assert!(!near["produced"].as_bool().unwrap());
     assert!(near["reason"].as_str().unwrap().contains("dates to the day"));
-    let victims = &theme["subsections"][0];
+    let victims = theme["subsections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == "Victims")
+        .unwrap();
     assert!(
         victims["reason"].as_str().unwrap().contains("needs person keys"),
         "{victims}"

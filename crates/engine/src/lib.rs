@@ -29,6 +29,7 @@ mod change_functions;
 #[cfg(feature = "distributed")]
 pub mod cluster;
 mod columns;
+pub mod drivers;
 mod error;
 pub mod functions;
 pub mod hotspots;

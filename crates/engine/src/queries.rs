@@ -105,6 +105,8 @@ pub const REPEAT_LOCATIONS: NamedQuery = named!("repeat_locations");
 pub const NEAR_REPEAT_EVENTS: NamedQuery = named!("near_repeat_events");
 /// Proven re-offending per cohort member.
 pub const REOFFENDING: NamedQuery = named!("reoffending");
+/// Current and comparison counts by offence, LSOA, ward or place: what drove a change.
+pub const CHANGE_DRIVERS: NamedQuery = named!("change_drivers");
 /// Incidents and harm by source and category, offence-weighted where codes allow.
 pub const HARM_BY_CATEGORY: NamedQuery = named!("harm_by_category");
 /// Incidents per person key and role, for the implausible-key screen.
@@ -134,6 +136,7 @@ pub const ALL: &[NamedQuery] = &[
     REOFFENDING,
     PERSON_KEY_VOLUMES,
     HARM_BY_CATEGORY,
+    CHANGE_DRIVERS,
     INFO_SOURCES,
     INFO_MONTHS,
     INFO_CATEGORIES,

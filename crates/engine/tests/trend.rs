@@ -420,3 +420,61 @@ async fn chicago_series_seasonality_and_time_profile_match_the_raw_file() {
             .sum::<u64>()
     );
 }
+
+/// The change drivers add up: for every kind of part, the parts' changes sum to the
+/// change of the selection as the trend query counts it, and by LSOA each part equals
+/// the trend-by-LSOA row.
+#[tokio::test]
+async fn change_drivers_sum_to_the_change() {
+    use crimescope_engine::drivers::{DriverKind, DriverRequest, change_drivers};
+    let (_dir, session) = city_store().await;
+    let (current, previous) = (period("2024-07..2024-12"), period("2024-01..2024-06"));
+    for category in [
+        None,
+        Some("Theft from the person".to_string()),
+        Some("Shoplifting".to_string()),
+    ] {
+        let mut t = TrendRequest::new(current);
+        t.compare = Some(previous);
+        t.category = category.clone();
+        let (now, before) = trend(&session, &t).await.unwrap().totals().unwrap();
+        let request = DriverRequest {
+            period: current,
+            compare: previous,
+            source: None,
+            category: category.clone(),
+            theme: None,
+        };
+        for kind in DriverKind::ALL {
+            let d = change_drivers(&session, &request, kind).await.unwrap();
+            assert_eq!(d.change, now - before, "{category:?} by {kind:?}");
+            assert_eq!(d.sum_of_parts(), d.change);
+            let (c, p): (u64, u64) = d
+                .drivers
+                .iter()
+                .fold((0, 0), |(a, b), x| (a + x.current, b + x.previous));
+            assert_eq!((c as i64, p as i64), (now, before), "{category:?} by {kind:?}");
+            // Sorted by contribution in the direction of the change.
+            for w in d.drivers.windows(2) {
+                if d.change >= 0 {
+                    assert!(w[0].change >= w[1].change);
+                } else {
+                    assert!(w[0].change <= w[1].change);
+                }
+            }
+        }
+        t.by = TrendGroup::Lsoa;
+        let by_lsoa = rows(&trend(&session, &t).await.unwrap().batches);
+        let d = change_drivers(&session, &request, DriverKind::Lsoa).await.unwrap();
+        assert_eq!(d.drivers.len(), by_lsoa.len());
+        for row in &by_lsoa {
+            let part = d.drivers.iter().find(|x| x.key == row["group"]).unwrap();
+            assert_eq!(part.current.to_string(), row["current"]);
+            assert_eq!(part.previous.to_string(), row["previous"]);
+        }
+        if d.change != 0 {
+            let share = d.top_share(d.drivers.len()).unwrap();
+            assert!((share - 1.0).abs() < 1e-12, "all parts hold the whole change");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Section 4: the crime and ASB overview table.
 
+use crimescope_engine::drivers::{DriverKind, DriverRequest, change_drivers};
 use crimescope_engine::offence_harm::{bundled_offence_weights, harm_by_category};
 use crimescope_engine::trend::{TrendGroup, trend};
 use crimescope_model::Source;
@@ -40,6 +41,7 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
                 harm,
                 rate: r.rate_current,
                 change: c.change(r.current, r.previous),
+                why: None,
             });
         }
     }
@@ -47,6 +49,18 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
     crimescope_stats::adjust_for_many_rows(&mut changes);
     for (row, change) in rows.iter_mut().zip(changes) {
         row.change = change;
+    }
+    // Where each significant change happened: the places that moved most.
+    for row in rows.iter_mut().filter(|r| r.change.significant) {
+        let request = DriverRequest {
+            period: c.period,
+            compare: c.compare,
+            source: Source::lookup(&row.source).ok(),
+            category: Some(row.category.clone()),
+            theme: None,
+        };
+        let by_place = change_drivers(&ctx.session, &request, DriverKind::Place).await?;
+        row.why = by_place.sentence(5);
     }
     if rows.is_empty() {
         return Ok(SectionOutput::only(Section::not_produced(
@@ -121,6 +135,7 @@ fn total_row(config: &crate::config::AssessmentConfig, rows: &[OverviewRow]) -> 
         harm: rows.iter().map(|r| r.harm).sum(),
         rate: per_incident.map(|per| per * current as f64),
         change: config.change(current, previous),
+        why: None,
     }
 }
 

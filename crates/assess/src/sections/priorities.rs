@@ -257,6 +257,7 @@ mod tests {
             harm,
             rate: None,
             change: crimescope_stats::PeriodChange::new(current, previous),
+            why: None,
         }
     }
 

@@ -72,7 +72,10 @@ pub(crate) fn summary(
         let names = |rows: &[&OverviewRow]| {
             rows.iter()
                 .take(3)
-                .map(|r| format!("{} ({})", r.category, change_words(r.current, r.previous)))
+                .map(|r| match &r.why {
+                    Some(why) => format!("{} ({}; {why})", r.category, change_words(r.current, r.previous)),
+                    None => format!("{} ({})", r.category, change_words(r.current, r.previous)),
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };

@@ -5,6 +5,7 @@ mod locations;
 mod near_repeat;
 mod people;
 mod time_profile;
+mod why;
 
 use crimescope_engine::repeats::RepeatKind;
 use crimescope_model::slugify;
@@ -95,6 +96,13 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
     let profile = time_profile::time_profile_section(ctx, &id, theme).await;
     s.subsections
         .push(or_not_produced(&format!("{id}-time"), "Time profile", profile)?);
+    let (why, lead) = why::why_section(ctx, &id, theme).await?;
+    s.subsections.insert(0, why);
+    // The summary hears where a significant change happened.
+    let headline = match (lead, ctx.by_theme.iter().find(|r| r.group == theme)) {
+        (Some(lead), Some(r)) if r.significant => format!("{headline} By LSOA, {lead}."),
+        _ => headline,
+    };
     Ok(SectionOutput {
         section: s,
         produced: Produced::Theme(ThemeHeadline {
