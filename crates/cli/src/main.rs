@@ -84,10 +84,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// Run a future on a multi-threaded tokio runtime.
+/// Run a future on a multi-threaded tokio runtime with 32 MB worker stacks: plans sent
+/// to a cluster are encoded recursively, and the trend queries' are deep.
 pub fn block_on<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(), CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(32 * 1024 * 1024)
         .build()
         .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?
         .block_on(future)

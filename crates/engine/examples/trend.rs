@@ -40,7 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for g in &series.groups {
         let mk = g.mann_kendall;
         println!(
-            "{}: {} incidents over {} months; Mann-Kendall S = {}, z = {:.2}, p = {:.3} ({}); {} months outside the u-chart limits",
+            "{}: {} incidents over {} months; Mann-Kendall S = {}, z = {:.2}, p = {:.3} ({}); {} months outside the \
+             control limits ({})",
             g.group,
             g.counts.iter().sum::<u64>(),
             g.months.len(),
@@ -48,7 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             mk.z,
             mk.p,
             mk.direction.as_str(),
-            g.chart.exceedances().len()
+            g.chart.exceedances().len(),
+            g.chart_reason
         );
     }
     Ok(())

@@ -112,8 +112,26 @@ fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn named_queries_and_functions_match_on_a_standalone_cluster() {
+/// Run a test body as a task on a runtime with 32 MB worker stacks, as Ballista's own
+/// binaries and `crimescope` do: encoding and decoding deep plans (the trend queries'
+/// change test adds window and subquery levels) recurse past tokio's 2 MB default in
+/// debug builds.
+fn on_big_stacks<F: std::future::Future<Output = ()> + Send + 'static>(body: F) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .thread_stack_size(32 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async { tokio::spawn(body).await.unwrap() });
+}
+
+#[test]
+fn named_queries_and_functions_match_on_a_standalone_cluster() {
+    on_big_stacks(named_queries_and_functions());
+}
+
+async fn named_queries_and_functions() {
     if std::env::var_os("CRIMESCOPE_TEST_LOG").is_some() {
         log::set_logger(&StderrLog).unwrap();
         log::set_max_level(log::LevelFilter::Info);
@@ -219,8 +237,12 @@ fn coventry_partners() -> tempfile::TempDir {
     dir
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn partner_queries_match_on_a_standalone_cluster() {
+#[test]
+fn partner_queries_match_on_a_standalone_cluster() {
+    on_big_stacks(partner_queries());
+}
+
+async fn partner_queries() {
     let dir = coventry_partners();
     let store = dir.path().join("store");
     let local = Session::open(&store).await.unwrap();
