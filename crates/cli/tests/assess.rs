@@ -640,7 +640,7 @@ fn demo_markdown_snapshot() {
     let mut md = std::fs::read_to_string(full.join("assessment.md")).unwrap();
     // Redact what differs between runs: the folder and the ingest times.
     md = md.replace(dir.path().to_str().unwrap(), "[OUT]");
-    let lineage = std::fs::read_to_string(full.join("tables/lineage.csv")).unwrap();
+    let lineage = std::fs::read_to_string(full.join("tables/appendix-lineage.csv")).unwrap();
     for rec in csv::Reader::from_reader(lineage.as_bytes()).records() {
         let at = rec.unwrap()[3].to_string();
         md = md.replace(&at, "[INGESTED_AT]");

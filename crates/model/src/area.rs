@@ -42,6 +42,17 @@ impl AreaLevel {
     }
 }
 
+impl AreaLevel {
+    /// The level as prose writes it: `LSOA`, `ward`, `CSP`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AreaLevel::Lsoa => "LSOA",
+            AreaLevel::Ward => "ward",
+            AreaLevel::Csp => "CSP",
+        }
+    }
+}
+
 impl fmt::Display for AreaLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -115,16 +115,49 @@ fn template_error(name: &str, e: &minijinja::Error) -> RenderError {
     }
 }
 
-/// Render one template over the document.
+/// Render one template over the document. Columns that are empty in every row (rates
+/// without a population, say) are left out of what a reader sees; the JSON and CSV keep
+/// them.
 pub fn render(assessment: &Assessment, template: &str, templates: Option<&Path>) -> Result<String, RenderError> {
     let env = environment(templates)?;
     let tmpl = env.get_template(template).map_err(|e| template_error(template, &e))?;
+    let sections: Vec<Section> = assessment.sections.iter().map(without_empty_columns).collect();
     tmpl.render(context! {
         meta => &assessment.meta,
-        sections => &assessment.sections,
+        sections => &sections,
         data => &assessment.data,
     })
     .map_err(|e| template_error(template, &e))
+}
+
+/// A section (and its subsections) with every table's all-null columns left out.
+fn without_empty_columns(section: &Section) -> Section {
+    let mut s = section.clone();
+    for t in &mut s.tables {
+        if t.rows.is_empty() {
+            continue;
+        }
+        let keep: Vec<bool> = (0..t.columns.len())
+            .map(|c| t.rows.iter().any(|row| row.get(c).is_some_and(|v| !v.is_null())))
+            .collect();
+        if keep.iter().all(|&k| k) {
+            continue;
+        }
+        let mut index = 0;
+        t.columns.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+        for row in &mut t.rows {
+            let mut index = 0;
+            row.retain(|_| {
+                index += 1;
+                keep.get(index - 1).copied().unwrap_or(true)
+            });
+        }
+    }
+    s.subsections = section.subsections.iter().map(without_empty_columns).collect();
+    s
 }
 
 /// The JSON document: `meta`, `sections` (id, title, produced, reason, seconds,
@@ -221,6 +254,35 @@ fn write_error(path: &Path, e: std::io::Error) -> RenderError {
 mod tests {
     use super::display_cell;
     use serde_json::json;
+
+    #[test]
+    fn empty_columns_are_left_out_of_what_a_reader_sees() {
+        use crate::table::{Column, ColumnKind, Table};
+        let mut section = crate::document::Section::new("s", "S");
+        let mut t = Table::new(
+            "t",
+            "T",
+            vec![
+                Column::new("category", "Category", ColumnKind::Text),
+                Column::new("rate", "Rate", ColumnKind::Derived),
+                Column::new("n", "N", ColumnKind::Count),
+            ],
+        );
+        t.push(vec![json!("A"), serde_json::Value::Null, json!(3)]);
+        t.push(vec![json!("B"), serde_json::Value::Null, json!(4)]);
+        section.tables.push(t);
+        let mut parent = crate::document::Section::new("p", "P");
+        parent.subsections.push(section);
+        let shown = super::without_empty_columns(&parent);
+        let t = &shown.subsections[0].tables[0];
+        assert_eq!(
+            t.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["category", "n"]
+        );
+        assert_eq!(t.rows[1], vec![json!("B"), json!(4)]);
+        // The original keeps every column for JSON and CSV.
+        assert_eq!(parent.subsections[0].tables[0].columns.len(), 3);
+    }
 
     #[test]
     fn cells_show_small_figures_as_small_not_zero() {

@@ -135,8 +135,7 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
         );
     }
     super::screens::data_quality_screens(ctx, &mut s).await?;
-    s.para("Every input file, its checksum and its row counts are listed below and in the appendix.");
-    s.tables.push(lineage_table(ctx, "lineage"));
+    s.para("Every input file, its checksum and its row counts are listed in the appendix (data lineage).");
     Ok(SectionOutput::only(s))
 }
 

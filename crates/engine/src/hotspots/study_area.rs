@@ -168,8 +168,12 @@ pub fn study_area(
                 grid,
                 outside,
                 rule: format!(
-                    "the cells whose centres lie in {} (stored {level} boundaries)",
-                    code.map_or(format!("the {} {level} areas", areas.len()), |c| format!("{level} {c}"))
+                    "the cells whose centres lie in {} (stored {} boundaries)",
+                    code.map_or(format!("the {} {}s", areas.len(), level.label()), |c| format!(
+                        "{} {c}",
+                        level.label()
+                    )),
+                    level.label()
                 ),
                 extent: None,
             })
