@@ -325,7 +325,7 @@ async fn stored_boundaries_bound_the_study_area_and_map_the_areas() {
         );
     }
     assert_eq!(map.counts.iter().sum::<u64>() + map.area.outside, map.located);
-    assert!(map.area.rule.contains("lsoa E01000001"));
+    assert!(map.area.rule.contains("LSOA E01000001"), "{}", map.area.rule);
 
     let batches = area_hotspots(&session, &year(), AreaLevel::Lsoa).await.unwrap();
     let batch = crimescope_engine::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
