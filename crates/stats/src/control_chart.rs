@@ -167,13 +167,13 @@ pub(crate) fn chart_with(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Montgomery (2009) Example 7.3: nonconformities in 26 successive samples of 100
     /// printed circuit boards. Published: c̄ = 516/26 = 19.85, UCL = 33.22, LCL = 6.48,
     /// and samples 6 and 20 plot outside the limits.
-    const MONTGOMERY_7_3: [u64; 26] = [
+    pub(crate) const MONTGOMERY_7_3: [u64; 26] = [
         21, 24, 16, 12, 15, 5, 28, 20, 31, 25, 20, 24, 16, 19, 10, 17, 13, 22, 18, 39, 30, 24, 16, 19, 17, 15,
     ];
 

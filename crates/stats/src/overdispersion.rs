@@ -256,11 +256,7 @@ pub fn count_chart(counts: &[u64], exposure: &[f64]) -> Result<CountChart, Stats
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Montgomery (2009) Example 7.3 (the c-chart test's data).
-    const MONTGOMERY_7_3: [u64; 26] = [
-        21, 24, 16, 12, 15, 5, 28, 20, 31, 25, 20, 24, 16, 19, 10, 17, 13, 22, 18, 39, 30, 24, 16, 19, 17, 15,
-    ];
+    use crate::control_chart::tests::MONTGOMERY_7_3;
 
     #[test]
     fn chi_square_tail_matches_closed_forms() {
