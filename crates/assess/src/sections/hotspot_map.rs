@@ -84,36 +84,58 @@ pub(crate) async fn hotspot_map(
     )];
     let mut order: Vec<usize> = (0..cells.len()).filter(|&n| bins[n] > 0).collect();
     order.sort_by(|&a, &b| gi.gi.z[cells[b]].total_cmp(&gi.gi.z[cells[a]]).then(a.cmp(&b)));
+    let top: Vec<usize> = order
+        .iter()
+        .take(ctx.config.hotspots.top_areas)
+        .map(|&n| cells[n])
+        .collect();
+    let keys: Vec<i64> = top
+        .iter()
+        .map(|&k| {
+            let (e, n) = grid.centre(k);
+            grid_key(e, n, grid.cell)
+        })
+        .collect();
+    let streets = busiest_streets(ctx, request, grid.cell, &keys).await?;
     let mut table = Table::new(
         &format!("{id}-hot-cells"),
         &format!("{label}: the hottest grid cells (Gi*)"),
         vec![
-            Column::new("easting", "Centre easting", ColumnKind::Text),
-            Column::new("northing", "Centre northing", ColumnKind::Text),
+            Column::new("where", "Where (busiest street in the cell)", ColumnKind::Text),
             Column::new("incidents", "Incidents", ColumnKind::Count),
             Column::new("z", "Gi* z", ColumnKind::Measure),
             Column::new("p_fdr", "p (FDR)", ColumnKind::Measure),
             Column::new("class", "Class", ColumnKind::Text),
         ],
     );
-    for &n in order.iter().take(ctx.config.hotspots.top_areas) {
-        let k = cells[n];
-        let (e, nn) = grid.centre(k);
+    for (i, &k) in top.iter().enumerate() {
+        let n = order[i];
         table.push(vec![
-            json!(format!("{e:.0}")),
-            json!(format!("{nn:.0}")),
+            json!(place_name(&streets, keys[i], gi.grid.counts[k])),
             json!(gi.grid.counts[k]),
             round(gi.gi.z[k], 2),
-            round(gi.p_fdr[k], 4),
+            json!(gi.p_fdr[k]),
             json!(gi_class(bins[n])),
         ]);
     }
-    if let Some(&n) = order.first() {
-        let (e, nn) = grid.centre(cells[n]);
-        paragraphs.push(format!(
-            "The hottest cell is centred at {e:.0} E, {nn:.0} N with {} incidents (z = {:.2}).",
-            gi.grid.counts[cells[n]], gi.gi.z[cells[n]]
-        ));
+    if let (Some(&n), Some(&key)) = (order.first(), keys.first()) {
+        let (count, z) = (gi.grid.counts[cells[n]], gi.gi.z[cells[n]]);
+        paragraphs.push(match streets.get(&key) {
+            Some(_) => format!(
+                "The hottest cell (z = {z:.2}) is around {}, with {} {}.",
+                place_name(&streets, key, count),
+                thousands(count),
+                if count == 1 { "incident" } else { "incidents" }
+            ),
+            None if count == 0 => {
+                format!("The hottest cell (z = {z:.2}) has no incidents of its own: it is hot through its neighbours.")
+            }
+            None => format!(
+                "The hottest cell (z = {z:.2}) has {} {}, none with a street recorded.",
+                thousands(count),
+                if count == 1 { "incident" } else { "incidents" }
+            ),
+        });
     }
     let figure = Figure {
         id: format!("{id}-map"),
@@ -180,4 +202,118 @@ fn map_areas(ctx: &RunContext, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Result
         }
     }
     Ok(out)
+}
+
+/// The packed `grid_cell` key of the cell holding a point (cells anchored at 0, as the
+/// grid queries build them).
+fn grid_key(easting: f64, northing: f64, cell: f64) -> i64 {
+    (easting / cell).floor() as i64 * crimescope_engine::functions::GRID_KEY_STRIDE + (northing / cell).floor() as i64
+}
+
+/// A cell's name: its busiest street with that street's share of the cell's incidents
+/// that name one; a cell without any is said to be hot through its neighbours (no
+/// incidents) or to have no street recorded.
+fn place_name(streets: &std::collections::HashMap<i64, (String, u64, u64)>, key: i64, incidents: u64) -> String {
+    match streets.get(&key) {
+        Some((street, n, all)) => format!("{street} ({n} of {all})"),
+        None if incidents == 0 => "a cell with no incidents of its own, hot through its neighbours".to_string(),
+        None => "a place with no street recorded".to_string(),
+    }
+}
+
+/// For each cell key: the location text with most incidents in the period (ties by
+/// name), its count and the cell's count of incidents with any location text.
+async fn busiest_streets(
+    ctx: &RunContext,
+    request: &HotspotRequest,
+    cell: f64,
+    keys: &[i64],
+) -> Result<std::collections::HashMap<i64, (String, u64, u64)>> {
+    use crimescope_engine::arrow::array::AsArray;
+    use crimescope_engine::arrow::compute::cast;
+    use crimescope_engine::arrow::datatypes::{DataType, Int64Type};
+    use crimescope_engine::datafusion::scalar::ScalarValue;
+    let mut out = std::collections::HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let batches = ctx
+        .session
+        .run_bound(
+            "SELECT grid_cell(easting, northing, $3) AS cell, CAST(location_text AS VARCHAR) AS street, COUNT(*) AS n \
+             FROM incidents WHERE month BETWEEN $1 AND $2 AND location_text IS NOT NULL \
+             AND ($4 = '' OR CAST(category AS VARCHAR) IN (SELECT t.category FROM themes AS t WHERE t.theme = $4)) \
+             GROUP BY 1, 2",
+            vec![
+                (
+                    "1".into(),
+                    ScalarValue::Date32(Some(request.period.first().to_date32())),
+                ),
+                ("2".into(), ScalarValue::Date32(Some(request.period.last().to_date32()))),
+                ("3".into(), ScalarValue::Float64(Some(cell))),
+                (
+                    "4".into(),
+                    ScalarValue::Utf8(Some(request.theme.clone().unwrap_or_default())),
+                ),
+            ],
+        )
+        .await?;
+    let mut by_cell: std::collections::HashMap<i64, Vec<(String, u64)>> = std::collections::HashMap::new();
+    for b in &batches {
+        let street =
+            cast(b.column(1), &DataType::Utf8).map_err(|e| crate::error::AssessError::Internal(e.to_string()))?;
+        let (Some(key), Some(street), Some(n)) = (
+            b.column(0).as_primitive_opt::<Int64Type>(),
+            street.as_string_opt::<i32>(),
+            b.column(2).as_primitive_opt::<Int64Type>(),
+        ) else {
+            return Err(crate::error::AssessError::Internal(
+                "the street query returned other columns".into(),
+            ));
+        };
+        for r in 0..b.num_rows() {
+            use crimescope_engine::arrow::array::Array;
+            if key.is_valid(r) && street.is_valid(r) && keys.contains(&key.value(r)) {
+                by_cell
+                    .entry(key.value(r))
+                    .or_default()
+                    .push((street.value(r).to_string(), n.value(r).max(0) as u64));
+            }
+        }
+    }
+    for (key, mut streets) in by_cell {
+        let all = streets.iter().map(|s| s.1).sum();
+        streets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        if let Some((street, n)) = streets.into_iter().next() {
+            out.insert(key, (street, n, all));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_centre_gives_the_key_grid_cell_gives_its_incidents() {
+        // The grid's cell (i, j) has centre ((i + 0.5) c, (j + 0.5) c) (Grid::centre);
+        // grid_cell(e, n, c) is floor(e / c) * 2^24 + floor(n / c) (functions.rs).
+        let grid = crimescope_spatial::Grid::covering(250.0, 433_000.0, 436_000.0, 278_000.0, 281_000.0).unwrap();
+        for k in [0, 7, grid.len() - 1] {
+            let (e, n) = grid.centre(k);
+            let id = grid.cell_id(k); // "250m:<i>:<j>"
+            let mut parts = id.split(':').skip(1).map(|p| p.parse::<i64>().unwrap());
+            let (i, j) = (parts.next().unwrap(), parts.next().unwrap());
+            assert_eq!(
+                grid_key(e, n, 250.0),
+                i * crimescope_engine::functions::GRID_KEY_STRIDE + j
+            );
+        }
+        let mut streets = std::collections::HashMap::new();
+        streets.insert(5, ("On or near High Street".to_string(), 3, 4));
+        assert_eq!(place_name(&streets, 5, 4), "On or near High Street (3 of 4)");
+        assert!(place_name(&streets, 6, 0).contains("hot through its neighbours"));
+        assert!(place_name(&streets, 6, 2).contains("no street"));
+    }
 }
