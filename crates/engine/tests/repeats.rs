@@ -276,6 +276,10 @@ async fn reoffending_on_a_hand_built_cohort() {
     assert!(e.contains("not complete"), "{e}");
 }
 
+/// The force crime extract's header (docs/formats.md), for hand-written extracts.
+const FORCE_CRIME_HEADER: &str = "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,\
+    offence_description,category,easting,northing,uprn,location,victim_id,offender_id,domestic,outcome\n";
+
 /// A placeholder offender key (`UNKNOWN` on 200 crimes) among 200 real offenders: the
 /// screen flags it and nothing else, repeat figures leave it out when asked, and the
 /// counts reconcile with the raw file.
@@ -283,10 +287,7 @@ async fn reoffending_on_a_hand_built_cohort() {
 async fn a_placeholder_offender_key_is_flagged_and_left_out() {
     use crimescope_engine::quality::{PersonKeyPolicy, screen_person_keys};
     let dir = tempfile::tempdir().unwrap();
-    let mut csv = String::from(
-        "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,offence_description,category,easting,\
-         northing,uprn,location,victim_id,offender_id,domestic,outcome\n",
-    );
+    let mut csv = String::from(FORCE_CRIME_HEADER);
     for i in 0..400u32 {
         // Offenders O0..O199 commit one crime each, O0..O9 a second; the rest UNKNOWN.
         let offender = match i {
@@ -385,10 +386,7 @@ async fn a_placeholder_offender_key_is_flagged_and_left_out() {
 async fn harm_is_weighed_by_offence_code_where_the_table_lists_it() {
     use crimescope_engine::offence_harm::harm_by_category;
     let dir = tempfile::tempdir().unwrap();
-    let mut csv = String::from(
-        "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,offence_description,category,easting,\
-         northing,uprn,location,victim_id,offender_id,domestic,outcome\n",
-    );
+    let mut csv = String::from(FORCE_CRIME_HEADER);
     // 10 common assaults (105A), 5 assaults with injury (8N), 1 rape (19C), 2 with a
     // code the table does not list (ZZ9).
     let codes = [("105A", 10), ("8N", 5), ("19C", 1), ("ZZ9", 2)];
