@@ -151,23 +151,16 @@ pub(crate) fn summary(
     let recommended: Vec<String> = scored
         .iter()
         .take(5)
-        .map(|r| {
-            format!(
-                "{} ({}; score {:.2})",
-                r.category,
-                if r.themes.is_empty() { "no theme" } else { &r.themes },
-                r.score
-            )
-        })
+        .map(|r| format!("• {}", priority_reason(r, findings)))
         .collect();
-    s.para(if recommended.is_empty() {
-        "Recommended priorities: none could be scored (see the priority matrix).".to_string()
+    if recommended.is_empty() {
+        s.para("Recommended priorities: none could be scored (see the priority matrix).");
     } else {
-        format!(
-            "Recommended priorities, from the priority matrix: {}.",
-            recommended.join("; ")
-        )
-    });
+        s.para("Recommended priorities, from the priority matrix, each with the evidence behind it:");
+        for line in recommended {
+            s.para(line);
+        }
+    }
     rag_table.note = Some(
         "RAG for a reduction aim: red a significant rise, green a significant fall, amber no significant change; \
          significant is the Poisson E-test's p adjusted across the rows of this table (Benjamini–Hochberg) below \
@@ -176,4 +169,46 @@ pub(crate) fn summary(
     );
     s.tables.push(rag_table);
     s
+}
+
+/// One recommended priority with its reason: its share of harm, its volume, its change
+/// (when significant) and public concern (when the consultation names it).
+fn priority_reason(r: &ScoredPriority, findings: &Findings) -> String {
+    let row = findings.overview.as_ref().and_then(|o| {
+        o.rows
+            .iter()
+            .find(|x| x.category == r.category && x.source == r.source)
+            .map(|x| (o, x))
+    });
+    let mut evidence = Vec::new();
+    if let Some((overview, row)) = row {
+        if let Some(share) = overview.harm_share(row) {
+            evidence.push(format!("{share:.1}% of all harm"));
+        }
+        evidence.push(format!("{} incidents", thousands(row.current)));
+        match row.change.significant_rise() {
+            Some(true) => evidence.push(format!(
+                "a significant rise ({})",
+                change_words(row.current, row.previous)
+            )),
+            Some(false) => evidence.push(format!(
+                "a significant fall ({})",
+                change_words(row.current, row.previous)
+            )),
+            None => evidence.push("no significant change".to_string()),
+        }
+    }
+    if r.parts[3] > 0.0 {
+        evidence.push(format!(
+            "{:.0}% of consultation respondents support it",
+            100.0 * r.parts[3]
+        ));
+    }
+    format!(
+        "{} ({}): {}; score {:.2}.",
+        r.category,
+        if r.themes.is_empty() { "no theme" } else { &r.themes },
+        evidence.join(", "),
+        r.score
+    )
 }
