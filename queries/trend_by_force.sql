@@ -42,35 +42,7 @@ levels AS (
            1000.0 * previous / r.residents AS rate_previous
     FROM counts CROSS JOIN residents AS r
 ),
-tested AS (
-    -- Two single periods are both random counts: the Poisson E-test gives p, and the
-    -- root difference 2(sqrt(current) - sqrt(r * previous)) / sqrt(1 + r), with r the
-    -- ratio of the periods' months, is the effect on a standard-normal scale
-    -- (sqrt(2)(sqrt(current) - sqrt(previous)) for periods of equal length).
-    SELECT levels.*,
-           2.0 * (sqrt(current) - sqrt(previous * e.ratio)) / sqrt(1.0 + e.ratio) AS z,
-           poisson_e_test(current, previous, e.t_current, e.t_compare) AS p
-    FROM levels CROSS JOIN (
-        SELECT months_in($period_start, $period_end) AS t_current,
-               months_in($compare_start, $compare_end) AS t_compare,
-               CAST(months_in($period_start, $period_end) AS DOUBLE)
-                   / months_in($compare_start, $compare_end) AS ratio
-    ) AS e
-),
-ranked AS (
-    SELECT tested.*,
-           ROW_NUMBER() OVER (ORDER BY p, "group") AS p_rank,
-           COUNT(*) OVER () AS tests
-    FROM tested
-),
-adjusted AS (
-    -- Benjamini-Hochberg across the rows of the table: p_fdr of the k-th smallest p is
-    -- the least of p(j) * m / j over j >= k, capped at 1.
-    SELECT ranked.*,
-           LEAST(1.0, MIN(p * tests / p_rank) OVER (
-               ORDER BY p_rank DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS p_fdr
-    FROM ranked
-)
+-- @include change_test
 SELECT "group", current, previous, change, pct_change, z, p, p_fdr, p_fdr < 0.05 AS significant,
        harm_current, harm_previous, residents, rate_current, rate_previous
 FROM adjusted

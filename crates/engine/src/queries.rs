@@ -386,7 +386,7 @@ impl QueryDef {
             name: name.to_string(),
             description: description.join(" "),
             params,
-            sql,
+            sql: expand_includes(name, sql)?,
             origin,
         })
     }
@@ -433,6 +433,53 @@ impl QueryDef {
             })
             .collect()
     }
+}
+
+/// SQL fragments a query may include with a line `-- @include NAME`
+/// (`queries/fragments/NAME.sql`): one copy of SQL several queries share.
+pub const FRAGMENTS: &[(&str, &str)] = &[(
+    "change_test",
+    include_str!("../../../queries/fragments/change_test.sql"),
+)];
+
+/// Replace each `-- @include NAME` line with the fragment's text. Errors name the query,
+/// the line and the fragments there are.
+fn expand_includes(name: &str, sql: Cow<'static, str>) -> Result<Cow<'static, str>> {
+    fn directive(line: &str) -> Option<&str> {
+        line.trim()
+            .strip_prefix("--")
+            .and_then(|c| c.trim().strip_prefix("@include"))
+            .map(str::trim)
+    }
+    if !sql.lines().any(|l| directive(l).is_some()) {
+        return Ok(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 4096);
+    for (i, line) in sql.lines().enumerate() {
+        match directive(line) {
+            Some(fragment) => {
+                let text =
+                    FRAGMENTS
+                        .iter()
+                        .find(|f| f.0 == fragment)
+                        .map(|f| f.1)
+                        .ok_or_else(|| EngineError::BadQuery {
+                            query: name.to_string(),
+                            message: format!(
+                                "line {}: there is no SQL fragment '{fragment}'; the fragments are {}",
+                                i + 1,
+                                FRAGMENTS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
+                            ),
+                        })?;
+                out.push_str(text);
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(Cow::Owned(out))
 }
 
 /// The queries a session can run by name: the built-in ones, and optionally an
@@ -535,6 +582,40 @@ mod tests {
             "{names:?}"
         );
         assert!(!trend.description.is_empty());
+    }
+
+    #[test]
+    fn includes_expand_to_the_fragment_and_unknown_ones_are_errors() {
+        let q = QueryDef::parse(
+            "q",
+            Cow::Borrowed("-- q\nWITH levels AS (SELECT 1)\n-- @include change_test\nSELECT * FROM adjusted"),
+            QueryOrigin::BuiltIn,
+        )
+        .unwrap();
+        assert!(q.sql.contains("poisson_e_test(current, previous"), "{}", q.sql);
+        assert!(!q.sql.contains("@include change_test\n"));
+        assert!(q.sql.ends_with("SELECT * FROM adjusted\n"));
+        // Every trend query takes the one copy.
+        for g in ["category", "source", "theme", "lsoa", "ward", "force"] {
+            let def = QueryCatalog::builtin()
+                .unwrap()
+                .get(&format!("trend_by_{g}"))
+                .unwrap()
+                .sql
+                .clone();
+            assert_eq!(def.matches("poisson_e_test(").count(), 1, "trend_by_{g}");
+        }
+        let e = QueryDef::parse(
+            "q",
+            Cow::Borrowed("SELECT 1\n  --  @include nope\n"),
+            QueryOrigin::BuiltIn,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("'nope'") && e.contains("change_test"),
+            "{e}"
+        );
     }
 
     #[test]
