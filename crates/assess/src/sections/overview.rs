@@ -84,16 +84,10 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
         significance_words(&total.change),
         test_words(&total.change)
     ));
-    let counted: u64 = harms
+    let (counted, by_offence) = harms
         .iter()
         .filter(|h| OVERVIEW_SOURCES.iter().any(|s| s.name() == h.source))
-        .map(|h| h.incidents)
-        .sum();
-    let by_offence: u64 = harms
-        .iter()
-        .filter(|h| OVERVIEW_SOURCES.iter().any(|s| s.name() == h.source))
-        .map(|h| h.offence_weighted)
-        .sum();
+        .fold((0u64, 0u64), |(n, o), h| (n + h.incidents, o + h.offence_weighted));
     s.para(if by_offence == 0 {
         format!(
             "Harm weighs each incident by its category ({}): no incident in {} carries a Home Office offence code that \
