@@ -2,7 +2,9 @@
 //! the priority matrix and the executive summary read them. They become JSON and
 //! document tables only when the document is built.
 
-use crimescope_model::Aim;
+use std::collections::BTreeMap;
+
+use crimescope_model::{Aim, Month};
 use crimescope_stats::PeriodChange;
 
 use crate::consultation::ConsultationRow;
@@ -75,13 +77,48 @@ pub struct PlanReviewRow {
     pub change: PeriodChange,
 }
 
-/// What a theme chapter says about its theme in one sentence.
+/// What a theme chapter found, for the summary and its plan on a page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeHeadline {
     /// The theme.
     pub theme: String,
-    /// Its level and change, in words.
+    /// Its level and change, in words (the chapter's own sentence).
     pub sentence: String,
+    /// Incidents in the current period.
+    pub current: u64,
+    /// Incidents in the comparison period.
+    pub previous: u64,
+    /// The change with its E-test, adjusted across the themes; `None` when the theme
+    /// had no incidents in either period.
+    pub change: Option<PeriodChange>,
+    /// Where the evidence points for victims, offenders and places: one short phrase
+    /// each, or why the chapter could not say.
+    pub focus: TriangleFocus,
+}
+
+/// One short phrase per side of the problem-analysis triangle (victim, offender,
+/// location): a cell of the plan on a page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TriangleFocus {
+    /// Repeat victims and their share of incidents.
+    pub victims: String,
+    /// The power few among offenders.
+    pub offenders: String,
+    /// The busiest places and hot spots.
+    pub locations: String,
+}
+
+/// The all-incident Gi* map in figures, for the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotspotSummary {
+    /// Grid cells in the study area.
+    pub cells: usize,
+    /// The cell side in metres.
+    pub cell_m: f64,
+    /// Hot-spot cells at 90% confidence or more after adjustment.
+    pub hot: usize,
+    /// The busiest street of each of the hottest cells, hottest first, without repeats.
+    pub hottest_streets: Vec<String>,
 }
 
 /// One scored category of the priority matrix.
@@ -106,8 +143,11 @@ pub struct ScoredPriority {
 pub struct Findings {
     /// The overview, when it was produced.
     pub overview: Option<Overview>,
-    /// The first paragraph of the all-incident hotspot map, when it was drawn.
-    pub hotspot_headline: Option<String>,
+    /// The all-incident hotspot map in figures, when it was drawn.
+    pub hotspots: Option<HotspotSummary>,
+    /// Crime and ASB per month over the trend span (the sources of the overview summed),
+    /// when the trends section was produced.
+    pub monthly: BTreeMap<Month, u64>,
     /// The all-incident hotspot cells as GeoJSON (`hotspots.geojson`).
     pub hotspots_geojson: Option<serde_json::Value>,
     /// One sentence per theme, in theme order.

@@ -15,18 +15,7 @@ pub(crate) fn round(x: f64, places: i32) -> Value {
     }
 }
 
-/// "1,234" style thousands separators for prose.
-pub(crate) fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub(crate) use crimescope_report::prose::thousands;
 
 /// A percentage of a whole (0 when the whole is 0), for prose.
 pub(crate) fn pct(part: u64, whole: u64) -> f64 {

@@ -13,7 +13,7 @@ use crimescope_engine::hotspots::AreaFilter;
 use crimescope_engine::trend::months_in_store;
 use crimescope_engine::trend::{TrendGroup, TrendRequest, trend};
 use crimescope_model::{Period, Source};
-use crimescope_report::document::{Assessment, Meta, Section};
+use crimescope_report::document::{Assessment, Meta, Section, gather_appendix_tables};
 use serde_json::{Map, Value, json};
 
 use crate::config::AssessmentConfig;
@@ -155,7 +155,9 @@ pub async fn assess_with_session(
     ]);
     // The statutory order (SectionId's order).
     done.sort_by_key(|(id, _)| *id);
-    let sections: Vec<Section> = done.into_iter().map(|(_, s)| s).collect();
+    let mut sections: Vec<Section> = done.into_iter().map(|(_, s)| s).collect();
+    // Raw tables go to the appendix so the body reads as findings; each is printed once.
+    gather_appendix_tables(&mut sections, &SectionId::Appendices.key());
 
     let total = started.elapsed().as_secs_f64();
     let mut data = Map::new();
@@ -228,8 +230,9 @@ fn check_coverage(session: &Session, config: &AssessmentConfig) -> Result<()> {
 fn absorb(findings: &mut Findings, produced: Produced) {
     match produced {
         Produced::Nothing => {}
-        Produced::Profile { headline, geojson } => {
-            findings.hotspot_headline = headline;
+        Produced::Trends(monthly) => findings.monthly = monthly,
+        Produced::Profile { hotspots, geojson } => {
+            findings.hotspots = hotspots;
             findings.hotspots_geojson = geojson;
         }
         Produced::Overview(overview) => findings.overview = Some(overview),

@@ -128,6 +128,39 @@ impl ChangeDrivers {
     }
 }
 
+impl ChangeDrivers {
+    /// The short form of [`ChangeDrivers::sentence`] for a summary: "17% of the rise
+    /// from 5 places, led by High Street (+7)"; `None` without a change or without a
+    /// part moving with it.
+    pub fn led_by(&self, k: usize) -> Option<String> {
+        let share = self.top_share(k)?;
+        let with: Vec<&Driver> = self
+            .drivers
+            .iter()
+            .take(k)
+            .filter(|d| d.change != 0 && (d.change > 0) == (self.change > 0))
+            .collect();
+        let first = with.first()?;
+        let name = first.label.as_deref().unwrap_or(&first.key);
+        let direction = if self.change > 0 { "rise" } else { "fall" };
+        Some(if with.len() == 1 {
+            format!(
+                "{:.0}% of the {direction} from {name} ({:+})",
+                100.0 * share,
+                first.change
+            )
+        } else {
+            format!(
+                "{:.0}% of the {direction} from {} {}, led by {name} ({:+})",
+                100.0 * share,
+                with.len(),
+                self.kind.plural(),
+                first.change
+            )
+        })
+    }
+}
+
 fn singular(kind: DriverKind) -> &'static str {
     match kind {
         DriverKind::Offence => "offence",
@@ -197,4 +230,50 @@ pub async fn change_drivers(session: &Session, request: &DriverRequest, kind: Dr
         x.cmp(&y).then_with(|| a.key.cmp(&b.key))
     });
     Ok(ChangeDrivers { kind, change, drivers })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drivers(changes: &[(&str, i64)]) -> ChangeDrivers {
+        ChangeDrivers {
+            kind: DriverKind::Place,
+            change: changes.iter().map(|c| c.1).sum(),
+            drivers: changes
+                .iter()
+                .map(|&(name, change)| Driver {
+                    key: format!("uprn:{name}"),
+                    label: Some(name.to_string()),
+                    current: (20 + change) as u64,
+                    previous: 20,
+                    change,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_short_form_names_the_leading_part_and_the_share() {
+        let rise = drivers(&[
+            ("High Street", 7),
+            ("Mill Lane", 3),
+            ("Elm Road", -5),
+            ("Ash Close", 15),
+        ]);
+        // The parts are listed as given (the query orders them); the first two move with
+        // the rise of 20 and hold 10 of it.
+        assert_eq!(
+            rise.led_by(2).unwrap(),
+            "50% of the rise from 2 places, led by High Street (+7)"
+        );
+        assert_eq!(rise.led_by(1).unwrap(), "35% of the rise from High Street (+7)");
+        let fall = drivers(&[("Elm Road", -5)]);
+        assert_eq!(fall.led_by(5).unwrap(), "100% of the fall from Elm Road (-5)");
+        assert_eq!(
+            drivers(&[("A", 2), ("B", -2)]).led_by(5),
+            None,
+            "no change, no sentence"
+        );
+    }
 }

@@ -450,7 +450,7 @@ fn location_figures(batches: &[RecordBatch], top: usize, session: &Session) -> R
     if session.manifest().files.iter().any(|f| f.profile == "police-uk-street") {
         out.notes.push(
             "police.uk locations are anonymised snap points shared by many crimes, so repeat-location figures on \
-             open data are inflated"
+             open data are inflated."
                 .into(),
         );
     }

@@ -129,7 +129,7 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
             let clipped = Period::new(a.max(requested.first()), b.min(requested.last()))?;
             if clipped != requested {
                 warnings.push(format!(
-                    "the series was asked for {requested} but the store holds data for {a}..{b}; it covers {clipped}"
+                    "the series was asked for {requested} but the store holds data for {a}..{b}; it covers {clipped}."
                 ));
             }
             clipped
@@ -220,7 +220,7 @@ pub async fn trend_series(session: &Session, request: &SeriesRequest) -> Result<
     warnings.extend(coverage_warnings(session, request.trend.source, &[("series", span)]));
     if span.months() < 24 {
         warnings.push(format!(
-            "the series has {} months; seasonal indices need at least 24, so they are empty",
+            "the series has {} months; seasonal indices need at least 24, so they are empty.",
             span.months()
         ));
     }

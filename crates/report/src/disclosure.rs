@@ -58,6 +58,8 @@ pub struct SuppressionReport {
     pub secondary: usize,
     /// Derived figures in rows with a suppressed count.
     pub derived: usize,
+    /// Small whole numbers in [`ColumnKind::Prose`] cells.
+    pub prose: usize,
 }
 
 impl std::ops::AddAssign for SuppressionReport {
@@ -65,6 +67,7 @@ impl std::ops::AddAssign for SuppressionReport {
         self.primary += other.primary;
         self.secondary += other.secondary;
         self.derived += other.derived;
+        self.prose += other.prose;
     }
 }
 
@@ -199,6 +202,16 @@ pub fn suppress_table(table: &mut Table, threshold: u64) -> SuppressionReport {
             {
                 *v = Value::String(DERIVED_MARKER.to_string());
                 report.derived += 1;
+            }
+        }
+    }
+    let prose = columns_of(table, ColumnKind::Prose);
+    for row in &mut table.rows {
+        for &c in &prose {
+            if let Some(Value::String(text)) = row.get_mut(c) {
+                let (suppressed, n) = suppress_small_numbers(text, threshold);
+                *text = suppressed;
+                report.prose += n;
             }
         }
     }
@@ -410,7 +423,32 @@ mod tests {
             primary,
             secondary,
             derived,
+            prose: 0,
         }
+    }
+
+    #[test]
+    fn prose_cells_lose_their_small_numbers_and_text_cells_keep_them() {
+        let mut t = Table::new(
+            "plan",
+            "Plan",
+            vec![col("theme", ColumnKind::Text), col("victims", ColumnKind::Prose)],
+        );
+        t.push(row(json!(["Theme 3", "3 repeat victims: 2% of incidents"])));
+        t.push(row(json!([
+            "Theme 4",
+            "12 repeat victims: 40% of incidents, at 1 Mill Lane"
+        ])));
+        let report = suppress_table(&mut t, 5);
+        assert_eq!(report.prose, 2);
+        assert_eq!(t.rows[0], row(json!(["Theme 3", "<5 repeat victims: 2% of incidents"])));
+        assert_eq!(
+            t.rows[1],
+            row(json!([
+                "Theme 4",
+                "12 repeat victims: 40% of incidents, at <5 Mill Lane"
+            ]))
+        );
     }
 
     fn row(v: Value) -> Vec<Value> {

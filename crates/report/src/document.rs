@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::table::Table;
+use crate::table::{Placement, Table};
 
 /// The front matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +135,52 @@ impl Section {
     }
 }
 
+/// Moves every [`Placement::Appendix`] table out of the sections into the section with
+/// id `appendix_id`: one subsection per top-level section that had any ("Tables: Trends"),
+/// holding that section's own tables and, as its subsections, those of its subsections,
+/// in document order. Each top-level section that lost tables gains a last paragraph
+/// naming its appendix by number (sections are numbered from 1 in order, as the built-in
+/// templates number them). Does nothing when no section has the id `appendix_id`.
+pub fn gather_appendix_tables(sections: &mut [Section], appendix_id: &str) {
+    let Some(at) = sections.iter().position(|s| s.id == appendix_id) else {
+        return;
+    };
+    let mut next = sections[at].subsections.len();
+    let mut gathered = Vec::new();
+    for (i, s) in sections.iter_mut().enumerate() {
+        if i == at {
+            continue;
+        }
+        if let Some(mut tables) = take_appendix_tables(s) {
+            next += 1;
+            tables.title = format!("Tables: {}", s.title);
+            s.para(format!(
+                "The tables behind this section are in appendix {}.{next}.",
+                at + 1
+            ));
+            gathered.push(tables);
+        }
+    }
+    sections[at].subsections.extend(gathered);
+}
+
+/// The appendix tables of `s` and its subsections, taken out of them, as a section of
+/// the same shape; `None` when there are none.
+fn take_appendix_tables(s: &mut Section) -> Option<Section> {
+    let (moved, kept): (Vec<Table>, Vec<Table>) = std::mem::take(&mut s.tables)
+        .into_iter()
+        .partition(|t| t.placement == Placement::Appendix);
+    s.tables = kept;
+    let subsections: Vec<Section> = s.subsections.iter_mut().filter_map(take_appendix_tables).collect();
+    if moved.is_empty() && subsections.is_empty() {
+        return None;
+    }
+    let mut out = Section::new(&format!("appendix-tables-{}", s.id), &s.title);
+    out.tables = moved;
+    out.subsections = subsections;
+    Some(out)
+}
+
 /// The whole Strategic Assessment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
@@ -161,5 +207,53 @@ impl Assessment {
     /// A top-level section by id.
     pub fn section(&self, id: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::ColumnKind;
+
+    fn table(id: &str) -> Table {
+        Table::with_columns(id, id, &[("n", "N", ColumnKind::Count)])
+    }
+
+    #[test]
+    fn appendix_tables_move_once_and_leave_a_pointer() {
+        let mut trends = Section::new("trends", "Trends");
+        trends.tables = vec![table("kept"), table("monthly").in_appendix()];
+        let mut theme = Section::new("theme-1", "Theme: Violence");
+        let mut victims = Section::new("theme-1-victim", "Victims");
+        victims.tables = vec![table("victim-top").in_appendix()];
+        theme.subsections = vec![Section::new("theme-1-why", "Why it changed"), victims];
+        let mut appendix = Section::new("appendices", "Appendices");
+        appendix.subsections.push(Section::new("appendix-methods", "Methods"));
+        let mut sections = vec![Section::new("summary", "Summary"), trends, theme, appendix];
+        let before: usize = sections.iter().map(|s| s.all_tables().len()).sum();
+        gather_appendix_tables(&mut sections, "appendices");
+        let after: usize = sections.iter().map(|s| s.all_tables().len()).sum();
+        assert_eq!(before, after, "every table is printed once");
+        let ids = |s: &Section| s.all_tables().iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&sections[1]), ["kept"]);
+        assert!(ids(&sections[2]).is_empty());
+        let appendix = &sections[3];
+        assert_eq!(appendix.subsections.len(), 3);
+        assert_eq!(appendix.subsections[1].title, "Tables: Trends");
+        assert_eq!(ids(&appendix.subsections[1]), ["monthly"]);
+        assert_eq!(appendix.subsections[2].subsections[0].title, "Victims");
+        assert_eq!(ids(&appendix.subsections[2]), ["victim-top"]);
+        assert_eq!(
+            sections[1].paragraphs.last().unwrap(),
+            "The tables behind this section are in appendix 4.2."
+        );
+        assert_eq!(
+            sections[2].paragraphs.last().unwrap(),
+            "The tables behind this section are in appendix 4.3."
+        );
+        assert!(
+            sections[0].paragraphs.is_empty(),
+            "a section without appendix tables is untouched"
+        );
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod disclosure;
 pub mod document;
+pub mod prose;
 pub mod render;
 pub mod svg;
 pub mod table;

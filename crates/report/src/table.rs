@@ -23,6 +23,22 @@ pub enum ColumnKind {
     Measure,
     /// A pseudonymised person key: the whole table is left out of public output.
     PersonKey,
+    /// A short sentence written from counts (a cell of the plan on a page): whole
+    /// numbers from 1 to threshold − 1 in it are suppressed as in paragraphs.
+    Prose,
+}
+
+/// Where a table is printed in the document a reader sees. JSON and CSV hold every
+/// table whatever its placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// In its section: a table the section's text needs.
+    #[default]
+    Body,
+    /// In the appendix of tables, under its section's title, with a pointer left in the
+    /// section (see [`crate::document::gather_appendix_tables`]).
+    Appendix,
 }
 
 /// One column of a [`Table`].
@@ -71,6 +87,9 @@ pub struct Table {
     pub sensitive: bool,
     /// A note printed under the table.
     pub note: Option<String>,
+    /// In the section's body or in the appendix of tables.
+    #[serde(default)]
+    pub placement: Placement,
 }
 
 impl Table {
@@ -94,6 +113,7 @@ impl Table {
             total_column: None,
             sensitive: false,
             note: None,
+            placement: Placement::Body,
         }
     }
 
@@ -106,6 +126,12 @@ impl Table {
     /// Set the note.
     pub fn with_note(mut self, note: impl Into<String>) -> Table {
         self.note = Some(note.into());
+        self
+    }
+
+    /// Print the table in the appendix of tables rather than in its section.
+    pub fn in_appendix(mut self) -> Table {
+        self.placement = Placement::Appendix;
         self
     }
 

@@ -63,7 +63,7 @@ pub(crate) fn consultation(ctx: &RunContext) -> SectionOutput {
         ),
         caption: "From the consultation results file named in the config.".into(),
     });
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     SectionOutput {
         section: s,
         produced: Produced::Consultation(rows.clone()),

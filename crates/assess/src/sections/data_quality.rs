@@ -77,7 +77,7 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
             },
         ]);
     }
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     if all > 0 && unlocated > 0 {
         s.para(format!(
             "{} of {} incidents counted ({:.1}%) have no location (police.uk publishes about 8% of crimes as \
@@ -119,7 +119,7 @@ pub(crate) async fn context(ctx: &RunContext) -> Result<SectionOutput> {
                 json!(r.files),
             ]);
         }
-        s.tables.push(t);
+        s.tables.push(t.in_appendix());
     }
     if session
         .manifest()
@@ -169,6 +169,6 @@ pub(crate) fn lineage_table(ctx: &RunContext, id: &str) -> Table {
             json!(f.counts.duplicates_dropped),
         ]);
     }
-    t.note = Some("rows read = loaded + rejected + duplicates dropped for every file.".into());
+    t.note = Some("For every file, rows read = loaded + rejected + duplicates dropped.".into());
     t
 }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::RunContext;
 use crate::error::Result;
+use crate::findings::HotspotSummary;
 use crate::format::{round, thousands};
 
 /// Which map: the profile's map of every incident (whose cells also go to
@@ -30,6 +31,7 @@ pub(crate) struct HotspotMap {
     pub table: Table,
     pub paragraphs: Vec<String>,
     pub geojson: Option<Value>,
+    pub summary: HotspotSummary,
 }
 
 /// Gi* over the grid of the request, drawn over the stored boundaries.
@@ -162,11 +164,26 @@ pub(crate) async fn hotspot_map(
     } else {
         None
     };
+    let mut hottest_streets: Vec<String> = Vec::new();
+    for key in &keys {
+        if let Some((street, _, _)) = streets.get(key)
+            && !hottest_streets.contains(street)
+        {
+            hottest_streets.push(street.clone());
+        }
+    }
+    let summary = HotspotSummary {
+        cells: cells.len(),
+        cell_m: grid.cell,
+        hot,
+        hottest_streets,
+    };
     Ok(HotspotMap {
         figure,
         table,
         paragraphs,
         geojson,
+        summary,
     })
 }
 

@@ -8,6 +8,7 @@
 //! consultation file) is kept as "not produced" with the reason.
 
 pub(crate) mod appendix;
+mod at_a_glance;
 mod consultation;
 mod data_quality;
 mod hotspot_map;
@@ -22,18 +23,19 @@ pub(crate) mod summary;
 mod theme;
 mod trends;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crimescope_engine::Session;
 use crimescope_engine::hotspots::{AreaFilter, HotspotRequest};
 use crimescope_engine::trend::{TrendGroup, TrendRequest, TrendRow};
-use crimescope_model::Source;
+use crimescope_model::{Month, Source};
 use crimescope_report::document::Section;
 
 use crate::config::AssessmentConfig;
 use crate::consultation::ConsultationRow;
 use crate::error::{AssessError, Result};
-use crate::findings::{Overview, PartnerTotal, PlanReviewRow, ThemeHeadline};
+use crate::findings::{HotspotSummary, Overview, PartnerTotal, PlanReviewRow, ThemeHeadline};
 use crate::section_id::SectionId;
 
 /// What every section reads.
@@ -83,11 +85,13 @@ impl RunContext {
 pub(crate) enum Produced {
     /// Nothing later sections read.
     Nothing,
-    /// The profile's hotspot map: its first paragraph and the GeoJSON of its cells.
+    /// The profile's hotspot map: its figures and the GeoJSON of its cells.
     Profile {
-        headline: Option<String>,
+        hotspots: Option<HotspotSummary>,
         geojson: Option<serde_json::Value>,
     },
+    /// Crime and ASB per month.
+    Trends(BTreeMap<Month, u64>),
     /// The overview's rows.
     Overview(Overview),
     /// A theme chapter's headline.

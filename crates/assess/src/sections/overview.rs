@@ -60,7 +60,7 @@ pub(crate) async fn overview(ctx: &RunContext) -> Result<SectionOutput> {
             theme: None,
         };
         let by_place = change_drivers(&ctx.session, &request, DriverKind::Place).await?;
-        row.why = by_place.sentence(5);
+        row.why = by_place.led_by(5);
     }
     if rows.is_empty() {
         return Ok(SectionOutput::only(Section::not_produced(

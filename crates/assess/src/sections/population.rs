@@ -102,7 +102,7 @@ pub(crate) async fn describe(ctx: &RunContext, s: &mut Section) -> Result<()> {
     }
     t.note =
         Some("Before the choice of crime source below: a crime in both police sources appears in both rows.".into());
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
 
     let (force, uk) = (selection.months_from_force(), selection.months_from_police_uk());
     let both: BTreeSet<Month> = selection
@@ -173,7 +173,7 @@ pub(crate) async fn describe(ctx: &RunContext, s: &mut Section) -> Result<()> {
             "the force extract"
         }
     ));
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     Ok(())
 }
 

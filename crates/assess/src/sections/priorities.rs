@@ -39,8 +39,9 @@ pub(crate) fn matrix(config: &AssessmentConfig, findings: &Findings) -> (Section
     let mut s = Section::new("priorities", TITLE);
     s.para(format!(
         "Each category of crime and ASB is scored on harm (weight {}), volume ({}), trend ({}) and public concern \
-         ({}), each scaled to 0–1; the score is their weighted mean. Trend counts a change only when the overview \
-         finds it significant (z scaled to (z + 3) / 6), and is 0.5 otherwise. {}",
+         ({}), each scaled to the range from zero to one; the score is their weighted mean. Trend counts a change only \
+         when the overview finds it significant, scaling its z linearly from −3 (zero) to +3 (one), and is 0.5 \
+         otherwise. {}",
         w.harm,
         w.volume,
         w.trend,

@@ -77,7 +77,7 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
             ));
         }
     }
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
 
     let request = ctx.hotspot_request(None);
     let level = c.area_level();
@@ -107,7 +107,7 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
             round(a.harm, 1),
         ]);
     }
-    s.tables.push(top_table);
+    s.tables.push(top_table.in_appendix());
     if let Some(deprivation) = &c.deprivation {
         let by_lsoa = if level == AreaLevel::Lsoa {
             top
@@ -117,12 +117,12 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
         by_decile(&mut s, c.period, deprivation, &by_lsoa);
     }
 
-    let (mut headline, mut geojson) = (None, None);
+    let (mut hotspots, mut geojson) = (None, None);
     match hotspot_map(ctx, &request, MapKind::Profile, "All incidents").await {
         Ok(map) => {
             s.figures.push(map.figure);
-            s.tables.push(map.table);
-            headline = map.paragraphs.first().cloned();
+            s.tables.push(map.table.in_appendix());
+            hotspots = Some(map.summary);
             s.paragraphs.extend(map.paragraphs);
             geojson = map.geojson;
         }
@@ -133,7 +133,7 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
     }
     Ok(SectionOutput {
         section: s,
-        produced: Produced::Profile { headline, geojson },
+        produced: Produced::Profile { hotspots, geojson },
     })
 }
 

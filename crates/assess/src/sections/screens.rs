@@ -70,7 +70,7 @@ fn person_keys(ctx: &RunContext, s: &mut Section) {
          percentile so that placeholders cannot raise the bar); set data_quality.person_key_max_incidents to choose."
             .into()
     });
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     s.para(if screen.flagged.is_empty() {
         "No person key holds implausibly many incidents.".to_string()
     } else if screen.kept {
@@ -102,7 +102,7 @@ fn person_keys(ctx: &RunContext, s: &mut Section) {
         for f in &screen.flagged {
             keys.push(vec![json!(f.role), json!(f.person_key), json!(f.incidents)]);
         }
-        s.tables.push(keys);
+        s.tables.push(keys.in_appendix());
     }
 }
 
@@ -183,7 +183,7 @@ async fn source_months(ctx: &RunContext, s: &mut Section) -> Result<()> {
          change in these months as a change in crime."
             .into(),
     );
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     Ok(())
 }
 
@@ -288,7 +288,7 @@ fn overlapping_themes(ctx: &RunContext, s: &mut Section) {
          additive, and no total of themes is given."
             .into(),
     );
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
 }
 
 /// A column as UTF-8 text, whatever string type the query produced.

@@ -10,6 +10,8 @@ use serde_json::json;
 use crate::config::AssessmentConfig;
 use crate::findings::{Findings, OverviewRow, ScoredPriority};
 use crate::format::{change_words, rag, round, significance_words, test_words, thousands};
+use crate::sections::at_a_glance::{plan_on_a_page, summary_charts};
+use crimescope_report::prose::list_and;
 
 /// Section 1. `analyses` are the analysis sections as produced (for the list of what
 /// was not produced); `scored` is the priority matrix, best first.
@@ -20,6 +22,156 @@ pub(crate) fn summary(
     analyses: &[&Section],
 ) -> Section {
     let mut s = Section::new("summary", "Executive summary");
+    s.para("Key findings:");
+    for finding in key_findings(config, findings, analyses) {
+        s.para(format!("• {finding}"));
+    }
+    s.figures = summary_charts(config, findings);
+    let recommended: Vec<String> = scored
+        .iter()
+        .take(5)
+        .map(|r| format!("• {}", priority_reason(config, r, findings)))
+        .collect();
+    if recommended.is_empty() {
+        s.para("Recommended priorities: none could be scored (see the priority matrix).");
+    } else {
+        s.para("Recommended priorities, from the priority matrix, each with its reason and evidence:");
+        for line in recommended {
+            s.para(line);
+        }
+    }
+    if !findings.themes.is_empty() {
+        s.tables.push(plan_on_a_page(config, findings));
+    }
+    s.tables.push(rag_table(config, findings));
+    s
+}
+
+/// The key findings, one sentence each: the comparison's caveat, the total, the
+/// significant rises and falls with where they happened, harm, each theme, hot spots
+/// and what could not be produced.
+fn key_findings(config: &AssessmentConfig, findings: &Findings, analyses: &[&Section]) -> Vec<String> {
+    let mut out = Vec::new();
+    if !config.compares_like_with_like() {
+        out.push(format!(
+            "The comparison period ({}) is not the same months a year earlier ({}), so seasonal differences can show \
+             as change below.",
+            config.compare,
+            config.period.year_earlier()
+        ));
+    }
+    if let Some(overview) = &findings.overview {
+        let total = &overview.total;
+        out.push(format!(
+            "Crime and ASB: {} incidents in {}, {} on {}; {} ({}).",
+            thousands(total.current),
+            config.period,
+            change_words(total.current, total.previous),
+            config.compare,
+            significance_words(&total.change),
+            test_words(&total.change)
+        ));
+        for rise in [true, false] {
+            let mut moved: Vec<&OverviewRow> = overview
+                .rows
+                .iter()
+                .filter(|r| r.change.significant_rise() == Some(rise))
+                .collect();
+            moved.sort_by(|a, b| {
+                let order = a.change.z.total_cmp(&b.change.z);
+                if rise { order.reverse() } else { order }
+            });
+            let which = if rise { "rose" } else { "fell" };
+            out.push(if moved.is_empty() {
+                format!("No category {which} significantly.")
+            } else {
+                let named: Vec<String> = moved
+                    .iter()
+                    .take(3)
+                    .map(|r| {
+                        let change = format!("{}, {}", r.category, change_words(r.current, r.previous));
+                        match &r.why {
+                            Some(why) => format!("{change}: {why}"),
+                            None => change,
+                        }
+                    })
+                    .collect();
+                format!(
+                    "Significant {}: {}.",
+                    if rise { "rises" } else { "falls" },
+                    named.join("; ")
+                )
+            });
+        }
+        let mut by_harm: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.harm > 0.0).collect();
+        by_harm.sort_by(|a, b| b.harm.total_cmp(&a.harm));
+        let most: Vec<String> = by_harm
+            .iter()
+            .take(3)
+            .map(|r| format!("{} ({:.1}%)", r.category, overview.harm_share(r).unwrap_or(0.0)))
+            .collect();
+        if !most.is_empty() {
+            out.push(format!("Most harm, by share of all harm: {}.", list_and(&most)));
+        }
+    }
+    for theme in &findings.themes {
+        out.push(match &theme.change {
+            Some(change) => format!(
+                "{}: {} incidents, {}; {}.",
+                theme.theme,
+                thousands(theme.current),
+                change_words(theme.current, theme.previous),
+                significance_words(change)
+            ),
+            None => format!("{}: no incidents in either period.", theme.theme),
+        });
+    }
+    if let Some(h) = &findings.hotspots {
+        let around = match h.hottest_streets.as_slice() {
+            [] => String::new(),
+            streets => {
+                // police.uk's "On or near High Street" reads mid-sentence in lower case.
+                let named: Vec<String> = streets
+                    .iter()
+                    .take(3)
+                    .map(|s| {
+                        s.strip_prefix("On or near ")
+                            .map_or_else(|| s.clone(), |r| format!("on or near {r}"))
+                    })
+                    .collect();
+                format!(", the hottest around {}", list_and(&named))
+            }
+        };
+        out.push(format!(
+            "Hot spots: {} of {} grid cells of {:.0} m are hot spots (Gi*, 90% confidence after adjustment){around}.",
+            thousands(h.hot as u64),
+            thousands(h.cells as u64),
+            h.cell_m
+        ));
+    }
+    let mut missing: Vec<String> = Vec::new();
+    for x in analyses {
+        if !x.produced {
+            missing.push(x.title.clone());
+        }
+        missing.extend(
+            x.subsections
+                .iter()
+                .filter(|sub| !sub.produced)
+                .map(|sub| format!("{} – {}", x.title, sub.title)),
+        );
+    }
+    if !missing.is_empty() {
+        out.push(format!(
+            "Not produced for lack of data, each section saying why: {}.",
+            missing.join("; ")
+        ));
+    }
+    out
+}
+
+/// Change since the last assessment, rated red, amber or green against each aim.
+fn rag_table(config: &AssessmentConfig, findings: &Findings) -> Table {
     let mut rag_table = Table::new(
         "summary-rag",
         &format!(
@@ -36,73 +188,11 @@ pub(crate) fn summary(
             Column::new("rag", "RAG", ColumnKind::Text),
         ],
     );
-    // The RAG rows, tested together at the end.
+    // The RAG rows, tested together.
     let mut measures: Vec<(String, u64, u64, Aim)> = Vec::new();
-    let mut findings_text = Vec::new();
-    if !config.compares_like_with_like() {
-        findings_text.push(format!(
-            "The comparison period ({}) is not the same months a year earlier ({}), so seasonal differences can show \
-             as change below.",
-            config.compare,
-            config.period.year_earlier()
-        ));
-    }
     if let Some(overview) = &findings.overview {
         let total = &overview.total;
         measures.push(("All crime and ASB".into(), total.previous, total.current, Aim::Reduce));
-        findings_text.push(format!(
-            "Crime and ASB: {} incidents, {} ({}; {}).",
-            thousands(total.current),
-            change_words(total.current, total.previous),
-            significance_words(&total.change),
-            test_words(&total.change)
-        ));
-        let mut up: Vec<&OverviewRow> = overview
-            .rows
-            .iter()
-            .filter(|r| r.change.significant_rise() == Some(true))
-            .collect();
-        up.sort_by(|a, b| b.change.z.total_cmp(&a.change.z));
-        let mut down: Vec<&OverviewRow> = overview
-            .rows
-            .iter()
-            .filter(|r| r.change.significant_rise() == Some(false))
-            .collect();
-        down.sort_by(|a, b| a.change.z.total_cmp(&b.change.z));
-        let names = |rows: &[&OverviewRow]| {
-            rows.iter()
-                .take(3)
-                .map(|r| match &r.why {
-                    Some(why) => format!("{} ({}; {why})", r.category, change_words(r.current, r.previous)),
-                    None => format!("{} ({})", r.category, change_words(r.current, r.previous)),
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        findings_text.push(if up.is_empty() {
-            "No category rose significantly.".to_string()
-        } else {
-            format!("Largest significant rises: {}.", names(&up))
-        });
-        findings_text.push(if down.is_empty() {
-            "No category fell significantly.".to_string()
-        } else {
-            format!("Largest significant falls: {}.", names(&down))
-        });
-        let mut by_harm: Vec<&OverviewRow> = overview.rows.iter().collect();
-        by_harm.sort_by(|a, b| b.harm.total_cmp(&a.harm));
-        findings_text.push(format!(
-            "Most harm: {}.",
-            by_harm
-                .iter()
-                .take(3)
-                .map(|r| format!("{} ({:.1}% of harm)", r.category, overview.harm_share(r).unwrap_or(0.0)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    for headline in &findings.themes {
-        findings_text.push(format!("{}: {}", headline.theme, headline.sentence));
     }
     for total in &findings.partner_totals {
         measures.push((total.label.into(), total.previous, total.current, Aim::Reduce));
@@ -123,57 +213,30 @@ pub(crate) fn summary(
             json!(rag(change, aim)),
         ]);
     }
-    if let Some(h) = &findings.hotspot_headline {
-        findings_text.push(h.clone());
-    }
-    let mut missing: Vec<String> = Vec::new();
-    for x in analyses {
-        if !x.produced {
-            missing.push(x.title.clone());
-        }
-        missing.extend(
-            x.subsections
-                .iter()
-                .filter(|sub| !sub.produced)
-                .map(|sub| format!("{} – {}", x.title, sub.title)),
-        );
-    }
-    if !missing.is_empty() {
-        findings_text.push(format!(
-            "Not produced for lack of data (each section says why): {}.",
-            missing.join("; ")
-        ));
-    }
-    s.para("Key findings:");
-    for f in findings_text {
-        s.para(format!("• {f}"));
-    }
-    let recommended: Vec<String> = scored
-        .iter()
-        .take(5)
-        .map(|r| format!("• {}", priority_reason(r, findings)))
-        .collect();
-    if recommended.is_empty() {
-        s.para("Recommended priorities: none could be scored (see the priority matrix).");
-    } else {
-        s.para("Recommended priorities, from the priority matrix, each with the evidence behind it:");
-        for line in recommended {
-            s.para(line);
-        }
-    }
     rag_table.note = Some(
-        "RAG for a reduction aim: red a significant rise, green a significant fall, amber no significant change; \
-         significant is the Poisson E-test's p adjusted across the rows of this table (Benjamini–Hochberg) below \
-         0.05. z = √2(√current − √previous) is the size of the change."
+        "RAG for a reduction aim: red a significant rise, green a significant fall, amber no significant change. A \
+         change is significant when the Poisson E-test's p, adjusted across the rows of this table \
+         (Benjamini–Hochberg), is below 0.05; z = √2(√current − √previous) is the size of the change."
             .into(),
     );
-    s.tables.push(rag_table);
-    s
+    rag_table
 }
 
-/// One recommended priority with its reason: its share of harm, its volume, its change
-/// (when significant) and public concern (when the consultation names it).
-fn priority_reason(r: &ScoredPriority, findings: &Findings) -> String {
+/// One recommended priority with its reason (the part of the score that weighs most)
+/// and its evidence: its share of harm, its volume, its change and public concern
+/// (when the consultation names it).
+fn priority_reason(config: &AssessmentConfig, r: &ScoredPriority, findings: &Findings) -> String {
+    let w = &config.priority_weights;
+    let weighted = [
+        (w.harm * r.parts[0], "high harm"),
+        (w.volume * r.parts[1], "high volume"),
+        (w.trend * r.parts[2], "its trend"),
+        (w.concern * r.parts[3], "public concern"),
+    ];
+    let reason = weighted
+        .iter()
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or("its score", |x| x.1);
     let row = findings.overview.as_ref().and_then(|o| {
         o.rows
             .iter()
@@ -186,29 +249,22 @@ fn priority_reason(r: &ScoredPriority, findings: &Findings) -> String {
             evidence.push(format!("{share:.1}% of all harm"));
         }
         evidence.push(format!("{} incidents", thousands(row.current)));
-        match row.change.significant_rise() {
-            Some(true) => evidence.push(format!(
-                "a significant rise ({})",
-                change_words(row.current, row.previous)
-            )),
-            Some(false) => evidence.push(format!(
-                "a significant fall ({})",
-                change_words(row.current, row.previous)
-            )),
-            None => evidence.push("no significant change".to_string()),
-        }
+        evidence.push(match row.change.significant_rise() {
+            Some(true) => format!("a significant rise, {}", change_words(row.current, row.previous)),
+            Some(false) => format!("a significant fall, {}", change_words(row.current, row.previous)),
+            None => "no significant change".to_string(),
+        });
     }
     if r.parts[3] > 0.0 {
         evidence.push(format!(
-            "{:.0}% of consultation respondents support it",
+            "supported by {:.0}% of consultation respondents",
             100.0 * r.parts[3]
         ));
     }
     format!(
-        "{} ({}): {}; score {:.2}.",
+        "{}, for {reason}: {}; priority score {:.2}.",
         r.category,
-        if r.themes.is_empty() { "no theme" } else { &r.themes },
-        evidence.join(", "),
+        evidence.join("; "),
         r.score
     )
 }

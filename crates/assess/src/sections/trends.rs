@@ -1,17 +1,20 @@
 //! Section 5: monthly series of crime and of ASB, with the rolling 12-month total,
 //! control charts, seasonality and Mann–Kendall.
 
+use std::collections::BTreeMap;
+
 use crimescope_engine::series::{Exposure, SeriesRequest, trend_series};
 use crimescope_engine::trend::TrendGroup;
 use crimescope_model::{Month, Period, Source};
 use crimescope_report::document::{Figure, Section};
+use crimescope_report::prose::count_of;
 use crimescope_report::svg;
 use crimescope_report::table::{ColumnKind, Table};
 use crimescope_stats::ChartKind;
 use serde_json::{Value, json};
 
 use super::overview::OVERVIEW_SOURCES;
-use super::{RunContext, SectionOutput};
+use super::{Produced, RunContext, SectionOutput};
 use crate::error::{AssessError, Result};
 use crate::format::round;
 
@@ -33,6 +36,7 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
     let c = &ctx.config;
     let mut s = Section::new("trends", "Trends");
     let span = months_ending(c.period.last(), c.trend_months)?;
+    let mut monthly_totals: BTreeMap<Month, u64> = BTreeMap::new();
     for source in OVERVIEW_SOURCES.iter().filter(|s| ctx.sources.contains(s)) {
         let request = SeriesRequest {
             trend: ctx.trend_request(TrendGroup::Source, Some(*source)),
@@ -53,16 +57,19 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
         let label = if *source == Source::Police { "Crime" } else { "ASB" };
         s.paragraphs
             .extend(series.warnings.iter().map(|w| format!("{label}: {w}")));
+        for (m, n) in g.months.iter().zip(&g.counts) {
+            *monthly_totals.entry(*m).or_default() += n;
+        }
         let months: Vec<String> = g.months.iter().map(|m| m.to_string()).collect();
         let exceed = g.chart.exceedances();
         let mk = &g.mann_kendall;
         s.para(format!(
-            "{label}, {} to {} ({} months): {} months outside the control limits ({}: {}); Mann–Kendall S = {}, \
-             z = {:.2}, p = {:.3}, Kendall's τ = {:.2}, {}.",
+            "{label}, {} to {} ({} months): {} outside the control limits of a {}, because {}; Mann–Kendall \
+             S = {}, z = {:.2}, p = {:.3}, Kendall's τ = {:.2}, {}.",
             months.first().cloned().unwrap_or_default(),
             months.last().cloned().unwrap_or_default(),
             months.len(),
-            exceed.len(),
+            count_of(exceed.len() as u64, "month", "months"),
             chart_title(g.chart_kind),
             g.chart_reason,
             mk.s,
@@ -122,7 +129,7 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
                 "Phase I {} limits over the whole span; circled months lie outside them. {}",
                 chart_title(g.chart_kind),
                 match g.chart_kind {
-                    ChartKind::Poisson => "c-chart: Montgomery (2009), §7.3.",
+                    ChartKind::Poisson => "The c-chart is Montgomery's (2009, §7.3).",
                     ChartKind::LaneyPrime => {
                         "Laney (2002), Quality Engineering 14(4):531–537: Poisson limits widened by σ_z, the \
                          moving-range spread of the standardised months."
@@ -159,7 +166,7 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
                 }),
             ]);
         }
-        s.tables.push(monthly);
+        s.tables.push(monthly.in_appendix());
         match g.seasonal_index {
             Some(index) => {
                 let mut t = Table::with_columns(
@@ -173,7 +180,7 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
                 for (m, v) in MONTH_NAMES.iter().zip(index) {
                     t.push(vec![json!(m), round(v, 3)]);
                 }
-                s.tables.push(t);
+                s.tables.push(t.in_appendix());
             }
             None => {
                 s.para(format!(
@@ -191,7 +198,10 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
         };
         return Ok(SectionOutput::only(Section::not_produced("trends", "Trends", reason)));
     }
-    Ok(SectionOutput::only(s))
+    Ok(SectionOutput {
+        section: s,
+        produced: Produced::Trends(monthly_totals),
+    })
 }
 
 /// Calendar month names, January first.

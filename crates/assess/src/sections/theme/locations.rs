@@ -3,6 +3,7 @@
 use crimescope_engine::hotspots::area_counts;
 use crimescope_engine::repeats::{RepeatRequest, location_repeats};
 use crimescope_report::document::Section;
+use crimescope_report::prose::{count_of, list_and};
 use crimescope_report::table::{Column, ColumnKind, Table};
 use serde_json::json;
 
@@ -11,7 +12,9 @@ use crate::error::Result;
 use crate::format::{pct, thousands};
 use crate::sections::hotspot_map::{MapKind, hotspot_map};
 
-pub(super) async fn location_section(ctx: &RunContext, id: &str, theme: &str) -> Result<Section> {
+/// The subsection, and one phrase for the plan on a page: the busiest places and the
+/// number of hot-spot cells.
+pub(super) async fn location_section(ctx: &RunContext, id: &str, theme: &str) -> Result<(Section, String)> {
     let c = &ctx.config;
     let sid = format!("{id}-location");
     let mut s = Section::new(&sid, "Locations");
@@ -19,7 +22,8 @@ pub(super) async fn location_section(ctx: &RunContext, id: &str, theme: &str) ->
     let map = hotspot_map(ctx, &request, MapKind::Theme(&sid), theme).await?;
     s.paragraphs.extend(map.paragraphs);
     s.figures.push(map.figure);
-    s.tables.push(map.table);
+    s.tables.push(map.table.in_appendix());
+    let map_summary = map.summary;
     let level = c.area_level();
     let top = area_counts(&ctx.session, &request, level).await?;
     let mut areas = Table::new(
@@ -44,7 +48,7 @@ pub(super) async fn location_section(ctx: &RunContext, id: &str, theme: &str) ->
             json!(a.incidents),
         ]);
     }
-    s.tables.push(areas);
+    s.tables.push(areas.in_appendix());
     let mut repeat = RepeatRequest::new(c.period);
     repeat.theme = Some(theme.to_string());
     let places = location_repeats(&ctx.session, &repeat).await?;
@@ -82,6 +86,21 @@ pub(super) async fn location_section(ctx: &RunContext, id: &str, theme: &str) ->
             json!(fire),
         ]);
     }
-    s.tables.push(t);
-    Ok(s)
+    s.tables.push(t.in_appendix());
+    let busiest: Vec<String> = places
+        .top
+        .iter()
+        .take(2)
+        .map(|(place, description, n, ..)| {
+            let name = if description.is_empty() { place } else { description };
+            format!("{name} ({})", thousands(*n))
+        })
+        .collect();
+    let hot = count_of(map_summary.hot as u64, "hot-spot cell", "hot-spot cells");
+    let focus = if busiest.is_empty() {
+        format!("No located incidents; {hot}")
+    } else {
+        format!("Busiest: {}; {hot}", list_and(&busiest))
+    };
+    Ok((s, focus))
 }

@@ -13,7 +13,7 @@ use crimescope_report::document::Section;
 
 use super::{Produced, RunContext, SectionOutput, or_not_produced};
 use crate::error::Result;
-use crate::findings::ThemeHeadline;
+use crate::findings::{ThemeHeadline, TriangleFocus};
 use crate::format::{change_words, significance_words, test_words, thousands};
 use crate::section_id::SectionId;
 
@@ -64,13 +64,17 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
     };
     s.para(headline.clone());
 
+    let mut focus = TriangleFocus::default();
     let victim = people::people_section(ctx, &id, theme, RepeatKind::Victim).await;
+    let victim = split_focus(victim, &mut focus.victims, "No victim data");
     s.subsections
         .push(or_not_produced(&format!("{id}-victim"), "Victims", victim)?);
     let offender = people::people_section(ctx, &id, theme, RepeatKind::Offender).await;
+    let offender = split_focus(offender, &mut focus.offenders, "No offender data");
     s.subsections
         .push(or_not_produced(&format!("{id}-offender"), "Offenders", offender)?);
     let location = locations::location_section(ctx, &id, theme).await;
+    let location = split_focus(location, &mut focus.locations, "No location data");
     s.subsections
         .push(or_not_produced(&format!("{id}-location"), "Locations", location)?);
     // The Knox test per crime type, in the chapters of the themes the type belongs to.
@@ -99,7 +103,8 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
     let (why, lead) = why::why_section(ctx, &id, theme).await?;
     s.subsections.insert(0, why);
     // The summary hears where a significant change happened.
-    let headline = match (lead, ctx.by_theme.iter().find(|r| r.group == theme)) {
+    let row = ctx.by_theme.iter().find(|r| r.group == theme);
+    let headline = match (lead, row) {
         (Some(lead), Some(r)) if r.significant => format!("{headline} By LSOA, {lead}."),
         _ => headline,
     };
@@ -108,6 +113,25 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
         produced: Produced::Theme(ThemeHeadline {
             theme: theme.to_string(),
             sentence: headline,
+            current: row.map_or(0, |r| r.current),
+            previous: row.map_or(0, |r| r.previous),
+            change: row.map(|r| r.change()),
+            focus,
         }),
     })
+}
+
+/// A subsection and its plan-on-a-page phrase: the phrase goes to `focus`, or `missing`
+/// when the subsection could not be produced (the chapter says why).
+fn split_focus(built: Result<(Section, String)>, focus: &mut String, missing: &str) -> Result<Section> {
+    match built {
+        Ok((section, phrase)) => {
+            *focus = phrase;
+            Ok(section)
+        }
+        Err(e) => {
+            *focus = missing.to_string();
+            Err(e)
+        }
+    }
 }

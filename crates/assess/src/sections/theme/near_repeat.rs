@@ -115,6 +115,6 @@ pub(super) async fn near_repeat_section(ctx: &RunContext, sid: &str, title: &str
             )
         }
     });
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     Ok(s)
 }

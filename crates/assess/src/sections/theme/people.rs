@@ -9,9 +9,16 @@ use serde_json::json;
 
 use super::RunContext;
 use crate::error::{AssessError, Result};
-use crate::format::{round, thousands};
+use crate::format::{pct, round, thousands};
 
-pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind: RepeatKind) -> Result<Section> {
+/// The subsection, and one phrase for the plan on a page: the repeat people's share of
+/// incidents (victims) or the power few's share of offences (offenders).
+pub(super) async fn people_section(
+    ctx: &RunContext,
+    id: &str,
+    theme: &str,
+    kind: RepeatKind,
+) -> Result<(Section, String)> {
     let c = &ctx.config;
     let (sid, title, who) = match kind {
         RepeatKind::Victim => (format!("{id}-victim"), "Victims", "victim"),
@@ -68,7 +75,7 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
     }
     freq.push(vec![json!("Total"), json!(r.frequency.iter().sum::<u64>())]);
     freq.total_row = true;
-    s.tables.push(freq);
+    s.tables.push(freq.in_appendix());
     let mut gaps = Table::with_columns(
         &format!("{sid}-time-to-next"),
         "Days from an incident to the same person's next",
@@ -80,7 +87,7 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
     for (label, n) in TIME_TO_NEXT_BINS.iter().zip(r.time_to_next) {
         gaps.push(vec![json!(label), json!(n)]);
     }
-    s.tables.push(gaps);
+    s.tables.push(gaps.in_appendix());
     if !r.power_few.is_empty() {
         let mut few = Table::new(
             &format!("{sid}-power-few"),
@@ -98,7 +105,7 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
                 round(100.0 * harm, 1),
             ]);
         }
-        s.tables.push(few);
+        s.tables.push(few.in_appendix());
     }
     let mut top = Table::with_columns(
         &format!("{sid}-top"),
@@ -113,6 +120,25 @@ pub(super) async fn people_section(ctx: &RunContext, id: &str, theme: &str, kind
     for (key, n, harm) in r.top.iter().take(10) {
         top.push(vec![json!(key), json!(n), round(*harm, 1)]);
     }
-    s.tables.push(top);
-    Ok(s)
+    s.tables.push(top.in_appendix());
+    let repeat_share = pct(r.repeat_incidents, r.incidents);
+    // The power few at the 10% line where the table has it, else its widest line.
+    let few = r
+        .power_few
+        .iter()
+        .find(|f| (f.0 - 0.1).abs() < 1e-9)
+        .or(r.power_few.last());
+    let focus = match (kind, few) {
+        (RepeatKind::Offender, Some(&(top, offences, harm))) => format!(
+            "The top {:.0}% of offenders: {:.0}% of offences and {:.0}% of harm",
+            100.0 * top,
+            100.0 * offences,
+            100.0 * harm
+        ),
+        _ => format!(
+            "{} repeat {who}s: {repeat_share:.0}% of incidents",
+            thousands(r.repeat_people)
+        ),
+    };
+    Ok((s, focus))
 }

@@ -68,6 +68,6 @@ pub(super) async fn time_profile_section(ctx: &RunContext, id: &str, theme: &str
     for (d, row) in cells.iter().enumerate() {
         t.push(vec![json!(days[d]), json!(row.iter().sum::<f64>() as u64)]);
     }
-    s.tables.push(t);
+    s.tables.push(t.in_appendix());
     Ok(s)
 }

@@ -63,7 +63,7 @@ pub(super) async fn why_section(ctx: &RunContext, id: &str, theme: &str) -> Resu
             }
         }
     }
-    s.tables.push(table(id, &all));
+    s.tables.push(table(id, &all).in_appendix());
     Ok((s, lead))
 }
 
