@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use crimescope_engine::arrow::record_batch::RecordBatch;
 use crimescope_engine::hotspots::{
-    AreaFilter, HotspotRequest, area_hotspots, areas_geojson, cells_geojson, concentration, emerging_hotspots,
+    AreaFilter, CellRows, HotspotRequest, area_hotspots, areas_geojson, cells_geojson, concentration, emerging_hotspots,
     gi_hotspots, grid_counts, kde_map,
 };
 use crimescope_model::{AreaLevel, Period, Source};
@@ -98,6 +98,11 @@ pub struct HotspotsArgs {
     /// table, csv, json or geojson.
     #[arg(long, value_enum, default_value = "table")]
     pub format: MapFormat,
+    /// grid, gi, kde, emerging: list every cell of the study area, empty ones too (by
+    /// default only cells with an incident, a density or a significant statistic are
+    /// listed; the statistics use every cell either way).
+    #[arg(long)]
+    pub all_cells: bool,
     /// Where the queries run.
     #[command(flatten)]
     pub cluster: crate::cluster::ClusterOpt,
@@ -137,10 +142,15 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
     request.seed = args.seed;
     request.step = args.step.into();
     let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
+    let rows = if args.all_cells {
+        CellRows::All
+    } else {
+        CellRows::Occupied
+    };
     let (batch, notes, geo): (RecordBatch, Vec<String>, Option<serde_json::Value>) = match args.method {
         Method::Grid => {
             let map = grid_counts(&session, &request).await?;
-            let notes = vec![
+            let mut notes = vec![
                 format!("study area: {}", map.area.rule),
                 format!(
                     "{} of {} located incidents fell outside the study area; {} cells of {} m",
@@ -150,7 +160,8 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
                     map.area.grid.cell
                 ),
             ];
-            let batch = map.to_record_batch()?;
+            let batch = map.cell_table(rows)?;
+            notes.push(listed_note(&batch, map.area.grid.cells_inside(), rows));
             let geo = geojson_if(args.format, || cells_geojson(&map.area.grid, &batch, &notes))?;
             (batch, notes, geo)
         }
@@ -159,7 +170,7 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
             let hot = (0..map.gi.z.len())
                 .filter(|&k| map.p_fdr[k] <= 0.05 && map.gi.z[k] > 0.0)
                 .count();
-            let notes = vec![
+            let mut notes = vec![
                 format!("study area: {}", map.grid.area.rule),
                 format!(
                     "Getis-Ord Gi* (Ord & Getis 1995) over {} cells of {} m, zero cells included; binary weights on \
@@ -172,13 +183,14 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
                     map.grid.area.outside
                 ),
             ];
-            let batch = map.to_record_batch()?;
+            let batch = map.cell_table(rows)?;
+            notes.push(listed_note(&batch, map.grid.area.grid.cells_inside(), rows));
             let geo = geojson_if(args.format, || cells_geojson(&map.grid.area.grid, &batch, &notes))?;
             (batch, notes, geo)
         }
         Method::Kde => {
             let map = kde_map(&session, &request).await?;
-            let notes = vec![
+            let mut notes = vec![
                 format!("study area: {} (padded by the bandwidth)", map.area.rule),
                 format!(
                     "quartic kernel; density in incidents per km² per year; bandwidth {:.0} m{}; cell {} m; {} \
@@ -196,13 +208,14 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
                     map.area.outside
                 ),
             ];
-            let batch = map.to_record_batch()?;
+            let batch = map.cell_table(rows)?;
+            notes.push(listed_note(&batch, map.area.grid.cells_inside(), rows));
             let geo = geojson_if(args.format, || cells_geojson(&map.area.grid, &batch, &notes))?;
             (batch, notes, geo)
         }
         Method::Emerging => {
             let map = emerging_hotspots(&session, &request).await?;
-            let notes = vec![
+            let mut notes = vec![
                 format!("study area: {}", map.grid.area.rule),
                 format!(
                     "space-time Gi* over {} {} steps (neighbours within {} m in this and the previous step), FDR 5% \
@@ -212,7 +225,8 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
                     request.band
                 ),
             ];
-            let batch = map.to_record_batch()?;
+            let batch = map.cell_table(rows)?;
+            notes.push(listed_note(&batch, map.grid.area.grid.cells_inside(), rows));
             let geo = geojson_if(args.format, || cells_geojson(&map.grid.area.grid, &batch, &notes))?;
             (batch, notes, geo)
         }
@@ -274,6 +288,18 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
             .map_err(CliError::io)?;
             write_batches(&mut out, &[shown], crate::output::Format::Table)
         }
+    }
+}
+
+/// "12,345 of 3,860,000 cells listed …", for the notes.
+fn listed_note(batch: &RecordBatch, cells: usize, rows: CellRows) -> String {
+    match rows {
+        CellRows::All => format!("all {cells} cells of the study area listed"),
+        CellRows::Occupied => format!(
+            "{} of {cells} cells listed: those with an incident, a density or a significant statistic (the \
+             statistics use every cell; --all-cells lists them all)",
+            batch.num_rows()
+        ),
     }
 }
 

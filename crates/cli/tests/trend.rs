@@ -4,6 +4,10 @@ mod common;
 
 use common::*;
 
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
 /// Anti-social behaviour rows per half-year, counted from the raw CSV text.
 fn raw_asb(months: std::ops::RangeInclusive<u32>) -> u64 {
     let mut n = 0;
@@ -433,6 +437,53 @@ fn hotspots_gi_json_has_the_documented_keys_and_geojson_is_a_feature_collection(
     assert!(e.contains("no lsoa boundaries"), "{e}");
     let e = user_error(&crimescope(&["hotspots", "--store", s, "--period", "2030-01..2030-12"]));
     assert!(e.contains("no located incidents"), "{e}");
+}
+
+#[test]
+fn hotspot_tables_list_occupied_cells_unless_all_cells_is_asked_for() {
+    let store = city_store();
+    let s = store.path().to_str().unwrap();
+    let rows = |method: &str, all: bool| -> Vec<Value> {
+        let mut args = vec![
+            "hotspots",
+            "--store",
+            s,
+            "--period",
+            "2024-01..2024-12",
+            "--method",
+            method,
+            "--format",
+            "json",
+        ];
+        if all {
+            args.push("--all-cells");
+        }
+        let out = crimescope(&args);
+        let notes = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            notes.contains(if all { "cells of the study area listed" } else { "--all-cells lists them all" }),
+            "{notes}"
+        );
+        stdout_json(&out).as_array().unwrap().clone()
+    };
+    let id = |r: &Value| r["cell_id"].as_str().unwrap().to_string();
+    for method in ["grid", "gi", "kde"] {
+        let (some, all) = (rows(method, false), rows(method, true));
+        assert!(some.len() < all.len(), "{method}: {} of {}", some.len(), all.len());
+        let listed: BTreeSet<String> = some.iter().map(id).collect();
+        // Exactly the cells that hold something are listed, with the same figures.
+        let occupied = |r: &Value| match method {
+            "kde" => r["density_per_km2_per_year"].as_f64().unwrap() > 0.0,
+            "gi" => r["count"].as_u64().unwrap() > 0 || r["gi_bin"].as_i64().unwrap() != 0,
+            _ => r["count"].as_u64().unwrap() > 0,
+        };
+        let expected: Vec<&Value> = all.iter().filter(|r| occupied(r)).collect();
+        assert_eq!(expected.len(), some.len(), "{method}");
+        for (a, b) in expected.iter().zip(&some) {
+            assert_eq!(*a, b, "{method}: the statistics do not depend on the rows listed");
+        }
+        assert_eq!(listed.len(), some.len());
+    }
 }
 
 /// `--area` selects the partnership's incidents in every analysis and in `sql`:

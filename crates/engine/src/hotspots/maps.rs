@@ -95,12 +95,39 @@ pub(crate) async fn grid_counts_with(
     })
 }
 
+/// Which cells a per-cell table lists. The statistics are computed over every cell of
+/// the study area, zero cells included, whatever is listed; this decides only the rows
+/// written, so that a national grid of millions of mostly empty cells prints as the few
+/// hundred thousand a reader wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CellRows {
+    /// Every cell of the study area.
+    All,
+    /// Cells with an incident, a non-zero density or a significant statistic.
+    #[default]
+    Occupied,
+}
+
+/// The study-area cells to list: all of them, or those `occupied` says hold something.
+fn listed_cells(g: &crimescope_spatial::Grid, rows: CellRows, occupied: impl Fn(usize) -> bool) -> Vec<usize> {
+    match rows {
+        CellRows::All => g.inside_cells().collect(),
+        CellRows::Occupied => g.inside_cells().filter(|&k| occupied(k)).collect(),
+    }
+}
+
 impl GridMap {
     /// One row per study-area cell: `cell_id, i, j, easting, northing, count`
     /// (easting and northing are the cell centre in BNG metres).
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        self.cell_table(CellRows::All)
+    }
+
+    /// [`GridMap::to_record_batch`] for the cells `rows` chooses (occupied: a count
+    /// above 0).
+    pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells: Vec<usize> = g.inside_cells().collect();
+        let cells = listed_cells(g, rows, |k| self.counts[k] > 0);
         let schema = Arc::new(Schema::new(vec![
             Field::new("cell_id", DataType::Utf8, false),
             Field::new("i", DataType::Int64, false),
@@ -215,8 +242,16 @@ impl GiMap {
     /// One row per study-area cell: `cell_id, easting, northing, count, neighbours, z,
     /// p, p_fdr, gi_bin, class[, p_sim]`.
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        self.cell_table(CellRows::All)
+    }
+
+    /// [`GiMap::to_record_batch`] for the cells `rows` chooses (occupied: a count above
+    /// 0, or a hot or cold spot, which an empty cell can be through its neighbours).
+    pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells: Vec<usize> = g.inside_cells().collect();
+        let cells = listed_cells(g, rows, |k| {
+            self.grid.counts[k] > 0 || gi_bin(self.gi.z[k], self.p_fdr[k]) != 0
+        });
         let bins: Vec<i8> = cells.iter().map(|&k| gi_bin(self.gi.z[k], self.p_fdr[k])).collect();
         let (mut fields, mut columns) = cell_columns(g, &cells);
         fields.extend([
@@ -328,8 +363,14 @@ impl KdeMap {
 
     /// One row per cell: `cell_id, easting, northing, density` (incidents per km² per year).
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        self.cell_table(CellRows::All)
+    }
+
+    /// [`KdeMap::to_record_batch`] for the cells `rows` chooses (occupied: a density
+    /// above 0).
+    pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells: Vec<usize> = g.inside_cells().collect();
+        let cells = listed_cells(g, rows, |k| self.density[k] > 0.0);
         let (mut fields, mut columns) = cell_columns(g, &cells);
         fields.push(Field::new("density_per_km2_per_year", DataType::Float64, false));
         columns.push(Arc::new(Float64Array::from_iter_values(
@@ -465,8 +506,16 @@ impl EmergingMap {
     /// One row per study-area cell: `cell_id, easting, northing, count, hot_steps,
     /// cold_steps, mk_z, mk_p, trend, class`.
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        self.cell_table(CellRows::All)
+    }
+
+    /// [`EmergingMap::to_record_batch`] for the cells `rows` chooses (occupied: a count
+    /// above 0 or a significant step).
+    pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells: Vec<usize> = g.inside_cells().collect();
+        let cells = listed_cells(g, rows, |k| {
+            self.grid.counts[k] > 0 || (0..self.steps.len()).any(|s| self.significant[s][k])
+        });
         let mk: Vec<crimescope_stats::MannKendall> = cells.iter().filter_map(|&k| self.trends[k]).collect();
         let count_steps = |k: usize, hot: bool| -> u64 {
             (0..self.steps.len())
