@@ -43,7 +43,12 @@ struct SectionBar {
 
 impl SectionBar {
     fn new() -> SectionBar {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        let target = if crate::terminal::get().quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sections {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -87,7 +92,7 @@ impl AssessProgress for SectionBar {
             }
         );
         if self.bar.is_hidden() {
-            eprintln!("{line}");
+            crate::terminal::info(&line);
         } else {
             self.bar.println(line);
         }
@@ -117,13 +122,13 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
     };
     let config = AssessmentConfig::load(&config_path).map_err(CliError::user)?;
     let templates = templates.or_else(|| config.templates.clone());
-    eprintln!(
+    crate::terminal::info(&format!(
         "assessing {} for {} against {} ({} themes)",
         config.area,
         config.period,
         config.compare,
         config.themes.themes().len()
-    );
+    ));
     let bar = Arc::new(SectionBar::new());
     let run = assess(Arc::new(config.clone()), bar.clone()).await?;
     bar.bar.finish_and_clear();
@@ -134,16 +139,16 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         if let Some(g) = &mut geojson {
             suppress_geojson_counts(g, &["count"], config.threshold);
         }
-        eprintln!(
+        crate::terminal::info(&format!(
             "published version: {} cells suppressed as small counts, {} more to protect them, {} derived figures \
              hidden, {} small numbers in the prose and {} chart tooltips removed, {} tables of people left out",
             report.cells.primary,
             report.cells.secondary,
             report.cells.derived,
-            report.prose,
+            report.prose + report.cells.prose,
             report.tooltips,
             report.removed_tables.len()
-        );
+        ));
     }
     let written = write_document(&document, &out, templates.as_deref())?;
     let mut files = written.files.len();
@@ -161,7 +166,7 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         .map(|s| format!("{} ({})", s.title, s.reason.clone().unwrap_or_default()))
         .collect();
     for m in &missing {
-        eprintln!("not produced: {m}");
+        crate::terminal::note(&format!("not produced: {m}"));
     }
     println!(
         "wrote {} ({files} files) in {:.1} s: {}; marked {}",

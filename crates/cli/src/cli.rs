@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::{assess, cluster, generate, hotspots, ingest, query, reference, repeats, store, trend};
+use crate::{assess, cluster, generate, hotspots, ingest, query, reference, repeats, shell, store, trend};
 
 /// Strategic Assessment engine for Community Safety Partnerships.
 #[derive(Debug, Parser)]
@@ -11,6 +11,13 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+    /// Colour "error:" and "note:" on stderr: auto (when stderr is a terminal and
+    /// NO_COLOR is unset), always or never.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: crate::terminal::ColorChoice,
+    /// Print only results and errors: no progress bars, notes or "wrote …" lines.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 /// Every command.
@@ -69,6 +76,10 @@ pub enum Command {
     /// Run a Ballista executor with crimescope's functions; it joins the scheduler
     /// (needs `--features distributed`; docs/scale-out.md).
     Executor(cluster::ExecutorArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(shell::CompletionsArgs),
+    /// Write man pages: crimescope.1 and one per command (crimescope-assess.1, …).
+    Man(shell::ManArgs),
 }
 
 /// `crimescope query …`.

@@ -106,10 +106,10 @@ pub async fn scheduler(args: SchedulerArgs) -> Result<(), CliError> {
         bind_host: args.bind,
         port: args.port,
     };
-    eprintln!(
+    crate::terminal::info(&format!(
         "crimescope scheduler (Ballista 55) on {}:{}; clients use --cluster df://{}:{}",
         options.bind_host, options.port, options.external_host, options.port
-    );
+    ));
     Ok(run_scheduler(&options).await?)
 }
 
@@ -128,10 +128,10 @@ pub async fn executor(args: ExecutorArgs) -> Result<(), CliError> {
         work_dir: args.work_dir,
         connect_timeout_seconds: args.connect_timeout,
     };
-    eprintln!(
+    crate::terminal::info(&format!(
         "crimescope executor (Ballista 55) on {}:{}, scheduler {}",
         options.bind_host, options.port, args.scheduler
-    );
+    ));
     Ok(run_executor(&options).await?)
 }
 

@@ -55,7 +55,7 @@ pub fn prepare(demo: Demo, out: &Path) -> Result<PathBuf, CliError> {
         std::fs::remove_dir_all(&dir).map_err(CliError::io)?;
     }
     std::fs::create_dir_all(&dir).map_err(CliError::io)?;
-    eprintln!("building the {} demo store in {}", demo.folder(), dir.display());
+    crate::terminal::info(&format!("building the {} demo store in {}", demo.folder(), dir.display()));
     let store = dir.join("store");
     let (polygons, code, name) = match demo {
         Demo::Coventry => ("coventry/coventry_lsoa21_wgs84.geojson", "LSOA21CD", "LSOA21NM"),
@@ -81,11 +81,11 @@ pub fn prepare(demo: Demo, out: &Path) -> Result<PathBuf, CliError> {
         ..IngestOptions::default()
     };
     let report = ingest(&store, &paths, &options, &NoProgress)?;
-    eprintln!(
+    crate::terminal::info(&format!(
         "demo store: {} rows loaded from {} files",
         report.totals.rows_loaded,
         report.files.len()
-    );
+    ));
     for name in COPIED {
         if source.join(name).is_file() {
             std::fs::copy(source.join(name), dir.join(name)).map_err(CliError::io)?;

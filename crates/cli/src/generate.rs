@@ -1,6 +1,6 @@
 //! `crimescope generate`: seeded synthetic years of every source format.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use crimescope_synth::{GenerateOptions, Scale, generate as run_generate};
@@ -42,7 +42,7 @@ pub fn generate(args: &GenerateArgs) -> Result<(), CliError> {
     options.with_errors = args.with_errors;
     options.years = args.years;
     options.volume_factor = args.volume;
-    let spinner = std::io::stderr().is_terminal().then(|| {
+    let spinner = crate::terminal::progress_visible().then(|| {
         let s = indicatif::ProgressBar::new_spinner();
         s.set_message(format!(
             "generating {} {}-{year} (seed {seed})",

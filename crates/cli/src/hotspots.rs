@@ -255,13 +255,13 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
     match args.format {
         MapFormat::Geojson => {
             for n in &notes {
-                eprintln!("note: {n}");
+                crate::terminal::note(n);
             }
             writeln!(out, "{}", geo.unwrap_or_default()).map_err(CliError::io)
         }
         MapFormat::Json | MapFormat::Csv => {
             for n in &notes {
-                eprintln!("note: {n}");
+                crate::terminal::note(n);
             }
             let format = if args.format == MapFormat::Json {
                 crate::output::Format::Json
@@ -347,7 +347,7 @@ fn print_concentration(c: &crimescope_engine::hotspots::Concentration, format: M
     match format {
         MapFormat::Json => {
             for n in &c.notes {
-                eprintln!("note: {n}");
+                crate::terminal::note(n);
             }
             write_json(&mut out, c)
         }
@@ -358,7 +358,7 @@ fn print_concentration(c: &crimescope_engine::hotspots::Concentration, format: M
                 }
             } else {
                 for n in &c.notes {
-                    eprintln!("note: {n}");
+                    crate::terminal::note(n);
                 }
             }
             writeln!(

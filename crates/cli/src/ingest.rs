@@ -1,6 +1,6 @@
 //! `crimescope ingest` and `crimescope profiles`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
@@ -43,7 +43,7 @@ pub fn ingest(args: &IngestArgs) -> Result<(), CliError> {
         key: Some(key),
         mapping,
     };
-    let report = if std::io::stderr().is_terminal() && !json {
+    let report = if crate::terminal::progress_visible() && !json {
         let bar = IngestBar::new();
         let report = run_ingest(store, &args.paths, &options, &bar);
         bar.finish();

@@ -17,7 +17,9 @@ mod progress;
 mod query;
 mod reference;
 mod repeats;
+mod shell;
 mod store;
+mod terminal;
 mod trend;
 
 use std::process::ExitCode;
@@ -39,10 +41,11 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
         }
     };
+    terminal::init(cli.color, cli.quiet);
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("error: {}", e.message);
+            terminal::error(&e.message);
             ExitCode::from(e.exit_code() as u8)
         }
         Err(_) => ExitCode::from(2),
@@ -81,6 +84,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sql(args) => block_on(store::sql(&args)),
         Command::Scheduler(args) => cluster::block_on_server(cluster::scheduler(args)),
         Command::Executor(args) => cluster::block_on_server(cluster::executor(args)),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }
 

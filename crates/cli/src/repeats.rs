@@ -93,7 +93,7 @@ pub async fn repeats(args: &RepeatsArgs) -> Result<(), CliError> {
     if args.kind == Kind::Location {
         let r = location_repeats(&session, &request).await?;
         for n in &r.notes {
-            eprintln!("note: {n}");
+            crate::terminal::note(n);
         }
         return print(&r, args.format, |out| {
             writeln!(
@@ -140,15 +140,17 @@ pub async fn repeats(args: &RepeatsArgs) -> Result<(), CliError> {
     request.exclude_keys = screen.excluded(role);
     let r = people_repeats(&session, &request, kind).await?;
     if !r.excluded.is_empty() {
-        eprintln!(
-            "note: left out {} {role} key(s) with implausibly many incidents ({} incidents under these filters; \
-             over {} in the period); --keep-implausible-keys keeps them",
+        crate::terminal::note(&format!(
+            "left out {} {role} key(s) with implausibly many incidents ({} incidents under these filters; over {} \
+             in the period); --keep-implausible-keys keeps them",
             r.excluded.len(),
             r.excluded.iter().map(|e| e.1).sum::<u64>(),
             screen.roles.iter().find(|x| x.role == role).map_or(0, |x| x.threshold)
-        );
+        ));
     } else if screen.kept && screen.flagged.iter().any(|f| f.role == role) {
-        eprintln!("note: implausible {role} keys are kept in these figures (--keep-implausible-keys)");
+        crate::terminal::note(&format!(
+            "implausible {role} keys are kept in these figures (--keep-implausible-keys)"
+        ));
     }
     print(&r, args.format, |out| {
         writeln!(

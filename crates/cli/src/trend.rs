@@ -76,7 +76,7 @@ pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
     }
     let table = run_trend(&session, &request).await?;
     for w in &table.warnings {
-        eprintln!("note: {w}");
+        crate::terminal::note(w);
     }
     let mut out = std::io::stdout().lock();
     if args.format == Format::Table {
@@ -136,7 +136,7 @@ fn rows_with_coverage(table: &crimescope_engine::trend::TrendTable) -> Result<Ve
 
 fn print_series(series: &TrendSeries, format: Format) -> Result<(), CliError> {
     for w in &series.warnings {
-        eprintln!("note: {w}");
+        crate::terminal::note(w);
     }
     let mut out = std::io::stdout().lock();
     match format {

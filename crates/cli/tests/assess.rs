@@ -772,6 +772,73 @@ fn every_generated_sentence_passes_the_grammar_check() {
     );
 }
 
+/// Every table of `assessment.json`, read back from `assessment.xlsx` with calamine: the
+/// sheet named by `xlsx::sheet_names`, the labels in the header row, and each cell's
+/// value and type equal to the JSON (percentages stored as fractions). Returns the
+/// numeric cells of the count columns, for the disclosure check.
+fn xlsx_matches_json(dir: &Path) -> Vec<f64> {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use crimescope_report::xlsx::{HEADER_ROW, is_percent, sheet_names};
+    let doc = json(dir);
+    let mut book: Xlsx<_> = open_workbook(dir.join("assessment.xlsx")).expect("assessment.xlsx opens");
+    // The tables in document order, as the workbook has them.
+    let mut by_id: BTreeMap<String, Table> = tables_of(&doc).into_iter().map(|t| (t.id.clone(), t)).collect();
+    let tables: Vec<Table> = table_placement(&doc)
+        .1
+        .iter()
+        .map(|id| by_id.remove(id).expect("every listed table is in tables"))
+        .collect();
+    let refs: Vec<&Table> = tables.iter().collect();
+    let names = sheet_names(&refs);
+    assert_eq!(book.sheet_names().len(), tables.len() + 1, "a Contents sheet and one per table");
+    assert_eq!(book.sheet_names()[0], "Contents");
+    let contents = book.worksheet_range("Contents").unwrap();
+    let marking = contents.get_value((1, 1)).unwrap().to_string();
+    assert_eq!(marking, doc["meta"]["marking"].as_str().unwrap());
+    let mut counts = Vec::new();
+    for (t, name) in tables.iter().zip(&names) {
+        let range = book.worksheet_range(name).unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+        let cell = |r: u32, c: usize| range.get_value((r, c as u32)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(cell(0, 0), Data::String(t.title.clone()), "{name}");
+        for (c, column) in t.columns.iter().enumerate() {
+            assert_eq!(cell(HEADER_ROW, c), Data::String(column.label.clone()), "{name} header {c}");
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            for (c, (value, column)) in row.iter().zip(&t.columns).enumerate() {
+                let got = cell(HEADER_ROW + 1 + r as u32, c);
+                let at = format!("{name} row {r} column {}", column.name);
+                match value {
+                    Value::Null => assert_eq!(got, Data::Empty, "{at}"),
+                    Value::Bool(b) => assert_eq!(got, Data::Bool(*b), "{at}"),
+                    Value::String(s) => assert_eq!(got, Data::String(s.clone()), "{at}"),
+                    Value::Number(n) => {
+                        let want = n.as_f64().unwrap();
+                        let Data::Float(x) = got else {
+                            panic!("{at}: {got:?} is not a number ({want})");
+                        };
+                        let x = if is_percent(column) { x * 100.0 } else { x };
+                        assert!((x - want).abs() <= 1e-9 * want.abs().max(1.0), "{at}: {x} vs {want}");
+                        if column.kind == crimescope_report::table::ColumnKind::Count {
+                            counts.push(x);
+                        }
+                    }
+                    other => panic!("{at}: unexpected {other}"),
+                }
+            }
+        }
+    }
+    counts
+}
+
+#[test]
+fn the_workbook_holds_every_table_as_the_json_does() {
+    let (_, full, public) = demo();
+    let counts = xlsx_matches_json(full);
+    assert!(counts.iter().any(|&n| (1.0..5.0).contains(&n)), "the full version has small counts");
+    let counts = xlsx_matches_json(public);
+    assert!(counts.iter().all(|&n| !(1.0..5.0).contains(&n)), "the public workbook holds a small count");
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {

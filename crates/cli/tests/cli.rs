@@ -273,3 +273,85 @@ fn boundaries_add_fills_stored_rows_unless_told_not_to() {
         "{applied}"
     );
 }
+
+/// The subcommands `crimescope --help` lists (clap's own `help` left out).
+fn help_subcommands() -> Vec<String> {
+    let out = crimescope(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let commands = text.split("Commands:").nth(1).expect("a Commands: list");
+    let commands = commands.split("Options:").next().unwrap();
+    let names: Vec<String> = commands
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 20, "{names:?}");
+    names
+}
+
+#[test]
+fn completions_and_man_pages_name_every_subcommand() {
+    let commands = help_subcommands();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = crimescope(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = String::from_utf8_lossy(&out.stdout);
+        for c in &commands {
+            assert!(script.contains(c.as_str()), "{shell} completion lacks {c}");
+        }
+        // The global flags complete too.
+        assert!(script.contains("--quiet") && script.contains("--color"), "{shell}");
+    }
+    let e = user_error(&crimescope(&["completions", "tcsh"]));
+    assert!(e.contains("tcsh"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = crimescope(&["man", "--out", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let main = std::fs::read_to_string(dir.path().join("crimescope.1")).unwrap();
+    assert!(main.contains(".TH crimescope"), "{}", &main[..200.min(main.len())]);
+    for c in &commands {
+        assert!(main.contains(c.as_str()), "crimescope.1 lacks {c}");
+        let page = std::fs::read_to_string(dir.path().join(format!("crimescope-{c}.1")))
+            .unwrap_or_else(|e| panic!("no page for {c}: {e}"));
+        let named = page.contains(&format!("crimescope-{c}")) || page.contains(&format!("crimescope\\-{c}"));
+        assert!(named, "crimescope-{c}.1 does not name itself");
+    }
+    // Nested commands get their own pages.
+    assert!(dir.path().join("crimescope-query-run.1").is_file());
+    // Without --out, the main page goes to stdout.
+    let out = crimescope(&["man"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH crimescope"));
+}
+
+#[test]
+fn quiet_and_color_govern_stderr_only() {
+    let store = city_store();
+    let s = store.path().to_str().unwrap();
+    let args = ["hotspots", "--store", s, "--period", "2024-01..2024-12", "--format", "csv"];
+    let loud = crimescope(&args);
+    assert!(loud.status.success());
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("note:"));
+    let mut quiet_args = vec!["--quiet"];
+    quiet_args.extend(args);
+    let quiet = crimescope(&quiet_args);
+    assert!(quiet.status.success());
+    assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    assert_eq!(quiet.stdout, loud.stdout, "--quiet changes no result");
+    // Errors are printed whatever --quiet says; colour only when asked for (stderr here is
+    // a pipe, so auto means none), and NO_COLOR does not overrule --color always.
+    let bad = ["-q", "info", "--store", "/no/such/store"];
+    let plain = user_error(&crimescope(&bad));
+    assert!(plain.starts_with("error:") && !plain.contains('\x1b'), "{plain}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crimescope"))
+        .args(["--color", "always", "info", "--store", "/no/such/store"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let coloured = String::from_utf8_lossy(&out.stderr);
+    assert!(coloured.starts_with("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+}

@@ -16,3 +16,4 @@ pub mod prose;
 pub mod render;
 pub mod svg;
 pub mod table;
+pub mod xlsx;

@@ -209,7 +209,8 @@ pub fn to_json(assessment: &Assessment) -> Value {
     Value::Object(doc)
 }
 
-/// Write `assessment.html`, `assessment.md`, `assessment.json` and `tables/<id>.csv`
+/// Write `assessment.html`, `assessment.md`, `assessment.json`, `assessment.xlsx` (see
+/// [`crate::xlsx`]) and `tables/<id>.csv`
 /// into `out` (created if missing).
 pub fn write_document(assessment: &Assessment, out: &Path, templates: Option<&Path>) -> Result<Written, RenderError> {
     let mut written = Written::default();
@@ -240,6 +241,12 @@ pub fn write_document(assessment: &Assessment, out: &Path, templates: Option<&Pa
             })?;
         written.files.push(path);
     }
+    let path = out.join("assessment.xlsx");
+    crate::xlsx::write_workbook(assessment, &path).map_err(|e| RenderError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    written.files.push(path);
     Ok(written)
 }
 
