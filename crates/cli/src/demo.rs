@@ -55,7 +55,11 @@ pub fn prepare(demo: Demo, out: &Path) -> Result<PathBuf, CliError> {
         std::fs::remove_dir_all(&dir).map_err(CliError::io)?;
     }
     std::fs::create_dir_all(&dir).map_err(CliError::io)?;
-    crate::terminal::info(&format!("building the {} demo store in {}", demo.folder(), dir.display()));
+    crate::terminal::info(&format!(
+        "building the {} demo store in {}",
+        demo.folder(),
+        dir.display()
+    ));
     let store = dir.join("store");
     let (polygons, code, name) = match demo {
         Demo::Coventry => ("coventry/coventry_lsoa21_wgs84.geojson", "LSOA21CD", "LSOA21NM"),

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use crimescope_engine::arrow::record_batch::RecordBatch;
 use crimescope_engine::hotspots::{
-    AreaFilter, CellRows, HotspotRequest, area_hotspots, areas_geojson, cells_geojson, concentration, emerging_hotspots,
-    gi_hotspots, grid_counts, kde_map,
+    AreaFilter, CellRows, HotspotRequest, area_hotspots, areas_geojson, cells_geojson_where, concentration,
+    emerging_hotspots, gi_hotspots, grid_counts, kde_map,
 };
 use crimescope_model::{AreaLevel, Period, Source};
 
@@ -162,7 +162,9 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
             ];
             let batch = map.cell_table(rows)?;
             notes.push(listed_note(&batch, map.area.grid.cells_inside(), rows));
-            let geo = geojson_if(args.format, || cells_geojson(&map.area.grid, &batch, &notes))?;
+            let geo = geojson_if(args.format, || {
+                cells_geojson_where(&map.area.grid, &map.to_record_batch()?, &notes, &map.listed(rows))
+            })?;
             (batch, notes, geo)
         }
         Method::Gi => {
@@ -185,7 +187,9 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
             ];
             let batch = map.cell_table(rows)?;
             notes.push(listed_note(&batch, map.grid.area.grid.cells_inside(), rows));
-            let geo = geojson_if(args.format, || cells_geojson(&map.grid.area.grid, &batch, &notes))?;
+            let geo = geojson_if(args.format, || {
+                cells_geojson_where(&map.grid.area.grid, &map.to_record_batch()?, &notes, &map.listed(rows))
+            })?;
             (batch, notes, geo)
         }
         Method::Kde => {
@@ -210,7 +214,9 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
             ];
             let batch = map.cell_table(rows)?;
             notes.push(listed_note(&batch, map.area.grid.cells_inside(), rows));
-            let geo = geojson_if(args.format, || cells_geojson(&map.area.grid, &batch, &notes))?;
+            let geo = geojson_if(args.format, || {
+                cells_geojson_where(&map.area.grid, &map.to_record_batch()?, &notes, &map.listed(rows))
+            })?;
             (batch, notes, geo)
         }
         Method::Emerging => {
@@ -227,7 +233,9 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
             ];
             let batch = map.cell_table(rows)?;
             notes.push(listed_note(&batch, map.grid.area.grid.cells_inside(), rows));
-            let geo = geojson_if(args.format, || cells_geojson(&map.grid.area.grid, &batch, &notes))?;
+            let geo = geojson_if(args.format, || {
+                cells_geojson_where(&map.grid.area.grid, &map.to_record_batch()?, &notes, &map.listed(rows))
+            })?;
             (batch, notes, geo)
         }
         Method::Lsoa | Method::Ward => {

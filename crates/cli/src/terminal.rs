@@ -2,7 +2,8 @@
 //! `NO_COLOR`) and `--quiet`, set once from the command line.
 //!
 //! Results go to stdout whatever these say; errors always go to stderr. `--quiet` drops
-//! progress bars, notes and the lines that say what was written.
+//! everything else on stderr: progress bars, notes and the lines that say what is being
+//! done.
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
@@ -94,7 +95,10 @@ mod tests {
     fn no_color_and_the_choice_decide() {
         use std::ffi::OsStr;
         assert!(use_color(ColorChoice::Auto, true, None));
-        assert!(use_color(ColorChoice::Auto, true, Some(OsStr::new(""))), "an empty NO_COLOR is unset");
+        assert!(
+            use_color(ColorChoice::Auto, true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
         assert!(!use_color(ColorChoice::Auto, true, Some(OsStr::new("1"))));
         assert!(!use_color(ColorChoice::Auto, false, None), "not a terminal");
         assert!(use_color(ColorChoice::Always, false, Some(OsStr::new("1"))));

@@ -461,7 +461,11 @@ fn hotspot_tables_list_occupied_cells_unless_all_cells_is_asked_for() {
         let out = crimescope(&args);
         let notes = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(
-            notes.contains(if all { "cells of the study area listed" } else { "--all-cells lists them all" }),
+            notes.contains(if all {
+                "cells of the study area listed"
+            } else {
+                "--all-cells lists them all"
+            }),
             "{notes}"
         );
         stdout_json(&out).as_array().unwrap().clone()

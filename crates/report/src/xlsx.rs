@@ -14,7 +14,7 @@
 //!   places (`0.00`), p-values as Excel shows them (`General`, so 1E-07 is not shown as
 //!   0.00), and columns whose label ends in `(%)` as percentages (the value ÷ 100, shown
 //!   `0.0%`); text as text, so the published version's suppressed cells are the text
-//!   `<5` and `*`; empty cells for nulls;
+//!   `<5` and `*`; empty cells for nulls and empty texts;
 //! * RAG cells filled red, amber or green; column widths fitted to the contents;
 //! * a native line chart beside every monthly series (a table with `month` and
 //!   `incidents` columns).
@@ -40,11 +40,10 @@ pub fn sheet_names(tables: &[&Table]) -> Vec<String> {
     let mut used: Vec<String> = vec!["contents".to_string()];
     let mut out = Vec::with_capacity(tables.len());
     for t in tables {
-        let clean: String = t
-            .id
-            .chars()
-            .map(|c| if "[]:*?/\\'".contains(c) { '-' } else { c })
-            .collect();
+        let clean: String =
+            t.id.chars()
+                .map(|c| if "[]:*?/\\'".contains(c) { '-' } else { c })
+                .collect();
         let mut name: String = clean.chars().take(MAX_SHEET_NAME).collect();
         let mut n = 2;
         while used.contains(&name.to_lowercase()) {
@@ -170,7 +169,17 @@ fn write_contents(
         sheet.write_string(row, 2, sections.get(&table.id).map_or("", String::as_str))?;
     }
     sheet.set_freeze_panes(top + 1, 0)?;
-    sheet.autofit();
+    // Fit the columns to the sheet names, titles and sections, not to the document's
+    // title in A1 (which may run on across the empty cells beside it).
+    let widest = |texts: &mut dyn Iterator<Item = usize>| texts.max().unwrap_or(10) as f64 + 2.0;
+    let labels = ["Current period", "Compared with", "Sheet"].iter().map(|l| l.len());
+    sheet.set_column_width(0, widest(&mut names.iter().map(|n| n.chars().count()).chain(labels)))?;
+    let titles = tables
+        .iter()
+        .map(|t| t.title.chars().count())
+        .chain(facts.iter().map(|f| f.1.len()));
+    sheet.set_column_width(1, widest(&mut titles.map(|n| n.min(90))))?;
+    sheet.set_column_width(2, widest(&mut sections.values().map(|s| s.chars().count().min(60))))?;
     Ok(())
 }
 
@@ -222,9 +231,17 @@ fn write_table(sheet: &mut Worksheet, table: &Table, name: &str, f: &Formats) ->
     Ok(())
 }
 
-fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, value: &Value, column: &Column, f: &Formats) -> Result<(), XlsxError> {
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: &Value,
+    column: &Column,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     match value {
         Value::Null => {}
+        Value::String(s) if s.is_empty() => {}
         Value::Bool(b) => {
             sheet.write_boolean(row, col, *b)?;
         }

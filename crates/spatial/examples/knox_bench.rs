@@ -60,7 +60,12 @@ fn read_csv(path: &str) -> Result<Vec<Event>, Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(path)?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().ok_or("empty file")?.split(',').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).ok_or(format!("no {name} column"));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or(format!("no {name} column"))
+    };
     let (date, lon, lat) = (column("date")?, column("longitude")?, column("latitude")?);
     let mut raw = Vec::new();
     for (n, line) in lines.enumerate() {

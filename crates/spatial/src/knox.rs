@@ -228,7 +228,9 @@ impl TimeBandLookup {
         let last = *edges.last().unwrap_or(&0);
         let none = edges.len();
         let table = if last <= Self::MAX_TABLE {
-            (0..last.max(0)).map(|gap| band_of(edges, gap).unwrap_or(none)).collect()
+            (0..last.max(0))
+                .map(|gap| band_of(edges, gap).unwrap_or(none))
+                .collect()
         } else {
             Vec::new()
         };

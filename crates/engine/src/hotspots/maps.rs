@@ -108,12 +108,19 @@ pub enum CellRows {
     Occupied,
 }
 
-/// The study-area cells to list: all of them, or those `occupied` says hold something.
-fn listed_cells(g: &crimescope_spatial::Grid, rows: CellRows, occupied: impl Fn(usize) -> bool) -> Vec<usize> {
-    match rows {
-        CellRows::All => g.inside_cells().collect(),
-        CellRows::Occupied => g.inside_cells().filter(|&k| occupied(k)).collect(),
-    }
+/// For each study-area cell (in the order of `Grid::inside_cells`), whether `rows`
+/// lists it: every cell, or those `occupied` says hold something.
+fn listed_flags(g: &crimescope_spatial::Grid, rows: CellRows, occupied: impl Fn(usize) -> bool) -> Vec<bool> {
+    g.inside_cells().map(|k| rows == CellRows::All || occupied(k)).collect()
+}
+
+/// The study-area cells whose flag is set.
+fn listed_cells(g: &crimescope_spatial::Grid, flags: &[bool]) -> Vec<usize> {
+    g.inside_cells()
+        .zip(flags)
+        .filter(|(_, f)| **f)
+        .map(|(k, _)| k)
+        .collect()
 }
 
 impl GridMap {
@@ -123,11 +130,16 @@ impl GridMap {
         self.cell_table(CellRows::All)
     }
 
-    /// [`GridMap::to_record_batch`] for the cells `rows` chooses (occupied: a count
-    /// above 0).
+    /// Which study-area cells `rows` lists (occupied: a count above 0), in the order of
+    /// [`GridMap::to_record_batch`]'s rows (for `cells_geojson_where`).
+    pub fn listed(&self, rows: CellRows) -> Vec<bool> {
+        listed_flags(&self.area.grid, rows, |k| self.counts[k] > 0)
+    }
+
+    /// [`GridMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells = listed_cells(g, rows, |k| self.counts[k] > 0);
+        let cells = listed_cells(g, &self.listed(rows));
         let schema = Arc::new(Schema::new(vec![
             Field::new("cell_id", DataType::Utf8, false),
             Field::new("i", DataType::Int64, false),
@@ -245,13 +257,18 @@ impl GiMap {
         self.cell_table(CellRows::All)
     }
 
-    /// [`GiMap::to_record_batch`] for the cells `rows` chooses (occupied: a count above
-    /// 0, or a hot or cold spot, which an empty cell can be through its neighbours).
+    /// Which study-area cells `rows` lists (occupied: a count above 0, or a hot or
+    /// cold spot, which an empty cell can be through its neighbours).
+    pub fn listed(&self, rows: CellRows) -> Vec<bool> {
+        listed_flags(&self.grid.area.grid, rows, |k| {
+            self.grid.counts[k] > 0 || gi_bin(self.gi.z[k], self.p_fdr[k]) != 0
+        })
+    }
+
+    /// [`GiMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells = listed_cells(g, rows, |k| {
-            self.grid.counts[k] > 0 || gi_bin(self.gi.z[k], self.p_fdr[k]) != 0
-        });
+        let cells = listed_cells(g, &self.listed(rows));
         let bins: Vec<i8> = cells.iter().map(|&k| gi_bin(self.gi.z[k], self.p_fdr[k])).collect();
         let (mut fields, mut columns) = cell_columns(g, &cells);
         fields.extend([
@@ -366,11 +383,15 @@ impl KdeMap {
         self.cell_table(CellRows::All)
     }
 
-    /// [`KdeMap::to_record_batch`] for the cells `rows` chooses (occupied: a density
-    /// above 0).
+    /// Which study-area cells `rows` lists (occupied: a density above 0).
+    pub fn listed(&self, rows: CellRows) -> Vec<bool> {
+        listed_flags(&self.area.grid, rows, |k| self.density[k] > 0.0)
+    }
+
+    /// [`KdeMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells = listed_cells(g, rows, |k| self.density[k] > 0.0);
+        let cells = listed_cells(g, &self.listed(rows));
         let (mut fields, mut columns) = cell_columns(g, &cells);
         fields.push(Field::new("density_per_km2_per_year", DataType::Float64, false));
         columns.push(Arc::new(Float64Array::from_iter_values(
@@ -509,13 +530,18 @@ impl EmergingMap {
         self.cell_table(CellRows::All)
     }
 
-    /// [`EmergingMap::to_record_batch`] for the cells `rows` chooses (occupied: a count
-    /// above 0 or a significant step).
+    /// Which study-area cells `rows` lists (occupied: a count above 0 or a significant
+    /// step).
+    pub fn listed(&self, rows: CellRows) -> Vec<bool> {
+        listed_flags(&self.grid.area.grid, rows, |k| {
+            self.grid.counts[k] > 0 || (0..self.steps.len()).any(|s| self.significant[s][k])
+        })
+    }
+
+    /// [`EmergingMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells = listed_cells(g, rows, |k| {
-            self.grid.counts[k] > 0 || (0..self.steps.len()).any(|s| self.significant[s][k])
-        });
+        let cells = listed_cells(g, &self.listed(rows));
         let mk: Vec<crimescope_stats::MannKendall> = cells.iter().filter_map(|&k| self.trends[k]).collect();
         let count_steps = |k: usize, hot: bool| -> u64 {
             (0..self.steps.len())

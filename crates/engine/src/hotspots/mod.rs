@@ -15,8 +15,8 @@ mod study_area;
 pub use concentration::{Concentration, ConcentrationRow, concentration};
 pub use geojson::{areas_geojson, cells_geojson, cells_geojson_where};
 pub use maps::{
-    CellRows,
-    EmergingMap, GiMap, GridMap, KdeMap, emerging_hotspots, gi_bin, gi_class, gi_hotspots, grid_counts, kde_map,
+    CellRows, EmergingMap, GiMap, GridMap, KdeMap, emerging_hotspots, gi_bin, gi_class, gi_hotspots, grid_counts,
+    kde_map,
 };
 pub use study_area::{AreaFilter, StudyArea, study_area};
 
