@@ -227,10 +227,12 @@ fn rag_table(config: &AssessmentConfig, findings: &Findings) -> Table {
 /// (when the consultation names it).
 fn priority_reason(config: &AssessmentConfig, r: &ScoredPriority, findings: &Findings) -> String {
     let w = &config.priority_weights;
+    // The trend part is 0.5 without a significant change and below it for a fall, so
+    // only a significant rise (above 0.5) can be the reason.
     let weighted = [
         (w.harm * r.parts[0], "high harm"),
         (w.volume * r.parts[1], "high volume"),
-        (w.trend * r.parts[2], "its trend"),
+        (w.trend * 2.0 * (r.parts[2] - 0.5).max(0.0), "a significant rise"),
         (w.concern * r.parts[3], "public concern"),
     ];
     let reason = weighted
