@@ -8,6 +8,7 @@ use crimescope_model::{Aim, Month};
 use crimescope_stats::PeriodChange;
 
 use crate::consultation::ConsultationRow;
+use crate::format::{change_words, significance_words};
 
 /// One row of the crime and ASB overview: a category of one source, or the total.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,13 @@ impl Overview {
     /// A category's share of all harm, in percent; `None` when there is no harm.
     pub fn harm_share(&self, row: &OverviewRow) -> Option<f64> {
         (self.total.harm > 0.0).then(|| 100.0 * row.harm / self.total.harm)
+    }
+
+    /// The rows, most harm first (ties by category), for the summary's sentence and chart.
+    pub fn by_harm(&self) -> Vec<&OverviewRow> {
+        let mut rows: Vec<&OverviewRow> = self.rows.iter().collect();
+        rows.sort_by(|a, b| b.harm.total_cmp(&a.harm).then_with(|| a.category.cmp(&b.category)));
+        rows
     }
 }
 
@@ -94,6 +102,20 @@ pub struct ThemeHeadline {
     /// Where the evidence points for victims, offenders and places: one short phrase
     /// each, or why the chapter could not say.
     pub focus: TriangleFocus,
+}
+
+impl ThemeHeadline {
+    /// "down 51 (-2.3%); no significant change"; `None` when the theme had no incidents
+    /// in either period.
+    pub fn change_phrase(&self) -> Option<String> {
+        self.change.as_ref().map(|change| {
+            format!(
+                "{}; {}",
+                change_words(self.current, self.previous),
+                significance_words(change)
+            )
+        })
+    }
 }
 
 /// One short phrase per side of the problem-analysis triangle (victim, offender,

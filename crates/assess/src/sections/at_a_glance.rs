@@ -6,8 +6,7 @@ use crimescope_report::table::{ColumnKind, Table};
 use serde_json::json;
 
 use crate::config::AssessmentConfig;
-use crate::findings::{Findings, OverviewRow};
-use crate::format::{change_words, significance_words};
+use crate::findings::Findings;
 
 /// How many categories the share-of-harm chart shows.
 const HARM_BARS: usize = 6;
@@ -60,8 +59,7 @@ pub(crate) fn summary_charts(config: &AssessmentConfig, findings: &Findings) -> 
     if let Some(overview) = &findings.overview
         && overview.total.harm > 0.0
     {
-        let mut rows: Vec<&OverviewRow> = overview.rows.iter().collect();
-        rows.sort_by(|a, b| b.harm.total_cmp(&a.harm).then_with(|| a.category.cmp(&b.category)));
+        let mut rows = overview.by_harm();
         rows.truncate(HARM_BARS);
         let labels: Vec<String> = rows.iter().map(|r| r.category.clone()).collect();
         let shares: Vec<f64> = rows.iter().map(|r| overview.harm_share(r).unwrap_or(0.0)).collect();
@@ -99,14 +97,9 @@ pub(crate) fn plan_on_a_page(config: &AssessmentConfig, findings: &Findings) -> 
         ],
     );
     for theme in &findings.themes {
-        let change = match &theme.change {
-            Some(change) => format!(
-                "{}; {}",
-                change_words(theme.current, theme.previous),
-                significance_words(change)
-            ),
-            None => "No incidents in either period".to_string(),
-        };
+        let change = theme
+            .change_phrase()
+            .unwrap_or_else(|| "No incidents in either period".to_string());
         t.push(vec![
             json!(theme.theme),
             json!(theme.current),

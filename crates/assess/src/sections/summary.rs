@@ -103,10 +103,10 @@ fn key_findings(config: &AssessmentConfig, findings: &Findings, analyses: &[&Sec
                 )
             });
         }
-        let mut by_harm: Vec<&OverviewRow> = overview.rows.iter().filter(|r| r.harm > 0.0).collect();
-        by_harm.sort_by(|a, b| b.harm.total_cmp(&a.harm));
-        let most: Vec<String> = by_harm
-            .iter()
+        let most: Vec<String> = overview
+            .by_harm()
+            .into_iter()
+            .filter(|r| r.harm > 0.0)
             .take(3)
             .map(|r| format!("{} ({:.1}%)", r.category, overview.harm_share(r).unwrap_or(0.0)))
             .collect();
@@ -115,14 +115,8 @@ fn key_findings(config: &AssessmentConfig, findings: &Findings, analyses: &[&Sec
         }
     }
     for theme in &findings.themes {
-        out.push(match &theme.change {
-            Some(change) => format!(
-                "{}: {} incidents, {}; {}.",
-                theme.theme,
-                thousands(theme.current),
-                change_words(theme.current, theme.previous),
-                significance_words(change)
-            ),
+        out.push(match theme.change_phrase() {
+            Some(change) => format!("{}: {} incidents, {change}.", theme.theme, thousands(theme.current)),
             None => format!("{}: no incidents in either period.", theme.theme),
         });
     }
