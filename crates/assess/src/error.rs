@@ -25,6 +25,9 @@ pub enum AssessError {
     /// A period of the config holds no data in the store.
     #[error("{0}")]
     NoData(String),
+    /// Writing the document failed (a template, or a file that cannot be written).
+    #[error(transparent)]
+    Render(#[from] crimescope_report::render::RenderError),
     /// A defect in crimescope: a section task panicked or was cancelled.
     #[error("internal error: {0} (this is a bug in crimescope; please report it)")]
     Internal(String),
@@ -35,7 +38,9 @@ impl AssessError {
     /// defect in crimescope.
     pub fn is_user_error(&self) -> bool {
         match self {
-            AssessError::Config(_) | AssessError::SessionMismatch | AssessError::NoData(_) => true,
+            AssessError::Config(_) | AssessError::SessionMismatch | AssessError::NoData(_) | AssessError::Render(_) => {
+                true
+            }
             AssessError::Engine(e) => e.is_user_error(),
             AssessError::Internal(_) => false,
         }

@@ -10,7 +10,7 @@
 //!   ([`findings`]);
 //! - the result is a [`crimescope_report::document::Assessment`], which
 //!   `crimescope-report` writes as HTML, Markdown, JSON and CSV, in full or as the
-//!   published version.
+//!   published version; [`assess_and_write`] runs and writes in one call.
 //!
 //! The pipeline of the workspace is `model → ingest → store → engine → assess → report
 //! → cli`: this crate is the only one that knows the document's sections.
@@ -35,11 +35,13 @@ pub mod consultation;
 mod error;
 pub mod findings;
 mod format;
+pub mod publish;
 mod run;
 mod section_id;
 mod sections;
 
 pub use config::{AssessmentConfig, ConfigError};
 pub use error::{AssessError, Result};
+pub use publish::{WriteOptions, WrittenAssessment, assess_and_write};
 pub use run::{AssessProgress, AssessmentRun, NoAssessProgress, assess, assess_with_session};
 pub use section_id::SectionId;

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use crimescope_assess::{AssessProgress, AssessmentConfig, SectionId, assess};
-use crimescope_report::disclosure::{make_public, suppress_geojson_counts};
-use crimescope_report::render::write_document;
+use crimescope_assess::{AssessProgress, AssessmentConfig, SectionId, WriteOptions, assess_and_write};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::CliError;
@@ -121,7 +119,6 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         }
     };
     let config = AssessmentConfig::load(&config_path).map_err(CliError::user)?;
-    let templates = templates.or_else(|| config.templates.clone());
     crate::terminal::info(&format!(
         "assessing {} for {} against {} ({} themes)",
         config.area,
@@ -130,15 +127,11 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         config.themes.themes().len()
     ));
     let bar = Arc::new(SectionBar::new());
-    let run = assess(Arc::new(config.clone()), bar.clone()).await?;
+    let options = WriteOptions { public, templates };
+    let written = assess_and_write(Arc::new(config), &out, &options, bar.clone()).await;
     bar.bar.finish_and_clear();
-    let mut document = run.document;
-    let mut geojson = run.hotspots_geojson;
-    if public {
-        let report = make_public(&mut document);
-        if let Some(g) = &mut geojson {
-            suppress_geojson_counts(g, &["count"], config.threshold);
-        }
+    let written = written?;
+    if let Some(report) = &written.disclosure {
         crate::terminal::info(&format!(
             "published version: {} cells suppressed as small counts, {} more to protect them, {} derived figures \
              hidden, {} small numbers in the prose and {} chart tooltips removed, {} tables of people left out",
@@ -150,34 +143,20 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
             report.removed_tables.len()
         ));
     }
-    let written = write_document(&document, &out, templates.as_deref())?;
-    let mut files = written.files.len();
-    if let Some(g) = geojson {
-        let path = out.join("hotspots.geojson");
-        let text = serde_json::to_string(&g).map_err(CliError::internal)?;
-        std::fs::write(&path, text).map_err(|e| CliError::user(format!("cannot write {}: {e}", path.display())))?;
-        files += 1;
-    }
-    let missing: Vec<String> = document
-        .sections
-        .iter()
-        .flat_map(|s| std::iter::once(s).chain(s.subsections.iter()))
-        .filter(|s| !s.produced)
-        .map(|s| format!("{} ({})", s.title, s.reason.clone().unwrap_or_default()))
-        .collect();
-    for m in &missing {
+    for m in &written.not_produced {
         crate::terminal::note(&format!("not produced: {m}"));
     }
     println!(
-        "wrote {} ({files} files) in {:.1} s: {}; marked {}",
+        "wrote {} ({} files) in {:.1} s: {}; marked {}",
         out.join("assessment.html").display(),
-        run.seconds,
-        if missing.is_empty() {
+        written.files.len(),
+        written.seconds,
+        if written.not_produced.is_empty() {
             "every section produced".to_string()
         } else {
-            format!("{} sections not produced", missing.len())
+            format!("{} sections not produced", written.not_produced.len())
         },
-        document.meta.marking
+        written.marking
     );
     Ok(())
 }

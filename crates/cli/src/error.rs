@@ -91,6 +91,7 @@ impl From<crimescope_assess::AssessError> for CliError {
     fn from(e: crimescope_assess::AssessError) -> Self {
         match e {
             crimescope_assess::AssessError::Engine(engine) => CliError::from(engine),
+            crimescope_assess::AssessError::Render(render) => CliError::from(render),
             other => CliError {
                 user: other.is_user_error(),
                 message: other.to_string(),

@@ -20,43 +20,14 @@ pub fn source(text: &str) -> Result<Source, String> {
     Source::lookup(text).map_err(|e| e.to_string())
 }
 
-/// `--compare`: `year-earlier` (the same months one year earlier, the default),
-/// `previous` (the same length immediately before) or a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compare {
-    /// The same months one year earlier (for a period over 12 months, the period just
-    /// before: [`Period::default_comparison`]).
-    YearEarlier,
-    /// The period of the same length just before.
-    Previous,
-    /// This period.
-    Period(Period),
-}
-
-impl Compare {
-    /// The comparison period for `period`.
-    pub fn period(self, current: Period) -> Period {
-        match self {
-            Compare::YearEarlier => current.default_comparison(),
-            Compare::Previous => current.previous(),
-            Compare::Period(p) => p,
-        }
-    }
-}
+/// The comparison of `--compare`: `year-earlier`, `previous` or a period.
+pub type Compare = crimescope_model::Comparison;
 
 /// Parse `--compare`.
 pub fn compare(text: &str) -> Result<Compare, String> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("previous") {
-        Ok(Compare::Previous)
-    } else if t.eq_ignore_ascii_case("year-earlier") {
-        Ok(Compare::YearEarlier)
-    } else {
-        period(text).map(Compare::Period)
-    }
+    text.parse::<Compare>().map_err(|e| e.to_string())
 }
 
-/// `--by` of `trend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum By {
     /// The category.
@@ -217,8 +188,8 @@ mod tests {
         assert_eq!(compare("previous"), Ok(Compare::Previous));
         assert_eq!(compare("year-earlier"), Ok(Compare::YearEarlier));
         let h2: Period = "2024-07..2024-12".parse().unwrap();
-        assert_eq!(Compare::YearEarlier.period(h2).to_string(), "2023-07..2023-12");
-        assert_eq!(Compare::Previous.period(h2).to_string(), "2024-01..2024-06");
+        assert_eq!(Compare::YearEarlier.period_for(h2).to_string(), "2023-07..2023-12");
+        assert_eq!(Compare::Previous.period_for(h2).to_string(), "2024-01..2024-06");
         assert_eq!(period("2024/25").unwrap().to_string(), "2024-04..2025-03");
         assert!(compare("2024-13").is_err());
     }

@@ -107,7 +107,7 @@ pub async fn run(args: &QueryRunArgs) -> Result<(), CliError> {
         given.insert(k.trim().to_string(), v.to_string());
     }
     if let Some(period) = args.period {
-        let compare = args.compare.period(period);
+        let compare = args.compare.period_for(period);
         for (k, v) in [
             ("period_start", period.first()),
             ("period_end", period.last()),

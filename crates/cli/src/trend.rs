@@ -55,7 +55,7 @@ pub struct TrendArgs {
 pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
     let request = TrendRequest {
         period: args.period,
-        compare: Some(args.compare.period(args.period)),
+        compare: Some(args.compare.period_for(args.period)),
         by: args.by.into(),
         source: args.source,
         category: args.category.clone(),

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod area;
+mod comparison;
 mod error;
 mod harm;
 mod month;
@@ -17,6 +18,7 @@ mod themes;
 mod vocabulary;
 
 pub use area::{Aim, AreaLevel};
+pub use comparison::Comparison;
 pub use error::ModelError;
 pub use harm::{HARM_OFFENCES_V1, HARM_WEIGHTS_V1, HarmWeights, OffenceHarmWeights};
 pub use month::{Month, civil_from_days, days_from_civil};
