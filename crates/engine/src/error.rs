@@ -96,6 +96,19 @@ pub enum EngineError {
         /// What went wrong and what to do.
         message: String,
     },
+    /// A file of the store is missing, truncated or unreadable, found when a session
+    /// opened or while a query ran. Nothing was counted from it.
+    #[error(
+        "the store is damaged: {}{problem}; check every file with verify, then restore the damaged ones from a \
+         backup or re-ingest into a new store",
+        path.as_deref().map(|p| format!("{p} ")).unwrap_or_default()
+    )]
+    DamagedStore {
+        /// The file, when known (a Parquet decoding error may not say which file).
+        path: Option<String>,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A query failed while running.
     #[error("query failed: {0}")]
     Execution(#[source] DataFusionError),
@@ -122,7 +135,8 @@ impl EngineError {
             | EngineError::Spatial(_)
             | EngineError::Stats(_)
             | EngineError::Unanswerable(_)
-            | EngineError::Cluster { .. } => true,
+            | EngineError::Cluster { .. }
+            | EngineError::DamagedStore { .. } => true,
             EngineError::Execution(_) | EngineError::Internal(_) => false,
         }
     }
@@ -146,6 +160,15 @@ impl From<DataFusionError> for EngineError {
                 EngineError::Sql(e)
             }
             DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => EngineError::from(*inner),
+            DataFusionError::Shared(shared) => match std::sync::Arc::try_unwrap(shared) {
+                Ok(inner) => EngineError::from(inner),
+                Err(shared) => EngineError::Execution(DataFusionError::Shared(shared)),
+            },
+            // A stored file that decodes badly is damage, not a defect: say so.
+            DataFusionError::ParquetError(e) => EngineError::DamagedStore {
+                path: None,
+                problem: format!("a Parquet file could not be decoded ({e})"),
+            },
             other => EngineError::Execution(other),
         }
     }

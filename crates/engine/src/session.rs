@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crimescope_ingest::local_time::LocalZone;
-use crimescope_ingest::store::{Manifest, read_manifest};
+use crimescope_ingest::store::{Manifest, ReaderLease, read_manifest};
 use crimescope_model::schema::schema_for;
 use crimescope_model::{AreaLevel, HarmWeights, Month, Themes};
 use datafusion::arrow::datatypes::SchemaRef;
@@ -76,6 +76,8 @@ pub struct Session {
     manifest: Manifest,
     options: SessionOptions,
     selection: IncidentSelection,
+    /// Held while the session lives, so no commit deletes a file its manifest lists.
+    _lease: Option<ReaderLease>,
 }
 
 impl Session {
@@ -118,7 +120,10 @@ impl Session {
     /// settings. The store's tables, the themes table and crimescope's functions are
     /// registered on it; queries then plan and run wherever `ctx` sends them.
     pub async fn open_with_context(root: &Path, ctx: SessionContext, options: &SessionOptions) -> Result<Session> {
+        // The lease first: the files of the manifest read next stay until it is dropped.
+        let lease = ReaderLease::acquire(root);
         let manifest = read_manifest(root)?;
+        check_listed_files(root, &manifest)?;
         let root = root
             .canonicalize()
             .map_err(|source| crimescope_ingest::IngestError::Read {
@@ -180,6 +185,7 @@ impl Session {
             manifest,
             options: options.clone(),
             selection,
+            _lease: lease,
         })
     }
 
@@ -409,5 +415,40 @@ async fn register(ctx: &SessionContext, name: &str, schema: SchemaRef, files: &[
         .with_listing_options(options)
         .with_schema(schema);
     ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+/// Every file the session will read exists with the size the manifest records (a stat
+/// each, so cheap): a missing or truncated file is named now rather than failing a query
+/// or, worse, counting less. Content damage of the same size is found by `verify`.
+fn check_listed_files(root: &Path, manifest: &Manifest) -> Result<()> {
+    let outputs = manifest
+        .incidents_files()
+        .into_iter()
+        .chain(
+            manifest
+                .files
+                .iter()
+                .flat_map(|f| &f.outputs)
+                .filter(|o| o.table != "incidents"),
+        )
+        .chain(manifest.lsoa_lookup.iter())
+        .chain(manifest.population.iter().map(|p| &p.output));
+    for output in outputs {
+        let damaged = |problem: String| EngineError::DamagedStore {
+            path: Some(root.join(&output.path).display().to_string()),
+            problem,
+        };
+        let size = match std::fs::metadata(root.join(&output.path)) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(damaged("is missing".into())),
+            Err(e) => return Err(damaged(format!("cannot be read ({e})"))),
+        };
+        if let Some(bytes) = output.bytes
+            && bytes != size
+        {
+            return Err(damaged(format!("is {size} bytes where the manifest records {bytes}")));
+        }
+    }
     Ok(())
 }

@@ -285,9 +285,27 @@ async fn compaction_gives_the_same_answers_and_goes_stale_on_ingest() {
         &NoProgress,
     )
     .unwrap();
+    // The session opened on the compacted store is still open: the stale copy's files
+    // are retired, not deleted, and it still reads them and gets its answers.
+    let compacted = session;
     let session = Session::open(&store).await.unwrap();
     assert!(session.manifest().compaction.is_none());
+    assert!(
+        compaction
+            .outputs
+            .iter()
+            .all(|o| session.manifest().retired.contains(&o.path))
+    );
+    assert_eq!(compacted.sql(question).await.unwrap(), before);
+    drop(compacted);
+    // With no reader left, the next writer deletes them.
+    let readers = session.manifest().clone();
+    drop(session);
+    drop(crimescope_ingest::store::StoreWriter::open(&store, "harm_weights_v1").unwrap());
     assert!(compaction.outputs.iter().all(|o| !store.join(&o.path).exists()));
+    assert!(readers.retired.iter().all(|p| !store.join(p).exists()));
+    let session = Session::open(&store).await.unwrap();
+    assert!(session.manifest().retired.is_empty());
     let n = single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap());
     let was: i64 = before
         .iter()

@@ -341,25 +341,99 @@ pub fn add_boundaries(
     code_field: &str,
     name_field: &str,
 ) -> Result<crate::store::BoundaryEntry> {
+    let request = BoundariesToAdd {
+        file,
+        level,
+        code_field,
+        name_field,
+        apply_to_stored: false,
+    };
+    add_boundaries_with(store, &request, &|| false).map(|added| added.entry)
+}
+
+/// A boundary set to add with [`add_boundaries_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct BoundariesToAdd<'a> {
+    /// The GeoJSON file.
+    pub file: &'a std::path::Path,
+    /// Its level.
+    pub level: AreaLevel,
+    /// The property holding each area's code.
+    pub code_field: &'a str,
+    /// The property holding each area's name.
+    pub name_field: &'a str,
+    /// Also fill the missing codes of incidents already stored (see
+    /// [`crate::retag::apply_boundaries`]), in the same commit.
+    pub apply_to_stored: bool,
+}
+
+/// What [`add_boundaries_with`] stored.
+#[derive(Debug, Clone)]
+pub struct BoundariesAdded {
+    /// The stored set.
+    pub entry: crate::store::BoundaryEntry,
+    /// What filling the stored incidents' codes changed, when asked.
+    pub retag: Option<crate::retag::Retag>,
+}
+
+/// Add (or replace) a boundary set and, if asked, fill the codes of the incidents
+/// already stored, as one commit: the store changes only if all of it succeeds. `stop`
+/// is asked after the file is parsed, before each stored file is re-tagged and before
+/// the commit; once it answers true nothing is committed, what was written is removed,
+/// and [`IngestError::Interrupted`] is returned.
+pub fn add_boundaries_with(
+    store: &std::path::Path,
+    request: &BoundariesToAdd<'_>,
+    stop: &dyn Fn() -> bool,
+) -> Result<BoundariesAdded> {
     use sha2::Digest;
+    let file = request.file;
     let bytes = std::fs::read(file).map_err(|source| IngestError::Read {
         path: file.to_path_buf(),
         source,
     })?;
     let text = String::from_utf8_lossy(&bytes);
-    let set = BoundarySet::from_geojson(&text, level, code_field, name_field, &file.display().to_string())?;
+    let set = BoundarySet::from_geojson(
+        &text,
+        request.level,
+        request.code_field,
+        request.name_field,
+        &file.display().to_string(),
+    )?;
+    let interrupted = || IngestError::Interrupted {
+        during: "before the boundaries were stored",
+        done: String::new(),
+    };
+    if stop() {
+        return Err(interrupted());
+    }
     let mut writer = crate::store::StoreWriter::open(store, crimescope_model::HarmWeights::v1().name())?;
     let entry = crate::store::BoundaryEntry {
-        level: level.name().to_string(),
+        level: request.level.name().to_string(),
         path: String::new(),
         source: file.display().to_string(),
         sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-        code_field: code_field.to_string(),
-        name_field: name_field.to_string(),
+        code_field: request.code_field.to_string(),
+        name_field: request.name_field.to_string(),
         areas: set.areas.len() as u64,
         added_at: crate::store::now_rfc3339(),
     };
-    writer.add_boundary(entry, &bytes)
+    let (entry, next) = writer.place_boundary(entry, &bytes)?;
+    if request.apply_to_stored {
+        let retag = crate::retag::apply_boundaries_to(&mut writer, next, stop)?;
+        return Ok(BoundariesAdded {
+            entry,
+            retag: Some(retag),
+        });
+    }
+    if stop() {
+        let _ = writer.remove_uncommitted();
+        return Err(interrupted());
+    }
+    if &next != writer.manifest() {
+        writer.commit_manifest(next)?;
+    }
+    Ok(BoundariesAdded { entry, retag: None })
 }
 
 /// Store the ONS LSOA 2011 to 2021 lookup (columns `LSOA11CD`, `LSOA21CD`, and where

@@ -95,8 +95,9 @@ pub enum IngestError {
         /// What is wrong and what to do.
         message: String,
     },
-    /// Writing to the store failed (disk full, permissions).
-    #[error("writing {path}: {source}")]
+    /// Writing to the store failed (disk full, a file-size limit, permissions). The
+    /// store is left as it was.
+    #[error("writing {path}: {source}{hint}; nothing was committed and the store is as it was", hint = space_hint(.source))]
     Write {
         /// The file being written.
         path: PathBuf,
@@ -110,6 +111,15 @@ pub enum IngestError {
         path: PathBuf,
         /// What the writer said.
         message: String,
+    },
+    /// The caller asked the work to stop (Ctrl-C, SIGTERM) before it committed; staged
+    /// files were removed and the store is as it was.
+    #[error("interrupted {during}: nothing was committed and the store is as it was{done}")]
+    Interrupted {
+        /// What was running: `while reading the inputs`, `before the commit`, ...
+        during: &'static str,
+        /// What had been done when it stopped, as `; ...` (may be empty).
+        done: String,
     },
     /// An Arrow batch could not be built; this is a defect in crimescope.
     #[error("internal error building an Arrow batch for {file}: {message} (please report this)")]
@@ -136,7 +146,39 @@ impl IngestError {
                 | IngestError::NoKey { .. }
                 | IngestError::Profile { .. }
                 | IngestError::Store { .. }
+                | IngestError::Write { .. }
+                | IngestError::Interrupted { .. }
         )
+    }
+
+    /// A Parquet writer's error for `path`: an I/O failure underneath (disk full, a
+    /// file-size limit) is reported as [`IngestError::Write`], anything else as
+    /// [`IngestError::Parquet`].
+    pub fn from_parquet(path: &std::path::Path, e: parquet::errors::ParquetError) -> IngestError {
+        if let parquet::errors::ParquetError::External(inner) = &e
+            && let Some(io) = inner.downcast_ref::<std::io::Error>()
+        {
+            return IngestError::Write {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(io.kind(), io.to_string()),
+            };
+        }
+        IngestError::Parquet {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What to do about a write that failed for want of space.
+fn space_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+    match e.kind() {
+        StorageFull | QuotaExceeded => {
+            " (the disk or quota is full: free some space, or ingest into a store on another disk)"
+        }
+        FileTooLarge => " (the file grew past a size limit, such as `ulimit -f`: raise the limit or free space)",
+        _ => "",
     }
 }
 

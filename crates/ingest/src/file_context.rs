@@ -144,7 +144,7 @@ pub fn read_rows<'a>(
     let mut ticker = ProgressTicker::new();
     while let Some(rec) = records.next_record() {
         counts.rows_read += 1;
-        ticker.tick(ctx.progress, rec.end);
+        ticker.tick(ctx.progress, rec.end)?;
         match row(&rec, &mut counts)? {
             Fate::Loaded => counts.rows_loaded += 1,
             Fate::Duplicate => counts.duplicates_dropped += 1,

@@ -116,6 +116,7 @@ pub fn ingest(
         inputs
             .par_iter()
             .map(|input| {
+                crate::progress::stop_if_cancelled(progress, "while reading the inputs")?;
                 let result = ingest_one(input, &shared);
                 if let Ok((report, _)) = &result {
                     progress.file_done(report);
@@ -125,17 +126,27 @@ pub fn ingest(
             .collect()
     });
 
-    let mut files = Vec::with_capacity(results.len());
-    let mut entries: Vec<FileEntry> = Vec::new();
+    let read = results.iter().filter(|r| r.is_ok()).count();
+    let total = inputs.len();
+    let stopped = |e: IngestError| {
+        // Nothing was committed; drop what this ingest staged.
+        let _ = std::fs::remove_dir_all(&staging);
+        match e {
+            IngestError::Interrupted { during, .. } => IngestError::Interrupted {
+                during,
+                done: format!("; {read} of {total} input files had been read, none was committed"),
+            },
+            other => other,
+        }
+    };
+    let mut parsed = Vec::with_capacity(results.len());
     for result in results {
-        let (report, entry) = match result {
-            Ok(ok) => ok,
-            Err(e) => {
-                // Nothing was committed; drop what this ingest staged.
-                let _ = std::fs::remove_dir_all(&staging);
-                return Err(e);
-            }
-        };
+        parsed.push(result.map_err(&stopped)?);
+    }
+    crate::progress::stop_if_cancelled(progress, "before the commit").map_err(&stopped)?;
+    let mut files = Vec::with_capacity(parsed.len());
+    let mut entries: Vec<FileEntry> = Vec::new();
+    for (report, entry) in parsed {
         if let Some(entry) = entry {
             // The same bytes under another name in this run: load them once.
             if entries.iter().any(|e| e.sha256 == entry.sha256) {

@@ -19,7 +19,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::boundaries::{Areas, assign_areas};
 use crate::error::{IngestError, Result};
-use crate::store::{OutputFile, StoreWriter};
+use crate::store::digest::DigestingFile;
+use crate::store::{Manifest, OutputFile, StoreWriter, WrittenFile};
 
 /// What [`apply_to_stored`] changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -79,13 +80,32 @@ pub fn apply_to_stored(store: &Path) -> Result<Retag> {
 /// (in no ward, where only wards are stored). A store without boundaries is left as it
 /// is.
 pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
+    let committed = writer.manifest().clone();
+    apply_boundaries_to(writer, committed, &|| false)
+}
+
+/// [`apply_boundaries`] from `next`, a manifest that may hold a boundary set placed in
+/// the store but not yet committed, then one commit of it with the rewritten files.
+/// `stop` is asked before each file and before the commit; once it answers true the
+/// rewritten files are removed and [`IngestError::Interrupted`] returned, with the store
+/// as it was.
+pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &dyn Fn() -> bool) -> Result<Retag> {
     let mut retag = Retag::default();
     let root = writer.root().to_path_buf();
-    let Some(areas) = Areas::load(&root, writer.manifest())? else {
+    let interrupted = |writer: &StoreWriter, during, done: String| {
+        let _ = writer.remove_uncommitted();
+        IngestError::Interrupted { during, done }
+    };
+    let Some(areas) = Areas::load(&root, &next)? else {
+        if stop() {
+            return Err(interrupted(writer, "before the commit", String::new()));
+        }
+        if &next != writer.manifest() {
+            writer.commit_manifest(next)?;
+        }
         return Ok(retag);
     };
-    let tag = writer
-        .manifest()
+    let tag = next
         .boundaries
         .iter()
         .map(|b| &b.sha256[..12.min(b.sha256.len())])
@@ -93,12 +113,18 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
         .join("");
     let tag = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(tag.as_bytes()))[..12].to_string();
     let staging = writer.staging();
-    let mut next = writer.manifest().clone();
-    let mut obsolete = Vec::new();
+    let to_read = next.outputs_of("incidents").count();
     for entry in &mut next.files {
         let mut outside_in_file = 0;
         let mut touched = false;
         for output in entry.outputs.iter_mut().filter(|o| o.table == "incidents") {
+            if stop() {
+                let done = format!(
+                    "; {} of {to_read} stored files had been read, none was committed",
+                    retag.files_read
+                );
+                return Err(interrupted(writer, "while re-tagging stored incidents", done));
+            }
             retag.files_read += 1;
             let outside = AtomicU64::new(0);
             let (batches, lsoa_filled, ward_filled) = retag_file(&root, &output.path, &areas, &outside)?;
@@ -114,18 +140,17 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
                     message: "a re-tagged file would replace itself; nothing was changed. Please report this".into(),
                 });
             }
-            write_batches(&staging.join(&rel), &batches)?;
+            let written = write_batches(&staging.join(&rel), &batches)?;
             retag.files_rewritten += 1;
             retag.lsoa_codes_filled += lsoa_filled;
             retag.ward_codes_filled += ward_filled;
-            obsolete.push(std::mem::replace(
-                output,
-                OutputFile {
-                    table: output.table.clone(),
+            *output = match written {
+                Some(written) => OutputFile::written(&output.table, &rel, output.rows, &written),
+                None => OutputFile {
                     path: rel,
-                    rows: output.rows,
+                    ..output.clone()
                 },
-            ));
+            };
         }
         // As at ingest: points in no LSOA, or in no ward where only wards are stored.
         if touched {
@@ -135,6 +160,9 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
     }
     if retag.files_rewritten == 0 && &next == writer.manifest() {
         return Ok(retag);
+    }
+    if stop() {
+        return Err(interrupted(writer, "before the commit", String::new()));
     }
     let mut renamed = std::collections::HashSet::new();
     for new in next.files.iter().flat_map(|f| &f.outputs) {
@@ -157,17 +185,11 @@ pub fn apply_boundaries(writer: &mut StoreWriter) -> Result<Retag> {
         }
     }
     // The compacted copy holds the old codes: it is stale now.
-    if retag.files_rewritten > 0
-        && let Some(old) = next.compaction.take()
-    {
-        obsolete.extend(old.outputs);
+    if retag.files_rewritten > 0 {
+        next.compaction = None;
     }
-    // One atomic manifest replace commits every rewritten file; then the old ones go.
-    writer.replace_manifest(next)?;
-    let still_listed = writer.manifest().listed_paths();
-    for old in obsolete.iter().filter(|o| !still_listed.contains(o.path.as_str())) {
-        let _ = fs::remove_file(root.join(&old.path));
-    }
+    // One atomic manifest replace commits every rewritten file; the old ones retire.
+    writer.commit_manifest(next)?;
     Ok(retag)
 }
 
@@ -194,9 +216,11 @@ fn retag_file(root: &Path, rel: &str, areas: &Areas, outside: &AtomicU64) -> Res
     Ok((batches, lsoa_filled, ward_filled))
 }
 
-fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<()> {
+/// Write `batches` to a new Parquet file at `to`; its size and hash, or `None` (and no
+/// file) when there are no batches.
+fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<Option<WrittenFile>> {
     let Some(first) = batches.first() else {
-        return Ok(());
+        return Ok(None);
     };
     if let Some(dir) = to.parent() {
         fs::create_dir_all(dir).map_err(|source| IngestError::Write {
@@ -204,23 +228,25 @@ fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<()> {
             source,
         })?;
     }
-    let file = File::create(to).map_err(|source| IngestError::Write {
+    let file = DigestingFile::create(to).map_err(|source| IngestError::Write {
         path: to.to_path_buf(),
         source,
     })?;
     let props = crate::store::writer::writer_properties(&first.schema());
-    let mut writer = ArrowWriter::try_new(file, first.schema(), Some(props)).map_err(|e| parquet_err(to, e))?;
+    let mut writer =
+        ArrowWriter::try_new(file, first.schema(), Some(props)).map_err(|e| IngestError::from_parquet(to, e))?;
     for batch in batches {
-        writer.write(batch).map_err(|e| parquet_err(to, e))?;
+        writer.write(batch).map_err(|e| IngestError::from_parquet(to, e))?;
     }
-    writer
+    let written = writer
         .into_inner()
-        .map_err(|e| parquet_err(to, e))?
-        .sync_all()
+        .map_err(|e| IngestError::from_parquet(to, e))?
+        .finish()
         .map_err(|source| IngestError::Write {
             path: to.to_path_buf(),
             source,
-        })
+        })?;
+    Ok(Some(written))
 }
 
 #[cfg(test)]

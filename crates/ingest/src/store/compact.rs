@@ -8,6 +8,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::Digest;
 
+use super::digest::{DigestingFile, WrittenFile};
 use super::{Compaction, OutputFile, StoreWriter};
 use crate::error::{IngestError, Result};
 
@@ -23,6 +24,13 @@ impl StoreWriter {
     /// their order (by input file, as listed) and every column, lineage included.
     /// Returns the compaction, or the current one unchanged when it is up to date.
     pub fn compact(&mut self) -> Result<Compaction> {
+        self.compact_unless(&|| false)
+    }
+
+    /// [`StoreWriter::compact`], asking `stop` before each batch it copies and before the
+    /// commit; once it answers true the partial copy is removed and
+    /// [`IngestError::Interrupted`] returned, with the store as it was.
+    pub fn compact_unless(&mut self, stop: &dyn Fn() -> bool) -> Result<Compaction> {
         if let Some(c) = self.manifest.current_compaction() {
             return Ok(c.clone());
         }
@@ -39,13 +47,31 @@ impl StoreWriter {
         }
         let staging = self.staging();
         let mut outputs = Vec::with_capacity(partitions.len());
-        for (dir, files) in &partitions {
+        for (done, (dir, files)) in partitions.iter().enumerate() {
             let rel = format!("compacted/{dir}/part-{tag}.parquet");
-            let rows = merge(&self.root, files, &staging.join(&rel))?;
-            outputs.push(OutputFile {
-                table: "incidents".into(),
-                path: rel,
-                rows,
+            let merged = merge(&self.root, files, &staging.join(&rel), stop).and_then(|m| {
+                m.ok_or_else(|| IngestError::Interrupted {
+                    during: "while compacting",
+                    done: format!(
+                        "; {done} of {} partitions had been copied, none was committed",
+                        partitions.len()
+                    ),
+                })
+            });
+            let (rows, written) = match merged {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = self.remove_uncommitted();
+                    return Err(e);
+                }
+            };
+            outputs.push(OutputFile::written("incidents", &rel, rows, &written));
+        }
+        if stop() {
+            let _ = self.remove_uncommitted();
+            return Err(IngestError::Interrupted {
+                during: "before the commit",
+                done: "; the compacted copy was complete but not committed".into(),
             });
         }
         for o in &outputs {
@@ -65,15 +91,14 @@ impl StoreWriter {
         };
         let mut next = self.manifest.clone();
         next.compaction = Some(compaction.clone());
-        self.write_manifest(&next)?;
-        self.manifest = next;
-        let _ = self.remove_uncommitted();
+        self.commit_manifest(next)?;
         Ok(compaction)
     }
 }
 
-/// Concatenate Parquet files into one at `to`; returns the rows written.
-fn merge(root: &Path, files: &[String], to: &Path) -> Result<u64> {
+/// Concatenate Parquet files into one at `to`; the rows written and the file's size and
+/// hash, or `None` if `stop` answered true before a batch.
+fn merge(root: &Path, files: &[String], to: &Path, stop: &dyn Fn() -> bool) -> Result<Option<(u64, WrittenFile)>> {
     let err = |path: &Path, e: &dyn std::fmt::Display| IngestError::Parquet {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -84,7 +109,7 @@ fn merge(root: &Path, files: &[String], to: &Path) -> Result<u64> {
             source,
         })?;
     }
-    let mut writer: Option<ArrowWriter<File>> = None;
+    let mut writer: Option<ArrowWriter<DigestingFile>> = None;
     let mut rows = 0u64;
     for rel in files {
         let path = root.join(rel);
@@ -96,29 +121,40 @@ fn merge(root: &Path, files: &[String], to: &Path) -> Result<u64> {
             .and_then(|b| b.build())
             .map_err(|e| err(&path, &e))?;
         for batch in reader {
+            if stop() {
+                return Ok(None);
+            }
             let batch = batch.map_err(|e| err(&path, &e))?;
             if writer.is_none() {
-                let out = File::create(to).map_err(|source| IngestError::Write {
+                let out = DigestingFile::create(to).map_err(|source| IngestError::Write {
                     path: to.to_path_buf(),
                     source,
                 })?;
                 let props = super::writer::writer_properties(&batch.schema());
-                writer = Some(ArrowWriter::try_new(out, batch.schema(), Some(props)).map_err(|e| err(to, &e))?);
+                writer = Some(
+                    ArrowWriter::try_new(out, batch.schema(), Some(props))
+                        .map_err(|e| IngestError::from_parquet(to, e))?,
+                );
             }
             if let Some(w) = writer.as_mut() {
-                w.write(&batch).map_err(|e| err(to, &e))?;
+                w.write(&batch).map_err(|e| IngestError::from_parquet(to, e))?;
             }
             rows += batch.num_rows() as u64;
         }
     }
-    if let Some(w) = writer {
-        w.into_inner()
-            .map_err(|e| err(to, &e))?
-            .sync_all()
-            .map_err(|source| IngestError::Write {
-                path: to.to_path_buf(),
-                source,
-            })?;
-    }
-    Ok(rows)
+    let Some(w) = writer else {
+        return Err(IngestError::Store {
+            path: to.to_path_buf(),
+            message: "a partition to compact holds no rows (please report this)".into(),
+        });
+    };
+    let written = w
+        .into_inner()
+        .map_err(|e| IngestError::from_parquet(to, e))?
+        .finish()
+        .map_err(|source| IngestError::Write {
+            path: to.to_path_buf(),
+            source,
+        })?;
+    Ok(Some((rows, written)))
 }

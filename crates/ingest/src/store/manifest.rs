@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 
 /// The manifest format name.
 pub const FORMAT: &str = "crimescope-store";
-/// The manifest format version.
-pub const VERSION: u32 = 1;
+/// The manifest format version this build writes. Version 2 added the size and SHA-256
+/// of every output file and the list of retired files; it reads version 1 manifests
+/// (whose files carry no hashes) and refuses newer ones.
+pub const VERSION: u32 = 2;
 
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +39,11 @@ pub struct Manifest {
     /// holds exactly the input files it was made from.
     #[serde(default)]
     pub compaction: Option<Compaction>,
+    /// Files no longer listed above that a reader which opened an earlier manifest may
+    /// still be reading; they are deleted once no reader holds the store's reader lease
+    /// (see [`crate::store::ReaderLease`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<String>,
 }
 
 /// A compacted copy of the `incidents` table: a read cache with one Parquet file per
@@ -101,6 +108,7 @@ impl Manifest {
             lsoa_lookup: None,
             population: Vec::new(),
             compaction: None,
+            retired: Vec::new(),
         }
     }
 
@@ -109,8 +117,16 @@ impl Manifest {
         self.files.iter().find(|f| f.key == key)
     }
 
-    /// Every output path the manifest lists, relative to the store.
+    /// Every path the manifest lists, relative to the store: the live files and the
+    /// retired ones still waiting for their readers. Nothing listed is tidied away.
     pub fn listed_paths(&self) -> std::collections::HashSet<&str> {
+        let mut paths = self.live_paths();
+        paths.extend(self.retired.iter().map(String::as_str));
+        paths
+    }
+
+    /// The paths a reader of this manifest may open, relative to the store.
+    pub fn live_paths(&self) -> std::collections::HashSet<&str> {
         self.files
             .iter()
             .flat_map(|f| &f.outputs)
@@ -237,6 +253,26 @@ pub struct OutputFile {
     pub path: String,
     /// Rows in the file.
     pub rows: u64,
+    /// Its size in bytes (absent in stores written before manifest version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// SHA-256 of its bytes, hex (absent before manifest version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+impl OutputFile {
+    /// A file of `table` at `path` as written: its rows and the size and hash of what
+    /// was written.
+    pub fn written(table: &str, path: &str, rows: u64, written: &super::digest::WrittenFile) -> OutputFile {
+        OutputFile {
+            table: table.to_string(),
+            path: path.to_string(),
+            rows,
+            bytes: Some(written.bytes),
+            sha256: Some(written.sha256.clone()),
+        }
+    }
 }
 
 /// A record that a newer file replaced an older one with the same key.

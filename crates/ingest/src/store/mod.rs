@@ -14,10 +14,15 @@
 //! them into place, and then commits by replacing `manifest.json` with a rename. Readers
 //! use only the files that the manifest lists, so a crash or Ctrl-C at any point leaves
 //! the store as it was before; the next ingest removes whatever the failed one left.
-//! An exclusive lock on `STORE/.lock` keeps two ingests apart.
+//! An exclusive lock on `STORE/.lock` keeps two ingests apart. Readers hold a shared
+//! lease on `STORE/.readers` (see [`ReaderLease`]), and a file that a commit stops
+//! listing is deleted only once no reader holds one.
 
 mod compact;
+pub mod digest;
 pub mod manifest;
+mod reader_lease;
+mod verify;
 pub(crate) mod writer;
 
 use std::collections::HashSet;
@@ -28,9 +33,12 @@ use std::path::{Path, PathBuf};
 use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
+pub use digest::WrittenFile;
 pub use manifest::{
     BoundaryEntry, Compaction, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
 };
+pub use reader_lease::{READERS_FILE, ReaderLease};
+pub use verify::{FileProblem, VerifyReport, verify};
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -51,23 +59,39 @@ pub fn read_manifest(root: &Path) -> Result<Manifest> {
         }
         Err(source) => return Err(IngestError::Read { path, source }),
     };
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| IngestError::Store {
+    // The format and version first, so a newer store is refused for what it is rather
+    // than for a field this build does not know.
+    #[derive(serde::Deserialize)]
+    struct Header {
+        format: String,
+        version: u32,
+    }
+    let damaged = |e: serde_json::Error| IngestError::Store {
         path: path.clone(),
-        message: format!("manifest.json is not valid ({e}); restore it from a backup or re-ingest into a new store"),
-    })?;
-    if manifest.format != manifest::FORMAT || manifest.version != manifest::VERSION {
+        message: format!(
+            "manifest.json is damaged ({e}); no query can trust this store. Restore manifest.json from a backup \
+             (then check the files with `crimescope verify`), or re-ingest into a new store"
+        ),
+    };
+    let header: Header = serde_json::from_str(&text).map_err(damaged)?;
+    if header.format != manifest::FORMAT {
+        return Err(IngestError::Store {
+            path,
+            message: format!("manifest format '{}' is not '{}'", header.format, manifest::FORMAT),
+        });
+    }
+    if header.version > manifest::VERSION {
         return Err(IngestError::Store {
             path,
             message: format!(
-                "manifest format {} v{} is not {} v{}; use the crimescope version that wrote it",
-                manifest.format,
-                manifest.version,
-                manifest::FORMAT,
+                "this store was written by a newer crimescope (manifest version {}; this build reads versions up to \
+                 {}); upgrade crimescope to use it",
+                header.version,
                 manifest::VERSION
             ),
         });
     }
-    Ok(manifest)
+    serde_json::from_str(&text).map_err(damaged)
 }
 
 /// A store opened for writing, holding its lock until dropped.
@@ -119,6 +143,8 @@ impl StoreWriter {
             _lock: lock,
         };
         store.remove_uncommitted()?;
+        let mut store = store;
+        store.sweep_retired();
         Ok(store)
     }
 
@@ -177,7 +203,10 @@ impl StoreWriter {
                         source,
                     })?;
                 }
-                if to.exists() {
+                // A retired file of the same name is this same output from an earlier
+                // ingest of the same bytes (names hash key and content): it may be
+                // replaced, as a reader still holding it keeps its own handle.
+                if to.exists() && !self.manifest.retired.contains(&output.path) {
                     return Err(IngestError::Store {
                         path: to,
                         message: "an output file with this name is already in the store; nothing was committed. \
@@ -204,7 +233,6 @@ impl StoreWriter {
             }
         }
         let mut next = self.manifest.clone();
-        let mut obsolete = Vec::new();
         for entry in new_entries {
             if let Some(pos) = next.files.iter().position(|f| f.key == entry.key) {
                 let old = next.files.remove(pos);
@@ -216,32 +244,31 @@ impl StoreWriter {
                     new_rows_loaded: entry.counts.rows_loaded,
                     replaced_at: now.to_string(),
                 });
-                obsolete.extend(old.outputs.into_iter().map(|o| o.path));
             }
             next.files.push(entry);
         }
-        // A compaction of another set of inputs is stale: drop it (its files go below).
-        if next.current_compaction().is_none()
-            && let Some(old) = next.compaction.take()
-        {
-            obsolete.extend(old.outputs.into_iter().map(|o| o.path));
+        // A compaction of another set of inputs is stale: drop it (its files retire).
+        if next.current_compaction().is_none() {
+            next.compaction = None;
         }
-        self.write_manifest(&next)?;
-        self.manifest = next;
-        // The new manifest no longer lists the replaced files; removing them is tidying.
-        let still_listed = self.manifest.listed_paths();
-        for path in obsolete.iter().filter(|p| !still_listed.contains(p.as_str())) {
-            let _ = fs::remove_file(self.root.join(path));
-        }
-        // Committed. Tidying what is left is best effort: a failure here must not report
-        // the ingest as failed; the next ingest tries again.
-        let _ = self.remove_uncommitted();
-        Ok(())
+        self.commit_manifest(next)
     }
 
     /// Add (or replace) the boundary set of a level: the file is staged, moved to
     /// `boundaries/<level>-<sha12>.geojson`, and committed with the manifest.
     pub fn add_boundary(&mut self, entry_without_path: BoundaryEntry, bytes: &[u8]) -> Result<BoundaryEntry> {
+        let (entry, next) = self.place_boundary(entry_without_path, bytes)?;
+        if &next != self.manifest() {
+            self.commit_manifest(next)?;
+        }
+        Ok(entry)
+    }
+
+    /// Put a boundary set's file in place, uncommitted: the entry, and the manifest that
+    /// would list it (the committed one when the same file is already stored at this
+    /// level). Until a commit lists it the file is invisible, and the next writer
+    /// removes it.
+    pub fn place_boundary(&self, entry_without_path: BoundaryEntry, bytes: &[u8]) -> Result<(BoundaryEntry, Manifest)> {
         let rel = format!(
             "boundaries/{}-{}.geojson",
             entry_without_path.level,
@@ -257,7 +284,7 @@ impl StoreWriter {
             .iter()
             .any(|b| b == &entry || (b.path == entry.path && b.level == entry.level))
         {
-            return Ok(entry); // the same file at the same level: nothing to do
+            return Ok((entry, self.manifest.clone())); // the same file at the same level
         }
         let staged = self.staging().join(&rel);
         let write = || -> std::io::Result<()> {
@@ -276,10 +303,7 @@ impl StoreWriter {
         let mut next = self.manifest.clone();
         next.boundaries.retain(|b| b.level != entry.level);
         next.boundaries.push(entry.clone());
-        self.write_manifest(&next)?;
-        self.manifest = next;
-        let _ = self.remove_uncommitted();
-        Ok(entry)
+        Ok((entry, next))
     }
 
     /// Replace the store's LSOA 2011 to 2021 lookup with `batch`.
@@ -288,7 +312,7 @@ impl StoreWriter {
         let output = self.write_reference("lsoa_lookup", &rel, batch)?;
         let mut next = self.manifest.clone();
         next.lsoa_lookup = Some(output.clone());
-        self.commit_reference(next)?;
+        self.commit_manifest(next)?;
         Ok(output)
     }
 
@@ -313,7 +337,7 @@ impl StoreWriter {
         let mut next = self.manifest.clone();
         next.population.retain(|p| p.level != level);
         next.population.push(entry.clone());
-        self.commit_reference(next)?;
+        self.commit_manifest(next)?;
         Ok(entry)
     }
 
@@ -321,45 +345,75 @@ impl StoreWriter {
     fn write_reference(&self, table: &str, rel: &str, batch: &arrow::record_batch::RecordBatch) -> Result<OutputFile> {
         let staged = self.staging().join(rel);
         let to = self.root.join(rel);
-        let write = || -> std::result::Result<(), String> {
-            fs::create_dir_all(staged.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
-            let file = File::create(&staged).map_err(|e| e.to_string())?;
-            let mut writer =
-                parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).map_err(|e| e.to_string())?;
-            writer.write(batch).map_err(|e| e.to_string())?;
-            writer
-                .into_inner()
-                .map_err(|e| e.to_string())?
-                .sync_all()
-                .map_err(|e| e.to_string())?;
-            fs::create_dir_all(to.parent().unwrap_or(Path::new("."))).map_err(|e| e.to_string())?;
-            fs::rename(&staged, &to).map_err(|e| e.to_string())
-        };
-        write().map_err(|message| IngestError::Parquet {
+        let io_err = |source| IngestError::Write {
             path: to.clone(),
-            message,
-        })?;
-        Ok(OutputFile {
-            table: table.into(),
-            path: rel.to_string(),
-            rows: batch.num_rows() as u64,
-        })
+            source,
+        };
+        fs::create_dir_all(staged.parent().unwrap_or(Path::new("."))).map_err(io_err)?;
+        let file = digest::DigestingFile::create(&staged).map_err(io_err)?;
+        let parquet_err = |e| IngestError::from_parquet(&to, e);
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).map_err(parquet_err)?;
+        writer.write(batch).map_err(parquet_err)?;
+        let written = writer.into_inner().map_err(parquet_err)?.finish().map_err(io_err)?;
+        fs::create_dir_all(to.parent().unwrap_or(Path::new("."))).map_err(io_err)?;
+        fs::rename(&staged, &to).map_err(io_err)?;
+        Ok(OutputFile::written(table, rel, batch.num_rows() as u64, &written))
     }
 
-    fn commit_reference(&mut self, next: Manifest) -> Result<()> {
-        self.replace_manifest(next)
-    }
-
-    /// Commit `next` as the store's manifest (one atomic replace) and tidy files it no
-    /// longer lists.
-    pub(crate) fn replace_manifest(&mut self, next: Manifest) -> Result<()> {
+    /// Commit `next` as the store's manifest, in one atomic replace. Files the current
+    /// manifest lists and `next` does not are recorded in `next` as retired rather than
+    /// deleted, then deleted at once if no reader holds a lease (else by a later
+    /// commit or ingest); staged leftovers are tidied.
+    pub(crate) fn commit_manifest(&mut self, mut next: Manifest) -> Result<()> {
+        next.version = manifest::VERSION;
+        let live: HashSet<String> = next.live_paths().into_iter().map(String::from).collect();
+        let mut retired: Vec<String> = self
+            .manifest
+            .retired
+            .iter()
+            .map(String::as_str)
+            .chain(self.manifest.live_paths())
+            .filter(|p| !live.contains(*p))
+            .map(String::from)
+            .collect();
+        retired.sort();
+        retired.dedup();
+        next.retired = retired;
         self.write_manifest(&next)?;
         self.manifest = next;
+        // Committed. What follows is tidying: a failure here must not report the commit
+        // as failed; the next one tries again.
+        self.sweep_retired();
         let _ = self.remove_uncommitted();
         Ok(())
     }
 
-    pub(crate) fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+    /// Delete the retired files if no reader holds a lease, and commit a manifest
+    /// without them. Best effort: with a reader open, or on any error, they stay
+    /// listed as retired and the next commit tries again.
+    pub(crate) fn sweep_retired(&mut self) {
+        if self.manifest.retired.is_empty() {
+            return;
+        }
+        let Some(_no_readers) = reader_lease::NoReaders::try_acquire(&self.root) else {
+            return;
+        };
+        let mut left = Vec::new();
+        for rel in &self.manifest.retired {
+            match fs::remove_file(self.root.join(rel)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => left.push(rel.clone()),
+            }
+        }
+        let mut next = self.manifest.clone();
+        next.retired = left;
+        if self.write_manifest(&next).is_ok() {
+            self.manifest = next;
+        }
+    }
+
+    fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
         let path = self.root.join(MANIFEST_FILE);
         let tmp = self.root.join(format!("{MANIFEST_FILE}.tmp"));
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| IngestError::Store {

@@ -1,6 +1,6 @@
 //! Writing one input file's rows into partitioned Parquet files in a staging folder.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
@@ -11,6 +11,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use super::digest::DigestingFile;
 use super::manifest::OutputFile;
 use crate::error::{IngestError, Result};
 use crate::table_builder::{TableBuilder, Value};
@@ -26,7 +27,7 @@ struct Partition {
     key: String,
     rel_path: String,
     builder: TableBuilder,
-    writer: Option<ArrowWriter<File>>,
+    writer: Option<ArrowWriter<DigestingFile>>,
     rows: u64,
 }
 
@@ -148,28 +149,22 @@ impl PartitionedWriter {
                 }
                 write_batch(&self.staging, &self.schema, part, &batch)?;
             }
-            if let Some(writer) = part.writer.take() {
-                let path = self.staging.join(&part.rel_path);
-                // Durable before the manifest can list it.
-                let file = writer.into_inner().map_err(|e| parquet_err(&path, e))?;
-                file.sync_all().map_err(|source| IngestError::Write { path, source })?;
-            }
-            outputs.push(OutputFile {
-                table: self.table.to_string(),
-                path: part.rel_path.clone(),
-                rows: part.rows,
-            });
+            let Some(writer) = part.writer.take() else {
+                continue; // no row reached this partition's file
+            };
+            let path = self.staging.join(&part.rel_path);
+            // Durable before the manifest can list it.
+            let file = writer.into_inner().map_err(|e| parquet_err(&path, e))?;
+            let written = file.finish().map_err(|source| IngestError::Write { path, source })?;
+            outputs.push(OutputFile::written(self.table, &part.rel_path, part.rows, &written));
         }
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(outputs)
     }
 }
 
-fn parquet_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
-    IngestError::Parquet {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
+fn parquet_err(path: &Path, e: parquet::errors::ParquetError) -> IngestError {
+    IngestError::from_parquet(path, e)
 }
 
 fn finish_batch(staging: &Path, part: &mut Partition) -> Result<RecordBatch> {
@@ -188,7 +183,7 @@ fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: 
                 source,
             })?;
         }
-        let file = File::create(&path).map_err(|source| IngestError::Write {
+        let file = DigestingFile::create(&path).map_err(|source| IngestError::Write {
             path: path.clone(),
             source,
         })?;
