@@ -128,9 +128,30 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
     ));
     let bar = Arc::new(SectionBar::new());
     let options = WriteOptions { public, templates };
-    let written = assess_and_write(Arc::new(config), &out, &options, bar.clone()).await;
+    // Ctrl-C or SIGTERM while the sections run drops them before anything is written
+    // (the files are written only once every section is done).
+    let written = tokio::select! {
+        biased;
+        written = assess_and_write(Arc::new(config), &out, &options, bar.clone()) => written,
+        signal = crate::signals::wait() => {
+            bar.bar.finish_and_clear();
+            return Err(crate::signals::interrupted(
+                signal,
+                format!("the assessment was stopped while its sections ran; no file of it was written to {}", out.display()),
+            ));
+        }
+    };
     bar.bar.finish_and_clear();
     let written = written?;
+    if let Some(signal) = crate::signals::received() {
+        return Err(crate::signals::interrupted(
+            signal,
+            format!(
+                "it arrived as the files were written; the assessment was written in full to {}",
+                out.display()
+            ),
+        ));
+    }
     if let Some(report) = &written.disclosure {
         crate::terminal::info(&format!(
             "published version: {} cells suppressed as small counts, {} more to protect them, {} derived figures \

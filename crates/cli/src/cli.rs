@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::{assess, cluster, generate, hotspots, ingest, query, reference, repeats, shell, store, trend};
+use crate::{assess, cluster, generate, hotspots, ingest, query, reference, repeats, shell, store, trend, verify};
 
 /// Strategic Assessment engine for Community Safety Partnerships.
 #[derive(Debug, Parser)]
@@ -42,6 +42,9 @@ pub enum Command {
     /// Rewrite incidents as one Parquet file per source and month (a read cache that makes
     /// scans faster; the per-input files stay the source of truth).
     Compact(store::CompactArgs),
+    /// Check every file of a store against its manifest (size, SHA-256, Parquet footer)
+    /// and name any that is missing or damaged.
+    Verify(verify::VerifyArgs),
     /// Show what a store holds: sources, months, categories and rejects.
     Info(store::InfoArgs),
     /// Levels and change between two periods by group, with the Poisson E-test (adjusted across rows), harm and rates;

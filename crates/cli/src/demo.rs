@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crimescope_ingest::pseudonym::PseudonymKey;
-use crimescope_ingest::{IngestOptions, NoProgress, ingest};
+use crimescope_ingest::{IngestOptions, ingest};
 use crimescope_model::AreaLevel;
 
 use crate::error::CliError;
@@ -84,7 +84,8 @@ pub fn prepare(demo: Demo, out: &Path) -> Result<PathBuf, CliError> {
         key: Some(key),
         ..IngestOptions::default()
     };
-    let report = ingest(&store, &paths, &options, &NoProgress)?;
+    let report =
+        ingest(&store, &paths, &options, &crate::progress::StopOnSignal).map_err(crate::signals::from_library)?;
     crate::terminal::info(&format!(
         "demo store: {} rows loaded from {} files",
         report.totals.rows_loaded,

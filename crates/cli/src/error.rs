@@ -13,6 +13,8 @@ pub struct CliError {
     pub message: String,
     /// True when the user can fix it (exit 1); false for internal errors (exit 2).
     pub user: bool,
+    /// The signal that stopped the work, if one did (exit 128 + its number).
+    pub signal: Option<i32>,
 }
 
 impl CliError {
@@ -21,6 +23,7 @@ impl CliError {
         CliError {
             message: message.to_string(),
             user: true,
+            signal: None,
         }
     }
 
@@ -29,6 +32,7 @@ impl CliError {
         CliError {
             message: message.to_string(),
             user: false,
+            signal: None,
         }
     }
 
@@ -39,7 +43,11 @@ impl CliError {
 
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
-        if self.user { 1 } else { 2 }
+        match self.signal {
+            Some(signal) => 128 + signal,
+            None if self.user => 1,
+            None => 2,
+        }
     }
 
     /// The same error with `hint` appended (`; hint`).
@@ -59,6 +67,7 @@ impl From<crimescope_ingest::IngestError> for CliError {
         CliError {
             user: e.is_user_error(),
             message: e.to_string(),
+            signal: None,
         }
     }
 }
@@ -81,9 +90,14 @@ impl From<EngineError> for CliError {
                 format!("{e}; add them with `crimescope boundaries add --level {level}`")
             }
             EngineError::Spatial(SpatialError::TooLarge { .. }) => format!("{e} (set with --cell and --area)"),
+            EngineError::DamagedStore { .. } => format!("{e}: `crimescope verify --store DIR` lists them"),
             _ => e.to_string(),
         };
-        CliError { message, user }
+        CliError {
+            message,
+            user,
+            signal: None,
+        }
     }
 }
 
@@ -95,6 +109,7 @@ impl From<crimescope_assess::AssessError> for CliError {
             other => CliError {
                 user: other.is_user_error(),
                 message: other.to_string(),
+                signal: None,
             },
         }
     }

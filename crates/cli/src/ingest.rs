@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use crimescope_ingest::pseudonym::PseudonymKey;
-use crimescope_ingest::{IngestOptions, IngestReport, MappingProfile, NoProgress, Profile, ingest as run_ingest};
+use crimescope_ingest::{IngestOptions, IngestReport, MappingProfile, Profile, ingest as run_ingest};
 
 use crate::error::CliError;
-use crate::progress::IngestBar;
+use crate::progress::{IngestBar, StopOnSignal};
+use crate::signals;
 
 /// The options of `crimescope ingest`.
 #[derive(Debug, clap::Args)]
@@ -47,9 +48,9 @@ pub fn ingest(args: &IngestArgs) -> Result<(), CliError> {
         let bar = IngestBar::new();
         let report = run_ingest(store, &args.paths, &options, &bar);
         bar.finish();
-        report?
+        report.map_err(signals::from_library)?
     } else {
-        run_ingest(store, &args.paths, &options, &NoProgress)?
+        run_ingest(store, &args.paths, &options, &StopOnSignal).map_err(signals::from_library)?
     };
     let mut out = std::io::stdout().lock();
     if json {

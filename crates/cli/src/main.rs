@@ -18,9 +18,11 @@ mod query;
 mod reference;
 mod repeats;
 mod shell;
+mod signals;
 mod store;
 mod terminal;
 mod trend;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -54,6 +56,20 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     fault_injection::check()?;
+    // The commands that write stop cleanly on Ctrl-C and SIGTERM; the others only
+    // read, and keep the default action (end at once).
+    let writes = matches!(
+        cli.command,
+        Command::Assess(_)
+            | Command::Ingest(_)
+            | Command::Compact(_)
+            | Command::Boundaries {
+                action: BoundariesAction::Add(_)
+            }
+    );
+    if writes {
+        signals::install()?;
+    }
     match cli.command {
         Command::Assess(args) => block_on(assess::assess_command(args)),
         Command::Ingest(args) => ingest::ingest(&args),
@@ -66,6 +82,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         } => reference::boundaries_lookup(&args),
         Command::Generate(args) => generate::generate(&args),
         Command::Compact(args) => store::compact(&args),
+        Command::Verify(args) => verify::verify(&args),
         Command::Info(args) => block_on(store::info(&args)),
         Command::Trend(args) => block_on(trend::trend(&args)),
         Command::Hotspots(args) => block_on(hotspots::hotspots(&args)),
@@ -90,14 +107,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// Run a future on a multi-threaded tokio runtime with 32 MB worker stacks: plans sent
-/// to a cluster are encoded recursively, and the trend queries' are deep.
+/// to a cluster are encoded recursively, and the trend queries' are deep. Tasks still
+/// running when it ends (an assessment stopped by Ctrl-C) get 200 ms, not a wait.
 pub fn block_on<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(), CliError> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(32 * 1024 * 1024)
         .build()
-        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?
-        .block_on(future)
+        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
+    let result = runtime.block_on(future);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
 }
 
 /// Debug builds only: `CRIMESCOPE_INJECT_FAULT=internal` makes the command fail as a

@@ -48,6 +48,10 @@ impl Progress for IngestBar {
             .set_message(format!("{total} rows ({:.0} rows/s)", total as f64 / secs));
     }
 
+    fn cancelled(&self) -> bool {
+        crate::signals::stop_requested()
+    }
+
     fn file_done(&self, report: &FileReport) {
         self.bar.println(format!(
             "  {:<9} {} ({} rows)",
@@ -55,5 +59,15 @@ impl Progress for IngestBar {
             report.path,
             report.counts.rows_read
         ));
+    }
+}
+
+/// Progress that shows nothing and asks the ingest to stop once Ctrl-C or SIGTERM
+/// arrives.
+pub struct StopOnSignal;
+
+impl Progress for StopOnSignal {
+    fn cancelled(&self) -> bool {
+        crate::signals::stop_requested()
     }
 }

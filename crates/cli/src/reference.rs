@@ -69,13 +69,18 @@ pub struct PopulationAddArgs {
 
 /// `crimescope boundaries add`.
 pub fn boundaries_add(args: &BoundariesAddArgs) -> Result<(), CliError> {
-    let entry = crimescope_ingest::boundaries::add_boundaries(
-        &args.store,
-        &args.file,
-        AreaLevel::from(args.level),
-        &args.code_field,
-        &args.name_field,
-    )?;
+    let request = crimescope_ingest::boundaries::BoundariesToAdd {
+        file: &args.file,
+        level: AreaLevel::from(args.level),
+        code_field: &args.code_field,
+        name_field: &args.name_field,
+        apply_to_stored: !args.no_apply_to_stored,
+    };
+    // One commit: the set and the codes it fills in the stored incidents.
+    let added =
+        crimescope_ingest::boundaries::add_boundaries_with(&args.store, &request, &crate::signals::stop_requested)
+            .map_err(crate::signals::from_library)?;
+    let entry = &added.entry;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -83,14 +88,13 @@ pub fn boundaries_add(args: &BoundariesAddArgs) -> Result<(), CliError> {
         entry.areas, entry.level, entry.source, entry.path, entry.level
     )
     .map_err(CliError::io)?;
-    if args.no_apply_to_stored {
+    let Some(retag) = &added.retag else {
         return writeln!(
             out,
             "incidents already stored keep their codes (--no-apply-to-stored); run boundaries add again without it to fill them"
         )
         .map_err(CliError::io);
-    }
-    let retag = crimescope_ingest::retag::apply_to_stored(&args.store)?;
+    };
     writeln!(
         out,
         "stored incidents: {} files read, {} rewritten; {} LSOA and {} ward codes filled from the boundaries; \

@@ -108,7 +108,9 @@ pub fn compact(args: &CompactArgs) -> Result<(), CliError> {
     read_manifest(&args.store)?;
     let mut writer = StoreWriter::open(&args.store, crimescope_model::HarmWeights::v1().name())?;
     let before = writer.manifest().outputs_of("incidents").count();
-    let compaction = writer.compact()?;
+    let compaction = writer
+        .compact_unless(&crate::signals::stop_requested)
+        .map_err(crate::signals::from_library)?;
     let rows: u64 = compaction.outputs.iter().map(|o| o.rows).sum();
     writeln!(
         std::io::stdout().lock(),
