@@ -75,7 +75,7 @@ impl<'a> Records<'a> {
         }
         // The line is counted here rather than taken from the csv position, whose line
         // number lags by one record.
-        self.newlines += memchr::memchr_iter(b'\n', &self.body[self.counted_to.min(start)..start]).count() as u64;
+        self.newlines += line_ends(self.body, self.counted_to.min(start), start);
         self.counted_to = start;
         let line = self.newlines + 1;
         let body: &'a [u8] = self.body;
@@ -90,6 +90,14 @@ impl<'a> Records<'a> {
             end: end as u64,
         })
     }
+}
+
+/// Line ends in `body[from..to]`: each LF, CRLF, and lone CR (old Mac files, which the
+/// csv reader also splits on), so a reject's line is the line an editor shows.
+fn line_ends(body: &[u8], from: usize, to: usize) -> u64 {
+    memchr::memchr2_iter(b'\n', b'\r', &body[from..to])
+        .filter(|&i| body[from + i] == b'\n' || body.get(from + i + 1) != Some(&b'\n'))
+        .count() as u64
 }
 
 impl Records<'_> {
@@ -176,6 +184,10 @@ mod tests {
         assert_eq!(&row.fields[0], b"multi\nline");
         let row = r.next_record().unwrap();
         assert_eq!(row.line, 5);
+        // Lone CR line ends count as lines too.
+        let mut records = Records::new(b"a,b\r1,2\r\r3,4\r\n5,6");
+        let lines: Vec<u64> = std::iter::from_fn(|| records.next_record().map(|r| r.line)).collect();
+        assert_eq!(lines, vec![1, 2, 4, 5]);
         assert_eq!(row.raw, b"3,4");
         assert!(r.next_record().is_none());
     }
