@@ -1012,7 +1012,7 @@ fn data_quality_screens_find_planted_problems() {
     // busiest real synthetic offender has about 30).
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    copy_dir(&full.join("demo/store"), &store);
+    common::copy_dir(&full.join("demo/store"), &store);
     let mut csv = String::from(
         "crime_ref,recorded_at,committed_from,committed_to,ho_offence_code,offence_description,category,easting,\
          northing,uprn,location,victim_id,offender_id,domestic,outcome\n",
@@ -1072,17 +1072,4 @@ fn data_quality_screens_find_planted_problems() {
         md.contains("Left out: 1 offender key(s)"),
         "the offender subsections say what they left out"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

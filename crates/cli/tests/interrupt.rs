@@ -50,19 +50,6 @@ fn workload() -> &'static (PathBuf, PathBuf) {
     })
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Every file under `root` with its bytes, for a byte-for-byte comparison.
 fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
@@ -148,7 +135,7 @@ fn interrupt_each(command: &[&str], store: &Path, delays_ms: &[u64], expect: &st
         let signal = if i % 2 == 0 { "INT" } else { "TERM" };
         let scratch = tempfile::tempdir().unwrap();
         let copy = scratch.path().join("store");
-        copy_dir(store, &copy);
+        common::copy_dir(store, &copy);
         let before = snapshot(&copy);
         let mut args: Vec<&str> = command.to_vec();
         let copy_str = copy.to_str().unwrap().to_string();

@@ -238,15 +238,7 @@ fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<Option<WrittenFil
     for batch in batches {
         writer.write(batch).map_err(|e| IngestError::from_parquet(to, e))?;
     }
-    let written = writer
-        .into_inner()
-        .map_err(|e| IngestError::from_parquet(to, e))?
-        .finish()
-        .map_err(|source| IngestError::Write {
-            path: to.to_path_buf(),
-            source,
-        })?;
-    Ok(Some(written))
+    Ok(Some(crate::store::digest::close_parquet(writer, to)?))
 }
 
 #[cfg(test)]

@@ -148,13 +148,6 @@ fn merge(root: &Path, files: &[String], to: &Path, stop: &dyn Fn() -> bool) -> R
             message: "a partition to compact holds no rows (please report this)".into(),
         });
     };
-    let written = w
-        .into_inner()
-        .map_err(|e| IngestError::from_parquet(to, e))?
-        .finish()
-        .map_err(|source| IngestError::Write {
-            path: to.to_path_buf(),
-            source,
-        })?;
+    let written = super::digest::close_parquet(w, to)?;
     Ok(Some((rows, written)))
 }

@@ -59,6 +59,21 @@ impl Write for DigestingFile {
     }
 }
 
+/// Close a Parquet writer over a [`DigestingFile`] at `path`: the footer written and the
+/// file made durable; its size and hash.
+pub(crate) fn close_parquet(
+    writer: parquet::arrow::ArrowWriter<DigestingFile>,
+    path: &Path,
+) -> crate::error::Result<WrittenFile> {
+    let file = writer
+        .into_inner()
+        .map_err(|e| crate::error::IngestError::from_parquet(path, e))?;
+    file.finish().map_err(|source| crate::error::IngestError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// The size and SHA-256 of a file on disk, read in 1 MiB pieces.
 pub fn digest_of(path: &Path) -> io::Result<WrittenFile> {
     let mut file = File::open(path)?;

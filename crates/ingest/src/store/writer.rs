@@ -152,10 +152,8 @@ impl PartitionedWriter {
             let Some(writer) = part.writer.take() else {
                 continue; // no row reached this partition's file
             };
-            let path = self.staging.join(&part.rel_path);
             // Durable before the manifest can list it.
-            let file = writer.into_inner().map_err(|e| parquet_err(&path, e))?;
-            let written = file.finish().map_err(|source| IngestError::Write { path, source })?;
+            let written = super::digest::close_parquet(writer, &self.staging.join(&part.rel_path))?;
             outputs.push(OutputFile::written(self.table, &part.rel_path, part.rows, &written));
         }
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
