@@ -42,6 +42,6 @@ mod sections;
 
 pub use config::{AssessmentConfig, ConfigError};
 pub use error::{AssessError, Result};
-pub use publish::{WriteOptions, WrittenAssessment, assess_and_write};
+pub use publish::{WriteOptions, WrittenAssessment, assess_and_write, assess_and_write_with_session};
 pub use run::{AssessProgress, AssessmentRun, NoAssessProgress, assess, assess_with_session};
 pub use section_id::SectionId;

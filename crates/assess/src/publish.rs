@@ -8,7 +8,9 @@ use std::sync::Arc;
 use crimescope_report::disclosure::{DisclosureReport, make_public, suppress_geojson_counts};
 use crimescope_report::render::{RenderError, write_document};
 
-use crate::{AssessError, AssessProgress, AssessmentConfig, assess};
+use crimescope_engine::Session;
+
+use crate::{AssessError, AssessProgress, AssessmentConfig, assess_with_session};
 
 /// How the document is written.
 #[derive(Debug, Clone, Default)]
@@ -55,8 +57,22 @@ pub async fn assess_and_write(
     options: &WriteOptions,
     progress: Arc<dyn AssessProgress>,
 ) -> Result<WrittenAssessment, AssessError> {
+    let session = Session::open_with(&config.store, &config.session_options()?).await?;
+    assess_and_write_with_session(Arc::new(session), config, out, options, progress).await
+}
+
+/// [`assess_and_write`] on a session the caller opened: on a cluster
+/// (`crimescope_engine::cluster::connect`), or with its own runtime settings. The
+/// session must carry the config's tables ([`AssessmentConfig::session_options`]).
+pub async fn assess_and_write_with_session(
+    session: Arc<Session>,
+    config: Arc<AssessmentConfig>,
+    out: &Path,
+    options: &WriteOptions,
+    progress: Arc<dyn AssessProgress>,
+) -> Result<WrittenAssessment, AssessError> {
     let templates = options.templates.clone().or_else(|| config.templates.clone());
-    let run = assess(config.clone(), progress).await?;
+    let run = assess_with_session(session, config.clone(), progress).await?;
     let mut document = run.document;
     let mut geojson = run.hotspots_geojson;
     let disclosure = options.public.then(|| {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use crimescope_assess::{AssessProgress, AssessmentConfig, SectionId, WriteOptions, assess_and_write};
+use crimescope_assess::{AssessProgress, AssessmentConfig, SectionId, WriteOptions, assess_and_write_with_session};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::CliError;
@@ -31,6 +31,9 @@ pub struct AssessArgs {
     /// A folder whose assessment.html / assessment.md replace the built-in templates.
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// Where the queries run.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterOpt,
 }
 
 /// A bar over the sections, with a line per finished section.
@@ -107,6 +110,7 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
         public,
         demo,
         templates,
+        cluster,
     } = args;
     let config_path = match (demo, config) {
         (Some(demo), None) => crate::demo::prepare(demo, &out)?,
@@ -130,9 +134,18 @@ pub async fn assess_command(args: AssessArgs) -> Result<(), CliError> {
     let options = WriteOptions { public, templates };
     // Ctrl-C or SIGTERM while the sections run drops them before anything is written
     // (the files are written only once every section is done).
+    // Here, or on the cluster --cluster names (the SQL runs on its executors; the
+    // statistics over the rows that come back, and the writing, run here).
+    let session_options = config.session_options().map_err(CliError::user)?;
+    let work = async {
+        let session = crate::cluster::open_session(&config.store, &cluster, &session_options).await?;
+        assess_and_write_with_session(Arc::new(session), Arc::new(config), &out, &options, bar.clone())
+            .await
+            .map_err(CliError::from)
+    };
     let written = tokio::select! {
         biased;
-        written = assess_and_write(Arc::new(config), &out, &options, bar.clone()) => written,
+        written = work => written,
         signal = crate::signals::wait() => {
             bar.bar.finish_and_clear();
             return Err(crate::signals::interrupted(

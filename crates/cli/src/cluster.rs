@@ -19,6 +19,10 @@ pub struct ClusterOpt {
     /// cluster's total executor cores).
     #[arg(long, requires = "cluster")]
     pub cluster_partitions: Option<usize>,
+    /// With --cluster: give up on a query that has not finished after this many seconds
+    /// (an executor lost mid-query can leave it waiting).
+    #[arg(long, requires = "cluster", default_value_t = 900)]
+    pub cluster_timeout: u64,
 }
 
 /// The options of `crimescope scheduler`.
@@ -33,6 +37,10 @@ pub struct SchedulerArgs {
     /// gRPC port.
     #[arg(long, default_value_t = 50050)]
     pub port: u16,
+    /// Seconds without a heartbeat after which an executor is taken as lost and its
+    /// tasks are run on the others (keep it at least 3 × the executors' --heartbeat).
+    #[arg(long, default_value_t = 30)]
+    pub executor_timeout: u64,
 }
 
 /// The options of `crimescope executor`.
@@ -59,6 +67,9 @@ pub struct ExecutorArgs {
     /// Seconds to keep trying to reach the scheduler at start-up.
     #[arg(long, default_value_t = 30)]
     pub connect_timeout: u16,
+    /// Seconds between heartbeats to the scheduler.
+    #[arg(long, default_value_t = 5)]
+    pub heartbeat: u64,
 }
 
 #[cfg(not(feature = "distributed"))]
@@ -69,7 +80,9 @@ const NOT_BUILT: &str = "this crimescope was built without cluster support; buil
 pub async fn open_session(store: &Path, cluster: &ClusterOpt, options: &SessionOptions) -> Result<Session, CliError> {
     match &cluster.cluster {
         None => Ok(Session::open_with(store, options).await?),
-        Some(url) => open_on_cluster(store, url, cluster.cluster_partitions, options).await,
+        Some(url) => Ok(open_on_cluster(store, url, cluster.cluster_partitions, options)
+            .await?
+            .with_query_timeout(Some(std::time::Duration::from_secs(cluster.cluster_timeout.max(1))))),
     }
 }
 
@@ -105,6 +118,7 @@ pub async fn scheduler(args: SchedulerArgs) -> Result<(), CliError> {
         external_host: args.external_host.unwrap_or_else(|| args.bind.clone()),
         bind_host: args.bind,
         port: args.port,
+        executor_timeout_seconds: args.executor_timeout,
     };
     crate::terminal::info(&format!(
         "crimescope scheduler (Ballista 55) on {}:{}; clients use --cluster df://{}:{}",
@@ -127,6 +141,7 @@ pub async fn executor(args: ExecutorArgs) -> Result<(), CliError> {
         cores: args.cores,
         work_dir: args.work_dir,
         connect_timeout_seconds: args.connect_timeout,
+        heartbeat_seconds: args.heartbeat,
     };
     crate::terminal::info(&format!(
         "crimescope executor (Ballista 55) on {}:{}, scheduler {}",

@@ -91,6 +91,7 @@ impl From<EngineError> for CliError {
             }
             EngineError::Spatial(SpatialError::TooLarge { .. }) => format!("{e} (set with --cell and --area)"),
             EngineError::DamagedStore { .. } => format!("{e}: `crimescope verify --store DIR` lists them"),
+            EngineError::QueryTimeout { .. } => format!("{e}; raise --cluster-timeout for longer queries"),
             _ => e.to_string(),
         };
         CliError {

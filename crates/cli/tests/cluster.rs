@@ -109,6 +109,175 @@ fn json_of(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
 }
 
+/// A scheduler and two executors (two task slots each) on 127.0.0.1, stopped on drop.
+struct Cluster {
+    url: String,
+    // Dropped after the executors, so they are not left without a scheduler.
+    executors: Vec<Role>,
+    work_dirs: Vec<std::path::PathBuf>,
+    _scheduler: Role,
+}
+
+impl Cluster {
+    fn start(work: &Path) -> Cluster {
+        let logs = work;
+        let scheduler_port = free_port_pair();
+        let scheduler_port_text = scheduler_port.to_string();
+        let mut scheduler = start(
+            "scheduler",
+            &["scheduler", "--port", &scheduler_port_text, "--executor-timeout", "20"],
+            logs,
+        );
+        wait_for(&mut scheduler, scheduler_port, logs);
+        let url = format!("df://127.0.0.1:{scheduler_port}");
+        let mut executors = Vec::new();
+        let mut work_dirs = Vec::new();
+        for n in 1..=2 {
+            let port = free_port_pair();
+            let dir = work.join(format!("executor-{n}"));
+            let mut role = start(
+                &format!("executor-{n}"),
+                &[
+                    "executor",
+                    "--scheduler",
+                    &url,
+                    "--port",
+                    &port.to_string(),
+                    "--cores",
+                    "2",
+                    "--work-dir",
+                    dir.to_str().unwrap(),
+                ],
+                logs,
+            );
+            wait_for(&mut role, port, logs);
+            executors.push(role);
+            work_dirs.push(dir);
+        }
+        Cluster {
+            url,
+            executors,
+            work_dirs,
+            _scheduler: scheduler,
+        }
+    }
+}
+
+/// The assessment JSON without what may differ between two runs of the same
+/// document: the wall times of its sections.
+fn without_timings(mut document: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("seconds");
+                map.remove("section_seconds");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut document);
+    document
+}
+
+fn assessment_json(out: &Path) -> Value {
+    let text = std::fs::read_to_string(out.join("assessment.json")).unwrap();
+    without_timings(serde_json::from_str(&text).unwrap())
+}
+
+/// `assess --cluster` writes the document a local run writes (counts, keys and text
+/// identical, numbers within 1e-9 relative); an executor killed while it runs ends in
+/// that same document (Ballista re-runs the lost tasks) or a clear error, within a
+/// bounded time, never a hang.
+#[test]
+fn the_assessment_on_a_cluster_is_the_local_one_and_survives_a_lost_executor() {
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("local");
+    let out = crimescope(&["assess", "--demo", "city-of-london", "--out", local.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config = local.join("demo/assessment.toml");
+    let expected = assessment_json(&local);
+
+    let mut cluster = Cluster::start(work.path());
+    let remote = work.path().join("remote");
+    let started = Instant::now();
+    let out = crimescope(&[
+        "assess",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        remote.to_str().unwrap(),
+        "--cluster",
+        &cluster.url,
+        "--cluster-partitions",
+        "4",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("assess --cluster took {:?}", started.elapsed());
+    assert_same(&expected, &assessment_json(&remote), "assessment.json");
+    for (dir, role) in cluster.work_dirs.iter().zip(&cluster.executors) {
+        assert!(nonempty_dir(dir), "{} ran no task of the assessment", role.name);
+    }
+
+    // Kill one executor while the assessment runs.
+    let lost = work.path().join("lost");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crimescope"))
+        .args([
+            "assess",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            lost.to_str().unwrap(),
+            "--cluster",
+            &cluster.url,
+            "--cluster-partitions",
+            "4",
+            "--cluster-timeout",
+            "60",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A local run takes about as long as the cluster's; this lands mid-assessment.
+    std::thread::sleep(Duration::from_secs(6));
+    let victim = cluster.executors.pop().unwrap();
+    drop(victim); // kill -9 and reap
+    let killed = Instant::now();
+    // Each query gives up after 60 s (--cluster-timeout), so the run ends well within this.
+    let bound = Duration::from_secs(150);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if killed.elapsed() > bound {
+            let _ = child.kill();
+            panic!("assess --cluster still running {bound:?} after an executor was killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+    eprintln!(
+        "after the executor was killed: {status} in {:?}; stderr: {stderr}",
+        killed.elapsed()
+    );
+    if status.success() {
+        assert_same(
+            &expected,
+            &assessment_json(&lost),
+            "assessment.json after a lost executor",
+        );
+    } else {
+        // Reported once, as the user's to act on (exit 1), never as a crash.
+        assert_eq!(status.code(), Some(1), "{stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!lost.join("assessment.json").exists(), "no document from a failed run");
+    }
+}
+
 fn nonempty_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false)
 }
@@ -128,36 +297,8 @@ fn a_scheduler_and_two_executors_give_the_local_answers() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let logs = work.path();
-    let scheduler_port = free_port_pair();
-    let scheduler_port_text = scheduler_port.to_string();
-    let mut scheduler = start("scheduler", &["scheduler", "--port", &scheduler_port_text], logs);
-    wait_for(&mut scheduler, scheduler_port, logs);
-    let url = format!("df://127.0.0.1:{scheduler_port}");
-    let mut executors = Vec::new();
-    let mut work_dirs = Vec::new();
-    for n in 1..=2 {
-        let port = free_port_pair();
-        let dir = work.path().join(format!("executor-{n}"));
-        let mut role = start(
-            &format!("executor-{n}"),
-            &[
-                "executor",
-                "--scheduler",
-                &url,
-                "--port",
-                &port.to_string(),
-                "--cores",
-                "2",
-                "--work-dir",
-                dir.to_str().unwrap(),
-            ],
-            logs,
-        );
-        wait_for(&mut role, port, logs);
-        executors.push(role);
-        work_dirs.push(dir);
-    }
+    let cluster = Cluster::start(work.path());
+    let (url, executors, work_dirs) = (&cluster.url, &cluster.executors, &cluster.work_dirs);
 
     let store = store.to_str().unwrap();
     let year = "2024-01..2024-12";
@@ -184,11 +325,11 @@ fn a_scheduler_and_two_executors_give_the_local_answers() {
     for command in &commands {
         let local = json_of(command);
         let mut on_cluster = command.clone();
-        on_cluster.extend(["--cluster", url.as_str(), "--cluster-partitions", "4"]);
+        on_cluster.extend(["--cluster", url, "--cluster-partitions", "4"]);
         let remote = json_of(&on_cluster);
         assert_same(&local, &remote, &command.join(" "));
     }
-    for (dir, role) in work_dirs.iter().zip(&executors) {
+    for (dir, role) in work_dirs.iter().zip(executors) {
         assert!(
             nonempty_dir(dir),
             "{} wrote no shuffle output: it ran no task",

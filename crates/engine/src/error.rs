@@ -109,6 +109,15 @@ pub enum EngineError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A query ran longer than the session's `query_timeout` and was abandoned.
+    #[error(
+        "a query did not finish within {seconds} s (query_timeout); on a cluster an executor may have been lost or \
+         the cluster is overloaded: see the scheduler's log"
+    )]
+    QueryTimeout {
+        /// The limit, in seconds.
+        seconds: f64,
+    },
     /// A query failed while running.
     #[error("query failed: {0}")]
     Execution(#[source] DataFusionError),
@@ -136,7 +145,8 @@ impl EngineError {
             | EngineError::Stats(_)
             | EngineError::Unanswerable(_)
             | EngineError::Cluster { .. }
-            | EngineError::DamagedStore { .. } => true,
+            | EngineError::DamagedStore { .. }
+            | EngineError::QueryTimeout { .. } => true,
             EngineError::Execution(_) | EngineError::Internal(_) => false,
         }
     }

@@ -78,6 +78,8 @@ pub struct Session {
     selection: IncidentSelection,
     /// Held while the session lives, so no commit deletes a file its manifest lists.
     _lease: Option<ReaderLease>,
+    /// See [`Session::with_query_timeout`].
+    query_timeout: Option<std::time::Duration>,
 }
 
 impl Session {
@@ -186,6 +188,7 @@ impl Session {
             options: options.clone(),
             selection,
             _lease: lease,
+            query_timeout: None,
         })
     }
 
@@ -230,7 +233,7 @@ impl Session {
     pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         check_read_only(sql)?;
         let df = self.ctx.sql_with_options(sql, read_only_options()).await?;
-        Ok(df.collect().await?)
+        self.collect(df).await
     }
 
     /// The output schema of a read-only query, without running it.
@@ -300,7 +303,28 @@ impl Session {
         if !params.is_empty() {
             df = df.with_param_values(params)?;
         }
-        Ok(df.collect().await?)
+        self.collect(df).await
+    }
+
+    /// Give up on any query that runs longer than `limit` with
+    /// [`EngineError::QueryTimeout`] (default: no limit). Meant for sessions on a
+    /// cluster, where a lost executor can leave a query waiting; the cluster may go on
+    /// with the abandoned job until it finishes or fails.
+    pub fn with_query_timeout(mut self, limit: Option<std::time::Duration>) -> Session {
+        self.query_timeout = limit;
+        self
+    }
+
+    async fn collect(&self, df: datafusion::dataframe::DataFrame) -> Result<Vec<RecordBatch>> {
+        match self.query_timeout {
+            None => Ok(df.collect().await?),
+            Some(limit) => match tokio::time::timeout(limit, df.collect()).await {
+                Ok(batches) => Ok(batches?),
+                Err(_) => Err(EngineError::QueryTimeout {
+                    seconds: limit.as_secs_f64(),
+                }),
+            },
+        }
     }
 }
 

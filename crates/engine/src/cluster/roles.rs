@@ -26,6 +26,10 @@ pub struct SchedulerOptions {
     pub external_host: String,
     /// gRPC port (Ballista's default is 50050).
     pub port: u16,
+    /// Seconds without a heartbeat after which an executor is taken as lost and its
+    /// tasks run elsewhere (Ballista's default is 180; crimescope's CLI uses 30). Keep it
+    /// at least three of the executors' heartbeat intervals.
+    pub executor_timeout_seconds: u64,
 }
 
 /// How an executor joins a cluster.
@@ -48,6 +52,10 @@ pub struct ExecutorOptions {
     pub work_dir: Option<PathBuf>,
     /// How long to keep trying to reach the scheduler at start-up, in seconds.
     pub connect_timeout_seconds: u16,
+    /// Seconds between heartbeats to the scheduler (Ballista's default is 60;
+    /// crimescope's CLI uses 5, so a lost executor is noticed within the scheduler's
+    /// executor timeout).
+    pub heartbeat_seconds: u64,
 }
 
 /// The session a scheduler plans in (and an in-process cluster runs in): Ballista's
@@ -77,6 +85,11 @@ pub async fn run_scheduler(options: &SchedulerOptions) -> Result<()> {
         .with_port(options.port)
         .with_override_session_builder(Arc::new(server_session_state));
     config.bind_host = options.bind_host.clone();
+    // A lost executor is noticed within the timeout plus one check interval; its tasks
+    // then run on the others (up to `task_max_failures` attempts each).
+    config.executor_timeout_seconds = options.executor_timeout_seconds.max(1);
+    config.expire_dead_executor_interval_seconds = (options.executor_timeout_seconds / 4).clamp(1, 15);
+    config.no_executors_grace_period_seconds = config.executor_timeout_seconds;
     config.override_logical_codec = Some(Arc::new(CrimescopeLogicalCodec::default()));
     config.override_physical_codec = Some(Arc::new(CrimescopePhysicalCodec::default()));
     let cluster = BallistaCluster::new_from_config(&config)
@@ -117,6 +130,7 @@ pub async fn run_executor(options: &ExecutorOptions) -> Result<()> {
         scheduler_port: options.scheduler_port,
         scheduler_connect_timeout_seconds: options.connect_timeout_seconds,
         vcores: options.cores,
+        executor_heartbeat_interval_seconds: options.heartbeat_seconds.max(1),
         work_dir: Some(work_dir.to_string_lossy().into_owned()),
         override_function_registry: Some(Arc::new(registry)),
         override_logical_codec: Some(Arc::new(CrimescopeLogicalCodec::default())),

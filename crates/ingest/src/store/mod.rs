@@ -137,13 +137,12 @@ impl StoreWriter {
             }
             Manifest::new(harm_table)
         };
-        let store = StoreWriter {
+        let mut store = StoreWriter {
             root: root.to_path_buf(),
             manifest,
             _lock: lock,
         };
         store.remove_uncommitted()?;
-        let mut store = store;
         store.sweep_retired();
         Ok(store)
     }
