@@ -110,9 +110,47 @@ async fn open_on_cluster(
     Err(CliError::user(format!("--cluster: {NOT_BUILT}")))
 }
 
+/// Ballista's own log lines (an executor lost, a task failed) on stderr, prefixed with
+/// the level and module: warnings and errors by default, more with
+/// `CRIMESCOPE_LOG=info` or `=debug`.
+#[cfg(feature = "distributed")]
+struct ServerLog;
+
+#[cfg(feature = "distributed")]
+impl log::Log for ServerLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("{} {}: {}", record.level(), record.target(), record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+#[cfg(feature = "distributed")]
+fn init_server_log() {
+    static LOG: ServerLog = ServerLog;
+    let level = match std::env::var("CRIMESCOPE_LOG").as_deref() {
+        Ok("error") => log::LevelFilter::Error,
+        Ok("info") => log::LevelFilter::Info,
+        Ok("debug") => log::LevelFilter::Debug,
+        Ok("off") => log::LevelFilter::Off,
+        _ => log::LevelFilter::Warn,
+    };
+    // Only fails if a logger is already set, which then keeps logging.
+    if log::set_logger(&LOG).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
 /// `crimescope scheduler`: runs until stopped.
 #[cfg(feature = "distributed")]
 pub async fn scheduler(args: SchedulerArgs) -> Result<(), CliError> {
+    init_server_log();
     use crimescope_engine::cluster::{SchedulerOptions, run_scheduler};
     let options = SchedulerOptions {
         external_host: args.external_host.unwrap_or_else(|| args.bind.clone()),
@@ -130,6 +168,7 @@ pub async fn scheduler(args: SchedulerArgs) -> Result<(), CliError> {
 /// `crimescope executor`: runs until stopped.
 #[cfg(feature = "distributed")]
 pub async fn executor(args: ExecutorArgs) -> Result<(), CliError> {
+    init_server_log();
     use crimescope_engine::cluster::{ClusterUrl, ExecutorOptions, run_executor};
     let scheduler = ClusterUrl::parse(&args.scheduler)?;
     let options = ExecutorOptions {

@@ -262,6 +262,11 @@ fn the_assessment_on_a_cluster_is_the_local_one_and_survives_a_lost_executor() {
         "after the executor was killed: {status} in {:?}; stderr: {stderr}",
         killed.elapsed()
     );
+    // What the scheduler made of it (its warnings name lost executors), for the record.
+    let log = std::fs::read_to_string(work.path().join("scheduler.log")).unwrap_or_default();
+    for line in log.lines().filter(|l| l.starts_with("WARN") || l.starts_with("ERROR")) {
+        eprintln!("scheduler: {line}");
+    }
     if status.success() {
         assert_same(
             &expected,
