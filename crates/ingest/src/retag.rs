@@ -144,13 +144,7 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
             retag.files_rewritten += 1;
             retag.lsoa_codes_filled += lsoa_filled;
             retag.ward_codes_filled += ward_filled;
-            *output = match written {
-                Some(written) => OutputFile::written(&output.table, &rel, output.rows, &written),
-                None => OutputFile {
-                    path: rel,
-                    ..output.clone()
-                },
-            };
+            *output = OutputFile::written(&output.table, &rel, output.rows, &written);
         }
         // As at ingest: points in no LSOA, or in no ward where only wards are stored.
         if touched {
@@ -216,11 +210,14 @@ fn retag_file(root: &Path, rel: &str, areas: &Areas, outside: &AtomicU64) -> Res
     Ok((batches, lsoa_filled, ward_filled))
 }
 
-/// Write `batches` to a new Parquet file at `to`; its size and hash, or `None` (and no
-/// file) when there are no batches.
-fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<Option<WrittenFile>> {
+/// Write `batches` to a new Parquet file at `to`; its size and hash. A file with codes
+/// filled has rows, so no batches is a defect (a listed file would not exist).
+fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<WrittenFile> {
     let Some(first) = batches.first() else {
-        return Ok(None);
+        return Err(IngestError::Store {
+            path: to.to_path_buf(),
+            message: "a re-tagged file has no rows to write (please report this)".into(),
+        });
     };
     if let Some(dir) = to.parent() {
         fs::create_dir_all(dir).map_err(|source| IngestError::Write {
@@ -238,7 +235,7 @@ fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<Option<WrittenFil
     for batch in batches {
         writer.write(batch).map_err(|e| IngestError::from_parquet(to, e))?;
     }
-    Ok(Some(crate::store::digest::close_parquet(writer, to)?))
+    crate::store::digest::close_parquet(writer, to)
 }
 
 #[cfg(test)]

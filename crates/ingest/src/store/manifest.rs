@@ -127,19 +127,21 @@ impl Manifest {
 
     /// The paths a reader of this manifest may open, relative to the store.
     pub fn live_paths(&self) -> std::collections::HashSet<&str> {
+        self.parquet_outputs()
+            .map(|o| o.path.as_str())
+            .chain(self.boundaries.iter().map(|b| b.path.as_str()))
+            .collect()
+    }
+
+    /// Every Parquet file the manifest lists as live: each input's outputs, the LSOA
+    /// lookup, the population tables and the compaction (current or not).
+    pub fn parquet_outputs(&self) -> impl Iterator<Item = &OutputFile> + '_ {
         self.files
             .iter()
             .flat_map(|f| &f.outputs)
-            .map(|o| o.path.as_str())
-            .chain(self.boundaries.iter().map(|b| b.path.as_str()))
-            .chain(self.lsoa_lookup.iter().map(|o| o.path.as_str()))
-            .chain(self.population.iter().map(|p| p.output.path.as_str()))
-            .chain(
-                self.compaction
-                    .iter()
-                    .flat_map(|c| c.outputs.iter().map(|o| o.path.as_str())),
-            )
-            .collect()
+            .chain(self.lsoa_lookup.iter())
+            .chain(self.population.iter().map(|p| &p.output))
+            .chain(self.compaction.iter().flat_map(|c| &c.outputs))
     }
 
     /// The SHA-256 of every input file, sorted: what a compaction must cover.

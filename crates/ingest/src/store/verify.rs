@@ -57,14 +57,8 @@ struct Expected {
 }
 
 fn expected_files(manifest: &Manifest) -> Vec<Expected> {
-    let outputs = manifest
-        .files
-        .iter()
-        .flat_map(|f| &f.outputs)
-        .chain(manifest.lsoa_lookup.iter())
-        .chain(manifest.population.iter().map(|p| &p.output))
-        .chain(manifest.compaction.iter().flat_map(|c| &c.outputs));
-    let mut files: Vec<Expected> = outputs
+    let mut files: Vec<Expected> = manifest
+        .parquet_outputs()
         .map(|o| Expected {
             path: o.path.clone(),
             bytes: o.bytes,

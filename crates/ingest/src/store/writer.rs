@@ -161,10 +161,6 @@ impl PartitionedWriter {
     }
 }
 
-fn parquet_err(path: &Path, e: parquet::errors::ParquetError) -> IngestError {
-    IngestError::from_parquet(path, e)
-}
-
 fn finish_batch(staging: &Path, part: &mut Partition) -> Result<RecordBatch> {
     part.builder.finish().map_err(|e| IngestError::Arrow {
         file: staging.join(&part.rel_path).display().to_string(),
@@ -186,10 +182,12 @@ fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: 
             source,
         })?;
         let props = writer_properties(schema);
-        part.writer = Some(ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| parquet_err(&path, e))?);
+        part.writer = Some(
+            ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| IngestError::from_parquet(&path, e))?,
+        );
     }
     if let Some(writer) = part.writer.as_mut() {
-        writer.write(batch).map_err(|e| parquet_err(&path, e))?;
+        writer.write(batch).map_err(|e| IngestError::from_parquet(&path, e))?;
     }
     Ok(())
 }
