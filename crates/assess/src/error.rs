@@ -45,6 +45,17 @@ impl AssessError {
             AssessError::Internal(_) => false,
         }
     }
+
+    /// Whether a section may leave this analysis out, giving the error as the reason:
+    /// a user error that is not a failure of the store or the cluster while it ran
+    /// (see [`crimescope_engine::EngineError::is_run_failure`]). A damaged file, a
+    /// timed-out query or a lost executor stops the assessment instead.
+    pub fn is_unanswerable(&self) -> bool {
+        match self {
+            AssessError::Engine(e) => e.is_unanswerable(),
+            other => other.is_user_error(),
+        }
+    }
 }
 
 /// Result with [`AssessError`].

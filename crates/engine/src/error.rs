@@ -118,6 +118,18 @@ pub enum EngineError {
         /// The limit, in seconds.
         seconds: f64,
     },
+    /// A crimescope scheduler refused a query's result because an executor was lost, or
+    /// a stage re-run, while it ran (Ballista 55 can count a re-run stage's outputs
+    /// twice; see `docs/scale-out.md`). Nothing from that query was used.
+    #[error(
+        "{detail}. A result computed across an executor loss is not used (Ballista can count the outputs of a \
+         re-run stage twice); nothing was written: check the executors (the scheduler's log names the lost one) \
+         and run it again"
+    )]
+    ExecutorLost {
+        /// What the scheduler saw, e.g. which executor was lost.
+        detail: String,
+    },
     /// A query failed while running.
     #[error("query failed: {0}")]
     Execution(#[source] DataFusionError),
@@ -146,9 +158,33 @@ impl EngineError {
             | EngineError::Unanswerable(_)
             | EngineError::Cluster { .. }
             | EngineError::DamagedStore { .. }
-            | EngineError::QueryTimeout { .. } => true,
+            | EngineError::QueryTimeout { .. }
+            | EngineError::ExecutorLost { .. } => true,
             EngineError::Execution(_) | EngineError::Internal(_) => false,
         }
+    }
+
+    /// Whether the store or the cluster failed while answering (a damaged or unreadable
+    /// store, a query that timed out, a lost executor, an unreachable scheduler), as
+    /// against a question the data cannot answer. The user acts on both, but a report
+    /// must stop on a failure rather than leave an analysis out "for lack of data".
+    pub fn is_run_failure(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Store(_)
+                | EngineError::DamagedStore { .. }
+                | EngineError::QueryTimeout { .. }
+                | EngineError::ExecutorLost { .. }
+                | EngineError::Cluster { .. }
+        )
+    }
+
+    /// Whether the data or the request cannot answer this (no rows, no boundaries, a
+    /// parameter the data does not support): a user error that is not a
+    /// [run failure](EngineError::is_run_failure). A report leaves the analysis out
+    /// with this reason and goes on.
+    pub fn is_unanswerable(&self) -> bool {
+        self.is_user_error() && !self.is_run_failure()
     }
 
     /// A defect: `what` went wrong where it cannot for valid stores and queries.
@@ -179,10 +215,75 @@ impl From<DataFusionError> for EngineError {
                 path: None,
                 problem: format!("a Parquet file could not be decoded ({e})"),
             },
-            other => EngineError::Execution(other),
+            other => {
+                let text = other.to_string();
+                if let Some(at) = text.find(EXECUTOR_LOSS_MARKER) {
+                    return EngineError::ExecutorLost {
+                        detail: text[at..].trim_end().to_string(),
+                    };
+                }
+                // Ballista's client could not fetch an output from an executor (gone).
+                if let Some(at) = text.find(FETCH_FAILURE_TEXT) {
+                    let failure = &text[at..];
+                    let failure = failure.split(", error desc").next().unwrap_or(failure);
+                    return EngineError::ExecutorLost {
+                        detail: format!("the cluster's result could not be fetched: {failure}"),
+                    };
+                }
+                EngineError::Execution(other)
+            }
         }
     }
 }
 
+/// How Ballista's client reports an executor it could not fetch an output from.
+const FETCH_FAILURE_TEXT: &str = "Shuffle fetch partition error from Executor";
+
+/// How a crimescope scheduler's refusal of a job begins (see [`EngineError::ExecutorLost`]).
+pub const EXECUTOR_LOSS_MARKER: &str = "the cluster's result was refused";
+
 /// Result with [`EngineError`].
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_cluster_job_is_the_users_to_rerun_not_a_defect() {
+        // As Ballista's client reports a failed job: the scheduler's message inside.
+        let refused = DataFusionError::Execution(format!(
+            "Job 7Xq failed: {EXECUTOR_LOSS_MARKER}: executor 3f2a was lost while the query ran\n"
+        ));
+        let error = EngineError::from(refused);
+        assert!(error.is_user_error());
+        match &error {
+            EngineError::ExecutorLost { detail } => {
+                assert_eq!(
+                    detail,
+                    &format!("{EXECUTOR_LOSS_MARKER}: executor 3f2a was lost while the query ran")
+                )
+            }
+            other => panic!("expected ExecutorLost, got {other:?}"),
+        }
+        assert!(error.to_string().contains("run it again"), "{error}");
+        assert!(error.is_run_failure() && !error.is_unanswerable());
+        // As Ballista's client reports an executor it could not fetch a result from.
+        let fetch = EngineError::from(DataFusionError::External(
+            "Shuffle fetch partition error from Executor 8b9b, map_stage 4, map_partition 0, error desc: Status { \
+             code: Unavailable, message: \"tcp connect error\" }"
+                .into(),
+        ));
+        match &fetch {
+            EngineError::ExecutorLost { detail } => assert_eq!(
+                detail,
+                "the cluster's result could not be fetched: Shuffle fetch partition error from Executor 8b9b, \
+                 map_stage 4, map_partition 0"
+            ),
+            other => panic!("expected ExecutorLost, got {other:?}"),
+        }
+        // Any other execution failure stays a defect.
+        let other = EngineError::from(DataFusionError::Execution("Job 7Xq failed: division by zero".into()));
+        assert!(!other.is_user_error());
+    }
+}

@@ -146,12 +146,41 @@ pub(crate) async fn run(ctx: &RunContext, id: SectionId) -> Result<SectionOutput
     }
 }
 
-/// A subsection for an analysis that could not run: the user's errors (no data,
-/// month-only dates, incomplete follow-up) become the reason; defects stay errors.
+/// A subsection for an analysis that could not run: what the data cannot answer (no
+/// data, month-only dates, incomplete follow-up) becomes the reason; defects and
+/// failures of the store or the cluster (a damaged file, a lost executor) stay errors.
 pub(crate) fn or_not_produced(id: &str, title: &str, result: Result<Section>) -> Result<Section> {
     match result {
         Ok(s) => Ok(s),
-        Err(e) if e.is_user_error() => Ok(Section::not_produced(id, title, e.to_string())),
+        Err(e) if e.is_unanswerable() => Ok(Section::not_produced(id, title, e.to_string())),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crimescope_engine::EngineError;
+
+    #[test]
+    fn only_what_the_data_cannot_answer_leaves_an_analysis_out() {
+        let unanswerable = AssessError::Engine(EngineError::Unanswerable("no incidents with a victim key".into()));
+        let left_out = or_not_produced("t-victim", "Victims", Err(unanswerable)).unwrap();
+        assert!(!left_out.produced);
+        assert_eq!(left_out.reason.as_deref(), Some("no incidents with a victim key"));
+        // Failures while the query ran stop the assessment instead of passing for lack of data.
+        for failure in [
+            EngineError::DamagedStore {
+                path: None,
+                problem: "a Parquet file could not be decoded".into(),
+            },
+            EngineError::QueryTimeout { seconds: 60.0 },
+            EngineError::ExecutorLost {
+                detail: "executor 3f2a was lost while the query ran".into(),
+            },
+        ] {
+            let result = or_not_produced("t-victim", "Victims", Err(AssessError::Engine(failure)));
+            assert!(result.is_err(), "{result:?}");
+        }
     }
 }

@@ -63,7 +63,7 @@ pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
                     let rows = trend(&ctx.session, &r).await?.records()?;
                     sum(&rows, &|_| true)
                 }
-                Err(e) if e.is_user_error() => {
+                Err(e) if e.is_unanswerable() => {
                     s.para(format!("{}: {e}", p.name));
                     (0, 0)
                 }

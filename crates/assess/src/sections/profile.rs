@@ -126,7 +126,7 @@ pub(crate) async fn profile(ctx: &RunContext) -> Result<SectionOutput> {
             s.paragraphs.extend(map.paragraphs);
             geojson = map.geojson;
         }
-        Err(e) if e.is_user_error() => {
+        Err(e) if e.is_unanswerable() => {
             s.para(format!("No hotspot map: {e}"));
         }
         Err(e) => return Err(e),

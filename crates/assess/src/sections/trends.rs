@@ -45,7 +45,7 @@ pub(crate) async fn trends(ctx: &RunContext) -> Result<SectionOutput> {
         };
         let series = match trend_series(&ctx.session, &request).await {
             Ok(series) => series,
-            Err(e) if e.is_user_error() => {
+            Err(e) if e.is_unanswerable() => {
                 s.para(format!("No {} series: {e}", source.name()));
                 continue;
             }

@@ -16,6 +16,7 @@
 //! starts both in this process, for tests.
 
 pub mod codec;
+mod guard;
 mod roles;
 
 use std::path::Path;

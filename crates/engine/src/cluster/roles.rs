@@ -8,10 +8,11 @@ use ballista_core::utils::default_session_builder;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
-use ballista_scheduler::scheduler_process::start_server;
+use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service};
 use crimescope_model::HarmWeights;
 use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::prelude::SessionConfig;
+use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
 use super::codec::{CrimescopeLogicalCodec, CrimescopePhysicalCodec};
 use crate::error::{EngineError, Result};
@@ -95,7 +96,20 @@ pub async fn run_scheduler(options: &SchedulerOptions) -> Result<()> {
     let cluster = BallistaCluster::new_from_config(&config)
         .await
         .map_err(|e| failed(e.to_string()))?;
-    start_server(cluster, address, Arc::new(config))
+    // Never report a result computed across an executor loss (see `guard`).
+    let (cluster, to_cancel) = super::guard::guard_cluster(&cluster);
+    let config = Arc::new(config);
+    config.validate().map_err(|e| failed(e.to_string()))?;
+    let scheduler = create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(cluster, config)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let canceller = scheduler.clone();
+    tokio::spawn(super::guard::cancel_refused_jobs(to_cancel, move |job| {
+        let scheduler = canceller.clone();
+        async move { scheduler.cancel_job(job).await }
+    }));
+    log::info!("crimescope scheduler listening on {address}");
+    start_grpc_service(address, scheduler)
         .await
         .map_err(|e| failed(format!("{e} (is the port already in use?)")))
 }
