@@ -85,6 +85,67 @@ fn observed_counts_equal_brute_force_with_exact_band_edges() {
     );
 }
 
+/// Every permutation's table, recounted by brute force over all pairs with the same
+/// shuffle of the days (permutation p shuffles with ChaCha8 seeded from
+/// `seed × 0x9E3779B97F4A7C15 XOR p`, the documented stream per permutation): the expected
+/// counts and p-values must be exactly those of `knox_test`. Band sets cover more than
+/// eight time edges (two passes of the counting loop), a first time edge above 0, edges
+/// beyond the data's span, and days spanning more than 65,535 days (the wide day type).
+#[test]
+fn permutation_tables_equal_brute_force_counts_of_the_same_shuffles() {
+    use rand::seq::SliceRandom;
+    let cases: [(Vec<Event>, Vec<f64>, Vec<i64>); 4] = [
+        (
+            random_events(300, 7, 1500.0, 90),
+            vec![0.0, 100.0, 200.0, 300.0, 400.0],
+            vec![0, 7, 14, 21, 28],
+        ),
+        (
+            random_events(250, 8, 1200.0, 60),
+            vec![0.0, 150.0, 300.0],
+            vec![0, 1, 2, 3, 5, 8, 13, 21, 34, 55],
+        ),
+        (random_events(250, 9, 1000.0, 400), vec![0.0, 250.0], vec![3, 30, 1000]),
+        (
+            random_events(200, 10, 1000.0, 200_000),
+            vec![0.0, 200.0, 400.0],
+            vec![0, 500, 20_000, 70_000],
+        ),
+    ];
+    for (events, space, time) in cases {
+        let (permutations, seed) = (19, 11);
+        let t = knox_test(&events, &space, &time, Metric::Euclidean, permutations, seed).unwrap();
+        let observed = brute_force(&events, &space, &time, Metric::Euclidean);
+        assert_eq!(t.observed, observed, "{time:?}");
+        let mut expected = vec![vec![0.0f64; time.len()]; space.len()];
+        let mut at_least = vec![vec![0u64; time.len()]; space.len()];
+        for p in 0..permutations {
+            let mut days: Vec<i64> = events.iter().map(|e| e.day).collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p as u64);
+            days.shuffle(&mut rng);
+            let shuffled: Vec<Event> = events.iter().zip(&days).map(|(e, &day)| Event { day, ..*e }).collect();
+            let sim = brute_force(&shuffled, &space, &time, Metric::Euclidean);
+            for s in 0..space.len() {
+                for k in 0..time.len() {
+                    expected[s][k] += sim[s][k] as f64;
+                    at_least[s][k] += u64::from(sim[s][k] >= observed[s][k]);
+                }
+            }
+        }
+        for s in 0..space.len() {
+            for k in 0..time.len() {
+                assert_eq!(
+                    t.expected[s][k],
+                    expected[s][k] / permutations as f64,
+                    "{time:?} [{s}][{k}]"
+                );
+                let p = (at_least[s][k] + 1) as f64 / (permutations + 1) as f64;
+                assert_eq!(t.p[s][k], p, "{time:?} [{s}][{k}]");
+            }
+        }
+    }
+}
+
 #[test]
 fn same_seed_same_table_on_any_thread_count() {
     let events = random_events(1500, 2, 3000.0, 365);

@@ -1,12 +1,11 @@
 //! The Knox test for near repeats: are events close in space also close in time more
 //! often than chance?
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::error::SpatialError;
+
+mod pairs;
 
 /// How distance between two events is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -207,51 +206,6 @@ fn check_edges<T: PartialOrd + Copy + std::fmt::Debug>(what: &str, edges: &[T]) 
     Ok(())
 }
 
-/// The time band of a gap in days by table lookup: gaps below the last edge are read
-/// from a table (`nt` = before the first edge, so not counted), gaps at or beyond it are
-/// in the open last band.
-struct TimeBandLookup {
-    /// The edges, for gaps beyond the table.
-    edges: Vec<i64>,
-    /// The band of each gap below the last edge (empty when the last edge is beyond
-    /// [`TimeBandLookup::MAX_TABLE`] days).
-    table: Vec<usize>,
-    /// The open last band.
-    open: usize,
-}
-
-impl TimeBandLookup {
-    /// The longest table built: 2^16 days, 512 kB.
-    const MAX_TABLE: i64 = 1 << 16;
-
-    fn new(edges: &[i64]) -> TimeBandLookup {
-        let last = *edges.last().unwrap_or(&0);
-        let none = edges.len();
-        let table = if last <= Self::MAX_TABLE {
-            (0..last.max(0))
-                .map(|gap| band_of(edges, gap).unwrap_or(none))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        TimeBandLookup {
-            edges: edges.to_vec(),
-            table,
-            open: edges.len() - 1,
-        }
-    }
-
-    /// The band of `gap`, or the number of bands when it lies before the first edge.
-    #[inline]
-    fn of(&self, gap: u32) -> usize {
-        match self.table.get(gap as usize) {
-            Some(&band) => band,
-            None if self.table.is_empty() => band_of(&self.edges, gap as i64).unwrap_or(self.edges.len()),
-            None => self.open,
-        }
-    }
-}
-
 /// Count unordered pairs with |Δday| in each time band, for all pairs: sort the days
 /// and, for each edge T, count pairs with |Δday| < T by a two-pointer sweep. O(n log n
 /// + n × bands).
@@ -329,34 +283,49 @@ pub fn knox_test(
         Metric::Euclidean => (a.x - b.x).hypot(a.y - b.y),
         Metric::Manhattan => (a.x - b.x).abs() + (a.y - b.y).abs(),
     };
-    // Close pairs (distance < last edge and ≥ first edge), by grid hashing.
+    // The events in grid-row order: sorted by the (row, column) cell of a grid with cells
+    // as wide as the last space edge, so each cell's events are one run of positions and
+    // both events of a close pair sit near each other (the permutation loop then reads
+    // their days from L1 cache; see `pairs`).
+    let mut order: Vec<u32> = (0..events.len() as u32).collect();
+    // Close pairs (distance < last edge and ≥ first edge) as (position, later position,
+    // space band), found in the 3 × 3 cells around each event.
     let mut close: Vec<(u32, u32, u8)> = Vec::new();
     if last > 0.0 {
-        let cell = last;
-        let key = |e: &Event| ((e.x / cell).floor() as i64, (e.y / cell).floor() as i64);
-        let mut buckets: std::collections::HashMap<(i64, i64), Vec<u32>> = std::collections::HashMap::new();
-        for (i, e) in events.iter().enumerate() {
-            buckets.entry(key(e)).or_default().push(i as u32);
+        let cells: Vec<(i64, i64)> = events
+            .iter()
+            .map(|e| ((e.y / last).floor() as i64, (e.x / last).floor() as i64))
+            .collect();
+        order.sort_by_key(|&i| (cells[i as usize], i));
+        let mut runs: std::collections::HashMap<(i64, i64), (usize, usize)> = std::collections::HashMap::new();
+        for (at, &i) in order.iter().enumerate() {
+            runs.entry(cells[i as usize]).or_insert((at, at)).1 = at + 1;
         }
-        let per_event: Vec<Vec<(u32, u32, u8)>> = (0..events.len())
+        // A pair farther apart than the last edge by more than rounding is left out
+        // before its distance is computed (about two candidates in three).
+        let beyond = last * last * (1.0 + 1e-9);
+        let per_position: Vec<Vec<(u32, u32, u8)>> = (0..order.len())
             .into_par_iter()
-            .map(|i| {
-                let e = &events[i];
-                let (cx, cy) = key(e);
+            .map(|a| {
+                let e = &events[order[a] as usize];
+                let (row, column) = cells[order[a] as usize];
                 let mut out = Vec::new();
-                for dx in -1..=1 {
-                    for dy in -1..=1 {
-                        if let Some(bucket) = buckets.get(&(cx + dx, cy + dy)) {
-                            for &j in bucket {
-                                if (j as usize) <= i {
-                                    continue;
-                                }
-                                let d = distance(e, &events[j as usize]);
-                                if d < last
-                                    && let Some(s) = band_of(space_bands, d)
-                                {
-                                    out.push((i as u32, j, s as u8));
-                                }
+                for dr in -1..=1 {
+                    for dc in -1..=1 {
+                        let Some(&(start, end)) = runs.get(&(row + dr, column + dc)) else {
+                            continue;
+                        };
+                        for (b, &j) in order.iter().enumerate().take(end).skip(start.max(a + 1)) {
+                            let other = &events[j as usize];
+                            let (dx, dy) = (e.x - other.x, e.y - other.y);
+                            if metric == Metric::Euclidean && dx * dx + dy * dy > beyond {
+                                continue;
+                            }
+                            let d = distance(e, other);
+                            if d < last
+                                && let Some(s) = band_of(space_bands, d)
+                            {
+                                out.push((a as u32, b as u32, s as u8));
                             }
                         }
                     }
@@ -364,65 +333,26 @@ pub fn knox_test(
                 out
             })
             .collect();
-        close = per_event.into_iter().flatten().collect();
+        close = per_position.into_iter().flatten().collect();
     }
     let days: Vec<i64> = events.iter().map(|e| e.day).collect();
     let all_by_time = all_pairs_by_time(&days, time_bands);
-    // The permutation loop touches every close pair once per permutation, so its data
-    // are laid out for the cache: the pairs as two index arrays grouped by space band
-    // (no band byte per pair), the days as u32 offsets from the earliest (60 kB for
-    // 15,000 events), and the time band of a gap read from a table.
     let first_day = days.iter().copied().min().unwrap_or(0);
     let offsets: Vec<u32> = days
         .iter()
-        .map(|&d| u32::try_from(d - first_day))
-        .collect::<Result<_, _>>()
-        .map_err(|_| SpatialError::BadParameter("the events' dates span more than 4 billion days".into()))?;
-    close.sort_by_key(|&(i, j, s)| (s, i, j));
-    let mut band_ends = vec![0usize; ns];
-    for &(_, _, s) in &close {
-        band_ends[s as usize] += 1;
-    }
-    for s in 1..ns {
-        band_ends[s] += band_ends[s - 1];
-    }
-    let (left, right): (Vec<u32>, Vec<u32>) = close.iter().map(|&(i, j, _)| (i, j)).unzip();
-    let time_band = TimeBandLookup::new(time_bands);
-    let table_for = |d: &[u32]| -> Vec<Vec<u64>> {
-        let mut t = vec![vec![0u64; nt]; ns];
-        let mut start = 0;
-        for (s, &end) in band_ends.iter().enumerate() {
-            let mut row = vec![0u32; nt + 1];
-            for (&i, &j) in left[start..end].iter().zip(&right[start..end]) {
-                row[time_band.of(d[i as usize].abs_diff(d[j as usize]))] += 1;
-            }
-            for k in 0..nt {
-                t[s][k] = row[k] as u64;
-            }
-            start = end;
-        }
-        // The open space band: every pair in the time band that is not close.
-        for k in 0..nt {
-            let finite: u64 = (0..ns - 1).map(|s| t[s][k]).sum();
-            t[ns - 1][k] = all_by_time[k] - finite;
-        }
-        t
-    };
-    let observed = table_for(&offsets);
-    let sims: Vec<Vec<Vec<u64>>> = (0..permutations)
-        .into_par_iter()
-        .map_init(
-            || offsets.clone(),
-            |d, p| {
-                // The same seed per permutation as ever, and a shuffle depends only on the
-                // length and the generator: the same tables as with i64 days.
-                let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p as u64);
-                d.copy_from_slice(&offsets);
-                d.shuffle(&mut rng);
-                table_for(d)
-            },
-        )
-        .collect();
+        .map(|&d| u32::try_from(d - first_day).ok().filter(|&o| o < 1 << 30))
+        .collect::<Option<_>>()
+        .ok_or_else(|| SpatialError::BadParameter("the events' dates span more than a billion days".into()))?;
+    let (sims, observed) = pairs::permuted_tables(&pairs::Layout {
+        close: &close,
+        space_bands: ns,
+        order: &order,
+        offsets: &offsets,
+        time_bands,
+        all_by_time: &all_by_time,
+        permutations,
+        seed,
+    });
     let mut expected = vec![vec![0.0f64; nt]; ns];
     let mut at_least = vec![vec![0u64; nt]; ns];
     for sim in &sims {
