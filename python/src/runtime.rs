@@ -13,6 +13,7 @@ pub fn block_on<F: Future>(future: F) -> PyResult<F::Output> {
     let runtime = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            .max_blocking_threads(crimescope_engine::blocking_threads())
             .thread_name("crimescope")
             .build()
             .map_err(|e| e.to_string())

@@ -107,12 +107,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// Run a future on a multi-threaded tokio runtime with 32 MB worker stacks: plans sent
-/// to a cluster are encoded recursively, and the trend queries' are deep. Tasks still
+/// to a cluster are encoded recursively, and the trend queries' are deep. File reads run
+/// on at most [`crimescope_engine::blocking_threads`] blocking threads. Tasks still
 /// running when it ends (an assessment stopped by Ctrl-C) get 200 ms, not a wait.
 pub fn block_on<F: Future<Output = Result<(), CliError>>>(future: F) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(32 * 1024 * 1024)
+        .max_blocking_threads(crimescope_engine::blocking_threads())
         .build()
         .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
     let result = runtime.block_on(future);

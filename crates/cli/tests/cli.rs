@@ -76,6 +76,17 @@ fn ingest_json_reports_every_file_and_reconciles() {
         "SELECT * FROM incidents WHERE 1 = 0",
     ]);
     assert_eq!(stdout_json(&out), serde_json::json!([]));
+    // A value the user's SQL cannot convert ('2024-07' is not a date; `month` is one) is
+    // the user's error (exit 1), not reported as a crimescope defect (exit 2).
+    let out = crimescope(&[
+        "sql",
+        "--store",
+        s,
+        "SELECT COUNT(*) AS n FROM incidents WHERE month >= '2024-07'",
+    ]);
+    let err = common::user_error(&out);
+    assert!(err.contains("SQL error") && err.contains("2024-07"), "{err}");
+    assert!(!err.contains("bug"), "{err}");
 
     let info = stdout_json(&crimescope(&["info", "--store", s, "--format", "json"]));
     assert_eq!(info["files"], 13);

@@ -63,5 +63,16 @@ pub fn json_rows(
     Ok(out)
 }
 
+/// How many blocking threads a tokio runtime that runs sessions should allow: four per
+/// core, at least eight. DataFusion reads local Parquet files on tokio's blocking pool,
+/// which by default grows to 512 threads; a store as `ingest` leaves it has a file per
+/// input and month (1,032 for a national year), and spawning a thread for each read cost
+/// 8% of a national `trend --by category` (0.63 → 0.58 s) and 4% of `repeats --kind
+/// location` (1.44 → 1.37 s) on 2 cores (BENCHMARKS.md, 2026-12-05).
+pub fn blocking_threads() -> usize {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    (4 * cores).max(8)
+}
+
 pub use datafusion;
 pub use datafusion::arrow;

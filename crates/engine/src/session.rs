@@ -233,7 +233,7 @@ impl Session {
     pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         check_read_only(sql)?;
         let df = self.ctx.sql_with_options(sql, read_only_options()).await?;
-        self.collect(df).await
+        self.collect(df).await.map_err(user_sql_failure)
     }
 
     /// The output schema of a read-only query, without running it.
@@ -325,6 +325,25 @@ impl Session {
                 }),
             },
         }
+    }
+}
+
+/// A value the user's own SQL could not convert or compute (a text like '2025-01'
+/// compared with the `month` date, a division by zero) is the user's to fix, reported
+/// as [`EngineError::Sql`] rather than as a failure of crimescope.
+fn user_sql_failure(e: EngineError) -> EngineError {
+    use datafusion::arrow::error::ArrowError;
+    use datafusion::error::DataFusionError;
+    match e {
+        EngineError::Execution(DataFusionError::ArrowError(arrow, context))
+            if matches!(
+                *arrow,
+                ArrowError::CastError(_) | ArrowError::ParseError(_) | ArrowError::DivideByZero
+            ) =>
+        {
+            EngineError::Sql(DataFusionError::ArrowError(arrow, context))
+        }
+        other => other,
     }
 }
 
