@@ -15,7 +15,10 @@
 //! Such a job is cancelled at once (so a client never waits on a recovery that may hang),
 //! and if it reaches success anyway its status is rewritten to failed before any client
 //! sees it: the check sits in the job-state store, which every terminal status passes
-//! through on its way to the client. The failure message starts with
+//! through on its way to a client that follows the job by Ballista's push stream, as
+//! crimescope's client does. (A legacy pull-mode client, polling job status, could read
+//! success from the scheduler's active-job cache in the moment before the refusal is
+//! stored.) The failure message starts with
 //! [`crate::error::EXECUTOR_LOSS_MARKER`], which the client turns into
 //! [`crate::EngineError::ExecutorLost`]. A task that fails and succeeds on retry within
 //! the same stage attempt is not refused: it replaces its own output.
