@@ -239,12 +239,7 @@ impl GuardedJobState {
                 return None;
             }
         };
-        let refused = {
-            let mut ledger = self.guard.ledger();
-            ledger.in_flight.remove(job_id);
-            ledger.refused.remove(job_id)
-        };
-        let reason = refused.or(rerun)?;
+        let reason = self.forget(job_id).or(rerun)?;
         let mut failed = graph.cloned();
         failed.fail_job(match own_error {
             // The guard's own cancellation: its reason is the whole story.
@@ -254,10 +249,11 @@ impl GuardedJobState {
         Some(failed)
     }
 
-    fn forget(&self, job_id: &JobId) {
+    /// Drop a finished job from the ledger; the reason it was refused, if it was.
+    fn forget(&self, job_id: &JobId) -> Option<String> {
         let mut ledger = self.guard.ledger();
         ledger.in_flight.remove(job_id);
-        ledger.refused.remove(job_id);
+        ledger.refused.remove(job_id)
     }
 }
 
