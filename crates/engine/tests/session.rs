@@ -220,9 +220,11 @@ async fn the_lsoa_lookup_maps_2011_codes_to_2021() {
 }
 
 /// Compaction is a read cache: the same answers from one file per partition, used only
-/// while the store's input files are the ones it was made from.
+/// while the store's input files are the ones it was made from. Every ingest leaves a
+/// concatenated one (row groups copied); `compact` rewrites it; the next ingest that
+/// changes the inputs concatenates afresh.
 #[tokio::test]
-async fn compaction_gives_the_same_answers_and_goes_stale_on_ingest() {
+async fn compaction_gives_the_same_answers_and_is_remade_on_ingest() {
     let dir = tempfile::tempdir().unwrap();
     let extra = dir.path().join("extra");
     std::fs::create_dir_all(&extra).unwrap();
@@ -246,7 +248,33 @@ async fn compaction_gives_the_same_answers_and_goes_stale_on_ingest() {
     .unwrap();
     let question = "SELECT CAST(source AS VARCHAR) s, month, CAST(category AS VARCHAR) c, COUNT(*) n, SUM(harm_weight) h, \
                     MIN(source_line) l FROM incidents GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
-    let before = Session::open(&store).await.unwrap().sql(question).await.unwrap();
+    let session = Session::open(&store).await.unwrap();
+    let before = session.sql(question).await.unwrap();
+    // The ingest left a concatenated compaction: the one partition of two input files
+    // copied into one file, every other partition its own input file.
+    let made = session.manifest().current_compaction().expect("a current compaction").clone();
+    assert_eq!(made.method, crimescope_ingest::store::CompactionMethod::Concatenated);
+    assert_eq!(made.outputs.len(), 24);
+    let copies: Vec<_> = made.outputs.iter().filter(|o| o.path.starts_with("compacted/")).collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert!(copies[0].path.starts_with("compacted/incidents/source=police/month=2024-05/"));
+    let inputs: Vec<_> = session.manifest().outputs_of("incidents").map(|o| o.path.clone()).collect();
+    assert_eq!(
+        made.outputs.iter().filter(|o| inputs.contains(&o.path)).count(),
+        23,
+        "the other partitions are read from their input files"
+    );
+    let rows_of_may: u64 = session
+        .manifest()
+        .outputs_of("incidents")
+        .filter(|o| o.path.contains("month=2024-05/"))
+        .map(|o| o.rows)
+        .sum();
+    assert_eq!(copies[0].rows, rows_of_may);
+    let n = single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap());
+    let loaded: u64 = session.manifest().files.iter().map(|f| f.counts.rows_loaded).sum();
+    assert_eq!(n as u64, loaded, "every loaded row, once");
+    drop(session);
 
     let mut writer = crimescope_ingest::store::StoreWriter::open(&store, "harm_weights_v1").unwrap();
     let compaction = writer.compact().unwrap();
@@ -271,7 +299,7 @@ async fn compaction_gives_the_same_answers_and_goes_stale_on_ingest() {
         assert!(store.join(&o.path).exists());
     }
 
-    // A new input file: the compaction is stale, dropped and its files removed.
+    // A new input file: the rewritten compaction is stale; a concatenated one replaces it.
     std::fs::write(
         extra.join("2024-06-extra-street.csv"),
         "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n\
@@ -289,7 +317,9 @@ async fn compaction_gives_the_same_answers_and_goes_stale_on_ingest() {
     // are retired, not deleted, and it still reads them and gets its answers.
     let compacted = session;
     let session = Session::open(&store).await.unwrap();
-    assert!(session.manifest().compaction.is_none());
+    let remade = session.manifest().current_compaction().expect("a current compaction");
+    assert_eq!(remade.method, crimescope_ingest::store::CompactionMethod::Concatenated);
+    assert_eq!(remade.outputs.len(), 24);
     assert!(
         compaction
             .outputs

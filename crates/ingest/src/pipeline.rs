@@ -174,7 +174,9 @@ pub fn ingest(
             counts: FileCounts::default(),
         });
     }
-    writer.commit(entries, &now)?;
+    writer
+        .commit_unless(entries, &now, &|| progress.cancelled())
+        .map_err(&stopped)?;
     let mut totals = FileCounts::default();
     for f in &files {
         totals.add(&f.counts);

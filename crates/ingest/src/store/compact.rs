@@ -9,7 +9,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::Digest;
 
 use super::digest::{DigestingFile, WrittenFile};
-use super::{Compaction, OutputFile, StoreWriter};
+use super::{Compaction, CompactionMethod, OutputFile, StoreWriter};
 use crate::error::{IngestError, Result};
 
 impl StoreWriter {
@@ -31,7 +31,9 @@ impl StoreWriter {
     /// commit; once it answers true the partial copy is removed and
     /// [`IngestError::Interrupted`] returned, with the store as it was.
     pub fn compact_unless(&mut self, stop: &dyn Fn() -> bool) -> Result<Compaction> {
-        if let Some(c) = self.manifest.current_compaction() {
+        if let Some(c) = self.manifest.current_compaction()
+            && c.method == CompactionMethod::Rewritten
+        {
             return Ok(c.clone());
         }
         let inputs = self.manifest.input_hashes();
@@ -88,6 +90,7 @@ impl StoreWriter {
             inputs,
             outputs,
             created_at: super::now_rfc3339(),
+            method: CompactionMethod::Rewritten,
         };
         let mut next = self.manifest.clone();
         next.compaction = Some(compaction.clone());

@@ -57,6 +57,21 @@ pub struct Compaction {
     pub outputs: Vec<OutputFile>,
     /// When it was made (UTC, RFC 3339).
     pub created_at: String,
+    /// How it was made (absent in manifests written before it was recorded: rewritten).
+    #[serde(default)]
+    pub method: CompactionMethod,
+}
+
+/// How a [`Compaction`] was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompactionMethod {
+    /// `crimescope compact`: the rows decoded and written again in large row groups.
+    #[default]
+    Rewritten,
+    /// Every commit of new files: the per-input files' row groups copied as they are
+    /// into one file per partition (a partition of one file is that file).
+    Concatenated,
 }
 
 /// A population table kept in the store.

@@ -19,6 +19,7 @@
 //! listing is deleted only once no reader holds one.
 
 mod compact;
+mod concatenate;
 pub mod digest;
 pub mod manifest;
 mod reader_lease;
@@ -35,7 +36,7 @@ use crimescope_model::schema::TABLES;
 use crate::error::{IngestError, Result};
 pub use digest::WrittenFile;
 pub use manifest::{
-    BoundaryEntry, Compaction, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
+    BoundaryEntry, Compaction, CompactionMethod, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
 };
 pub use reader_lease::{READERS_FILE, ReaderLease};
 pub use verify::{FileProblem, VerifyReport, verify};
@@ -186,8 +187,21 @@ impl StoreWriter {
     }
 
     /// Commit new file entries whose outputs are in the staging folder: move the files
-    /// into place, replace entries with the same key, and write the manifest atomically.
+    /// into place, replace entries with the same key, make the concatenated compaction
+    /// of the resulting `incidents` (see [`CompactionMethod::Concatenated`]) and write
+    /// the manifest atomically.
     pub fn commit(&mut self, new_entries: Vec<FileEntry>, now: &str) -> Result<()> {
+        self.commit_unless(new_entries, now, &|| false)
+    }
+
+    /// [`StoreWriter::commit`], asking `stop` while it concatenates; once it answers
+    /// true nothing is committed and [`IngestError::Interrupted`] is returned.
+    pub fn commit_unless(
+        &mut self,
+        new_entries: Vec<FileEntry>,
+        now: &str,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<()> {
         if new_entries.is_empty() {
             return self.remove_uncommitted();
         }
@@ -246,9 +260,17 @@ impl StoreWriter {
             }
             next.files.push(entry);
         }
-        // A compaction of another set of inputs is stale: drop it (its files retire).
+        // A compaction of another set of inputs is stale: replace it with a concatenated
+        // one (the stale one's files retire), so the store as ingested reads as few files.
         if next.current_compaction().is_none() {
-            next.compaction = None;
+            next.compaction = match self.concatenated_compaction(&next, stop) {
+                Ok(c) => c,
+                Err(e) => {
+                    // The moved files are not listed: remove them, leaving the store as it was.
+                    let _ = self.remove_uncommitted();
+                    return Err(e);
+                }
+            };
         }
         self.commit_manifest(next)
     }

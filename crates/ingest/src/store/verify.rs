@@ -74,6 +74,8 @@ fn expected_files(manifest: &Manifest) -> Vec<Expected> {
         parquet_rows: None,
     }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    // A concatenated compaction lists a partition of one input file as that file.
+    files.dedup_by(|a, b| a.path == b.path);
     files
 }
 
