@@ -34,6 +34,7 @@ mod error;
 pub mod functions;
 pub mod hotspots;
 mod info;
+pub mod local_store;
 pub mod lsoa_vintage;
 pub mod near_repeat;
 pub mod offence_harm;

@@ -106,7 +106,11 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn open_with(root: &Path, options: &SessionOptions) -> Result<Session> {
-        Self::open_with_context(root, SessionContext::new_with_config(Self::default_config()), options).await
+        let ctx = SessionContext::new_with_config(Self::default_config());
+        // Local files read on the asking thread: no blocking-pool hand-off per read.
+        let files = url::Url::parse("file://").map_err(|e| EngineError::internal(e.to_string()))?;
+        ctx.register_object_store(&files, Arc::new(crate::local_store::InlineLocalFiles::new()));
+        Self::open_with_context(root, ctx, options).await
     }
 
     /// The configuration [`Session::open`] uses: the information schema on, and one
