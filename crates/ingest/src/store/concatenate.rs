@@ -34,7 +34,11 @@ impl StoreWriter {
     ///
     /// `stop` is asked before the copying starts (it takes about a second for a
     /// national year); once it answers true [`IngestError::Interrupted`] is returned.
-    pub(crate) fn concatenated_compaction(&self, next: &Manifest, stop: &dyn Fn() -> bool) -> Result<Option<Compaction>> {
+    pub(crate) fn concatenated_compaction(
+        &self,
+        next: &Manifest,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Compaction>> {
         let inputs = next.input_hashes();
         let mut partitions: BTreeMap<String, Vec<&OutputFile>> = BTreeMap::new();
         for o in next.outputs_of("incidents") {
@@ -168,9 +172,7 @@ pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64,
                     column_index,
                     offset_index,
                 };
-                row_group
-                    .append_column(file, close)
-                    .map_err(|e| read_err(path, &e))?;
+                row_group.append_column(file, close).map_err(|e| read_err(path, &e))?;
             }
             row_group.close().map_err(write_err)?;
             rows += group.num_rows() as u64;
@@ -200,7 +202,9 @@ mod tests {
         let names: ArrayRef = Arc::new(StringArray::from_iter(
             (from..from + n).map(|i| (i % 7 != 0).then(|| format!("cat-{}", i % 5))),
         ));
-        let xs: ArrayRef = Arc::new(Float64Array::from_iter((from..from + n).map(|i| (i % 3 != 0).then_some(i as f64 * 0.5))));
+        let xs: ArrayRef = Arc::new(Float64Array::from_iter(
+            (from..from + n).map(|i| (i % 3 != 0).then_some(i as f64 * 0.5)),
+        ));
         RecordBatch::try_new(schema.clone(), vec![ids, names, xs]).unwrap()
     }
 
@@ -239,7 +243,10 @@ mod tests {
         let mut sources = Vec::new();
         let mut expected = Vec::new();
         // Files of one and of several row groups, and one of a single row.
-        for (i, (from, n, group)) in [(0, 2500, 1000), (10_000, 1, 10), (20_000, 700, 5000)].into_iter().enumerate() {
+        for (i, (from, n, group)) in [(0, 2500, 1000), (10_000, 1, 10), (20_000, 700, 5000)]
+            .into_iter()
+            .enumerate()
+        {
             let b = batch(&s, from, n);
             let path = dir.path().join(format!("in-{i}.parquet"));
             write(&path, std::slice::from_ref(&b), group);
@@ -263,7 +270,11 @@ mod tests {
         let offsets = meta.offset_index().expect("an offset index");
         for (g, group) in meta.row_groups().iter().enumerate() {
             for (c, column) in group.columns().iter().enumerate() {
-                assert_eq!(offsets[g][c].page_locations[0].offset, column.data_page_offset(), "row group {g} column {c}");
+                assert_eq!(
+                    offsets[g][c].page_locations[0].offset,
+                    column.data_page_offset(),
+                    "row group {g} column {c}"
+                );
             }
         }
     }

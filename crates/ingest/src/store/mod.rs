@@ -36,7 +36,8 @@ use crimescope_model::schema::TABLES;
 use crate::error::{IngestError, Result};
 pub use digest::WrittenFile;
 pub use manifest::{
-    BoundaryEntry, Compaction, CompactionMethod, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry, Replacement,
+    BoundaryEntry, Compaction, CompactionMethod, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry,
+    Replacement,
 };
 pub use reader_lease::{READERS_FILE, ReaderLease};
 pub use verify::{FileProblem, VerifyReport, verify};
@@ -196,12 +197,7 @@ impl StoreWriter {
 
     /// [`StoreWriter::commit`], asking `stop` while it concatenates; once it answers
     /// true nothing is committed and [`IngestError::Interrupted`] is returned.
-    pub fn commit_unless(
-        &mut self,
-        new_entries: Vec<FileEntry>,
-        now: &str,
-        stop: &dyn Fn() -> bool,
-    ) -> Result<()> {
+    pub fn commit_unless(&mut self, new_entries: Vec<FileEntry>, now: &str, stop: &dyn Fn() -> bool) -> Result<()> {
         if new_entries.is_empty() {
             return self.remove_uncommitted();
         }
