@@ -25,6 +25,7 @@
 //! second arrow version.
 #![warn(missing_docs)]
 
+pub mod area_lsoa;
 mod change_functions;
 #[cfg(feature = "distributed")]
 pub mod cluster;

@@ -167,8 +167,8 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// The `placement` expression over `incidents_all AS i` (joined to `area_lsoas AS a`
-/// for LSOA membership).
+/// The `placement` expression over `incidents_all AS i`; LSOA membership is
+/// `area_lsoa(i.lsoa_code)` (see [`crate::area_lsoa`]).
 pub(crate) fn placement_sql(area: &AreaSelection, has_lsoa_boundaries: bool, has_ward_boundaries: bool) -> String {
     match &area.membership {
         Membership::Lsoas { districts, .. } => {
@@ -187,8 +187,8 @@ pub(crate) fn placement_sql(area: &AreaSelection, has_lsoa_boundaries: bool, has
                     .join(" OR ")
             };
             format!(
-                "CASE WHEN a.inside THEN 'inside' \
-                 WHEN a.code IS NOT NULL THEN 'outside' \
+                "CASE WHEN area_lsoa(i.lsoa_code) THEN 'inside' \
+                 WHEN NOT area_lsoa(i.lsoa_code) THEN 'outside' \
                  WHEN i.lsoa_code IS NOT NULL THEN CASE WHEN {name_rule} THEN 'inside' ELSE 'outside' END \
                  WHEN i.longitude IS NOT NULL AND {has_lsoa_boundaries} THEN 'outside' \
                  ELSE 'unplaceable' END"

@@ -376,8 +376,6 @@ async fn register_selection(
     options: &SessionOptions,
     source_filter: &str,
 ) -> Result<()> {
-    use datafusion::arrow::array::{BooleanArray, StringArray};
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
     let columns = schema_for("incidents")
         .ok_or_else(|| EngineError::internal("no incidents schema"))?
         .fields()
@@ -392,28 +390,20 @@ async fn register_selection(
     };
     let has = |level: AreaLevel| manifest.boundaries.iter().any(|b| b.level == level.name());
     let placement = crate::selection::placement_sql(area, has(AreaLevel::Lsoa), has(AreaLevel::Ward));
-    // Every code the lookup knows, flagged when it is the area's.
-    let (codes, inside): (Vec<String>, Vec<bool>) = match &area.membership {
-        Membership::Lsoas { codes, known, .. } => known
-            .iter()
-            .filter(|c| !codes.contains(*c))
-            .map(|c| (c.clone(), false))
-            .chain(codes.iter().map(|c| (c.clone(), true)))
-            .unzip(),
-        Membership::Wards { .. } => (Vec::new(), Vec::new()),
+    // Every code the lookup knows, flagged when it is the area's, answered by
+    // `area_lsoa(lsoa_code)` (a lookup per distinct code, not a join per query).
+    let codes = match &area.membership {
+        Membership::Lsoas { codes, known, .. } => crate::area_lsoa::AreaCodes::new(
+            known
+                .iter()
+                .map(|c| (c.clone(), false))
+                .chain(codes.iter().map(|c| (c.clone(), true))),
+        ),
+        Membership::Wards { .. } => crate::area_lsoa::AreaCodes::new([]),
     };
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("code", DataType::Utf8, false),
-        Field::new("inside", DataType::Boolean, false),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(StringArray::from(codes)), Arc::new(BooleanArray::from(inside))],
-    )?;
-    ctx.register_table("area_lsoas", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    ctx.register_udf(crate::area_lsoa::area_lsoa_udf(codes));
     ctx.sql(&format!(
-        "CREATE VIEW incidents_placed AS SELECT i.*, {placement} AS placement \
-         FROM incidents_all AS i LEFT JOIN area_lsoas AS a ON CAST(i.lsoa_code AS VARCHAR) = a.code"
+        "CREATE VIEW incidents_placed AS SELECT i.*, {placement} AS placement FROM incidents_all AS i"
     ))
     .await?;
     let placed = match area.unplaceable {

@@ -5,8 +5,9 @@
 //!   travel in the logical plan as an Arrow IPC stream. Parquet tables (`ListingTable`)
 //!   and `EmptyTable` need no help: only their file URLs and schema cross the network.
 //! - **`harm_weight`** travels with its harm table, so a cluster computes with the
-//!   client's table, not the executor's default. The other crimescope functions carry
-//!   no state: they go by name, and each scheduler and executor has them registered.
+//!   client's table, not the executor's default; **`area_lsoa`** travels with the area's
+//!   codes. The other crimescope functions carry no state: they go by name, and each
+//!   scheduler and executor has them registered.
 
 use std::sync::Arc;
 
@@ -24,12 +25,15 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 
+use crate::area_lsoa::{AreaCodes, area_codes_of, area_lsoa_udf};
 use crate::functions::{harm_table_from_text, harm_table_of, harm_table_text, harm_weight_udf};
 
 /// Marks a table provider encoded by this codec (an Arrow IPC stream follows).
 const MEMTABLE_TAG: &[u8] = b"crimescope:memtable:1\n";
 /// Marks a `harm_weight` function encoded with its table (text follows).
 const HARM_TAG: &[u8] = b"crimescope:harm_weight:1\n";
+/// Marks an `area_lsoa` function encoded with its codes (text follows).
+const AREA_TAG: &[u8] = b"crimescope:area_lsoa:1\n";
 
 /// Ballista's logical codec, extended for in-memory tables and `harm_weight`.
 #[derive(Debug, Default)]
@@ -86,14 +90,14 @@ impl LogicalExtensionCodec for CrimescopeLogicalCodec {
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> DfResult<Arc<ScalarUDF>> {
-        match decode_harm_weight(buf)? {
+        match decode_udf_state(buf)? {
             Some(udf) => Ok(udf),
             None => self.ballista.try_decode_udf(name, buf),
         }
     }
 
     fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> DfResult<()> {
-        if encode_harm_weight(node, buf) {
+        if encode_udf_state(node, buf) {
             return Ok(());
         }
         self.ballista.try_encode_udf(node, buf)
@@ -137,42 +141,54 @@ impl PhysicalExtensionCodec for CrimescopePhysicalCodec {
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> DfResult<Arc<ScalarUDF>> {
-        match decode_harm_weight(buf)? {
+        match decode_udf_state(buf)? {
             Some(udf) => Ok(udf),
             None => self.ballista.try_decode_udf(name, buf),
         }
     }
 
     fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> DfResult<()> {
-        if encode_harm_weight(node, buf) {
+        if encode_udf_state(node, buf) {
             return Ok(());
         }
         self.ballista.try_encode_udf(node, buf)
     }
 }
 
-/// Write `harm_weight`'s table after [`HARM_TAG`]; false for any other function.
-fn encode_harm_weight(node: &ScalarUDF, buf: &mut Vec<u8>) -> bool {
-    match harm_table_of(node) {
-        Some(table) => {
-            buf.extend_from_slice(HARM_TAG);
-            buf.extend_from_slice(harm_table_text(table).as_bytes());
-            true
-        }
-        None => false,
+/// Write the state of a function that carries one (`harm_weight`'s table after
+/// [`HARM_TAG`], `area_lsoa`'s codes after [`AREA_TAG`]); false for any other function.
+fn encode_udf_state(node: &ScalarUDF, buf: &mut Vec<u8>) -> bool {
+    if let Some(table) = harm_table_of(node) {
+        buf.extend_from_slice(HARM_TAG);
+        buf.extend_from_slice(harm_table_text(table).as_bytes());
+        return true;
     }
+    if let Some(codes) = area_codes_of(node) {
+        buf.extend_from_slice(AREA_TAG);
+        buf.extend_from_slice(codes.to_text().as_bytes());
+        return true;
+    }
+    false
 }
 
-/// The `harm_weight` function that `buf` carries, if it carries one.
-fn decode_harm_weight(buf: &[u8]) -> DfResult<Option<Arc<ScalarUDF>>> {
-    let Some(text) = buf.strip_prefix(HARM_TAG) else {
-        return Ok(None);
+/// The `harm_weight` or `area_lsoa` function that `buf` carries, if it carries one.
+fn decode_udf_state(buf: &[u8]) -> DfResult<Option<Arc<ScalarUDF>>> {
+    let text = |state: &[u8], what: &str| {
+        std::str::from_utf8(state)
+            .map(str::to_string)
+            .map_err(|e| DataFusionError::Internal(format!("{what} is not UTF-8: {e}")))
     };
-    let text = std::str::from_utf8(text)
-        .map_err(|e| DataFusionError::Internal(format!("harm_weight's table is not UTF-8: {e}")))?;
-    let table = harm_table_from_text(text)
-        .map_err(|e| DataFusionError::Internal(format!("harm_weight's table did not decode: {e}")))?;
-    Ok(Some(Arc::new(harm_weight_udf(&table))))
+    if let Some(state) = buf.strip_prefix(HARM_TAG) {
+        let table = harm_table_from_text(&text(state, "harm_weight's table")?)
+            .map_err(|e| DataFusionError::Internal(format!("harm_weight's table did not decode: {e}")))?;
+        return Ok(Some(Arc::new(harm_weight_udf(&table))));
+    }
+    if let Some(state) = buf.strip_prefix(AREA_TAG) {
+        let codes = AreaCodes::from_text(&text(state, "area_lsoa's codes")?)
+            .map_err(|e| DataFusionError::Internal(format!("area_lsoa's codes did not decode: {e}")))?;
+        return Ok(Some(Arc::new(area_lsoa_udf(codes))));
+    }
+    Ok(None)
 }
 
 fn encode_memtable(table_ref: &TableReference, table: &MemTable, buf: &mut Vec<u8>) -> DfResult<()> {
