@@ -223,3 +223,85 @@ fn a_folder_with_parquet_but_no_manifest_is_refused_and_left_alone() {
     assert!(err.to_string().contains("no manifest.json"), "{err}");
     assert!(foreign.exists(), "nothing was deleted");
 }
+
+/// The rows of one Parquet file, concatenated.
+fn file_rows(path: &Path) -> arrow::array::RecordBatch {
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+/// Every commit leaves a concatenated compaction of exactly the store's input files: a
+/// month held in two files is one copy of both (the first file's rows, then the
+/// second's), and when one of them is republished the copy is made again from the
+/// files the store now holds, while the stale copy retires.
+#[test]
+fn the_compacted_copy_follows_every_commit_including_a_replacement() {
+    let name = "2024-03-city-of-london-street.csv";
+    let original = std::fs::read_to_string(city_of_london().join(name)).unwrap();
+    let lines: Vec<&str> = original.split_inclusive('\n').collect();
+    let (header, body) = (lines[0], &lines[1..]);
+    let half = body.len() / 2;
+    let inputs = tempfile::tempdir().unwrap();
+    let part = |file: &str, rows: &[&str]| {
+        let path = inputs.path().join(file);
+        std::fs::write(&path, format!("{header}{}", rows.concat())).unwrap();
+        path
+    };
+    let a = part("2024-03-a-street.csv", &body[..half]);
+    let b = part("2024-03-b-street.csv", &body[half..]);
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(store.path(), &[a.clone(), b.clone()]);
+
+    let check = |expected_inputs: usize| -> String {
+        let manifest = read_manifest(store.path()).unwrap();
+        let compaction = manifest.current_compaction().expect("a current compaction").clone();
+        assert_eq!(
+            compaction.method,
+            crimescope_ingest::store::CompactionMethod::Concatenated
+        );
+        let police = |p: &str| p.contains("source=police/month=2024-03/");
+        let inputs: Vec<_> = manifest.outputs_of("incidents").filter(|o| police(&o.path)).collect();
+        assert_eq!(inputs.len(), expected_inputs);
+        let copy = compaction.outputs.iter().find(|o| police(&o.path)).unwrap();
+        assert!(copy.path.starts_with("compacted/"), "{}", copy.path);
+        // The copy holds the input files' rows in the order the manifest lists them.
+        let parts: Vec<_> = inputs.iter().map(|o| file_rows(&store.path().join(&o.path))).collect();
+        let expected = arrow::compute::concat_batches(&parts[0].schema(), &parts).unwrap();
+        assert_eq!(file_rows(&store.path().join(&copy.path)), expected);
+        assert_eq!(copy.rows, expected.num_rows() as u64);
+        let written = crimescope_ingest::store::digest::digest_of(&store.path().join(&copy.path)).unwrap();
+        assert_eq!(copy.sha256.as_deref(), Some(written.sha256.as_str()));
+        copy.path.clone()
+    };
+    let first = check(2);
+
+    // b is republished without its last 10 rows.
+    let republished = tempfile::tempdir().unwrap();
+    let b2 = republished.path().join("2024-03-b-street.csv");
+    std::fs::write(&b2, format!("{header}{}", body[half..body.len() - 10].concat())).unwrap();
+    let report = ingest_ok(store.path(), &[b2]);
+    assert_eq!(report.files[0].status, FileStatus::Replaced);
+    let second = check(2);
+    assert_ne!(first, second);
+    let manifest = read_manifest(store.path()).unwrap();
+    let total: u64 = manifest
+        .current_compaction()
+        .unwrap()
+        .outputs
+        .iter()
+        .map(|o| o.rows)
+        .sum();
+    let read: u64 = manifest.files.iter().map(|f| f.counts.rows_read).sum();
+    assert_eq!(read, (body.len() - 10) as u64, "the withdrawn rows are gone");
+    let loaded: u64 = manifest.files.iter().map(|f| f.counts.rows_loaded).sum();
+    assert_eq!(total, loaded, "every loaded row once");
+    assert!(
+        manifest.retired.is_empty() && !store.path().join(&first).exists(),
+        "the stale copy was deleted"
+    );
+}

@@ -114,19 +114,23 @@ pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64,
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mut opened: Vec<(File, ParquetMetaData)> = Vec::with_capacity(sources.len());
-    for path in sources {
-        let file = File::open(path).map_err(|source| IngestError::Read {
+    let open = |path: &PathBuf| {
+        File::open(path).map_err(|source| IngestError::Read {
             path: path.clone(),
             source,
-        })?;
+        })
+    };
+    // The footers first (one file open at a time: a partition may have more input files
+    // than a process may hold open), to refuse differing schemas before writing.
+    let mut footers: Vec<ParquetMetaData> = Vec::with_capacity(sources.len());
+    for path in sources {
         let metadata = ParquetMetaDataReader::new()
             .with_page_index_policy(PageIndexPolicy::Optional)
-            .parse_and_finish(&file)
+            .parse_and_finish(&open(path)?)
             .map_err(|e| read_err(path, &e))?;
-        opened.push((file, metadata));
+        footers.push(metadata);
     }
-    let Some((_, first)) = opened.first() else {
+    let Some(first) = footers.first() else {
         return Ok(None);
     };
     let schema = first.file_metadata().schema_descr().root_schema_ptr();
@@ -135,7 +139,7 @@ pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64,
         m.file_metadata().schema_descr().root_schema() == schema.as_ref()
             && m.file_metadata().key_value_metadata() == key_values.as_ref()
     };
-    if !opened.iter().all(|(_, m)| same_schema(m)) {
+    if !footers.iter().all(same_schema) {
         return Ok(None);
     }
     if let Some(d) = to.parent() {
@@ -155,7 +159,8 @@ pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64,
     let write_err = |e| IngestError::from_parquet(to, e);
     let mut writer = SerializedFileWriter::new(out, schema, Arc::new(props)).map_err(write_err)?;
     let mut rows = 0u64;
-    for ((file, metadata), path) in opened.iter().zip(sources) {
+    for (metadata, path) in footers.iter().zip(sources) {
+        let file = open(path)?;
         for (g, group) in metadata.row_groups().iter().enumerate() {
             let mut row_group = writer.next_row_group().map_err(write_err)?;
             for (c, column) in group.columns().iter().enumerate() {
@@ -172,7 +177,7 @@ pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64,
                     column_index,
                     offset_index,
                 };
-                row_group.append_column(file, close).map_err(|e| read_err(path, &e))?;
+                row_group.append_column(&file, close).map_err(|e| read_err(path, &e))?;
             }
             row_group.close().map_err(write_err)?;
             rows += group.num_rows() as u64;
