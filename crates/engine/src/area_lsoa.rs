@@ -83,7 +83,8 @@ impl AreaCodes {
 #[derive(Debug)]
 struct AreaLsoaFunction {
     codes: AreaCodes,
-    lookup: HashMap<String, bool>,
+    /// Code → inside; foldhash, as this is asked once per row of a text column.
+    lookup: HashMap<String, bool, foldhash::fast::RandomState>,
     /// A hash of the codes, taken once: planners hash and compare functions often, and
     /// hashing 35,000 codes each time made planning slow.
     fingerprint: u64,
@@ -103,19 +104,22 @@ impl AreaLsoaFunction {
         }
     }
 
-    /// The answer for each value of `values` (any text type).
+    /// The answer for each value of `values` (any text type), read in place.
     fn answers(&self, values: &ArrayRef) -> DfResult<BooleanArray> {
-        let text = cast(values, &DataType::Utf8).map_err(|e| {
-            DataFusionError::Execution(format!(
-                "{AREA_LSOA}: the argument must be an LSOA code (text), got {}: {e}",
-                values.data_type()
-            ))
-        })?;
-        Ok(text
-            .as_string::<i32>()
-            .iter()
-            .map(|c| c.and_then(|c| self.lookup.get(c).copied()))
-            .collect())
+        let answer = |c: Option<&str>| c.and_then(|c| self.lookup.get(c).copied());
+        Ok(match values.data_type() {
+            DataType::Utf8 => values.as_string::<i32>().iter().map(answer).collect(),
+            DataType::LargeUtf8 => values.as_string::<i64>().iter().map(answer).collect(),
+            DataType::Utf8View => values.as_string_view().iter().map(answer).collect(),
+            other => {
+                let text = cast(values, &DataType::Utf8).map_err(|e| {
+                    DataFusionError::Execution(format!(
+                        "{AREA_LSOA}: the argument must be an LSOA code (text), got {other}: {e}"
+                    ))
+                })?;
+                text.as_string::<i32>().iter().map(answer).collect()
+            }
+        })
     }
 }
 
@@ -162,7 +166,7 @@ impl ScalarUDFImpl for AreaLsoaFunction {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::{DictionaryArray, StringArray};
+    use datafusion::arrow::array::{DictionaryArray, StringArray, StringViewArray};
     use datafusion::arrow::datatypes::Int32Type;
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::arrow::record_batch::RecordBatch;
@@ -201,15 +205,17 @@ mod tests {
         ];
         let dictionary: DictionaryArray<Int32Type> = values.iter().copied().collect();
         let plain: StringArray = values.iter().copied().collect();
+        let view: StringViewArray = values.iter().copied().collect();
         let schema = Arc::new(Schema::new(vec![
             Field::new("id", DataType::Int32, false),
             Field::new("code", dictionary.data_type().clone(), true),
             Field::new("text", DataType::Utf8, true),
+            Field::new("view", DataType::Utf8View, true),
         ]));
         let ids = datafusion::arrow::array::Int32Array::from_iter_values(0..values.len() as i32);
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(ids), Arc::new(dictionary), Arc::new(plain)],
+            vec![Arc::new(ids), Arc::new(dictionary), Arc::new(plain), Arc::new(view)],
         )
         .unwrap();
         let ctx = SessionContext::new();
@@ -241,7 +247,7 @@ mod tests {
             .collect()
             .await
             .unwrap();
-        for column in ["code", "text"] {
+        for column in ["code", "text", "view"] {
             let by_function = ctx
                 .sql(&format!("SELECT id, area_lsoa({column}) AS inside FROM t ORDER BY id"))
                 .await
