@@ -12,7 +12,10 @@
 #    under /usr/bin/time (wall seconds, peak RSS), checks that both counted the same rows,
 #    and prints the medians and ratios as a Markdown table (paste it into BENCHMARKS.md).
 #
-# The store holds `month` as text ('2025-07'), so the DuckDB queries compare text.
+# The store's files sit under month=YYYY-MM folders and DuckDB's hive partitioning takes
+# `month` from the folder name as text ('2025-07'), so the DuckDB queries compare text.
+# DuckDB reads the files the manifest lists for incidents: the compacted copy when it is
+# current, as it is after every ingest.
 #
 # Workloads: ingest (`crimescope ingest` vs COPY ... TO parquet with the schema given);
 # `trend --by category`, `repeats --kind location`, grid counts (`sql` with grid_cell) and
