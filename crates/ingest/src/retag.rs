@@ -180,14 +180,7 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
     }
     // The compacted copy holds the old codes: concatenate the rewritten files afresh.
     if retag.files_rewritten > 0 {
-        next.compaction = match writer.concatenated_compaction(&next, stop) {
-            Ok(c) => c,
-            Err(e) => {
-                // The moved files are not listed: remove them, leaving the store as it was.
-                let _ = writer.remove_uncommitted();
-                return Err(e);
-            }
-        };
+        next.compaction = writer.concatenated_compaction(&next, stop)?;
     }
     // One atomic manifest replace commits every rewritten file; the old ones retire.
     writer.commit_manifest(next)?;

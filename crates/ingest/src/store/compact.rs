@@ -1,12 +1,10 @@
 //! Compaction: one `incidents` file per partition, as a read cache.
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::Path;
 
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use sha2::Digest;
 
 use super::digest::{DigestingFile, WrittenFile};
 use super::{Compaction, CompactionMethod, OutputFile, StoreWriter};
@@ -37,16 +35,8 @@ impl StoreWriter {
             return Ok(c.clone());
         }
         let inputs = self.manifest.input_hashes();
-        let mut digest = sha2::Sha256::new();
-        for h in &inputs {
-            digest.update(h.as_bytes());
-        }
-        let tag = hex::encode(digest.finalize())[..12].to_string();
-        let mut partitions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for o in self.manifest.outputs_of("incidents") {
-            let dir = o.path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
-            partitions.entry(dir).or_default().push(o.path.clone());
-        }
+        let tag = self.manifest.compaction_tag();
+        let partitions = self.manifest.incidents_by_partition();
         let staging = self.staging();
         let mut outputs = Vec::with_capacity(partitions.len());
         for (done, (dir, files)) in partitions.iter().enumerate() {
@@ -77,14 +67,7 @@ impl StoreWriter {
             });
         }
         for o in &outputs {
-            let to = self.root.join(&o.path);
-            if let Some(d) = to.parent() {
-                fs::create_dir_all(d).map_err(|source| IngestError::Write {
-                    path: d.to_path_buf(),
-                    source,
-                })?;
-            }
-            fs::rename(staging.join(&o.path), &to).map_err(|source| IngestError::Write { path: to, source })?;
+            self.place_staged(&o.path)?;
         }
         let compaction = Compaction {
             inputs,
@@ -101,7 +84,7 @@ impl StoreWriter {
 
 /// Concatenate Parquet files into one at `to`; the rows written and the file's size and
 /// hash, or `None` if `stop` answered true before a batch.
-fn merge(root: &Path, files: &[String], to: &Path, stop: &dyn Fn() -> bool) -> Result<Option<(u64, WrittenFile)>> {
+fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool) -> Result<Option<(u64, WrittenFile)>> {
     let err = |path: &Path, e: &dyn std::fmt::Display| IngestError::Parquet {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -114,8 +97,8 @@ fn merge(root: &Path, files: &[String], to: &Path, stop: &dyn Fn() -> bool) -> R
     }
     let mut writer: Option<ArrowWriter<DigestingFile>> = None;
     let mut rows = 0u64;
-    for rel in files {
-        let path = root.join(rel);
+    for output in files {
+        let path = root.join(&output.path);
         let file = File::open(&path).map_err(|source| IngestError::Read {
             path: path.clone(),
             source,

@@ -8,7 +8,6 @@
 //! costs a copy of the bytes and no decoding or encoding, so it can run at every commit.
 //! `crimescope compact` still rewrites the rows into large row groups.
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,7 +18,6 @@ use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
-use sha2::Digest;
 
 use super::digest::{DigestingFile, WrittenFile};
 use super::{Compaction, CompactionMethod, Manifest, OutputFile, StoreWriter};
@@ -33,27 +31,21 @@ impl StoreWriter {
     /// versions): readers then use the per-input files, as they did before.
     ///
     /// `stop` is asked before the copying starts (it takes about a second for a
-    /// national year); once it answers true [`IngestError::Interrupted`] is returned.
+    /// national year); once it answers true, or on any error, every unlisted file (the
+    /// caller's moved files included) is removed and the error returned, so the store
+    /// is as it was.
     pub(crate) fn concatenated_compaction(
         &self,
         next: &Manifest,
         stop: &dyn Fn() -> bool,
     ) -> Result<Option<Compaction>> {
-        let inputs = next.input_hashes();
-        let mut partitions: BTreeMap<String, Vec<&OutputFile>> = BTreeMap::new();
-        for o in next.outputs_of("incidents") {
-            let dir = o.path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
-            partitions.entry(dir).or_default().push(o);
-        }
+        let partitions = next.incidents_by_partition();
         if partitions.is_empty() {
             return Ok(None);
         }
-        let mut digest = sha2::Sha256::new();
-        for h in &inputs {
-            digest.update(h.as_bytes());
-        }
-        let tag = hex::encode(digest.finalize())[..12].to_string();
+        let tag = next.compaction_tag();
         if stop() {
+            let _ = self.remove_uncommitted();
             return Err(IngestError::Interrupted {
                 during: "before the commit",
                 done: "; nothing was committed".into(),
@@ -81,24 +73,21 @@ impl StoreWriter {
                     return Ok(None);
                 }
                 Err(e) => {
-                    let _ = fs::remove_dir_all(staging.join("compacted"));
+                    // The files the caller moved are not listed either: remove them all,
+                    // leaving the store as it was.
+                    let _ = self.remove_uncommitted();
                     return Err(e);
                 }
             }
         }
         for o in outputs.iter().filter(|o| o.path.starts_with("compacted/")) {
-            let to = self.root.join(&o.path);
-            let write_err = |path: &Path| {
-                let path = path.to_path_buf();
-                move |source| IngestError::Write { path, source }
-            };
-            if let Some(d) = to.parent() {
-                fs::create_dir_all(d).map_err(write_err(d))?;
+            if let Err(e) = self.place_staged(&o.path) {
+                let _ = self.remove_uncommitted();
+                return Err(e);
             }
-            fs::rename(staging.join(&o.path), &to).map_err(write_err(&to))?;
         }
         Ok(Some(Compaction {
-            inputs,
+            inputs: next.input_hashes(),
             outputs,
             created_at: super::now_rfc3339(),
             method: CompactionMethod::Concatenated,

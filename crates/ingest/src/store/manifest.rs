@@ -166,6 +166,29 @@ impl Manifest {
         h
     }
 
+    /// The `incidents` files grouped by partition folder (e.g.
+    /// `incidents/source=police/month=2024-01`), in the order the manifest lists them:
+    /// what a compaction makes one file of.
+    pub fn incidents_by_partition(&self) -> std::collections::BTreeMap<String, Vec<&OutputFile>> {
+        let mut partitions: std::collections::BTreeMap<String, Vec<&OutputFile>> = Default::default();
+        for o in self.outputs_of("incidents") {
+            let dir = o.path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+            partitions.entry(dir).or_default().push(o);
+        }
+        partitions
+    }
+
+    /// A short tag naming a compaction of the current input files: the first 12 hex
+    /// digits of the SHA-256 of their sorted hashes.
+    pub fn compaction_tag(&self) -> String {
+        use sha2::Digest;
+        let mut digest = sha2::Sha256::new();
+        for h in self.input_hashes() {
+            digest.update(h.as_bytes());
+        }
+        hex::encode(digest.finalize())[..12].to_string()
+    }
+
     /// The compaction, when it covers exactly the current input files.
     pub fn current_compaction(&self) -> Option<&Compaction> {
         self.compaction.as_ref().filter(|c| c.inputs == self.input_hashes())

@@ -187,6 +187,19 @@ impl StoreWriter {
         Ok(())
     }
 
+    /// Move the staged file `rel` (relative to the store) to its place in the store,
+    /// creating its folder; it stays invisible until a commit lists it.
+    pub(crate) fn place_staged(&self, rel: &str) -> Result<()> {
+        let to = self.root.join(rel);
+        if let Some(d) = to.parent() {
+            fs::create_dir_all(d).map_err(|source| IngestError::Write {
+                path: d.to_path_buf(),
+                source,
+            })?;
+        }
+        fs::rename(self.staging().join(rel), &to).map_err(|source| IngestError::Write { path: to, source })
+    }
+
     /// Commit new file entries whose outputs are in the staging folder: move the files
     /// into place, replace entries with the same key, make the concatenated compaction
     /// of the resulting `incidents` (see [`CompactionMethod::Concatenated`]) and write
@@ -259,14 +272,7 @@ impl StoreWriter {
         // A compaction of another set of inputs is stale: replace it with a concatenated
         // one (the stale one's files retire), so the store as ingested reads as few files.
         if next.current_compaction().is_none() {
-            next.compaction = match self.concatenated_compaction(&next, stop) {
-                Ok(c) => c,
-                Err(e) => {
-                    // The moved files are not listed: remove them, leaving the store as it was.
-                    let _ = self.remove_uncommitted();
-                    return Err(e);
-                }
-            };
+            next.compaction = self.concatenated_compaction(&next, stop)?;
         }
         self.commit_manifest(next)
     }
