@@ -85,6 +85,8 @@ struct AreaLsoaFunction {
     codes: AreaCodes,
     /// Code → inside; foldhash, as this is asked once per row of a text column.
     lookup: HashMap<String, bool, foldhash::fast::RandomState>,
+    /// Inline key (see [`inline_key`]) → inside, for every code of up to 12 bytes.
+    by_view: HashMap<u128, bool, foldhash::fast::RandomState>,
     /// A hash of the codes, taken once: planners hash and compare functions often, and
     /// hashing 35,000 codes each time made planning slow.
     fingerprint: u64,
@@ -97,6 +99,14 @@ impl AreaLsoaFunction {
         codes.hash(&mut hasher);
         AreaLsoaFunction {
             lookup: codes.codes.iter().cloned().collect(),
+            by_view: codes
+                .codes
+                .iter()
+                .filter_map(|(code, inside)| {
+                    let view = datafusion::arrow::array::builder::make_view(code.as_bytes(), 0, 0);
+                    inline_key(view).map(|key| (key, *inside))
+                })
+                .collect(),
             fingerprint: hasher.finish(),
             codes,
             // Any type that casts to text: Utf8, a dictionary of strings, a view.
@@ -110,7 +120,24 @@ impl AreaLsoaFunction {
         Ok(match values.data_type() {
             DataType::Utf8 => values.as_string::<i32>().iter().map(answer).collect(),
             DataType::LargeUtf8 => values.as_string::<i64>().iter().map(answer).collect(),
-            DataType::Utf8View => values.as_string_view().iter().map(answer).collect(),
+            DataType::Utf8View => {
+                // A code of up to 12 bytes is held whole in its view: look the view up
+                // (a 16-byte key) rather than hash and compare the text.
+                let text = values.as_string_view();
+                text.views()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &view)| {
+                        if text.is_null(i) {
+                            None
+                        } else if let Some(key) = inline_key(view) {
+                            self.by_view.get(&key).copied()
+                        } else {
+                            answer(Some(text.value(i)))
+                        }
+                    })
+                    .collect()
+            }
             other => {
                 let text = cast(values, &DataType::Utf8).map_err(|e| {
                     DataFusionError::Execution(format!(
@@ -121,6 +148,14 @@ impl AreaLsoaFunction {
             }
         })
     }
+}
+
+/// A view's length and bytes when the value is held in the view (at most 12 bytes), with
+/// the bytes after the value masked off: the Arrow format asks for them to be zero, and
+/// masking means a producer that leaves them dirty still finds its codes.
+fn inline_key(view: u128) -> Option<u128> {
+    let len = view as u32;
+    (len <= 12).then(|| view & (u128::MAX >> (96 - 8 * len)))
 }
 
 impl PartialEq for AreaLsoaFunction {
@@ -180,7 +215,23 @@ mod tests {
             ("E01000001".to_string(), true),
             ("E01000002".to_string(), false),
             ("E01000003".to_string(), true),
+            // Longer than a view holds inline: looked up by its text.
+            ("X99 LONGER THAN TWELVE".to_string(), true),
         ])
+    }
+
+    /// The bytes after an inline value are masked off, so a view with dirty padding
+    /// finds its code; the length is part of the key, so a prefix does not.
+    #[test]
+    fn inline_keys_ignore_padding_and_keep_the_length() {
+        use datafusion::arrow::array::builder::make_view;
+        let clean = make_view(b"E01000001", 0, 0);
+        let dirty = clean | (0xAB_u128 << (32 + 8 * 10));
+        assert_ne!(clean, dirty);
+        assert_eq!(inline_key(dirty), inline_key(clean));
+        assert_ne!(inline_key(make_view(b"E0100000", 0, 0)), inline_key(clean));
+        assert_eq!(inline_key(make_view(b"", 0, 0)), Some(0));
+        assert_eq!(inline_key(make_view(b"X99 LONGER THAN TWELVE", 0, 0)), None);
     }
 
     #[test]
@@ -202,6 +253,9 @@ mod tests {
             Some("E01000001"),
             Some("E01000003"),
             None,
+            Some("X99 LONGER THAN TWELVE"),
+            Some("X99 LONGER THAN TWELVE BUT UNKNOWN"),
+            Some("E0100000"),
         ];
         let dictionary: DictionaryArray<Int32Type> = values.iter().copied().collect();
         let plain: StringArray = values.iter().copied().collect();
@@ -263,7 +317,18 @@ mod tests {
             assert_eq!(answered, joined, "{column}");
             assert_eq!(
                 answered,
-                vec![Some(true), None, Some(false), None, Some(true), Some(true), None]
+                vec![
+                    Some(true),
+                    None,
+                    Some(false),
+                    None,
+                    Some(true),
+                    Some(true),
+                    None,
+                    Some(true),
+                    None,
+                    None
+                ]
             );
         }
     }

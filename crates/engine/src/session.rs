@@ -148,11 +148,17 @@ impl Session {
         // crime source put views over it.
         let selects = options.area.is_some() || source_filter != "TRUE";
         for table in crimescope_model::schema::TABLES {
-            let schema = schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
+            let mut schema =
+                schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
             let name = match table {
                 "incidents" if has_outcomes || selects => "incidents_base",
                 _ => table,
             };
+            if name == "incidents_base" && options.area.is_some() {
+                // Placing every row by its LSOA code reads text the views give back as
+                // Utf8; see `text_as_views`.
+                schema = text_as_views(&schema);
+            }
             // incidents: the compacted copy when it is current, else the per-input files.
             let paths: Vec<PathBuf> = if table == "incidents" {
                 manifest
@@ -174,16 +180,37 @@ impl Session {
         register(&ctx, "population", population_schema, &population).await?;
         register_themes(&ctx, &options.themes)?;
         crate::functions::register_functions(&ctx, &options.harm);
-        let all = if selects { "incidents_all" } else { "incidents" };
-        if has_outcomes {
-            let view = format!("CREATE VIEW {all} AS {}", queries::INCIDENTS_WITH_LATEST_OUTCOME.sql);
-            ctx.sql(&view).await?;
-        } else if selects {
-            ctx.sql("CREATE VIEW incidents_all AS SELECT * FROM incidents_base")
-                .await?;
-        }
-        if selects {
-            register_selection(&ctx, &manifest, options, &source_filter).await?;
+        if options.area.is_some() {
+            // `incidents_read`: the stored rows (with their latest outcome), text as
+            // views, for the placement; `incidents_all` the same in the canonical types.
+            let read = if has_outcomes {
+                let view = format!(
+                    "CREATE VIEW incidents_read AS {}",
+                    queries::INCIDENTS_WITH_LATEST_OUTCOME.sql
+                );
+                ctx.sql(&view).await?;
+                "incidents_read"
+            } else {
+                "incidents_base"
+            };
+            ctx.sql(&format!(
+                "CREATE VIEW incidents_all AS SELECT {} FROM {read} AS i",
+                canonical_columns()?
+            ))
+            .await?;
+            register_selection(&ctx, &manifest, options, &source_filter, read).await?;
+        } else {
+            let all = if selects { "incidents_all" } else { "incidents" };
+            if has_outcomes {
+                let view = format!("CREATE VIEW {all} AS {}", queries::INCIDENTS_WITH_LATEST_OUTCOME.sql);
+                ctx.sql(&view).await?;
+            } else if selects {
+                ctx.sql("CREATE VIEW incidents_all AS SELECT * FROM incidents_base")
+                    .await?;
+            }
+            if selects {
+                register_selection(&ctx, &manifest, options, &source_filter, "incidents_all").await?;
+            }
         }
         Ok(Session {
             ctx,
@@ -368,13 +395,54 @@ fn months_of_profile(manifest: &Manifest, profile: &str) -> BTreeSet<Month> {
         .collect()
 }
 
-/// The views of [`crate::selection`]: `incidents_placed` (every incident with its
-/// placement, when there is an area) and `incidents` (the area's, one source per crime).
+/// The incidents table's schema with every `Utf8` column read as `Utf8View`.
+///
+/// With an area, every query places every stored row by its `lsoa_code`. Read as
+/// `Utf8`, each value of a dictionary-encoded Parquet page is copied into a new buffer,
+/// and the nullable text columns are shifted again for their nulls (together about a
+/// sixth of a national assessment's time); read as views, a value of up to 12 bytes (an
+/// LSOA code) is held in its view and longer ones point into the page, and
+/// `area_lsoa` looks codes up by view ([`crate::area_lsoa`]). The views over this table
+/// give every column back in the canonical type ([`canonical_columns`]), so the types a
+/// query sees do not depend on whether the session has an area.
+fn text_as_views(schema: &SchemaRef) -> SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Schema};
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8View)),
+            _ => f.clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// The canonical incidents columns of a relation `i`, in order, text read as views cast
+/// back to `Utf8` (a cast is computed only for the columns a query uses).
+fn canonical_columns() -> Result<String> {
+    use datafusion::arrow::datatypes::DataType;
+    Ok(schema_for("incidents")
+        .ok_or_else(|| EngineError::internal("no incidents schema"))?
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => format!("arrow_cast(i.\"{0}\", 'Utf8') AS \"{0}\"", f.name()),
+            _ => format!("i.\"{}\"", f.name()),
+        })
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// The views of [`crate::selection`]: `incidents_placed` (every incident of `read` with
+/// its placement, when there is an area) and `incidents` (the area's, one source per
+/// crime).
 async fn register_selection(
     ctx: &SessionContext,
     manifest: &Manifest,
     options: &SessionOptions,
     source_filter: &str,
+    read: &str,
 ) -> Result<()> {
     let columns = schema_for("incidents")
         .ok_or_else(|| EngineError::internal("no incidents schema"))?
@@ -403,7 +471,8 @@ async fn register_selection(
     };
     ctx.register_udf(crate::area_lsoa::area_lsoa_udf(codes));
     ctx.sql(&format!(
-        "CREATE VIEW incidents_placed AS SELECT i.*, {placement} AS placement FROM incidents_all AS i"
+        "CREATE VIEW incidents_placed AS SELECT {}, {placement} AS placement FROM {read} AS i",
+        canonical_columns()?
     ))
     .await?;
     let placed = match area.unplaceable {

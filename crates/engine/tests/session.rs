@@ -359,3 +359,92 @@ async fn compaction_gives_the_same_answers_and_is_remade_on_ingest() {
         .sum();
     assert_eq!(n, was + 1);
 }
+
+/// With an area the stored text is read as views for the placement, but `incidents`,
+/// `incidents_all` and `incidents_placed` show the canonical types, the latest outcome
+/// still applies, and the area's count is the one a filter on the codes gives.
+#[tokio::test]
+async fn an_area_session_shows_the_canonical_types_and_counts_by_code() {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use crimescope_engine::SessionOptions;
+    use crimescope_engine::selection::{AreaSelection, Membership, Unplaceable};
+
+    let store = store_with(&[
+        fixtures().join("city-of-london"),
+        fixtures().join("constructed-outcomes"),
+    ]);
+    let whole = Session::open(store.path()).await.unwrap();
+    let codes_batches = whole
+        .sql("SELECT DISTINCT lsoa_code FROM incidents WHERE lsoa_code IS NOT NULL ORDER BY 1")
+        .await
+        .unwrap();
+    let known: BTreeSet<String> = codes_batches
+        .iter()
+        .flat_map(|b| {
+            let col = b.column(0).as_string::<i32>();
+            (0..col.len()).map(|i| col.value(i).to_string()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(known.len() > 4, "the fixture spans several LSOAs");
+    // Every other code is the area's; the rest are known but outside.
+    let codes: BTreeSet<String> = known.iter().step_by(2).cloned().collect();
+    let list = codes.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+    let expected = single_i64(
+        &whole
+            .sql(&format!(
+                "SELECT COUNT(*) FROM incidents WHERE lsoa_code IN ({list}) OR lsoa_code IS NULL"
+            ))
+            .await
+            .unwrap(),
+    );
+    let options = SessionOptions {
+        area: Some(AreaSelection {
+            name: "Test area".into(),
+            code: None,
+            kind: "test".into(),
+            rule: "every other LSOA of the fixture".into(),
+            membership: Membership::Lsoas {
+                codes,
+                known: Arc::new(known),
+                districts: Vec::new(),
+            },
+            unplaceable: Unplaceable::Count,
+        }),
+        ..SessionOptions::default()
+    };
+    let session = Session::open_with(store.path(), &options).await.unwrap();
+    let types = |s: &crimescope_engine::arrow::datatypes::Schema| -> Vec<(String, String)> {
+        s.fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().to_string()))
+            .collect()
+    };
+    let canonical = types(&crimescope_model::schema::incidents_schema());
+    for table in ["incidents", "incidents_all"] {
+        let schema = session.sql_schema(&format!("SELECT * FROM {table}")).await.unwrap();
+        assert_eq!(types(&schema), canonical, "{table}");
+    }
+    let placed = session.sql_schema("SELECT * FROM incidents_placed").await.unwrap();
+    let mut with_placement = canonical.clone();
+    with_placement.push(("placement".into(), "Utf8".into()));
+    assert_eq!(types(&placed), with_placement);
+    assert_eq!(
+        single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap()),
+        expected
+    );
+    let charged_then_prison = "e7b720d0e1302d2d06db7b28b29132eb194864d44d79218a566f03d9e3c790f6";
+    assert_eq!(
+        single_string(
+            &session
+                .sql(&format!(
+                    "SELECT outcome FROM incidents_all WHERE record_id = '{charged_then_prison}'"
+                ))
+                .await
+                .unwrap()
+        )
+        .as_deref(),
+        Some("Offender sent to prison")
+    );
+}
