@@ -18,7 +18,8 @@
 # current, as it is after every ingest.
 #
 # Workloads: ingest (`crimescope ingest` vs COPY ... TO parquet with the schema given);
-# `trend --by category`, `repeats --kind location`, grid counts (`sql` with grid_cell) and
+# `trend --by category`, `repeats --kind location` (DuckDB asked the same question, and
+# the counts-only query as a floor), grid counts (`sql` with grid_cell) and
 # `hotspots --method grid --cell 250 --format csv`, each on the store as `ingest` left it;
 # the national assessment (crimescope alone); Knox on a year of real events (Chicago's
 # aggravated assaults of 2011 from ../shared/data, when present) against a NumPy
@@ -116,14 +117,27 @@ FROM read_parquet($parquet) WHERE month BETWEEN '2025-01' AND '2025-12' GROUP BY
 done
 
 echo "== repeats --kind location" >&2
+# `repeats --kind location` answers: how many places, how many with 2+ incidents, how many
+# shared by more than one source, and the top 20 places with their text and counts by
+# source. DuckDB is asked the same, in one scan; the counts-only query (places and repeat
+# places, no text or sources) is timed too, as a floor.
+place="COALESCE(location_key, CAST(longitude AS VARCHAR) || ',' || CAST(latitude AS VARCHAR))"
+located="month BETWEEN '2025-01' AND '2025-12' AND (location_key IS NOT NULL OR \
+(longitude IS NOT NULL AND latitude IS NOT NULL))"
 for i in $(seq "$runs"); do
   timed repeats crimescope "$work/repeats.cs.csv" "$bin" repeats --store "$work/store" --period 2025-01..2025-12 \
     --kind location --format csv
-  timed repeats duckdb "$work/repeats.duck.csv" "$duck" -csv -c "SELECT COUNT(*) AS places, SUM(n) AS incidents, \
-SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END) AS repeat_places FROM (SELECT COALESCE(location_key, \
-CAST(longitude AS VARCHAR) || ',' || CAST(latitude AS VARCHAR)) AS place, COUNT(*) AS n FROM read_parquet($parquet) \
-WHERE month BETWEEN '2025-01' AND '2025-12' AND (location_key IS NOT NULL OR \
-(longitude IS NOT NULL AND latitude IS NOT NULL)) GROUP BY 1)"
+  timed repeats duckdb "$work/repeats.duck.csv" "$duck" -csv -c "WITH p AS (SELECT $place AS place, COUNT(*) AS n, \
+SUM(CASE WHEN source = 'police' THEN 1 ELSE 0 END) AS police, SUM(CASE WHEN source = 'asb' THEN 1 ELSE 0 END) AS asb, \
+SUM(CASE WHEN source = 'fire' THEN 1 ELSE 0 END) AS fire, MIN(location_text) AS location_text \
+FROM read_parquet($parquet) WHERE $located GROUP BY 1) \
+SELECT place, location_text, n, police, asb, fire, COUNT(*) OVER () AS places, \
+SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END) OVER () AS repeat_places, \
+SUM(CASE WHEN (police > 0)::INT + (asb > 0)::INT + (fire > 0)::INT > 1 THEN 1 ELSE 0 END) OVER () AS shared \
+FROM p ORDER BY n DESC, place LIMIT 20"
+  timed "repeats (DuckDB counts only)" duckdb "$work/repeats-counts.duck.csv" "$duck" -csv -c "SELECT COUNT(*) AS places, \
+SUM(n) AS incidents, SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END) AS repeat_places FROM (SELECT $place AS place, COUNT(*) AS n \
+FROM read_parquet($parquet) WHERE $located GROUP BY 1)"
 done
 
 echo "== grid counts, 250 m" >&2
@@ -189,6 +203,16 @@ def lines(path):
 checks = {}
 ingest = json.load(open(f"{work}/ingest.json"))
 checks["ingest"] = f"crimescope loaded {ingest['totals']['rows_loaded']} of {ingest['totals']['rows_read']} rows"
+def repeats_check():
+    ours = open(f"{work}/repeats.cs.csv").read().splitlines()
+    words = ours[0].split()
+    mine = (int(words[0]), int(words[2]), int(ours[0].split("; ")[-1].split()[0]))
+    top_mine = [r[0] for r in csv.reader(ours[2:])]
+    duck = list(csv.DictReader(open(f"{work}/repeats.duck.csv")))
+    theirs = (int(duck[0]["places"]), int(duck[0]["repeat_places"]), int(duck[0]["shared"]))
+    same = mine == theirs and top_mine == [r["place"] for r in duck]
+    return f"places, repeat places, shared {mine} vs {theirs}; top 20 {'equal' if same else 'DIFFER'}"
+checks["repeats"] = repeats_check()
 checks["trend"] = f"{lines(work + '/trend.cs.csv')} vs {lines(work + '/trend.duck.csv')} categories"
 checks["grid"] = f"{lines(work + '/grid.cs.csv')} vs {lines(work + '/grid.duck.csv')} cells"
 checks["hotspots"] = f"{lines(work + '/hotspots.cs.csv')} vs {lines(work + '/hotspots.duck.csv')} rows"
@@ -204,9 +228,9 @@ for label, engines in by.items():
     other = engines.get(other_name, [])
     med = lambda xs: statistics.median(x[0] for x in xs)
     mib = lambda xs: max(x[1] for x in xs) / 1024
-    c = f"{med(cs):.2f} s, {mib(cs):.0f} MiB (runs {', '.join(f'{x[0]:.2f}' for x in cs)})"
+    c = f"{med(cs):.2f} s, {mib(cs):.0f} MiB (runs {', '.join(f'{x[0]:.2f}' for x in cs)})" if cs else "–"
     o = f"{other_name} {med(other):.2f} s, {mib(other):.0f} MiB" if other else "–"
-    r = f"{med(cs) / med(other):.2f}" if other else "–"
+    r = f"{med(cs) / med(other):.2f}" if cs and other else "–"
     print(f"| {label} | {c} | {o} | {r} | {checks.get(label, '')} |")
 print(f"\nrelease binary: {os.path.getsize(binary) / 2**20:.1f} MiB ({binary})")
 PY
