@@ -18,8 +18,8 @@
 # current, as it is after every ingest.
 #
 # Workloads: ingest (`crimescope ingest` vs COPY ... TO parquet with the schema given);
-# `trend --by category`, `repeats --kind location` (DuckDB asked the same question, and
-# the counts-only query as a floor), grid counts (`sql` with grid_cell) and
+# `trend --by category` and `repeats --kind location` (DuckDB asked the same question,
+# and its counts-only query as a floor), grid counts (`sql` with grid_cell) and
 # `hotspots --method grid --cell 250 --format csv`, each on the store as `ingest` left it;
 # the national assessment (crimescope alone); Knox on a year of real events (Chicago's
 # aggravated assaults of 2011 from ../shared/data, when present) against a NumPy
@@ -107,12 +107,19 @@ cat "$work"/store/incidents/*/*/*.parquet "$work"/store/compacted/*/*.parquet > 
 period=2025-07..2025-12
 compare=2025-01..2025-06
 echo "== trend --by category" >&2
+# `trend` counts and sums harm per category in both periods (the change test and the
+# rates are arithmetic on the 14 rows); DuckDB is asked for the same four sums, and the
+# counts alone are timed too, as a floor.
+trend_sums="SUM(CASE WHEN month >= '2025-07' THEN 1 ELSE 0 END) AS current, \
+SUM(CASE WHEN month < '2025-07' THEN 1 ELSE 0 END) AS previous"
 for i in $(seq "$runs"); do
   timed trend crimescope "$work/trend.cs.csv" "$bin" trend --store "$work/store" --period "$period" \
     --compare "$compare" --by category --format csv
-  timed trend duckdb "$work/trend.duck.csv" "$duck" -csv -c "SELECT category, \
-SUM(CASE WHEN month >= '2025-07' THEN 1 ELSE 0 END) AS current, \
-SUM(CASE WHEN month < '2025-07' THEN 1 ELSE 0 END) AS previous \
+  timed trend duckdb "$work/trend.duck.csv" "$duck" -csv -c "SELECT category, $trend_sums, \
+SUM(CASE WHEN month >= '2025-07' THEN harm_weight ELSE 0 END) AS harm_current, \
+SUM(CASE WHEN month < '2025-07' THEN harm_weight ELSE 0 END) AS harm_previous \
+FROM read_parquet($parquet) WHERE month BETWEEN '2025-01' AND '2025-12' GROUP BY 1 ORDER BY 1"
+  timed "trend (DuckDB counts only)" duckdb "$work/trend-counts.duck.csv" "$duck" -csv -c "SELECT category, $trend_sums \
 FROM read_parquet($parquet) WHERE month BETWEEN '2025-01' AND '2025-12' GROUP BY 1 ORDER BY 1"
 done
 
@@ -213,7 +220,15 @@ def repeats_check():
     same = mine == theirs and top_mine == [r["place"] for r in duck]
     return f"places, repeat places, shared {mine} vs {theirs}; top 20 {'equal' if same else 'DIFFER'}"
 checks["repeats"] = repeats_check()
-checks["trend"] = f"{lines(work + '/trend.cs.csv')} vs {lines(work + '/trend.duck.csv')} categories"
+def trend_check():
+    ours = {r["group"]: r for r in csv.DictReader(open(f"{work}/trend.cs.csv"))}
+    duck = {r["category"]: r for r in csv.DictReader(open(f"{work}/trend.duck.csv"))}
+    same = ours.keys() == duck.keys() and all(
+        int(ours[c]["current"]) == int(duck[c]["current"]) and int(ours[c]["previous"]) == int(duck[c]["previous"])
+        and abs(float(ours[c]["harm_current"]) - float(duck[c]["harm_current"])) < 1e-6 * max(1.0, float(duck[c]["harm_current"]))
+        for c in duck)
+    return f"{len(ours)} vs {len(duck)} categories; counts and harm {'equal' if same else 'DIFFER'}"
+checks["trend"] = trend_check()
 checks["grid"] = f"{lines(work + '/grid.cs.csv')} vs {lines(work + '/grid.duck.csv')} cells"
 checks["hotspots"] = f"{lines(work + '/hotspots.cs.csv')} vs {lines(work + '/hotspots.duck.csv')} rows"
 if os.path.exists(f"{work}/knox.cs.json"):
