@@ -507,9 +507,13 @@ impl QueryCatalog {
             path: dir.to_path_buf(),
             source,
         };
+        // An entry that cannot be read is an error, not a file quietly skipped: a
+        // skipped override would let the built-in query of that name run instead.
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(read_err)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
+            .map(|entry| entry.map(|e| e.path()).map_err(read_err))
+            .collect::<std::result::Result<Vec<_>, _>>()?
+            .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "sql") && p.is_file())
             .collect();
         files.sort();
