@@ -58,14 +58,13 @@ fn generic(e: impl std::error::Error + Send + Sync + 'static) -> Error {
 /// The object's metadata as `LocalFileSystem` reports it (the same e-tag scheme, so
 /// caches keyed on it agree).
 fn object_meta(location: &Path, metadata: &Metadata) -> ObjectMeta {
-    let mtime = metadata
-        .modified()
-        .ok()
+    let modified = metadata.modified().ok();
+    let mtime = modified
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .unwrap_or_default();
     ObjectMeta {
         location: location.clone(),
-        last_modified: metadata.modified().map(chrono::DateTime::from).unwrap_or_default(),
+        last_modified: modified.map(chrono::DateTime::from).unwrap_or_default(),
         size: metadata.len(),
         e_tag: Some(format!(
             "{:x}-{:x}-{:x}",

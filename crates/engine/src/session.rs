@@ -148,16 +148,13 @@ impl Session {
         // crime source put views over it.
         let selects = options.area.is_some() || source_filter != "TRUE";
         for table in crimescope_model::schema::TABLES {
-            let mut schema =
-                schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
+            let schema = schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
             let name = match table {
                 "incidents" if has_outcomes || selects => "incidents_base",
                 _ => table,
             };
-            // With an area, every query filters every row by its placement: text is
-            // read as views and filters are applied while decoding (`TableRead::AreaFiltered`).
+            // With an area, every query filters every row by its placement.
             let read = if name == "incidents_base" && options.area.is_some() {
-                schema = text_as_views(&schema);
                 TableRead::AreaFiltered
             } else {
                 TableRead::Plain
@@ -183,9 +180,8 @@ impl Session {
         register(&ctx, "population", population_schema, &population, TableRead::Plain).await?;
         register_themes(&ctx, &options.themes)?;
         crate::functions::register_functions(&ctx, &options.harm);
-        if options.area.is_some() {
-            // `incidents_read`: the stored rows (with their latest outcome), text as
-            // views, for the placement; `incidents_all` the same in the canonical types.
+        if has_outcomes || selects {
+            // `incidents_read`: the stored rows with their latest outcome.
             let read = if has_outcomes {
                 let view = format!(
                     "CREATE VIEW incidents_read AS {}",
@@ -196,23 +192,22 @@ impl Session {
             } else {
                 "incidents_base"
             };
-            ctx.sql(&format!(
-                "CREATE VIEW incidents_all AS SELECT {} FROM {read} AS i",
-                canonical_columns()?
-            ))
-            .await?;
-            register_selection(&ctx, &manifest, options, &source_filter, read).await?;
-        } else {
-            let all = if selects { "incidents_all" } else { "incidents" };
-            if has_outcomes {
-                let view = format!("CREATE VIEW {all} AS {}", queries::INCIDENTS_WITH_LATEST_OUTCOME.sql);
-                ctx.sql(&view).await?;
+            if options.area.is_some() {
+                // The placement reads `read` (text as views); `incidents_all` is the same
+                // rows in the canonical types.
+                ctx.sql(&format!(
+                    "CREATE VIEW incidents_all AS SELECT {} FROM {read} AS i",
+                    canonical_columns()?
+                ))
+                .await?;
+                register_selection(&ctx, &manifest, options, &source_filter, read).await?;
             } else if selects {
-                ctx.sql("CREATE VIEW incidents_all AS SELECT * FROM incidents_base")
+                ctx.sql(&format!("CREATE VIEW incidents_all AS SELECT * FROM {read}"))
                     .await?;
-            }
-            if selects {
                 register_selection(&ctx, &manifest, options, &source_filter, "incidents_all").await?;
+            } else {
+                ctx.sql(&format!("CREATE VIEW incidents AS SELECT * FROM {read}"))
+                    .await?;
             }
         }
         Ok(Session {
@@ -509,10 +504,10 @@ fn register_themes(ctx: &SessionContext, themes: &Themes) -> Result<()> {
 enum TableRead {
     /// DataFusion's defaults: filters run on decoded batches.
     Plain,
-    /// The incidents under an area session's views: the query's filters (the placement,
-    /// periods, categories) are evaluated while the files are decoded, so the other
-    /// columns are decoded only for the rows that pass (DataFusion's
-    /// `pushdown_filters`). National assessment 4.9 → 3.3 s, the same document; not the
+    /// The incidents under an area session's views: text read as views
+    /// ([`text_as_views`]), and the query's filters (the placement, periods, categories)
+    /// evaluated while the files are decoded, so the other columns are decoded only for
+    /// the rows that pass (DataFusion's `pushdown_filters`). National assessment 4.9 → 3.3 s, the same document; not the
     /// default for every table, because for queries whose filters keep nearly every row
     /// (grid counts) it measured slower (0.25 → 0.29 s). BENCHMARKS.md has the figures.
     AreaFiltered,
@@ -525,6 +520,10 @@ async fn register(
     files: &[PathBuf],
     read: TableRead,
 ) -> Result<()> {
+    let schema = match read {
+        TableRead::AreaFiltered => text_as_views(&schema),
+        TableRead::Plain => schema,
+    };
     if files.is_empty() {
         // EmptyTable rather than an empty MemTable: it serializes to a cluster as it is.
         ctx.register_table(name, Arc::new(EmptyTable::new(schema)))?;
