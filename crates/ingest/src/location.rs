@@ -1,7 +1,7 @@
 //! Where a row is: its British National Grid position, its WGS84 point, and the place
 //! key that links sources.
 
-use crate::projection::{Projected, to_bng};
+use crate::projection::{Projected, to_bng_memoized};
 use crate::store::FileCounts;
 
 /// The BNG position of a loaded row's WGS84 point, counting rows with no location and
@@ -12,7 +12,7 @@ pub fn locate(point: Option<(f64, f64)>, counts: &mut FileCounts) -> (Option<f64
             counts.no_location += 1;
             (None, None)
         }
-        Some((lon, lat)) => match to_bng(lon, lat) {
+        Some((lon, lat)) => match to_bng_memoized(lon, lat) {
             Projected::Bng { easting, northing } => (Some(easting), Some(northing)),
             Projected::OutsideGreatBritain => {
                 counts.outside_gb += 1;

@@ -1,7 +1,7 @@
 //! WGS84 -> BNG against Ordnance Survey's 40 published OSTN15 test points
 //! (fixtures/os-ostn15/test_points.csv, copied verbatim from the OSTN15 developer pack).
 
-use crimescope_ingest::projection::{Projected, to_bng};
+use crimescope_ingest::projection::{Projected, to_bng, to_bng_memoized};
 
 const POINTS: &str = include_str!("../../../fixtures/os-ostn15/test_points.csv");
 
@@ -47,5 +47,34 @@ fn points_outside_great_britain_have_no_grid_position() {
         (0.0, 0.0),
     ] {
         assert_eq!(to_bng(lon, lat), Projected::OutsideGreatBritain, "({lon}, {lat})");
+    }
+}
+
+#[test]
+fn the_memoized_projection_gives_the_same_bits_first_time_and_after() {
+    let mut points: Vec<(f64, f64)> = POINTS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (f[2].parse().unwrap(), f[1].parse().unwrap())
+        })
+        .collect();
+    points.extend([(-87.65, 41.85), (-6.26, 53.35), (0.0, 0.0)]);
+    // A point one bit away from a remembered one is a different point.
+    points.push((f64::from_bits(points[0].0.to_bits() + 1), points[0].1));
+    let bits = |p: Projected| match p {
+        Projected::Bng { easting, northing } => Some((easting.to_bits(), northing.to_bits())),
+        Projected::OutsideGreatBritain => None,
+    };
+    for round in 0..3 {
+        for &(lon, lat) in &points {
+            assert_eq!(
+                bits(to_bng_memoized(lon, lat)),
+                bits(to_bng(lon, lat)),
+                "({lon}, {lat}), round {round}"
+            );
+        }
     }
 }
