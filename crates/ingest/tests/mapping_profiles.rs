@@ -173,3 +173,41 @@ fn a_column_the_file_lacks_is_named_with_the_columns_it_has() {
     let fields = strings(&read_table(store.path(), "rejects"), "field");
     assert!(fields.iter().all(|f| f.as_deref() == Some("month")));
 }
+
+#[test]
+fn mapped_asb_types_the_harm_table_lacks_take_the_asb_weight_and_fire_types_none() {
+    let v1 = crimescope_model::HarmWeights::v1();
+    let asb = v1.weight("Anti-social behaviour").unwrap();
+    let burglary = v1.weight("Burglary").unwrap();
+    assert!(asb > 0.0 && burglary > 0.0 && asb != burglary);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("log.csv");
+    std::fs::write(
+        &csv,
+        "case,month,type\nA1,2024-03,Noise nuisance\nA2,2024-03,Anti-social behaviour\nA3,2024-03,Burglary\n",
+    )
+    .unwrap();
+    let weights = |source: &str| {
+        let profile = format!(
+            "name = \"log-{source}\"\nsource = \"{source}\"\n[columns]\nrecord_id = \"case\"\nmonth = \"month\"\ncategory = \"type\"\n[formats]\nmonth = \"%Y-%m\"\n"
+        );
+        let options = IngestOptions {
+            mapping: Some(MappingProfile::parse(&profile, "log.toml").unwrap()),
+            ..IngestOptions::default()
+        };
+        let store = tempfile::tempdir().unwrap();
+        let report = ingest(store.path(), std::slice::from_ref(&csv), &options, &NoProgress).unwrap();
+        assert_eq!(report.totals.rows_loaded, 3, "{source}");
+        let incidents = read_table(store.path(), "incidents");
+        let by_id: BTreeMap<String, f64> = strings(&incidents, "record_id")
+            .into_iter()
+            .zip(floats(&incidents, "harm_weight"))
+            .map(|(id, w)| (id.unwrap(), w.unwrap()))
+            .collect();
+        (by_id["A1"], by_id["A2"], by_id["A3"])
+    };
+    // ASB: a type the table lacks is still ASB; a type it lists keeps its own weight.
+    assert_eq!(weights("asb"), (asb, asb, burglary));
+    // Fire: no weight for a type the table lacks (no deliberate flag in a mapping).
+    assert_eq!(weights("fire"), (0.0, asb, burglary));
+}

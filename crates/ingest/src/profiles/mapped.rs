@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use crimescope_model::HarmWeights;
 use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
 
 use crate::error::{IngestError, Result};
@@ -193,7 +194,7 @@ pub fn parse(
                 category,
                 subcategory: text("subcategory"),
                 ho_offence_code: text("ho_offence_code"),
-                harm_weight: ctx.harm.weight(category).unwrap_or(0.0),
+                harm_weight: mapped_harm_weight(ctx.harm, source, category),
                 longitude: lon,
                 latitude: lat,
                 easting,
@@ -219,6 +220,21 @@ pub fn parse(
     }
     outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
+}
+
+/// A mapped row's harm weight: its category's in the harm table; else, for an `asb`
+/// source, the weight of `Anti-social behaviour` (the weight the council-ASB profile
+/// gives every ASB row, whatever its type); else 0, as the fire profiles give a fire not
+/// known to be deliberate. police rows always have a weight: their categories are
+/// police.uk's, which the table lists.
+pub(crate) fn mapped_harm_weight(harm: &HarmWeights, source: &str, category: &str) -> f64 {
+    harm.weight(category)
+        .or_else(|| {
+            (source == "asb")
+                .then(|| harm.weight("Anti-social behaviour"))
+                .flatten()
+        })
+        .unwrap_or(0.0)
 }
 
 #[derive(Clone, Copy)]
