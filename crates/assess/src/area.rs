@@ -423,10 +423,18 @@ pub fn read_deciles(geography: &OnsGeography, path: &Path) -> Result<BTreeMap<St
     let text =
         std::fs::read_to_string(path).map_err(|e| AreaError(format!("{}: cannot be read ({e})", path.display())))?;
     let (header, rows) = csv_rows(&text).map_err(|e| AreaError(format!("{}: {e}", path.display())))?;
-    let code_col = header
-        .iter()
-        .position(|h| h.to_ascii_lowercase().contains("lsoa") && h.to_ascii_lowercase().ends_with("cd"))
-        .unwrap_or(0);
+    let names_a_code = |h: &String| {
+        let h = h.trim().to_ascii_lowercase();
+        h.contains("lsoa") && (h.ends_with("cd") || h.contains("code"))
+    };
+    let code_col = header.iter().position(names_a_code).ok_or_else(|| {
+        AreaError(format!(
+            "{}, line 1: no column names an LSOA code (a header with `lsoa` and `cd` or `code`, \
+             such as LSOA21CD or \"LSOA code (2011)\"); the columns are: {}",
+            path.display(),
+            header.join(", ")
+        ))
+    })?;
     let decile_col = header
         .iter()
         .position(|h| h.to_ascii_lowercase().contains("decile"))
@@ -444,6 +452,15 @@ pub fn read_deciles(geography: &OnsGeography, path: &Path) -> Result<BTreeMap<St
             ))
         })?;
         out.insert(code, decile);
+    }
+    if !out.is_empty() && !out.keys().any(|code| geography.known.contains(code)) {
+        return Err(AreaError(format!(
+            "{}: none of the {} values in column {} is an LSOA code of England and Wales \
+             (2011 or 2021)",
+            path.display(),
+            out.len(),
+            header[code_col]
+        )));
     }
     let mut extra = Vec::new();
     for r in &geography.lsoas {
@@ -465,6 +482,31 @@ pub fn read_deciles(geography: &OnsGeography, path: &Path) -> Result<BTreeMap<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deciles_are_read_from_the_column_that_names_an_lsoa_code() {
+        let g = OnsGeography::bundled().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            read_deciles(&g, &path).map_err(|e| e.to_string())
+        };
+        // The code is not the first column, and a name column also mentions `lsoa`.
+        let official = "LSOA name (2011),LSOA code (2011),IMD Decile\nCoventry 014A,E01009522,4\n";
+        assert_eq!(read("a.csv", official).unwrap().get("E01009522"), Some(&4));
+        let snake = "name,lsoa_code,decile\nx,E01009522,7\n";
+        assert_eq!(read("b.csv", snake).unwrap().get("E01009522"), Some(&7));
+        // No code column: an error naming the file and the columns, not column 1 read as codes.
+        let e = read("c.csv", "area,decile\nCoventry 014A,4\n").unwrap_err();
+        assert!(
+            e.contains("c.csv, line 1") && e.contains("the columns are: area, decile"),
+            "{e}"
+        );
+        // A code column holding no LSOA code of England and Wales.
+        let e = read("d.csv", "lsoa_code,decile\nCoventry 014A,4\n").unwrap_err();
+        assert!(e.contains("none of the 1 values in column lsoa_code"), "{e}");
+    }
 
     #[test]
     fn names_and_codes_resolve_to_the_same_lsoas() {
