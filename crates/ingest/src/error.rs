@@ -53,6 +53,21 @@ pub enum IngestError {
         /// Its profile.
         profile: &'static str,
     },
+    /// A file holds person identifiers and the key differs from the one the store's
+    /// person keys were made with.
+    #[error(
+        "{file} holds person identifiers, and the pseudonymisation key given (fingerprint {given}) is \
+         not the one this store's person keys were made with (fingerprint {stored}); with it, the same \
+         person would get a new key and not link. Use the store's key (CRIMESCOPE_KEY or the key file)"
+    )]
+    KeyMismatch {
+        /// The file.
+        file: String,
+        /// The store's key fingerprint.
+        stored: String,
+        /// The given key's fingerprint.
+        given: String,
+    },
     /// A mapping profile is malformed, or names a column the file lacks.
     #[error("mapping profile {profile}: {message}")]
     Profile {
@@ -144,6 +159,7 @@ impl IngestError {
                 | IngestError::NoInputs { .. }
                 | IngestError::ConflictingInputs { .. }
                 | IngestError::NoKey { .. }
+                | IngestError::KeyMismatch { .. }
                 | IngestError::Profile { .. }
                 | IngestError::Store { .. }
                 | IngestError::Write { .. }

@@ -13,6 +13,9 @@ use crate::file_context::{FileContext, ParsedFile};
 use crate::input::{InputFile, discover};
 use crate::profiles::Profile;
 use crate::progress::Progress;
+
+/// The tables whose rows carry pseudonymised person keys.
+const PERSON_KEY_TABLES: &[&str] = &["parties", "offenders", "reoffences"];
 use crate::records::read_header;
 use crate::report::{FileReport, FileStatus, IngestReport};
 use crate::store::{FileCounts, FileEntry, StoreWriter, now_rfc3339};
@@ -174,6 +177,15 @@ pub fn ingest(
             counts: FileCounts::default(),
         });
     }
+    // Person keys written under this key: the store records whose they are.
+    if let Some(key) = &options.key
+        && entries
+            .iter()
+            .flat_map(|e| &e.outputs)
+            .any(|o| PERSON_KEY_TABLES.contains(&o.table.as_str()))
+    {
+        writer.set_person_key(key.fingerprint());
+    }
     writer
         .commit_unless(entries, &now, &|| progress.cancelled())
         .map_err(&stopped)?;
@@ -263,6 +275,20 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
     if let Some(existing) = existing.or_else(|| committed.files.iter().find(|e| e.sha256 == sha256)) {
         progress.rows(existing.counts.rows_read, bytes.len() as u64);
         return Ok((report(FileStatus::Unchanged, existing.counts), None));
+    }
+    let needs_key = match &reader {
+        Reader::Builtin(profile, _) => profile.has_person_ids(),
+        Reader::Mapped(mapping) => mapping.has_person_ids(),
+    };
+    if needs_key
+        && let (Some(stored), Some(key)) = (&committed.person_key, &options.key)
+        && *stored != key.fingerprint()
+    {
+        return Err(IngestError::KeyMismatch {
+            file: input.display.clone(),
+            stored: stored.clone(),
+            given: key.fingerprint(),
+        });
     }
     let stem = input
         .name

@@ -130,8 +130,32 @@ impl PseudonymKey {
         if id.is_empty() {
             return None;
         }
+        self.mac(id.to_uppercase().as_bytes())
+    }
+
+    /// A short public name of the key (16 hex characters): the HMAC of a fixed text
+    /// under it. The store records it beside the person keys, so an ingest under a
+    /// different key (a new machine's key file, a mistyped `CRIMESCOPE_KEY`) is refused
+    /// instead of writing person keys that silently fail to link. It reveals no more
+    /// about the key than one pseudonym does.
+    ///
+    /// ```
+    /// use crimescope_ingest::pseudonym::PseudonymKey;
+    /// let a = PseudonymKey::from_bytes(b"0123456789abcdef").unwrap();
+    /// let b = PseudonymKey::from_bytes(b"0123456789abcdeF").unwrap();
+    /// assert_eq!(a.fingerprint().len(), 16);
+    /// assert_ne!(a.fingerprint(), b.fingerprint());
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        self.mac(b"crimescope pseudonymisation key fingerprint")
+            .map(|h| h[..16].to_string())
+            .unwrap_or_default()
+    }
+
+    /// HMAC-SHA256 of `message` under the key, the first 128 bits in hex.
+    fn mac(&self, message: &[u8]) -> Option<String> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).ok()?;
-        mac.update(id.to_uppercase().as_bytes());
+        mac.update(message);
         Some(hex::encode(&mac.finalize().into_bytes()[..16]))
     }
 }

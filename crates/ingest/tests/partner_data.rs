@@ -386,3 +386,67 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn person_ids_under_another_key_are_refused_and_the_store_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = MappingProfile::parse(
+        "name = \"p\"\nsource = \"asb\"\n[columns]\nrecord_id = \"case\"\noccurred_at = \"opened\"\ncategory = \"type\"\n\
+         [formats]\noccurred_at = \"%Y-%m-%d\"\n[parties]\nvictim = \"victim\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let march = write("march.csv", "case,opened,victim,type\nP1,2024-03-02,V-1,nuisance\n");
+    let april = write("april.csv", "case,opened,victim,type\nP2,2024-04-02,V-1,nuisance\n");
+    let store = tempfile::tempdir().unwrap();
+    let manifest = || std::fs::read_to_string(store.path().join("manifest.json")).unwrap();
+    let person_key = || {
+        let m: crimescope_ingest::store::Manifest = serde_json::from_str(&manifest()).unwrap();
+        m.person_key
+    };
+    ingest_with(store.path(), std::slice::from_ref(&march), Some(profile.clone()));
+    assert_eq!(person_key(), Some(key().fingerprint()));
+
+    // Another key (a hex key with one character mistyped reads as a different key).
+    let other = PseudonymKey::from_bytes(b"partner data test key, not for real dat4").unwrap();
+    assert_ne!(other.fingerprint(), key().fingerprint());
+    let with = |key: PseudonymKey, mapping: Option<MappingProfile>| IngestOptions {
+        key: Some(key),
+        mapping,
+        ..IngestOptions::default()
+    };
+    let before = manifest();
+    let err = ingest(
+        store.path(),
+        std::slice::from_ref(&april),
+        &with(other.clone(), Some(profile.clone())),
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(err.is_user_error());
+    let message = err.to_string();
+    assert!(
+        message.contains("april.csv")
+            && message.contains(&other.fingerprint())
+            && message.contains(&key().fingerprint()),
+        "{message}"
+    );
+    assert_eq!(manifest(), before, "nothing committed");
+
+    // A file without person identifiers writes no person keys: any key will do.
+    let fire = fixtures().join("partner/fire-year-month-day.csv");
+    let fire_profile = MappingProfile::load(&fixtures().join("profiles/fire-year-month-day.toml")).unwrap();
+    ingest(store.path(), &[fire], &with(other, Some(fire_profile)), &NoProgress).unwrap();
+    assert_eq!(person_key(), Some(key().fingerprint()));
+
+    // The store's own key still works, and its people link across the two months.
+    ingest_with(store.path(), &[april], Some(profile));
+    let parties = strings(&read_table(store.path(), "parties"), "person_key");
+    assert_eq!(parties.len(), 2);
+    assert_eq!(parties[0], parties[1]);
+}

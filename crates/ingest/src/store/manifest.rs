@@ -39,6 +39,12 @@ pub struct Manifest {
     /// holds exactly the input files it was made from.
     #[serde(default)]
     pub compaction: Option<Compaction>,
+    /// The fingerprint ([`crate::pseudonym::PseudonymKey::fingerprint`]) of the key the
+    /// stored person keys (`parties`, `offenders`, `reoffences`) were made with, once a
+    /// file with person identifiers has been ingested. A store written before it was
+    /// recorded has none until its next such ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_key: Option<String>,
     /// Files no longer listed above that a reader which opened an earlier manifest may
     /// still be reading; they are deleted once no reader holds the store's reader lease
     /// (see [`crate::store::ReaderLease`]).
@@ -123,6 +129,7 @@ impl Manifest {
             lsoa_lookup: None,
             population: Vec::new(),
             compaction: None,
+            person_key: None,
             retired: Vec::new(),
         }
     }

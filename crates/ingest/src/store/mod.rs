@@ -100,6 +100,8 @@ pub fn read_manifest(root: &Path) -> Result<Manifest> {
 pub struct StoreWriter {
     root: PathBuf,
     manifest: Manifest,
+    /// The key fingerprint the next commit records ([`Manifest::person_key`]).
+    person_key: Option<String>,
     _lock: File,
 }
 
@@ -142,6 +144,7 @@ impl StoreWriter {
         let mut store = StoreWriter {
             root: root.to_path_buf(),
             manifest,
+            person_key: None,
             _lock: lock,
         };
         store.remove_uncommitted()?;
@@ -200,6 +203,12 @@ impl StoreWriter {
         fs::rename(self.staging().join(rel), &to).map_err(|source| IngestError::Write { path: to, source })
     }
 
+    /// Record with the next commit that its person keys were made with the key of this
+    /// fingerprint ([`crate::pseudonym::PseudonymKey::fingerprint`]).
+    pub fn set_person_key(&mut self, fingerprint: String) {
+        self.person_key = Some(fingerprint);
+    }
+
     /// Commit new file entries whose outputs are in the staging folder: move the files
     /// into place, replace entries with the same key, make the concatenated compaction
     /// of the resulting `incidents` (see [`CompactionMethod::Concatenated`]) and write
@@ -255,6 +264,9 @@ impl StoreWriter {
             }
         }
         let mut next = self.manifest.clone();
+        if let Some(fingerprint) = self.person_key.take() {
+            next.person_key = Some(fingerprint);
+        }
         for entry in new_entries {
             if let Some(pos) = next.files.iter().position(|f| f.key == entry.key) {
                 let old = next.files.remove(pos);
