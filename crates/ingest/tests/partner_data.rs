@@ -450,3 +450,33 @@ fn person_ids_under_another_key_are_refused_and_the_store_is_unchanged() {
     assert_eq!(parties.len(), 2);
     assert_eq!(parties[0], parties[1]);
 }
+
+#[test]
+fn a_person_id_that_is_not_text_rejects_its_row_instead_of_dropping_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let partner = dir.path().join("p.csv");
+    let mut bytes = b"case,opened,victim,type\nP1,2024-03-02,V-1,nuisance\nP2,2024-03-03,V-\xff,nuisance\n".to_vec();
+    bytes.extend_from_slice(b"P3,2024-03-04,,nuisance\n");
+    std::fs::write(&partner, bytes).unwrap();
+    let profile = MappingProfile::parse(
+        "name = \"p\"\nsource = \"asb\"\n[columns]\nrecord_id = \"case\"\noccurred_at = \"opened\"\ncategory = \"type\"\n\
+         [formats]\noccurred_at = \"%Y-%m-%d\"\n[parties]\nvictim = \"victim\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let report = ingest_with(store.path(), &[partner], Some(profile));
+    // Three rows read: two loaded (an empty id is no person, not an error), one rejected.
+    assert_eq!(
+        (
+            report.totals.rows_read,
+            report.totals.rows_loaded,
+            report.totals.rows_rejected
+        ),
+        (3, 2, 1)
+    );
+    let rejects = read_table(store.path(), "rejects");
+    assert_eq!(strings(&rejects, "field"), vec![Some("parties.victim".to_string())]);
+    assert_eq!(u64s(&rejects, "source_line"), vec![3]);
+    assert_eq!(strings(&read_table(store.path(), "parties"), "person_key").len(), 1);
+}

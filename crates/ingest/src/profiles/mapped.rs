@@ -104,7 +104,7 @@ pub fn parse(
     let mut incident_id = String::new();
     let prefix = ctx.id_prefix(&profile.name);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
-        let row = match read_row(profile, &columns, xy, grid, rec.fields, header.len()) {
+        let row = match read_row(profile, &columns, &people, xy, grid, rec.fields, header.len()) {
             Ok(row) => row,
             Err(rejection) if id_columns.is_empty() => return Ok(Fate::Rejected(rejection)),
             Err(rejection) => {
@@ -132,6 +132,7 @@ pub fn parse(
         }
         if let Some(key) = key {
             for &(column, role) in &people {
+                // UTF-8 checked by `read_row`.
                 let cell = std::str::from_utf8(rec.fields.get(column).unwrap_or_default()).unwrap_or_default();
                 let ids: Vec<&str> = match separator {
                     Some(sep) => cell.split(sep).collect(),
@@ -222,6 +223,15 @@ pub fn parse(
     Ok(ParsedFile { counts, outputs })
 }
 
+/// The reject field of a person column: `parties.<role>`.
+fn person_field(role: &str) -> &'static str {
+    if role == "victim" {
+        "parties.victim"
+    } else {
+        "parties.offender"
+    }
+}
+
 /// A mapped row's harm weight: its category's in the harm table; else, for an `asb`
 /// source, the weight of `Anti-social behaviour` (the weight the council-ASB profile
 /// gives every ASB row, whatever its type); else 0, as the fire profiles give a fire not
@@ -261,6 +271,7 @@ impl MappedRow {
 fn read_row(
     profile: &MappingProfile,
     columns: &[(&str, Vec<usize>)],
+    people: &[(usize, &'static str)],
     xy: Option<(usize, usize, bool)>,
     grid: Grid,
     record: &csv::ByteRecord,
@@ -277,6 +288,17 @@ fn read_row(
             .map(|s| s.trim().to_string())
             .map_err(|_| Rejection::field(RejectReason::InvalidUtf8, field, "field is not valid UTF-8"))
     };
+    // Person ids are read after the row is placed: a cell that is not text would lose
+    // its person link there, so the row is rejected here instead.
+    for &(i, role) in people {
+        if std::str::from_utf8(record.get(i).unwrap_or_default()).is_err() {
+            return Err(Rejection::field(
+                RejectReason::InvalidUtf8,
+                person_field(role),
+                format!("the {role} id is not valid UTF-8"),
+            ));
+        }
+    }
     let mut values: Vec<(&'static str, String)> = Vec::new();
     for field in crate::mapping::MAPPABLE_FIELDS {
         if let Some((_, indices)) = columns.iter().find(|(f, _)| *f == field) {
