@@ -190,7 +190,13 @@ pub fn date_days(text: &str, field: &'static str) -> Result<i32, Rejection> {
     Ok(ms.div_euclid(86_400_000) as i32)
 }
 
-/// Parse an optional BNG coordinate pair in metres; both empty is `None`.
+/// The extent of OSTN15's grid (OS 2020, Annexe C), in metres: the British National Grid
+/// points that have a WGS84 position, and so a place on any map crimescope draws.
+pub const BNG_EXTENT: (f64, f64) = (700_000.0, 1_250_000.0);
+
+/// Parse an optional BNG coordinate pair in metres; both empty is `None`. A point
+/// outside OSTN15's grid ([`BNG_EXTENT`]) is rejected: it has no WGS84 position, so it
+/// could be loaded only half-placed (grid metres, no longitude or latitude).
 pub fn bng(easting: &str, northing: &str) -> Result<Option<(f64, f64)>, Rejection> {
     let (e, n) = (easting.trim(), northing.trim());
     if e.is_empty() && n.is_empty() {
@@ -206,11 +212,18 @@ pub fn bng(easting: &str, northing: &str) -> Result<Option<(f64, f64)>, Rejectio
         })
     };
     let (e, n) = (parse(e, "easting")?, parse(n, "northing")?);
-    if !(0.0..=800_000.0).contains(&e) || !(0.0..=1_400_000.0).contains(&n) {
+    if !(0.0..BNG_EXTENT.0).contains(&e) || !(0.0..BNG_EXTENT.1).contains(&n) {
         return Err(Rejection::field(
             RejectReason::CoordinateOutOfRange,
-            "easting",
-            format!("({e}, {n}) is outside the British National Grid"),
+            if (0.0..BNG_EXTENT.0).contains(&e) {
+                "northing"
+            } else {
+                "easting"
+            },
+            format!(
+                "({e}, {n}) is outside the British National Grid as OSTN15 covers it \
+                 (easting 0 to 700,000 m, northing 0 to 1,250,000 m)"
+            ),
         ));
     }
     Ok(Some((e, n)))
@@ -270,5 +283,60 @@ mod tests {
         assert_eq!(boolean("false", "x"), Ok(Some(false)));
         assert_eq!(boolean("", "x"), Ok(None));
         assert!(boolean("yes", "x").is_err());
+    }
+}
+
+#[cfg(test)]
+mod bng_extent_tests {
+    use super::*;
+    use crate::location::place_bng;
+    use crate::store::FileCounts;
+
+    #[test]
+    fn grid_points_load_placed_or_counted_and_the_rest_are_rejected() {
+        let (max_e, max_n) = BNG_EXTENT;
+        let mut counts = FileCounts::default();
+        // Inside the grid: a WGS84 position (Birmingham, the grid's middle, its corners
+        // away from the west and north edge strips).
+        for (e, n) in [
+            (407_000.0, 286_000.0),
+            (350_000.0, 625_000.0),
+            (350_000.0, 0.0),
+            (max_e - 0.001, 625_000.0),
+            (1_000.0, 1_000.0),
+            (max_e - 1.0, max_n - 1_000.0),
+        ] {
+            let point = bng(&e.to_string(), &n.to_string()).unwrap();
+            let at = place_bng(point, &mut counts);
+            assert!(
+                at.point.is_some() && at.longitude.is_some() && at.latitude.is_some(),
+                "({e}, {n})"
+            );
+        }
+        assert_eq!((counts.no_location, counts.outside_gb), (0, 0));
+        // The edge strips OSTN15's inverse cannot place: accepted, counted, no location.
+        for (e, n) in [(0.0, 0.0), (0.0, 625_000.0), (350_000.0, max_n - 1.0)] {
+            let point = bng(&e.to_string(), &n.to_string()).unwrap();
+            let at = place_bng(point, &mut counts);
+            assert_eq!((at.point, at.longitude, at.latitude), (None, None, None), "({e}, {n})");
+        }
+        assert_eq!((counts.no_location, counts.outside_gb), (0, 3));
+        assert_eq!(place_bng(None, &mut counts).point, None);
+        assert_eq!((counts.no_location, counts.outside_gb), (1, 3));
+        // Beyond the grid: rejected, naming the coordinate that is out of range.
+        for (e, n, field) in [
+            (max_e, 10.0, "easting"),
+            (750_000.0, 10.0, "easting"),
+            (-1.0, 10.0, "easting"),
+            (10.0, max_n, "northing"),
+            (10.0, 1_300_000.0, "northing"),
+        ] {
+            let r = bng(&e.to_string(), &n.to_string()).unwrap_err();
+            assert_eq!(
+                (r.reason, r.field),
+                (RejectReason::CoordinateOutOfRange, Some(field)),
+                "({e}, {n})"
+            );
+        }
     }
 }

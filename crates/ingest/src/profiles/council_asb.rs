@@ -10,7 +10,7 @@ use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::{Incident, push_party};
 use crate::local_time::LocalZone;
-use crate::location::{location_key, to_wgs84};
+use crate::location::{location_key, place_bng};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
@@ -61,9 +61,8 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
         let case_ref = f[0].trim();
         let incident_id = format!("{prefix}:{case_ref}");
         if version == 1 {
-            let (lon, lat) = to_wgs84(point);
-            let place = location_key(f[6], point);
-            counts.no_location += u64::from(point.is_none());
+            let at = place_bng(point, counts);
+            let place = location_key(f[6], at.point);
             incidents.push(
                 &format!("source=asb/month={month}"),
                 &Incident {
@@ -77,10 +76,10 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
                     category,
                     subcategory: f[3].trim(),
                     harm_weight: harm,
-                    longitude: lon,
-                    latitude: lat,
-                    easting: point.map(|p| p.0),
-                    northing: point.map(|p| p.1),
+                    longitude: at.longitude,
+                    latitude: at.latitude,
+                    easting: at.point.map(|p| p.0),
+                    northing: at.point.map(|p| p.1),
                     location_key: place.as_deref().unwrap_or(""),
                     location_text: f[7].trim(),
                     source_file: ctx.name,

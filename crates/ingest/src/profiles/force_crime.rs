@@ -19,7 +19,7 @@ use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::{Incident, push_party};
 use crate::local_time::LocalZone;
-use crate::location::{location_key, to_wgs84};
+use crate::location::{location_key, place_bng};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
@@ -75,9 +75,8 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
         let incident_id = format!("{prefix}:{crime_ref}");
         if version == 1 {
             // The first row of a crime carries the incident; later rows add people.
-            let (lon, lat) = to_wgs84(row.point);
-            let place = location_key(f[9], row.point);
-            counts.no_location += u64::from(row.point.is_none());
+            let at = place_bng(row.point, counts);
+            let place = location_key(f[9], at.point);
             incidents.push(
                 &format!("source=police/month={}", row.month),
                 &Incident {
@@ -92,10 +91,10 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
                     subcategory: f[5].trim(),
                     ho_offence_code: f[4].trim(),
                     harm_weight: ctx.harm.weight(row.category.name()).unwrap_or(0.0),
-                    longitude: lon,
-                    latitude: lat,
-                    easting: row.point.map(|p| p.0),
-                    northing: row.point.map(|p| p.1),
+                    longitude: at.longitude,
+                    latitude: at.latitude,
+                    easting: at.point.map(|p| p.0),
+                    northing: at.point.map(|p| p.1),
                     location_key: place.as_deref().unwrap_or(""),
                     location_text: f[10].trim(),
                     outcome: f[14].trim(),

@@ -16,7 +16,7 @@ use crate::fields::lon_lat;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass};
 use crate::incident::{Incident, push_party};
-use crate::location::{locate, location_key, to_wgs84};
+use crate::location::{locate, location_key, place_bng};
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
 use crate::pseudonym::PseudonymKey;
 use crate::records::Records;
@@ -175,8 +175,8 @@ pub fn parse(
                 )
             }
             (Some(Point::Bng(e, n)), _) => {
-                let (lon, lat) = to_wgs84(Some((e, n)));
-                (lon, lat, Some(e), Some(n))
+                let at = place_bng(Some((e, n)), counts);
+                (at.longitude, at.latitude, at.point.map(|p| p.0), at.point.map(|p| p.1))
             }
         };
         let place = location_key(row.get("uprn").unwrap_or(""), easting.zip(northing));

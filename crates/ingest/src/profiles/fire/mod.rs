@@ -20,7 +20,7 @@ use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::Incident;
 use crate::local_time::LocalZone;
-use crate::location::{location_key, to_wgs84};
+use crate::location::{location_key, place_bng};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 
@@ -70,8 +70,8 @@ fn parse_with<'b>(
             (false, 1) => format!("{prefix}:{}", fire.id),
             (false, v) => format!("{prefix}:{}#{v}", fire.id),
         };
-        let (lon, lat) = to_wgs84(fire.point);
-        let place = location_key(fire.uprn, fire.point);
+        let at = place_bng(fire.point, counts);
+        let place = location_key(fire.uprn, at.point);
         incidents.push(
             &format!("source=fire/month={}", fire.month),
             &Incident {
@@ -85,10 +85,10 @@ fn parse_with<'b>(
                 category: fire.kind,
                 subcategory: fire.property,
                 harm_weight: if fire.deliberate == Some(true) { arson } else { 0.0 },
-                longitude: lon,
-                latitude: lat,
-                easting: fire.point.map(|p| p.0),
-                northing: fire.point.map(|p| p.1),
+                longitude: at.longitude,
+                latitude: at.latitude,
+                easting: at.point.map(|p| p.0),
+                northing: at.point.map(|p| p.1),
                 location_key: place.as_deref().unwrap_or(""),
                 ward_code: fire.ward,
                 deliberate: fire.deliberate,

@@ -27,7 +27,7 @@ use crate::fields::{bng, lon_lat};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
 use crate::incident::Incident;
-use crate::location::{locate, location_key, to_wgs84};
+use crate::location::{locate, location_key, place_bng};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
 
@@ -126,13 +126,13 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
                 let (e, n) = locate(p, counts);
                 (p, e, n)
             }
-            Point::Bng(None) => {
-                counts.no_location += 1;
-                (None, None, None)
-            }
-            Point::Bng(Some((e, n))) => {
-                let (lon, lat) = to_wgs84(Some((e, n)));
-                (lon.zip(lat), Some(e), Some(n))
+            Point::Bng(p) => {
+                let at = place_bng(p, counts);
+                (
+                    at.longitude.zip(at.latitude),
+                    at.point.map(|p| p.0),
+                    at.point.map(|p| p.1),
+                )
             }
         };
         place_key.clear();
@@ -140,7 +140,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
             Point::LonLat(Some(_)) => {
                 let _ = write!(place_key, "{},{}", row.fields[4].trim(), row.fields[5].trim());
             }
-            Point::Bng(p @ Some(_)) => place_key.push_str(&location_key("", p).unwrap_or_default()),
+            Point::Bng(Some(_)) => place_key.push_str(&location_key("", easting.zip(northing)).unwrap_or_default()),
             _ => {}
         }
         let source = row.crime_type.source();
