@@ -490,7 +490,7 @@ mod tests {
         let read = |name: &str, text: &str| {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
-            read_deciles(&g, &path).map_err(|e| e.to_string())
+            read_deciles(g, &path).map_err(|e| e.to_string())
         };
         // The code is not the first column, and a name column also mentions `lsoa`.
         let official = "LSOA name (2011),LSOA code (2011),IMD Decile\nCoventry 014A,E01009522,4\n";
