@@ -86,25 +86,33 @@ impl BoundarySet {
                     }
                 }
             };
-            let ring = |r: &serde_json::Value| -> Vec<(f64, f64)> {
+            // A vertex that is not a pair of numbers is an error, not a corner left out
+            // (which would silently change the polygon's shape).
+            let ring = |r: &serde_json::Value| -> Result<Vec<(f64, f64)>> {
                 r.as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
+                    .map(|p| {
+                        p[0].as_f64().zip(p[1].as_f64()).ok_or_else(|| {
+                            bad(format!(
+                                "feature {i}: the vertex {p} is not a pair of numbers (longitude, latitude)"
+                            ))
+                        })
+                    })
                     .collect()
             };
-            let polygon = |p: &serde_json::Value| -> Vec<Vec<(f64, f64)>> {
+            let polygon = |p: &serde_json::Value| -> Result<Vec<Vec<(f64, f64)>>> {
                 p.as_array().into_iter().flatten().map(ring).collect()
             };
             let geometry = &f["geometry"];
             let polygons = match geometry["type"].as_str() {
-                Some("Polygon") => vec![polygon(&geometry["coordinates"])],
+                Some("Polygon") => vec![polygon(&geometry["coordinates"])?],
                 Some("MultiPolygon") => geometry["coordinates"]
                     .as_array()
                     .into_iter()
                     .flatten()
                     .map(polygon)
-                    .collect(),
+                    .collect::<Result<_>>()?,
                 other => {
                     return Err(bad(format!(
                         "feature {i}: geometry {other:?} is not a Polygon or MultiPolygon"
@@ -221,6 +229,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("LSOA21CD") && err.contains("code, name"), "{err}");
+        // A vertex that is not two numbers is an error naming the feature, not dropped.
+        let broken = text.replace("[10,11]", "[10,\"11\"]");
+        let err = BoundarySet::from_geojson(&broken, AreaLevel::Lsoa, "code", "name", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("feature 1") && err.contains(r#"[10,"11"]"#), "{err}");
     }
 }
 
