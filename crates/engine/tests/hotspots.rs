@@ -194,6 +194,32 @@ async fn concentration_counts_places_from_the_raw_csv() {
     assert!(c.notes.iter().any(|n| n.contains("snap points")));
 }
 
+#[tokio::test]
+async fn a_nearest_neighbour_index_that_cannot_be_computed_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("2024-05-city-of-london-street.csv");
+    let header = FAR_ROWS.lines().next().unwrap();
+    std::fs::write(
+        &one,
+        format!(
+            "{header}\nx1,2024-05,City of London Police,City of London Police,-0.091700,51.515400,On or near Wood Street,,,Other theft,Under investigation,\n"
+        ),
+    )
+    .unwrap();
+    ingest(dir.path(), &[one], &IngestOptions::default(), &NoProgress).unwrap();
+    let session = Session::open(dir.path()).await.unwrap();
+    let c = concentration(&session, &year()).await.unwrap();
+    assert_eq!(c.rows[0].incidents, 1);
+    assert!(c.nearest_neighbour.is_none());
+    assert!(
+        c.notes.iter().any(
+            |n| n.contains("nearest neighbour index not computed (1 located incidents)") && n.contains("two points")
+        ),
+        "{:?}",
+        c.notes
+    );
+}
+
 /// The generator plants hotspots (truth.json); Gi* finds each of them in a year of
 /// synthetic police.uk data, and a spatially shuffled copy of the same counts gives
 /// no more significant cells than the false discovery rate allows.

@@ -112,7 +112,8 @@ impl serde::Serialize for Concentration {
 pub struct Concentration {
     /// One row per unit kind.
     pub rows: Vec<ConcentrationRow>,
-    /// The Clark–Evans index over the located incidents in the study area.
+    /// The Clark–Evans index over the located incidents in the study area; `None` when
+    /// it cannot be computed (fewer than two located incidents), and `notes` says why.
     pub nearest_neighbour: Option<NearestNeighbourIndex>,
     /// Caveats for the reader.
     pub notes: Vec<String>,
@@ -160,8 +161,17 @@ pub async fn concentration(session: &Session, request: &HotspotRequest) -> Resul
         }
     }
     let area_m2 = g.cells_inside() as f64 * g.cell * g.cell;
-    let nearest_neighbour = nearest_neighbour_index(&xy, area_m2).ok();
     let mut notes = vec![format!("study area: {}", grid.area.rule)];
+    let nearest_neighbour = match nearest_neighbour_index(&xy, area_m2) {
+        Ok(index) => Some(index),
+        Err(why) => {
+            notes.push(format!(
+                "nearest neighbour index not computed ({} located incidents): {why}",
+                xy.len()
+            ));
+            None
+        }
+    };
     if session.manifest().files.iter().any(|f| f.profile == "police-uk-street") {
         notes.push(
             "police.uk locations are anonymised snap points shared by many crimes: place concentration and the \
