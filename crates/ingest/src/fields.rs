@@ -190,8 +190,9 @@ pub fn date_days(text: &str, field: &'static str) -> Result<i32, Rejection> {
     Ok(ms.div_euclid(86_400_000) as i32)
 }
 
-/// The extent of OSTN15's grid (OS 2020, Annexe C), in metres: the British National Grid
-/// points that have a WGS84 position, and so a place on any map crimescope draws.
+/// The extent of OSTN15's grid (OS 2020, Annexe C), in metres. Beyond it no British
+/// National Grid point has a WGS84 position; within it all but thin strips along the west
+/// and north edges do (see `location::place_bng`).
 pub const BNG_EXTENT: (f64, f64) = (700_000.0, 1_250_000.0);
 
 /// Parse an optional BNG coordinate pair in metres; both empty is `None`. A point

@@ -13,12 +13,12 @@ use crate::file_context::{FileContext, ParsedFile};
 use crate::input::{InputFile, discover};
 use crate::profiles::Profile;
 use crate::progress::Progress;
-
-/// The tables whose rows carry pseudonymised person keys.
-const PERSON_KEY_TABLES: &[&str] = &["parties", "offenders", "reoffences"];
 use crate::records::read_header;
 use crate::report::{FileReport, FileStatus, IngestReport};
 use crate::store::{FileCounts, FileEntry, StoreWriter, now_rfc3339};
+
+/// The tables whose rows carry pseudonymised person keys.
+const PERSON_KEY_TABLES: &[&str] = &["parties", "offenders", "reoffences"];
 
 /// What every file of one ingest shares.
 struct Shared<'a> {

@@ -35,6 +35,16 @@ fn key() -> PseudonymKey {
     PseudonymKey::from_bytes(b"partner data test key, not for real data").unwrap()
 }
 
+/// A mapping profile for an ASB log with columns case, opened (a date), victim, type.
+fn asb_log_with_victims() -> MappingProfile {
+    MappingProfile::parse(
+        "name = \"p\"\nsource = \"asb\"\n[columns]\nrecord_id = \"case\"\noccurred_at = \"opened\"\ncategory = \"type\"\n\
+         [formats]\noccurred_at = \"%Y-%m-%d\"\n[parties]\nvictim = \"victim\"\n",
+        "p.toml",
+    )
+    .unwrap()
+}
+
 fn ingest_with(store: &Path, paths: &[std::path::PathBuf], mapping: Option<MappingProfile>) -> IngestReport {
     let options = IngestOptions {
         key: Some(key()),
@@ -312,12 +322,7 @@ fn a_mapped_file_with_people_needs_the_key_and_masks_rejected_rows() {
     let dir = tempfile::tempdir().unwrap();
     let partner = dir.path().join("p.csv");
     std::fs::write(&partner, "case,opened,victim,type\nP1,not a date,SECRET-ID,nuisance\n").unwrap();
-    let profile = MappingProfile::parse(
-        "name = \"p\"\nsource = \"asb\"\n[columns]\nrecord_id = \"case\"\noccurred_at = \"opened\"\ncategory = \"type\"\n\
-         [formats]\noccurred_at = \"%Y-%m-%d\"\n[parties]\nvictim = \"victim\"\n",
-        "p.toml",
-    )
-    .unwrap();
+    let profile = asb_log_with_victims();
     let store = tempfile::tempdir().unwrap();
     let options = IngestOptions {
         mapping: Some(profile.clone()),
@@ -390,12 +395,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn person_ids_under_another_key_are_refused_and_the_store_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = MappingProfile::parse(
-        "name = \"p\"\nsource = \"asb\"\n[columns]\nrecord_id = \"case\"\noccurred_at = \"opened\"\ncategory = \"type\"\n\
-         [formats]\noccurred_at = \"%Y-%m-%d\"\n[parties]\nvictim = \"victim\"\n",
-        "p.toml",
-    )
-    .unwrap();
+    let profile = asb_log_with_victims();
     let write = |name: &str, text: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
@@ -458,12 +458,7 @@ fn a_person_id_that_is_not_text_rejects_its_row_instead_of_dropping_the_link() {
     let mut bytes = b"case,opened,victim,type\nP1,2024-03-02,V-1,nuisance\nP2,2024-03-03,V-\xff,nuisance\n".to_vec();
     bytes.extend_from_slice(b"P3,2024-03-04,,nuisance\n");
     std::fs::write(&partner, bytes).unwrap();
-    let profile = MappingProfile::parse(
-        "name = \"p\"\nsource = \"asb\"\n[columns]\nrecord_id = \"case\"\noccurred_at = \"opened\"\ncategory = \"type\"\n\
-         [formats]\noccurred_at = \"%Y-%m-%d\"\n[parties]\nvictim = \"victim\"\n",
-        "p.toml",
-    )
-    .unwrap();
+    let profile = asb_log_with_victims();
     let store = tempfile::tempdir().unwrap();
     let report = ingest_with(store.path(), &[partner], Some(profile));
     // Three rows read: two loaded (an empty id is no person, not an error), one rejected.
