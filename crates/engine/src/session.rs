@@ -204,7 +204,7 @@ impl Session {
             } else if selects {
                 ctx.sql(&format!("CREATE VIEW incidents_all AS SELECT * FROM {read}"))
                     .await?;
-                register_selection(&ctx, &manifest, options, &source_filter, "incidents_all").await?;
+                register_selection(&ctx, &manifest, options, &source_filter, read).await?;
             } else {
                 ctx.sql(&format!("CREATE VIEW incidents AS SELECT * FROM {read}"))
                     .await?;
@@ -432,9 +432,10 @@ fn canonical_columns() -> Result<String> {
         .join(", "))
 }
 
-/// The views of [`crate::selection`]: `incidents_placed` (every incident of `read` with
-/// its placement, when there is an area) and `incidents` (the area's, one source per
-/// crime).
+/// The views of [`crate::selection`] over `read` (the stored rows with their latest
+/// outcome): `incidents_placed` (every incident with its placement, when there is an
+/// area) and `incidents` (the area's, or every incident of the chosen sources; one
+/// source per crime).
 async fn register_selection(
     ctx: &SessionContext,
     manifest: &Manifest,
@@ -450,7 +451,7 @@ async fn register_selection(
         .collect::<Vec<_>>()
         .join(", ");
     let Some(area) = &options.area else {
-        let sql = format!("CREATE VIEW incidents AS SELECT {columns} FROM incidents_all WHERE {source_filter}");
+        let sql = format!("CREATE VIEW incidents AS SELECT {columns} FROM {read} WHERE {source_filter}");
         ctx.sql(&sql).await?;
         return Ok(());
     };

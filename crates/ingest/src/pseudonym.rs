@@ -130,7 +130,7 @@ impl PseudonymKey {
         if id.is_empty() {
             return None;
         }
-        self.mac(id.to_uppercase().as_bytes())
+        Some(self.mac(id.to_uppercase().as_bytes()))
     }
 
     /// A short public name of the key (16 hex characters): the HMAC of a fixed text
@@ -147,16 +147,15 @@ impl PseudonymKey {
     /// assert_ne!(a.fingerprint(), b.fingerprint());
     /// ```
     pub fn fingerprint(&self) -> String {
-        self.mac(b"crimescope pseudonymisation key fingerprint")
-            .map(|h| h[..16].to_string())
-            .unwrap_or_default()
+        self.mac(b"crimescope pseudonymisation key fingerprint")[..16].to_string()
     }
 
     /// HMAC-SHA256 of `message` under the key, the first 128 bits in hex.
-    fn mac(&self, message: &[u8]) -> Option<String> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).ok()?;
+    fn mac(&self, message: &[u8]) -> String {
+        // HMAC takes a key of any length (RFC 2104 §2: longer keys are hashed first).
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts a key of any length");
         mac.update(message);
-        Some(hex::encode(&mac.finalize().into_bytes()[..16]))
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 }
 
