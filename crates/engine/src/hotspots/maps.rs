@@ -7,7 +7,9 @@ use crimescope_model::Month;
 use crimescope_spatial::{
     EmergingClass, GiStar, classify_emerging_with_trend, gi_permutation_p, gi_star_grid, quartic_kde, space_time_gi,
 };
-use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray, StringBuilder, UInt64Array,
+};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Float64Type, Int64Type, Schema};
 
 use super::study_area::{StudyArea, study_area};
@@ -149,7 +151,7 @@ impl GridMap {
             Field::new("count", DataType::UInt64, false),
         ]));
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(cells.iter().map(|&k| g.cell_id(k)))),
+            Arc::new(cell_id_array(g, &cells)),
             Arc::new(Int64Array::from_iter_values(cells.iter().map(|&k| g.ij(k).0))),
             Arc::new(Int64Array::from_iter_values(cells.iter().map(|&k| g.ij(k).1))),
             Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).0))),
@@ -158,6 +160,21 @@ impl GridMap {
         ];
         Ok(RecordBatch::try_new(schema, columns)?)
     }
+}
+
+/// The `cell_id` column: [`crimescope_spatial::Grid::cell_id`] of each cell, written
+/// into one buffer with the `<cell>m:` prefix formatted once, not a `String` per cell
+/// (a national 250 m map lists about 250,000 cells).
+fn cell_id_array(g: &crimescope_spatial::Grid, cells: &[usize]) -> StringArray {
+    use std::fmt::Write;
+    let prefix = format!("{}m:", g.cell);
+    let mut ids = StringBuilder::with_capacity(cells.len(), cells.len() * (prefix.len() + 12));
+    for &k in cells {
+        let (i, j) = g.ij(k);
+        write!(ids, "{prefix}{i}:{j}").expect("writing to a StringBuilder cannot fail");
+        ids.append_value("");
+    }
+    ids.finish()
 }
 
 /// The leading columns of the per-cell tables: `cell_id`, `easting`, `northing` (the
@@ -170,7 +187,7 @@ fn cell_columns(g: &crimescope_spatial::Grid, cells: &[usize]) -> (Vec<Field>, V
             Field::new("northing", DataType::Float64, false),
         ],
         vec![
-            Arc::new(StringArray::from_iter_values(cells.iter().map(|&k| g.cell_id(k)))),
+            Arc::new(cell_id_array(g, cells)),
             Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).0))),
             Arc::new(Float64Array::from_iter_values(cells.iter().map(|&k| g.centre(k).1))),
         ],
@@ -576,5 +593,30 @@ impl EmergingMap {
             )),
         ]);
         Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::Array;
+
+    #[test]
+    fn cell_ids_written_into_one_buffer_are_the_grids_cell_ids() {
+        // A fractional cell size and a grid reaching below 0 (negative indices).
+        for (cell, min, max) in [
+            (62.5, -300.0, 400.0),
+            (250.0, 0.0, 1_000.0),
+            (1_000.0, 123_456.0, 131_000.0),
+        ] {
+            let g = crimescope_spatial::Grid::covering(cell, min, max, min - 50.0, max + 75.0).unwrap();
+            let cells: Vec<usize> = g.inside_cells().collect();
+            assert!(cells.len() > 4);
+            let ids = cell_id_array(&g, &cells);
+            assert_eq!(ids.len(), cells.len());
+            for (row, &k) in cells.iter().enumerate() {
+                assert_eq!(ids.value(row), g.cell_id(k));
+            }
+        }
     }
 }
