@@ -29,7 +29,7 @@ use crimescope_ingest::local_time::LocalZone;
 use crimescope_ingest::projection::{Projected, to_bng};
 use crimescope_model::HarmWeights;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, TimestampMillisecondArray};
-use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, TimeUnit, TimestampMillisecondType};
 use datafusion::common::{DataFusionError, Result as DfResult, ScalarValue, exec_err};
@@ -171,27 +171,34 @@ fn cell_key(easting: f64, northing: f64, cell: f64) -> Option<i64> {
 }
 
 /// `grid_cell` over whole columns with one cell size: keys computed without branches
-/// into one buffer (as fast as the inline `floor`/`CAST` arithmetic it replaced), then
-/// nulls where an input is null or the point is off the grid.
+/// or calls into one buffer, then nulls where an input is null or the point is off the
+/// grid. For a quotient in `[0, 2^24)` truncation is the floor, so the quotient's range
+/// alone decides whether a key exists and `as` gives it (no `floor` call, which the
+/// baseline x86-64 target makes a library call); [`cell_key`] is the same rule with the
+/// floor written out, and the tests hold the two equal.
 fn keys_for_constant_cell(east: &Float64Array, north: &Float64Array, cell: f64) -> Int64Array {
-    let mut all_on_grid = true;
-    let mut on_grid = Vec::with_capacity(east.len());
+    let limit = GRID_KEY_STRIDE as f64;
+    // NaN fails both comparisons, so it is off the grid.
+    let on_grid = |q: f64| q >= 0.0 && q < limit;
     let keys: Vec<i64> = east
         .values()
         .iter()
         .zip(north.values().iter())
         .map(|(&e, &n)| {
-            let (i, j, ok) = cell_indices(e, n, cell);
-            all_on_grid &= ok;
-            on_grid.push(ok);
-            if ok { i as i64 * GRID_KEY_STRIDE + j as i64 } else { 0 }
+            let (qi, qj) = (e / cell, n / cell);
+            if on_grid(qi) && on_grid(qj) {
+                qi as i64 * GRID_KEY_STRIDE + qj as i64
+            } else {
+                -1
+            }
         })
         .collect();
     let inputs = NullBuffer::union(east.nulls(), north.nulls());
-    let nulls = if all_on_grid {
+    let nulls = if keys.iter().all(|&k| k >= 0) {
         inputs
     } else {
-        NullBuffer::union(inputs.as_ref(), Some(&NullBuffer::from(on_grid)))
+        let placed = NullBuffer::new(BooleanBuffer::collect_bool(keys.len(), |r| keys[r] >= 0));
+        NullBuffer::union(inputs.as_ref(), Some(&placed))
     };
     Int64Array::new(keys.into(), nulls)
 }
@@ -492,6 +499,60 @@ mod tests {
         assert_eq!(udf.len(), 4);
         assert_eq!(udf.values(), expr.values());
         assert_eq!(udf.value(2), 1); // (249.999, 250.0) is cell (0, 1)
+    }
+
+    #[test]
+    fn column_keys_without_floor_are_the_floored_keys() {
+        let limit = GRID_KEY_STRIDE as f64;
+        let mut coordinates = vec![
+            0.0,
+            -0.0,
+            -1e-300,
+            1e-300,
+            249.999_999_999_999_97,
+            250.0,
+            -250.0,
+            533_012.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            -f64::MAX,
+        ];
+        for cell in [250.0, 62.5, 1.0, 0.3] {
+            // Both sides of the last cell the key can hold.
+            for d in [-1.0, -1e-9, 0.0, 1e-9, 1.0] {
+                coordinates.push(limit * cell + d * cell);
+            }
+        }
+        // A seeded spread over and around the grid.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            coordinates.push((x % 3_000_000) as f64 / 1.7 - 200_000.0);
+        }
+        for cell in [250.0, 62.5, 1.0, 0.3, 1e-300] {
+            let east: Vec<f64> = coordinates
+                .iter()
+                .flat_map(|&e| coordinates.iter().take(40).map(move |_| e))
+                .collect();
+            let north: Vec<f64> = coordinates
+                .iter()
+                .flat_map(|_| coordinates.iter().take(40).copied())
+                .collect();
+            let keys = keys_for_constant_cell(
+                &Float64Array::from(east.clone()),
+                &Float64Array::from(north.clone()),
+                cell,
+            );
+            for r in 0..east.len() {
+                let want = cell_key(east[r], north[r], cell);
+                let got = keys.is_valid(r).then(|| keys.value(r));
+                assert_eq!(got, want, "({}, {}) in cells of {cell}", east[r], north[r]);
+            }
+        }
     }
 
     #[tokio::test]
