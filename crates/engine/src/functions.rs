@@ -170,8 +170,8 @@ fn cell_key(easting: f64, northing: f64, cell: f64) -> Option<i64> {
     on_grid.then(|| i as i64 * GRID_KEY_STRIDE + j as i64)
 }
 
-/// `grid_cell` over whole columns with one cell size: keys computed without branches
-/// or calls into one buffer, then nulls where an input is null or the point is off the
+/// `grid_cell` over whole columns with one cell size: keys computed into one buffer
+/// (off-grid rows get -1), then nulls where an input is null or the point is off the
 /// grid. For a quotient in `[0, 2^24)` truncation is the floor, so the quotient's range
 /// alone decides whether a key exists and `as` gives it (no `floor` call, which the
 /// baseline x86-64 target makes a library call); [`cell_key`] is the same rule with the
