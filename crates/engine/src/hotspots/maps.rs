@@ -116,12 +116,12 @@ fn listed_flags(g: &crimescope_spatial::Grid, rows: CellRows, occupied: impl Fn(
     g.inside_cells().map(|k| rows == CellRows::All || occupied(k)).collect()
 }
 
-/// The study-area cells whose flag is set.
-fn listed_cells(g: &crimescope_spatial::Grid, flags: &[bool]) -> Vec<usize> {
+/// The study-area cells `rows` lists, in the order of `Grid::inside_cells`: the cells of
+/// [`listed_flags`], found in one pass without the flags (a national 250 m grid has
+/// about 3.3 million cells).
+fn listed_cells(g: &crimescope_spatial::Grid, rows: CellRows, occupied: impl Fn(usize) -> bool) -> Vec<usize> {
     g.inside_cells()
-        .zip(flags)
-        .filter(|(_, f)| **f)
-        .map(|(k, _)| k)
+        .filter(|&k| rows == CellRows::All || occupied(k))
         .collect()
 }
 
@@ -135,13 +135,18 @@ impl GridMap {
     /// Which study-area cells `rows` lists (occupied: a count above 0), in the order of
     /// [`GridMap::to_record_batch`]'s rows (for `cells_geojson_where`).
     pub fn listed(&self, rows: CellRows) -> Vec<bool> {
-        listed_flags(&self.area.grid, rows, |k| self.counts[k] > 0)
+        listed_flags(&self.area.grid, rows, |k| self.occupied(k))
+    }
+
+    /// Whether cell `k` holds an incident.
+    fn occupied(&self, k: usize) -> bool {
+        self.counts[k] > 0
     }
 
     /// [`GridMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells = listed_cells(g, &self.listed(rows));
+        let cells = listed_cells(g, rows, |k| self.occupied(k));
         let schema = Arc::new(Schema::new(vec![
             Field::new("cell_id", DataType::Utf8, false),
             Field::new("i", DataType::Int64, false),
@@ -277,15 +282,18 @@ impl GiMap {
     /// Which study-area cells `rows` lists (occupied: a count above 0, or a hot or
     /// cold spot, which an empty cell can be through its neighbours).
     pub fn listed(&self, rows: CellRows) -> Vec<bool> {
-        listed_flags(&self.grid.area.grid, rows, |k| {
-            self.grid.counts[k] > 0 || gi_bin(self.gi.z[k], self.p_fdr[k]) != 0
-        })
+        listed_flags(&self.grid.area.grid, rows, |k| self.occupied(k))
+    }
+
+    /// Whether cell `k` holds an incident or a significant statistic.
+    fn occupied(&self, k: usize) -> bool {
+        self.grid.counts[k] > 0 || gi_bin(self.gi.z[k], self.p_fdr[k]) != 0
     }
 
     /// [`GiMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells = listed_cells(g, &self.listed(rows));
+        let cells = listed_cells(g, rows, |k| self.occupied(k));
         let bins: Vec<i8> = cells.iter().map(|&k| gi_bin(self.gi.z[k], self.p_fdr[k])).collect();
         let (mut fields, mut columns) = cell_columns(g, &cells);
         fields.extend([
@@ -402,13 +410,18 @@ impl KdeMap {
 
     /// Which study-area cells `rows` lists (occupied: a density above 0).
     pub fn listed(&self, rows: CellRows) -> Vec<bool> {
-        listed_flags(&self.area.grid, rows, |k| self.density[k] > 0.0)
+        listed_flags(&self.area.grid, rows, |k| self.occupied(k))
+    }
+
+    /// Whether cell `k` has a density above 0.
+    fn occupied(&self, k: usize) -> bool {
+        self.density[k] > 0.0
     }
 
     /// [`KdeMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.area.grid;
-        let cells = listed_cells(g, &self.listed(rows));
+        let cells = listed_cells(g, rows, |k| self.occupied(k));
         let (mut fields, mut columns) = cell_columns(g, &cells);
         fields.push(Field::new("density_per_km2_per_year", DataType::Float64, false));
         columns.push(Arc::new(Float64Array::from_iter_values(
@@ -550,15 +563,18 @@ impl EmergingMap {
     /// Which study-area cells `rows` lists (occupied: a count above 0 or a significant
     /// step).
     pub fn listed(&self, rows: CellRows) -> Vec<bool> {
-        listed_flags(&self.grid.area.grid, rows, |k| {
-            self.grid.counts[k] > 0 || (0..self.steps.len()).any(|s| self.significant[s][k])
-        })
+        listed_flags(&self.grid.area.grid, rows, |k| self.occupied(k))
+    }
+
+    /// Whether cell `k` holds an incident or is significant in some step.
+    fn occupied(&self, k: usize) -> bool {
+        self.grid.counts[k] > 0 || (0..self.steps.len()).any(|s| self.significant[s][k])
     }
 
     /// [`EmergingMap::to_record_batch`] for the cells `rows` chooses.
     pub fn cell_table(&self, rows: CellRows) -> Result<RecordBatch> {
         let g = &self.grid.area.grid;
-        let cells = listed_cells(g, &self.listed(rows));
+        let cells = listed_cells(g, rows, |k| self.occupied(k));
         let mk: Vec<crimescope_stats::MannKendall> = cells.iter().filter_map(|&k| self.trends[k]).collect();
         let count_steps = |k: usize, hot: bool| -> u64 {
             (0..self.steps.len())
