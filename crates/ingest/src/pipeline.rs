@@ -29,6 +29,8 @@ struct Shared<'a> {
     now: &'a str,
     progress: &'a dyn Progress,
     areas: Option<std::sync::Arc<crate::boundaries::Areas>>,
+    /// The pseudonymisation key's fingerprint, when a key was given.
+    key_fingerprint: Option<String>,
 }
 
 impl Shared<'_> {
@@ -114,6 +116,7 @@ pub fn ingest(
         now: &now,
         progress,
         areas,
+        key_fingerprint: options.key.as_ref().map(crate::pseudonym::PseudonymKey::fingerprint),
     };
     let results: Vec<Result<(FileReport, Option<FileEntry>)>> = pool.install(|| {
         inputs
@@ -178,13 +181,13 @@ pub fn ingest(
         });
     }
     // Person keys written under this key: the store records whose they are.
-    if let Some(key) = &options.key
+    if let Some(fingerprint) = &shared.key_fingerprint
         && entries
             .iter()
             .flat_map(|e| &e.outputs)
             .any(|o| PERSON_KEY_TABLES.contains(&o.table.as_str()))
     {
-        writer.set_person_key(key.fingerprint());
+        writer.set_person_key(fingerprint.clone());
     }
     writer
         .commit_unless(entries, &now, &|| progress.cancelled())
@@ -281,13 +284,13 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         Reader::Mapped(mapping) => mapping.has_person_ids(),
     };
     if needs_key
-        && let (Some(stored), Some(key)) = (&committed.person_key, &options.key)
-        && *stored != key.fingerprint()
+        && let (Some(stored), Some(given)) = (&committed.person_key, &shared.key_fingerprint)
+        && stored != given
     {
         return Err(IngestError::KeyMismatch {
             file: input.display.clone(),
             stored: stored.clone(),
-            given: key.fingerprint(),
+            given: given.clone(),
         });
     }
     let stem = input
