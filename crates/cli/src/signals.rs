@@ -51,10 +51,44 @@ pub fn stop_requested() -> bool {
     received().is_some()
 }
 
-/// Resolves once a signal has been received (polled every 50 ms).
+/// Resolves once a signal has been received.
+///
+/// A plain thread watches the flag (every 10 ms) and wakes the waiting task, so the
+/// wait ends even while every runtime worker is inside a long computation: tokio's
+/// timers fire only when a worker parks, and a `tokio::time::sleep` loop here let a
+/// busy assessment run on for more than a second after Ctrl-C on a loaded machine.
+/// The thread ends when the signal arrives or the wait is dropped.
 pub async fn wait() -> i32 {
+    wait_on(&RECEIVED).await
+}
+
+/// [`wait`] on the flag `received`.
+async fn wait_on(received: &'static AtomicUsize) -> i32 {
+    let seen = || match received.load(Ordering::SeqCst) {
+        0 => None,
+        signal => i32::try_from(signal).ok(),
+    };
+    let (tell, told) = tokio::sync::oneshot::channel();
+    let watcher = std::thread::Builder::new().name("signal-watch".into()).spawn(move || {
+        loop {
+            if let Some(signal) = seen() {
+                let _ = tell.send(signal);
+                return;
+            }
+            if tell.is_closed() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    });
+    if watcher.is_ok()
+        && let Ok(signal) = told.await
+    {
+        return signal;
+    }
+    // No thread could be started: poll on the runtime's timer instead.
     loop {
-        if let Some(signal) = received() {
+        if let Some(signal) = seen() {
             return signal;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -86,5 +120,43 @@ pub fn from_library(e: crimescope_ingest::IngestError) -> CliError {
     match (&e, received()) {
         (crimescope_ingest::IngestError::Interrupted { .. }, Some(signal)) => interrupted(signal, e),
         _ => CliError::from(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// The wait ends soon after the flag is set although the runtime's only worker is
+    /// busy for seconds; a wait on tokio's timer ended only when the worker was free.
+    #[test]
+    fn the_wait_ends_while_every_worker_is_busy() {
+        static FLAG: AtomicUsize = AtomicUsize::new(0);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let busy = Duration::from_secs(4);
+        let waited = runtime.block_on(async {
+            // A task that holds the worker without yielding, as a long computation does.
+            let _busy = tokio::spawn(async move { std::thread::sleep(busy) });
+            tokio::task::yield_now().await;
+            std::thread::spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                FLAG.store(SIGTERM as usize, Ordering::SeqCst);
+            });
+            let t0 = Instant::now();
+            let signal = wait_on(&FLAG).await;
+            (signal, t0.elapsed())
+        });
+        runtime.shutdown_background();
+        assert_eq!(waited.0, SIGTERM);
+        assert!(
+            waited.1 < busy / 2,
+            "the wait took {:?}, as long as the worker was busy",
+            waited.1
+        );
     }
 }
