@@ -37,6 +37,7 @@ pub mod hotspots;
 mod info;
 pub mod local_store;
 pub mod lsoa_vintage;
+mod metadata_warm;
 pub mod near_repeat;
 pub mod offence_harm;
 pub mod quality;

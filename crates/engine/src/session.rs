@@ -110,7 +110,16 @@ impl Session {
         // Local files read on the asking thread: no blocking-pool hand-off per read.
         let files = url::Url::parse("file://").map_err(|e| EngineError::internal(e.to_string()))?;
         ctx.register_object_store(&files, Arc::new(crate::local_store::InlineLocalFiles::new()));
-        Self::open_with_context(root, ctx, options).await
+        let session = Self::open_with_context(root, ctx, options).await?;
+        // The footers planning will read, decoded on every core now (see metadata_warm).
+        let incidents: Vec<PathBuf> = session
+            .manifest
+            .incidents_files()
+            .into_iter()
+            .map(|o| session.root.join(&o.path))
+            .collect();
+        crate::metadata_warm::warm_metadata_cache(&session.ctx, &incidents).await;
+        Ok(session)
     }
 
     /// The configuration [`Session::open`] uses: the information schema on, and one

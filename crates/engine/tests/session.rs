@@ -191,6 +191,40 @@ async fn a_store_path_with_glob_characters_is_read_as_it_is() {
     );
 }
 
+/// A local session decodes the incidents files' footers when it opens (in parallel), and
+/// planning finds them in DataFusion's metadata cache: one entry per file, each hit by
+/// the query, none added by it (an entry under another key would be a second decode).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planning_finds_the_footers_decoded_when_the_session_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store [a] b");
+    ingest(
+        &store,
+        &[fixtures().join("city-of-london")],
+        &IngestOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let session = Session::open(&store).await.unwrap();
+    let cache = session.context().runtime_env().cache_manager.get_file_metadata_cache();
+    let files = session.manifest().incidents_files().len();
+    assert!(files > 1, "{files} incidents files");
+    let before = cache.list_entries();
+    assert_eq!(before.len(), files, "one cached footer per incidents file");
+    assert!(before.values().all(|e| e.hits == 0));
+    let rows = session
+        .sql("SELECT category, COUNT(*) AS n FROM incidents GROUP BY category")
+        .await
+        .unwrap();
+    assert!(rows.iter().map(RecordBatch::num_rows).sum::<usize>() > 1);
+    let after = cache.list_entries();
+    assert_eq!(after.len(), files, "planning decoded a footer again under another key");
+    assert!(
+        after.values().all(|e| e.hits >= 1),
+        "a cached footer planning did not use"
+    );
+}
+
 #[tokio::test]
 async fn the_lsoa_lookup_maps_2011_codes_to_2021() {
     let store = store_with(&[fixtures().join("city-of-london/2024-01-city-of-london-street.csv")]);
