@@ -97,6 +97,10 @@ impl Session {
 
     /// Open the store at `root` with its own theme and harm tables.
     ///
+    /// The incidents files' Parquet footers are decoded before it returns, one task per
+    /// file, so planning finds them in DataFusion's metadata cache instead of decoding
+    /// them one after another (`metadata_warm`).
+    ///
     /// ```no_run
     /// # async fn run() -> Result<(), crimescope_engine::EngineError> {
     /// use crimescope_engine::{Session, SessionOptions};
