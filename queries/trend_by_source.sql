@@ -12,9 +12,7 @@
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH by_month AS (
     -- Grouped on the dictionary column itself; cast to text after aggregation.
-    -- Counted per group and month first, with no expression per row beyond the
-    -- filter; the few rows per group are split into the two periods below (national
-    -- `trend --by category` 0.22 -> 0.20 s, the same rows; BENCHMARKS.md).
+    -- Counted per group and month; `period_split` splits the periods.
     SELECT source AS grp, month, COUNT(*) AS n, SUM(harm_weight) AS harm
     FROM incidents
     WHERE (month BETWEEN $period_start AND $period_end OR month BETWEEN $compare_start AND $compare_end)
@@ -22,15 +20,7 @@ WITH by_month AS (
       AND ($category = '' OR CAST(category AS VARCHAR) = $category)
     GROUP BY 1, 2
 ),
-counts AS (
-    SELECT grp,
-           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN n ELSE 0 END) AS current,
-           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN n ELSE 0 END) AS previous,
-           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN harm ELSE 0 END) AS harm_current,
-           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN harm ELSE 0 END) AS harm_previous
-    FROM by_month
-    GROUP BY grp
-),
+-- @include period_split
 residents AS (
     -- The whole area's residents: a csp-level table if loaded, else the sum over LSOAs.
     SELECT COALESCE(SUM(CASE WHEN level = 'csp' THEN population END),

@@ -13,31 +13,21 @@
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH by_month AS (
     -- Aggregate by category first, then map the few category rows onto themes.
-    -- Counted per group and month first, with no expression per row beyond the
-    -- filter; the few rows per group are split into the two periods below (national
-    -- `trend --by category` 0.22 -> 0.20 s, the same rows; BENCHMARKS.md).
-    SELECT category, month, COUNT(*) AS n, SUM(harm_weight) AS harm
+    -- Counted per group and month; `period_split` splits the periods.
+    SELECT category AS grp, month, COUNT(*) AS n, SUM(harm_weight) AS harm
     FROM incidents
     WHERE (month BETWEEN $period_start AND $period_end OR month BETWEEN $compare_start AND $compare_end)
       AND ($source = '' OR CAST(source AS VARCHAR) = $source)
       AND ($category = '' OR CAST(category AS VARCHAR) = $category)
-    GROUP BY category, month
+    GROUP BY 1, 2
 ),
-by_category AS (
-    SELECT category,
-           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN n ELSE 0 END) AS current,
-           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN n ELSE 0 END) AS previous,
-           SUM(CASE WHEN month BETWEEN $period_start AND $period_end THEN harm ELSE 0 END) AS harm_current,
-           SUM(CASE WHEN month BETWEEN $compare_start AND $compare_end THEN harm ELSE 0 END) AS harm_previous
-    FROM by_month
-    GROUP BY category
-),
-counts AS (
+-- @include period_split
+by_theme AS (
     SELECT COALESCE(t.theme, 'unassigned') AS grp,
            SUM(c.current) AS current, SUM(c.previous) AS previous,
            SUM(c.harm_current) AS harm_current, SUM(c.harm_previous) AS harm_previous
-    FROM by_category AS c
-    LEFT JOIN themes AS t ON CAST(c.category AS VARCHAR) = t.category
+    FROM counts AS c
+    LEFT JOIN themes AS t ON CAST(c.grp AS VARCHAR) = t.category
     GROUP BY 1
 ),
 residents AS (
@@ -57,7 +47,7 @@ levels AS (
            r.residents,
            1000.0 * current / r.residents AS rate_current,
            1000.0 * previous / r.residents AS rate_previous
-    FROM counts CROSS JOIN residents AS r
+    FROM by_theme CROSS JOIN residents AS r
 ),
 -- @include change_test
 SELECT "group", current, previous, change, pct_change, z, p, p_fdr, p_fdr < 0.05 AS significant,

@@ -437,10 +437,16 @@ impl QueryDef {
 
 /// SQL fragments a query may include with a line `-- @include NAME`
 /// (`queries/fragments/NAME.sql`): one copy of SQL several queries share.
-pub const FRAGMENTS: &[(&str, &str)] = &[(
-    "change_test",
-    include_str!("../../../queries/fragments/change_test.sql"),
-)];
+pub const FRAGMENTS: &[(&str, &str)] = &[
+    (
+        "change_test",
+        include_str!("../../../queries/fragments/change_test.sql"),
+    ),
+    (
+        "period_split",
+        include_str!("../../../queries/fragments/period_split.sql"),
+    ),
+];
 
 /// Replace each `-- @include NAME` line with the fragment's text. Errors name the query,
 /// the line and the fragments there are.
