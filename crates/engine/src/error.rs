@@ -210,6 +210,23 @@ impl From<DataFusionError> for EngineError {
                 Ok(inner) => EngineError::from(inner),
                 Err(shared) => EngineError::Execution(DataFusionError::Shared(shared)),
             },
+            // A store file missing or cut short while read (crimescope's local object
+            // store says which): damage the user repairs, not a defect.
+            DataFusionError::ObjectStore(e) => match *e {
+                datafusion::object_store::Error::Generic { store, source }
+                    if store == crate::local_store::STORE_NAME =>
+                {
+                    EngineError::DamagedStore {
+                        path: None,
+                        problem: source.to_string(),
+                    }
+                }
+                datafusion::object_store::Error::NotFound { path, .. } => EngineError::DamagedStore {
+                    path: Some(path),
+                    problem: "is missing: a file the store lists was removed after the session opened".into(),
+                },
+                other => EngineError::Execution(DataFusionError::ObjectStore(Box::new(other))),
+            },
             // A stored file that decodes badly is damage, not a defect: say so.
             DataFusionError::ParquetError(e) => EngineError::DamagedStore {
                 path: None,

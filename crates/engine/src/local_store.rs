@@ -48,9 +48,13 @@ impl InlineLocalFiles {
     }
 }
 
+/// The name its errors carry (`Error::Generic::store`), by which
+/// [`crate::EngineError`] knows a store file that is missing or cut short.
+pub const STORE_NAME: &str = "InlineLocalFiles";
+
 fn generic(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Generic {
-        store: "InlineLocalFiles",
+        store: STORE_NAME,
         source: Box::new(e),
     }
 }
@@ -82,7 +86,7 @@ fn read_range(file: &File, path: &std::path::Path, range: Range<u64>) -> Result<
     file.read_exact_at(&mut buf, range.start).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             Error::Generic {
-                store: "InlineLocalFiles",
+                store: STORE_NAME,
                 source: format!(
                     "{} ends before byte {} (it was truncated while being read)",
                     path.display(),
@@ -146,7 +150,25 @@ impl ObjectStore for InlineLocalFiles {
         self.inner.delete_stream(locations)
     }
 
+    /// As `LocalFileSystem`, except that a prefix naming nothing on disk is an error.
+    /// DataFusion lists a table's path as a prefix when `head` finds no file there, and
+    /// every table path of a store is a file, so a missing one was removed after the
+    /// session opened: listing it would give no files, and the table silently fewer rows.
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        if let Some(prefix) = prefix
+            && let Ok(path) = self.inner.path_to_filesystem(prefix)
+            && !path.exists()
+        {
+            let missing = Error::Generic {
+                store: STORE_NAME,
+                source: format!(
+                    "{} is missing: a file the store lists was removed after the session opened",
+                    path.display()
+                )
+                .into(),
+            };
+            return Box::pin(futures::stream::once(async move { Err(missing) }));
+        }
         self.inner.list(prefix)
     }
 
@@ -197,5 +219,17 @@ mod tests {
         assert!(ours.get_ranges(&location, &past_the_end).await.is_err());
         let missing = Path::from(format!("{location}.missing"));
         assert!(matches!(ours.head(&missing).await, Err(Error::NotFound { .. })));
+        // Listing a missing path is an error, not an empty listing; an existing folder
+        // lists its files as before.
+        use futures::StreamExt;
+        let listed: Vec<Result<ObjectMeta>> = ours.list(Some(&missing)).collect().await;
+        assert!(matches!(
+            listed.as_slice(),
+            [Err(Error::Generic { store: STORE_NAME, .. })]
+        ));
+        let folder = Path::from_filesystem_path(dir.path()).unwrap();
+        let listed: Vec<Result<ObjectMeta>> = ours.list(Some(&folder)).collect().await;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].as_ref().unwrap().location, location);
     }
 }

@@ -225,6 +225,24 @@ async fn planning_finds_the_footers_decoded_when_the_session_opened() {
     );
 }
 
+/// A stored file removed (outside crimescope) after the session opened is the store's
+/// damage, named with its path: the user's to repair, not a defect (exit 1, not 2).
+#[tokio::test]
+async fn a_file_removed_after_the_session_opened_is_named_as_damage() {
+    let store = store_with(&[fixtures().join("city-of-london")]);
+    let session = Session::open(store.path()).await.unwrap();
+    let removed = session.manifest().incidents_files()[0].path.clone();
+    std::fs::remove_file(store.path().join(&removed)).unwrap();
+    let error = session
+        .sql("SELECT category, COUNT(*) FROM incidents GROUP BY category")
+        .await
+        .unwrap_err();
+    assert!(error.is_user_error(), "{error:?}");
+    assert!(matches!(error, EngineError::DamagedStore { .. }), "{error:?}");
+    let file_name = std::path::Path::new(&removed).file_name().unwrap().to_str().unwrap();
+    assert!(error.to_string().contains(file_name), "{error}");
+}
+
 #[tokio::test]
 async fn the_lsoa_lookup_maps_2011_codes_to_2021() {
     let store = store_with(&[fixtures().join("city-of-london/2024-01-city-of-london-street.csv")]);
