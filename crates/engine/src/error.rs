@@ -223,7 +223,7 @@ impl From<DataFusionError> for EngineError {
                 }
                 datafusion::object_store::Error::NotFound { path, .. } => EngineError::DamagedStore {
                     path: Some(path),
-                    problem: "is missing: a file the store lists was removed after the session opened".into(),
+                    problem: crate::local_store::MISSING_FILE.trim_start().into(),
                 },
                 other => EngineError::Execution(DataFusionError::ObjectStore(Box::new(other))),
             },
@@ -237,6 +237,17 @@ impl From<DataFusionError> for EngineError {
                 if let Some(at) = text.find(EXECUTOR_LOSS_MARKER) {
                     return EngineError::ExecutorLost {
                         detail: text[at..].trim_end().to_string(),
+                    };
+                }
+                // A store file missing on the scheduler's listing, reported as a job's
+                // failure text (see `local_store::MISSING_FILE`).
+                if let Some(at) = text.find(crate::local_store::MISSING_FILE) {
+                    // The path is absolute and may hold spaces: it starts after ": /".
+                    let start = text[..at].rfind(": /").map_or(0, |s| s + 2);
+                    let problem = text[start..].lines().next().unwrap_or_default().trim_end();
+                    return EngineError::DamagedStore {
+                        path: None,
+                        problem: problem.to_string(),
                     };
                 }
                 // Ballista's client could not fetch an output from an executor (gone).

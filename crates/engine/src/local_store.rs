@@ -52,6 +52,10 @@ impl InlineLocalFiles {
 /// [`crate::EngineError`] knows a store file that is missing or cut short.
 pub const STORE_NAME: &str = "InlineLocalFiles";
 
+/// What follows the path of a listed file that is not on disk, in the error a listing
+/// gives (and a cluster's job failure repeats).
+pub const MISSING_FILE: &str = " is missing: a file the store lists was removed after the session opened";
+
 fn generic(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Generic {
         store: STORE_NAME,
@@ -161,11 +165,7 @@ impl ObjectStore for InlineLocalFiles {
         {
             let missing = Error::Generic {
                 store: STORE_NAME,
-                source: format!(
-                    "{} is missing: a file the store lists was removed after the session opened",
-                    path.display()
-                )
-                .into(),
+                source: format!("{}{MISSING_FILE}", path.display()).into(),
             };
             return Box::pin(futures::stream::once(async move { Err(missing) }));
         }

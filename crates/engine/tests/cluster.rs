@@ -272,3 +272,36 @@ async fn partner_queries() {
         assert_same_rows(&here, &there, &format!("{name} {p:?}"));
     }
 }
+
+/// A store file removed after a cluster session opened: the scheduler's listing of it
+/// fails and the client reports a damaged store naming the file, as a local session
+/// does, rather than answering from the files left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_removed_after_the_cluster_session_opened_is_named_as_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store [a] b");
+    crimescope_ingest::ingest(
+        &store,
+        &[common::fixtures().join("police-uk/city-of-london")],
+        &crimescope_ingest::IngestOptions::default(),
+        &crimescope_ingest::NoProgress,
+    )
+    .unwrap();
+    let session = cluster::standalone(&store, 2, &SessionOptions::default())
+        .await
+        .unwrap();
+    let removed = session.manifest().incidents_files()[0].path.clone();
+    std::fs::remove_file(store.join(&removed)).unwrap();
+    let error = session
+        .sql("SELECT category, COUNT(*) FROM incidents GROUP BY category")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, crimescope_engine::EngineError::DamagedStore { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains(&store.join(&removed).display().to_string()),
+        "{error}"
+    );
+}

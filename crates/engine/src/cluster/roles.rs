@@ -62,11 +62,20 @@ pub struct ExecutorOptions {
 /// The session a scheduler plans in (and an in-process cluster runs in): Ballista's
 /// default session from the client's `config`, plus crimescope's functions, so plans
 /// that call them decode and plan on the scheduler.
+///
+/// Local files are listed through [`InlineLocalFiles`](crate::local_store::InlineLocalFiles),
+/// as in a local session: the scheduler lists each table's files when it plans, and a
+/// store file removed after the client opened its session is then an error rather than
+/// a table with silently fewer rows.
 pub(crate) fn server_session_state(config: SessionConfig) -> datafusion::common::Result<SessionState> {
     let mut state = default_session_builder(config)?;
     for udf in scalar_functions(&HarmWeights::v1()) {
         state.register_udf(Arc::new(udf))?;
     }
+    let files = url::Url::parse("file://").map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    state
+        .runtime_env()
+        .register_object_store(&files, Arc::new(crate::local_store::InlineLocalFiles::new()));
     Ok(state)
 }
 
