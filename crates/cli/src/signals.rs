@@ -40,7 +40,12 @@ pub fn install() -> Result<(), CliError> {
 
 /// The signal received since [`install`], if any.
 pub fn received() -> Option<i32> {
-    match RECEIVED.load(Ordering::SeqCst) {
+    signal_in(&RECEIVED)
+}
+
+/// The signal `flag` holds, or `None` while it holds 0.
+fn signal_in(flag: &AtomicUsize) -> Option<i32> {
+    match flag.load(Ordering::SeqCst) {
         0 => None,
         signal => i32::try_from(signal).ok(),
     }
@@ -64,10 +69,7 @@ pub async fn wait() -> i32 {
 
 /// [`wait`] on the flag `received`.
 async fn wait_on(received: &'static AtomicUsize) -> i32 {
-    let seen = || match received.load(Ordering::SeqCst) {
-        0 => None,
-        signal => i32::try_from(signal).ok(),
-    };
+    let seen = || signal_in(received);
     let (tell, told) = tokio::sync::oneshot::channel();
     let watcher = std::thread::Builder::new().name("signal-watch".into()).spawn(move || {
         loop {

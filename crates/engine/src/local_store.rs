@@ -35,6 +35,13 @@ impl InlineLocalFiles {
         InlineLocalFiles::default()
     }
 
+    /// Make it the store `runtime` reads `file://` paths through: a local session's
+    /// and a scheduler's (which lists the tables' files when it plans).
+    pub fn register_in(runtime: &datafusion::execution::runtime_env::RuntimeEnv) {
+        let files = datafusion::execution::object_store::ObjectStoreUrl::local_filesystem();
+        runtime.register_object_store(files.as_ref(), std::sync::Arc::new(InlineLocalFiles::new()));
+    }
+
     fn open(&self, location: &Path) -> Result<(File, std::path::PathBuf)> {
         let path = self.inner.path_to_filesystem(location)?;
         match File::open(&path) {

@@ -25,10 +25,7 @@ use datafusion::prelude::SessionContext;
 /// whether planning finds the metadata already decoded.
 pub(crate) async fn warm_metadata_cache(ctx: &SessionContext, files: &[PathBuf]) {
     let runtime = ctx.runtime_env();
-    let Ok(local) = ObjectStoreUrl::parse("file://") else {
-        return;
-    };
-    let Ok(store) = runtime.object_store(&local) else {
+    let Ok(store) = runtime.object_store(ObjectStoreUrl::local_filesystem()) else {
         return;
     };
     let cache = runtime.cache_manager.get_file_metadata_cache();

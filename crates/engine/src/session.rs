@@ -112,16 +112,10 @@ impl Session {
     pub async fn open_with(root: &Path, options: &SessionOptions) -> Result<Session> {
         let ctx = SessionContext::new_with_config(Self::default_config());
         // Local files read on the asking thread: no blocking-pool hand-off per read.
-        let files = url::Url::parse("file://").map_err(|e| EngineError::internal(e.to_string()))?;
-        ctx.register_object_store(&files, Arc::new(crate::local_store::InlineLocalFiles::new()));
+        crate::local_store::InlineLocalFiles::register_in(ctx.runtime_env().as_ref());
         let session = Self::open_with_context(root, ctx, options).await?;
         // The footers planning will read, decoded on every core now (see metadata_warm).
-        let incidents: Vec<PathBuf> = session
-            .manifest
-            .incidents_files()
-            .into_iter()
-            .map(|o| session.root.join(&o.path))
-            .collect();
+        let incidents = incidents_paths(&session.root, &session.manifest);
         crate::metadata_warm::warm_metadata_cache(&session.ctx, &incidents).await;
         Ok(session)
     }
@@ -174,11 +168,7 @@ impl Session {
             };
             // incidents: the compacted copy when it is current, else the per-input files.
             let paths: Vec<PathBuf> = if table == "incidents" {
-                manifest
-                    .incidents_files()
-                    .into_iter()
-                    .map(|o| root.join(&o.path))
-                    .collect()
+                incidents_paths(&root, &manifest)
             } else {
                 manifest.outputs_of(table).map(|o| root.join(&o.path)).collect()
             };
@@ -561,6 +551,16 @@ async fn register(
         .with_schema(schema);
     ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
+}
+
+/// The `incidents` files a session over `manifest` reads: the compacted copy when it is
+/// current, else the per-input files.
+fn incidents_paths(root: &Path, manifest: &Manifest) -> Vec<PathBuf> {
+    manifest
+        .incidents_files()
+        .into_iter()
+        .map(|o| root.join(&o.path))
+        .collect()
 }
 
 /// Every file the session will read exists with the size the manifest records (a stat

@@ -18,6 +18,15 @@ fn store_with(paths: &[PathBuf]) -> tempfile::TempDir {
     dir
 }
 
+/// A store of `paths` in a folder called `name` (which may hold characters a path
+/// usually does not), inside a temporary folder kept alive by the first value.
+fn store_named(name: &str, paths: &[PathBuf]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join(name);
+    ingest(&store, paths, &IngestOptions::default(), &NoProgress).unwrap();
+    (dir, store)
+}
+
 fn single_i64(batches: &[RecordBatch]) -> i64 {
     batches[0].column(0).as_primitive::<Int64Type>().value(0)
 }
@@ -175,15 +184,10 @@ async fn a_missing_store_says_how_to_make_one() {
 
 #[tokio::test]
 async fn a_store_path_with_glob_characters_is_read_as_it_is() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store [2024] *?");
-    ingest(
-        &store,
+    let (_dir, store) = store_named(
+        "store [2024] *?",
         &[fixtures().join("city-of-london/2024-01-city-of-london-street.csv")],
-        &IngestOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
+    );
     let session = Session::open(&store).await.unwrap();
     assert_eq!(
         single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap()),
@@ -196,15 +200,7 @@ async fn a_store_path_with_glob_characters_is_read_as_it_is() {
 /// the query, none added by it (an entry under another key would be a second decode).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planning_finds_the_footers_decoded_when_the_session_opened() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store [a] b");
-    ingest(
-        &store,
-        &[fixtures().join("city-of-london")],
-        &IngestOptions::default(),
-        &NoProgress,
-    )
-    .unwrap();
+    let (_dir, store) = store_named("store [a] b", &[fixtures().join("city-of-london")]);
     let session = Session::open(&store).await.unwrap();
     let cache = session.context().runtime_env().cache_manager.get_file_metadata_cache();
     let files = session.manifest().incidents_files().len();

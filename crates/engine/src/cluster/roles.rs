@@ -72,10 +72,7 @@ pub(crate) fn server_session_state(config: SessionConfig) -> datafusion::common:
     for udf in scalar_functions(&HarmWeights::v1()) {
         state.register_udf(Arc::new(udf))?;
     }
-    let files = url::Url::parse("file://").map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
-    state
-        .runtime_env()
-        .register_object_store(&files, Arc::new(crate::local_store::InlineLocalFiles::new()));
+    crate::local_store::InlineLocalFiles::register_in(state.runtime_env());
     Ok(state)
 }
 
