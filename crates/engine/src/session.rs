@@ -70,6 +70,12 @@ pub const CLOCK_ZONE_PARAM: &str = "timezone";
 ///
 /// When outcomes files are loaded, `incidents` is a view over `incidents_base` whose
 /// `outcome` is each crime's latest outcome (`queries/incidents_with_latest_outcome.sql`).
+///
+/// Inside a query the stored text columns are `Utf8View` (faster to read and group;
+/// see `text_as_views`), in every session; every result the session returns
+/// ([`Session::sql`], [`Session::run`], [`Session::sql_schema`], …) gives them back as
+/// `Utf8`, the canonical types of [`crimescope_model::schema`]. Plans built on
+/// [`Session::context`] see the views.
 pub struct Session {
     ctx: SessionContext,
     root: PathBuf,
@@ -195,16 +201,7 @@ impl Session {
             } else {
                 "incidents_base"
             };
-            if options.area.is_some() {
-                // The placement reads `read` (text as views); `incidents_all` is the same
-                // rows in the canonical types.
-                ctx.sql(&format!(
-                    "CREATE VIEW incidents_all AS SELECT {} FROM {read} AS i",
-                    canonical_columns()?
-                ))
-                .await?;
-                register_selection(&ctx, &manifest, options, &source_filter, read).await?;
-            } else if selects {
+            if selects {
                 ctx.sql(&format!("CREATE VIEW incidents_all AS SELECT * FROM {read}"))
                     .await?;
                 register_selection(&ctx, &manifest, options, &source_filter, read).await?;
@@ -272,7 +269,7 @@ impl Session {
     pub async fn sql_schema(&self, sql: &str) -> Result<SchemaRef> {
         check_read_only(sql)?;
         let df = self.ctx.sql_with_options(sql, read_only_options()).await?;
-        Ok(Arc::new(df.schema().as_arrow().clone()))
+        Ok(canonical_text_schema(df.schema().as_arrow()))
     }
 
     /// Run one of the built-in queries that takes no parameters.
@@ -347,16 +344,21 @@ impl Session {
         self
     }
 
+    /// Run `df` to the end; its text columns given back in the canonical `Utf8`
+    /// ([`canonical_text`]).
     async fn collect(&self, df: datafusion::dataframe::DataFrame) -> Result<Vec<RecordBatch>> {
-        match self.query_timeout {
-            None => Ok(df.collect().await?),
+        let batches = match self.query_timeout {
+            None => df.collect().await?,
             Some(limit) => match tokio::time::timeout(limit, df.collect()).await {
-                Ok(batches) => Ok(batches?),
-                Err(_) => Err(EngineError::QueryTimeout {
-                    seconds: limit.as_secs_f64(),
-                }),
+                Ok(batches) => batches?,
+                Err(_) => {
+                    return Err(EngineError::QueryTimeout {
+                        seconds: limit.as_secs_f64(),
+                    });
+                }
             },
-        }
+        };
+        batches.iter().map(canonical_text).collect()
     }
 }
 
@@ -396,16 +398,17 @@ fn months_of_profile(manifest: &Manifest, profile: &str) -> BTreeSet<Month> {
         .collect()
 }
 
-/// The incidents table's schema with every `Utf8` column read as `Utf8View`.
+/// A stored table's schema with every `Utf8` column read as `Utf8View`.
 ///
-/// With an area, every query places every stored row by its `lsoa_code`. Read as
-/// `Utf8`, each value of a dictionary-encoded Parquet page is copied into a new buffer,
-/// and the nullable text columns are shifted again for their nulls (together about a
-/// sixth of a national assessment's time); read as views, a value of up to 12 bytes (an
-/// LSOA code) is held in its view and longer ones point into the page, and
-/// `area_lsoa` looks codes up by view ([`crate::area_lsoa`]). The views over this table
-/// give every column back in the canonical type ([`canonical_columns`]), so the types a
-/// query sees do not depend on whether the session has an area.
+/// Read as `Utf8`, each value of a dictionary-encoded Parquet page is copied into a new
+/// buffer, and the nullable text columns are shifted again for their nulls; read as
+/// views, a value of up to 12 bytes (an LSOA code) is held in its view and longer ones
+/// point into the page, and grouping and `MIN` compare views. With an area every query
+/// places every stored row by its `lsoa_code` (by view, [`crate::area_lsoa`]): about a
+/// sixth of a national assessment's time went in those copies. Without an area,
+/// `repeats --kind location` on a national year measured 0.99 → 0.90 s (BENCHMARKS.md).
+/// Queries therefore see `Utf8View` text in every session, with or without an area, and
+/// results leave the session in the canonical `Utf8` ([`canonical_text`]).
 fn text_as_views(schema: &SchemaRef) -> SchemaRef {
     use datafusion::arrow::datatypes::{DataType, Schema};
     let fields: Vec<_> = schema
@@ -419,20 +422,51 @@ fn text_as_views(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
-/// The canonical incidents columns of a relation `i`, in order, text read as views cast
-/// back to `Utf8` (a cast is computed only for the columns a query uses).
-fn canonical_columns() -> Result<String> {
-    use datafusion::arrow::datatypes::DataType;
-    Ok(schema_for("incidents")
-        .ok_or_else(|| EngineError::internal("no incidents schema"))?
+/// `schema` with every `Utf8View` column as `Utf8`: the types a result leaves a session
+/// in, whatever the session read its text as ([`text_as_views`]).
+fn canonical_text_schema(schema: &datafusion::arrow::datatypes::Schema) -> SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Schema};
+    let fields: Vec<_> = schema
         .fields()
         .iter()
         .map(|f| match f.data_type() {
-            DataType::Utf8 => format!("arrow_cast(i.\"{0}\", 'Utf8') AS \"{0}\"", f.name()),
-            _ => format!("i.\"{}\"", f.name()),
+            DataType::Utf8View => Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8)),
+            _ => f.clone(),
         })
-        .collect::<Vec<_>>()
-        .join(", "))
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// A result batch with its `Utf8View` columns cast to `Utf8` (see
+/// [`canonical_text_schema`]); a batch without views is returned as it is.
+fn canonical_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::datatypes::DataType;
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::Utf8View)
+    {
+        return Ok(batch.clone());
+    }
+    let schema = canonical_text_schema(&batch.schema());
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| {
+            if column.data_type() == field.data_type() {
+                Ok(column.clone())
+            } else {
+                datafusion::arrow::compute::cast(column, field.data_type())
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new_with_options(
+        schema,
+        columns,
+        &datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )?)
 }
 
 /// The views of [`crate::selection`] over `read` (the stored rows with their latest
@@ -473,8 +507,7 @@ async fn register_selection(
     };
     ctx.register_udf(crate::area_lsoa::area_lsoa_udf(codes));
     ctx.sql(&format!(
-        "CREATE VIEW incidents_placed AS SELECT {}, {placement} AS placement FROM {read} AS i",
-        canonical_columns()?
+        "CREATE VIEW incidents_placed AS SELECT i.*, {placement} AS placement FROM {read} AS i"
     ))
     .await?;
     let placed = match area.unplaceable {
@@ -506,11 +539,11 @@ fn register_themes(ctx: &SessionContext, themes: &Themes) -> Result<()> {
 /// How a stored table's Parquet files are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TableRead {
-    /// DataFusion's defaults: filters run on decoded batches.
+    /// DataFusion's defaults: filters run on decoded batches. (Text is read as views
+    /// in every table, [`text_as_views`].)
     Plain,
-    /// The incidents under an area session's views: text read as views
-    /// ([`text_as_views`]), and the query's filters (the placement, periods, categories)
-    /// evaluated while the files are decoded, so the other columns are decoded only for
+    /// The incidents under an area session's views: the query's filters (the
+    /// placement, periods, categories) evaluated while the files are decoded, so the other columns are decoded only for
     /// the rows that pass (DataFusion's `pushdown_filters`). National assessment 4.9 → 3.3 s, the same document; not the
     /// default for every table, because for queries whose filters keep nearly every row
     /// (grid counts) it measured slower (0.25 → 0.29 s). BENCHMARKS.md has the figures.
@@ -524,10 +557,7 @@ async fn register(
     files: &[PathBuf],
     read: TableRead,
 ) -> Result<()> {
-    let schema = match read {
-        TableRead::AreaFiltered => text_as_views(&schema),
-        TableRead::Plain => schema,
-    };
+    let schema = text_as_views(&schema);
     if files.is_empty() {
         // EmptyTable rather than an empty MemTable: it serializes to a cluster as it is.
         ctx.register_table(name, Arc::new(EmptyTable::new(schema)))?;

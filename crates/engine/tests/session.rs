@@ -408,8 +408,55 @@ async fn compaction_gives_the_same_answers_and_is_remade_on_ingest() {
     assert_eq!(n, was + 1);
 }
 
-/// With an area the stored text is read as views for the placement, but `incidents`,
-/// `incidents_all` and `incidents_placed` show the canonical types, the latest outcome
+/// Queries see the stored text as `Utf8View`, in a session with or without outcomes or
+/// an area, and every result leaves the session in the canonical `Utf8`: the rows
+/// (`sql`, `run`) and the schema (`sql_schema`) alike, with the same values.
+#[tokio::test]
+async fn text_is_read_as_views_and_returned_as_canonical_text() {
+    use crimescope_engine::arrow::datatypes::DataType;
+    let plain_store = store_with(&[fixtures().join("city-of-london/2024-01-city-of-london-street.csv")]);
+    let with_outcomes = store_with(&[fixtures().join("city-of-london")]);
+    let plain = Session::open(plain_store.path()).await.unwrap();
+    let outcomes = Session::open(with_outcomes.path()).await.unwrap();
+    for (what, session) in [("plain", &plain), ("with outcomes", &outcomes)] {
+        // Inside the query: views (with outcomes, on the view over the stored table).
+        let typed = session
+            .sql("SELECT arrow_typeof(location_text), arrow_typeof(lsoa_code) FROM incidents LIMIT 1")
+            .await
+            .unwrap();
+        assert_eq!(single_string(&typed).as_deref(), Some("Utf8View"), "{what}");
+        // Out of it: Utf8, the canonical type, in the batches and the schema.
+        let sql = "SELECT location_text, category, lsoa_code FROM incidents ORDER BY record_id";
+        let batches = session.sql(sql).await.unwrap();
+        let schema = session.sql_schema(sql).await.unwrap();
+        assert_eq!(schema.field(0).data_type(), &DataType::Utf8, "{what}");
+        assert_eq!(schema.field(2).data_type(), &DataType::Utf8, "{what}");
+        for batch in &batches {
+            assert_eq!(batch.schema().as_ref(), schema.as_ref(), "{what}");
+        }
+        // The same text as the query's own cast to Utf8 gives.
+        let cast = session
+            .sql("SELECT arrow_cast(location_text, 'Utf8'), category, arrow_cast(lsoa_code, 'Utf8') FROM incidents ORDER BY record_id")
+            .await
+            .unwrap();
+        let text = |bs: &[RecordBatch], c: usize| -> Vec<Option<String>> {
+            bs.iter()
+                .flat_map(|b| {
+                    let col = b.column(c).as_string::<i32>();
+                    (0..col.len())
+                        .map(|i| col.is_valid(i).then(|| col.value(i).to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        assert!(!text(&batches, 0).is_empty(), "{what}");
+        assert_eq!(text(&batches, 0), text(&cast, 0), "{what}");
+        assert_eq!(text(&batches, 2), text(&cast, 2), "{what}");
+    }
+}
+
+/// With an area the stored text is read as views for the placement, and `incidents`,
+/// `incidents_all` and `incidents_placed` give results in the canonical types, the latest outcome
 /// still applies, and the area's count is the one a filter on the codes gives.
 #[tokio::test]
 async fn an_area_session_shows_the_canonical_types_and_counts_by_code() {
@@ -473,6 +520,14 @@ async fn an_area_session_shows_the_canonical_types_and_counts_by_code() {
     for table in ["incidents", "incidents_all"] {
         let schema = session.sql_schema(&format!("SELECT * FROM {table}")).await.unwrap();
         assert_eq!(types(&schema), canonical, "{table}");
+    }
+    // Inside the query the text is views, as in a session without an area.
+    for table in ["incidents", "incidents_all", "incidents_placed"] {
+        let typed = session
+            .sql(&format!("SELECT arrow_typeof(lsoa_code) FROM {table} LIMIT 1"))
+            .await
+            .unwrap();
+        assert_eq!(single_string(&typed).as_deref(), Some("Utf8View"), "{table}");
     }
     let placed = session.sql_schema("SELECT * FROM incidents_placed").await.unwrap();
     let mut with_placement = canonical.clone();
