@@ -24,6 +24,9 @@ pub struct FileContext<'a> {
     pub harm: &'a HarmWeights,
     /// The staging folder.
     pub staging: &'a Path,
+    /// The store writer's files for its next commit to sync, when one will list these
+    /// files (else each is synced when finished).
+    pub pending: Option<std::sync::Arc<crate::store::digest::PendingSyncs>>,
     /// Progress reporting.
     pub progress: &'a dyn Progress,
     /// Boundaries that fill missing areas of `incidents` rows, with this file's count of
@@ -57,7 +60,9 @@ impl FileContext<'_> {
             }
             _ => None,
         };
-        PartitionedWriter::new(table, fields, schema, self.staging, &self.tag).with_transform(transform)
+        PartitionedWriter::new(table, fields, schema, self.staging, &self.tag)
+            .with_transform(transform)
+            .synced_at_commit(self.pending.clone())
     }
 }
 

@@ -74,6 +74,7 @@ pub mod bench_support {
             tag: "bench".into(),
             harm,
             staging,
+            pending: None,
             progress: &crate::NoProgress,
             areas: None,
         };

@@ -26,6 +26,8 @@ struct Shared<'a> {
     harm: &'a HarmWeights,
     options: &'a IngestOptions,
     staging: &'a Path,
+    /// The store writer's files for the commit to sync.
+    pending: std::sync::Arc<crate::store::digest::PendingSyncs>,
     now: &'a str,
     progress: &'a dyn Progress,
     areas: Option<std::sync::Arc<crate::boundaries::Areas>>,
@@ -113,6 +115,7 @@ pub fn ingest(
         harm: &harm,
         options,
         staging: &staging,
+        pending: writer.pending_syncs(),
         now: &now,
         progress,
         areas,
@@ -309,6 +312,7 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Opt
         ),
         harm,
         staging,
+        pending: Some(shared.pending.clone()),
         progress,
         areas: shared.areas(),
     };

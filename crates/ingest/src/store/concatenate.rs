@@ -60,7 +60,7 @@ impl StoreWriter {
                 }
                 let rel = format!("compacted/{dir}/concat-{tag}.parquet");
                 let sources: Vec<PathBuf> = files.iter().map(|o| self.root.join(&o.path)).collect();
-                Ok(concatenate(&sources, &staging.join(&rel))?
+                Ok(concatenate(&sources, &staging.join(&rel), Some(&self.pending_syncs()))?
                     .map(|(rows, written)| OutputFile::written("incidents", &rel, rows, &written)))
             })
             .collect();
@@ -97,8 +97,13 @@ impl StoreWriter {
 
 /// Copy every row group of `sources`, in order, into one new Parquet file at `to`: the
 /// rows written and the file's size and hash, or `None` when the sources differ in
-/// schema (Parquet or Arrow), which a byte copy cannot reconcile.
-pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64, WrittenFile)>> {
+/// schema (Parquet or Arrow), which a byte copy cannot reconcile. With `pending` the
+/// file is synced by the commit that lists it, else when it is finished.
+pub(crate) fn concatenate(
+    sources: &[PathBuf],
+    to: &Path,
+    pending: Option<&Arc<super::digest::PendingSyncs>>,
+) -> Result<Option<(u64, WrittenFile)>> {
     let read_err = |path: &Path, e: &dyn std::fmt::Display| IngestError::Parquet {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -137,7 +142,11 @@ pub(crate) fn concatenate(sources: &[PathBuf], to: &Path) -> Result<Option<(u64,
             source,
         })?;
     }
-    let out = DigestingFile::create(to).map_err(|source| IngestError::Write {
+    let out = match pending {
+        Some(pending) => DigestingFile::create_for_commit(to, pending.clone()),
+        None => DigestingFile::create(to),
+    }
+    .map_err(|source| IngestError::Write {
         path: to.to_path_buf(),
         source,
     })?;
@@ -248,7 +257,7 @@ mod tests {
             expected.push(b);
         }
         let to = dir.path().join("out/concat.parquet");
-        let (rows, written) = concatenate(&sources, &to).unwrap().unwrap();
+        let (rows, written) = concatenate(&sources, &to, None).unwrap().unwrap();
         assert_eq!(rows, 3201);
         assert_eq!(written, super::super::digest::digest_of(&to).unwrap());
         let got = arrow::compute::concat_batches(&s, &read_all(&to)).unwrap();
@@ -282,6 +291,10 @@ mod tests {
         let b = dir.path().join("b.parquet");
         let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..5));
         write(&b, &[RecordBatch::try_new(other, vec![ids]).unwrap()], 100);
-        assert!(concatenate(&[a, b], &dir.path().join("out.parquet")).unwrap().is_none());
+        assert!(
+            concatenate(&[a, b], &dir.path().join("out.parquet"), None)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -1,10 +1,12 @@
 //! Size and SHA-256 of the files the store writes, taken while they are written, so
 //! `verify` can later tell a damaged file from a good one without a second read at
-//! ingest.
+//! ingest; and when those files are made durable ([`PendingSyncs`]).
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -21,29 +23,136 @@ pub struct WrittenFile {
 /// is how the Parquet writer and the store's other writers use a file.
 pub struct DigestingFile {
     file: File,
+    path: PathBuf,
     hasher: Sha256,
     bytes: u64,
+    /// Made durable by the commit that lists it rather than when it is finished.
+    pending: Option<Arc<PendingSyncs>>,
 }
 
 impl DigestingFile {
-    /// Create (or truncate) the file at `path`.
+    /// Create (or truncate) the file at `path`; [`DigestingFile::finish`] makes it
+    /// durable.
     pub fn create(path: &Path) -> io::Result<DigestingFile> {
         Ok(DigestingFile {
             file: File::create(path)?,
+            path: path.to_path_buf(),
             hasher: Sha256::new(),
             bytes: 0,
+            pending: None,
         })
     }
 
-    /// Make the file durable and return its size and hash.
+    /// Create (or truncate) a file in the staging folder that the next commit makes
+    /// durable ([`PendingSyncs`]): finishing it only starts its bytes on their way to
+    /// disk, so the thread that wrote it goes on with the next file.
+    pub(crate) fn create_for_commit(path: &Path, pending: Arc<PendingSyncs>) -> io::Result<DigestingFile> {
+        let mut file = DigestingFile::create(path)?;
+        file.pending = Some(pending);
+        Ok(file)
+    }
+
+    /// Finish the file and return its size and hash. It is durable on return, unless it
+    /// was created for the next commit: then its writing to disk has started and the
+    /// commit that lists it waits for it ([`PendingSyncs::sync_listed`]).
     pub fn finish(mut self) -> io::Result<WrittenFile> {
         self.file.flush()?;
-        self.file.sync_all()?;
+        match &self.pending {
+            Some(pending) if pending.holds(&self.path) => {
+                start_writeback(&self.file);
+                pending.add(&self.path);
+            }
+            _ => self.file.sync_all()?,
+        }
         Ok(WrittenFile {
             bytes: self.bytes,
             sha256: hex::encode(self.hasher.finalize()),
         })
     }
+}
+
+/// The files written in a store's staging folder for its next commit whose bytes may
+/// not be on disk yet.
+///
+/// Syncing each file as it was finished made the ingest's worker threads wait for the
+/// disk once per file: a national year (516 input files, about 1,050 store files) spent
+/// about 1.1 s of its 11 s waiting so (measured by leaving the syncs out). Instead a
+/// finished file's writing starts at once without waiting (Linux `sync_file_range` with
+/// `SYNC_FILE_RANGE_WRITE`, the early write-back PostgreSQL and RocksDB use; elsewhere the
+/// operating system's own write-back), and the commit syncs every file the new manifest
+/// lists before writing the manifest, by then mostly a wait for nothing. What a commit
+/// makes visible is durable before the manifest names it, as before.
+#[derive(Debug)]
+pub struct PendingSyncs {
+    /// The staging folder: a file's path below it is its path below the store's root
+    /// once moved into place.
+    staging: PathBuf,
+    root: PathBuf,
+    /// Relative paths of the finished files not yet synced.
+    files: Mutex<HashSet<String>>,
+}
+
+impl PendingSyncs {
+    /// An empty set for the store at `root` staging its files in `staging`.
+    pub(crate) fn new(root: &Path, staging: &Path) -> PendingSyncs {
+        PendingSyncs {
+            staging: staging.to_path_buf(),
+            root: root.to_path_buf(),
+            files: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The path below the staging folder of a file at `path`, `/`-separated, as the
+    /// manifest lists it.
+    fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.staging).ok()?;
+        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+        Some(parts?.join("/"))
+    }
+
+    /// Whether a file at `path` can be synced at commit (it is in the staging folder).
+    fn holds(&self, path: &Path) -> bool {
+        self.relative(path).is_some()
+    }
+
+    fn add(&self, path: &Path) {
+        if let Some(rel) = self.relative(path) {
+            self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel);
+        }
+    }
+
+    /// Sync every pending file that `listed` (a manifest's paths, relative to the store)
+    /// names, now in place below the store's root; forget the others (files not
+    /// committed are removed with the staging folder). The first failure names its file.
+    pub(crate) fn sync_listed(&self, listed: &HashSet<&str>) -> crate::error::Result<()> {
+        use rayon::prelude::*;
+        let pending = std::mem::take(&mut *self.files.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut to_sync: Vec<&String> = pending.iter().filter(|rel| listed.contains(rel.as_str())).collect();
+        to_sync.sort();
+        to_sync.par_iter().try_for_each(|rel| {
+            let path = self.root.join(rel);
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|source| crate::error::IngestError::Write { path, source })
+        })
+    }
+}
+
+/// Start writing `file`'s dirty pages to disk without waiting for them (Linux); a
+/// later `fsync` then finds little left to do. Elsewhere a no-op.
+fn start_writeback(file: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: the descriptor is open for the duration of the call (borrowed from
+        // `file`); the call reads no memory of ours. Its result is only advice: a
+        // failure to start write-back is found, if it matters, by the commit's fsync.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 impl Write for DigestingFile {
@@ -111,5 +220,71 @@ mod tests {
         assert_eq!(written, digest_of(&path).unwrap());
         let independent = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
         assert_eq!(written.sha256, independent);
+    }
+
+    fn pending_paths(pending: &PendingSyncs) -> Vec<String> {
+        let mut paths: Vec<String> = pending.files.lock().unwrap().iter().cloned().collect();
+        paths.sort();
+        paths
+    }
+
+    fn staged_file(pending: &Arc<PendingSyncs>, staging: &Path, rel: &str) -> WrittenFile {
+        let path = staging.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut f = DigestingFile::create_for_commit(&path, pending.clone()).unwrap();
+        f.write_all(rel.as_bytes()).unwrap();
+        f.finish().unwrap()
+    }
+
+    #[test]
+    fn files_for_the_commit_wait_for_it_and_it_syncs_only_what_it_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, staging) = (dir.path(), dir.path().join(".staging"));
+        let pending = Arc::new(PendingSyncs::new(root, &staging));
+        let listed = staged_file(&pending, &staging, "incidents/month=2025-01/a.parquet");
+        staged_file(&pending, &staging, "incidents/month=2025-01/b.parquet");
+        assert_eq!(
+            listed,
+            digest_of(&staging.join("incidents/month=2025-01/a.parquet")).unwrap()
+        );
+        // Finished, hashed, and waiting for the commit, under the paths a manifest uses.
+        assert_eq!(
+            pending_paths(&pending),
+            ["incidents/month=2025-01/a.parquet", "incidents/month=2025-01/b.parquet"]
+        );
+        // The commit moved `a` into place and lists it; `b` was not committed.
+        std::fs::create_dir_all(root.join("incidents/month=2025-01")).unwrap();
+        std::fs::rename(
+            staging.join("incidents/month=2025-01/a.parquet"),
+            root.join("incidents/month=2025-01/a.parquet"),
+        )
+        .unwrap();
+        let names: HashSet<&str> = ["incidents/month=2025-01/a.parquet", "lookups/old.parquet"].into();
+        pending.sync_listed(&names).unwrap();
+        assert!(pending_paths(&pending).is_empty(), "a commit leaves nothing pending");
+    }
+
+    #[test]
+    fn a_listed_file_the_commit_cannot_sync_fails_it_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, staging) = (dir.path(), dir.path().join(".staging"));
+        let pending = Arc::new(PendingSyncs::new(root, &staging));
+        staged_file(&pending, &staging, "compacted/c.parquet");
+        // Listed, but never moved into place: the commit must not go ahead.
+        let names: HashSet<&str> = ["compacted/c.parquet"].into();
+        match pending.sync_listed(&names) {
+            Err(crate::error::IngestError::Write { path, .. }) => assert_eq!(path, root.join("compacted/c.parquet")),
+            other => panic!("expected a write error naming the file, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_outside_the_staging_folder_is_synced_when_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let pending = Arc::new(PendingSyncs::new(dir.path(), &dir.path().join(".staging")));
+        let mut f = DigestingFile::create_for_commit(&dir.path().join("elsewhere.bin"), pending.clone()).unwrap();
+        f.write_all(b"x").unwrap();
+        f.finish().unwrap();
+        assert!(pending_paths(&pending).is_empty());
     }
 }

@@ -102,6 +102,8 @@ pub struct StoreWriter {
     manifest: Manifest,
     /// The key fingerprint the next commit records ([`Manifest::person_key`]).
     person_key: Option<String>,
+    /// Files staged for the next commit, synced by it ([`digest::PendingSyncs`]).
+    pending: std::sync::Arc<digest::PendingSyncs>,
     _lock: File,
 }
 
@@ -145,6 +147,7 @@ impl StoreWriter {
             root: root.to_path_buf(),
             manifest,
             person_key: None,
+            pending: std::sync::Arc::new(digest::PendingSyncs::new(root, &root.join(STAGING_DIR))),
             _lock: lock,
         };
         store.remove_uncommitted()?;
@@ -160,6 +163,12 @@ impl StoreWriter {
     /// The committed manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The files staged for the next commit that it will sync: writers of the bulk of
+    /// an ingest's files create them with [`digest::DigestingFile::create_for_commit`].
+    pub(crate) fn pending_syncs(&self) -> std::sync::Arc<digest::PendingSyncs> {
+        self.pending.clone()
     }
 
     /// The staging folder for this ingest (created on demand by the writers).
@@ -414,6 +423,8 @@ impl StoreWriter {
         retired.sort();
         retired.dedup();
         next.retired = retired;
+        // Every file the new manifest lists is durable before the manifest is.
+        self.pending.sync_listed(&next.live_paths())?;
         self.write_manifest(&next)?;
         self.manifest = next;
         // Committed. What follows is tidying: a failure here must not report the commit

@@ -51,6 +51,9 @@ pub struct PartitionedWriter {
     parts: Vec<Partition>,
     hold: bool,
     transform: Option<Transform>,
+    /// When set, the files are synced by the commit that lists them
+    /// ([`super::digest::PendingSyncs`]); else each is synced when finished.
+    pending: Option<std::sync::Arc<super::digest::PendingSyncs>>,
 }
 
 /// A rewrite applied to every batch before it is written (filling areas by
@@ -75,7 +78,15 @@ impl PartitionedWriter {
             parts: Vec::new(),
             hold: false,
             transform: None,
+            pending: None,
         }
+    }
+
+    /// Leave the files' syncing to the commit that lists them (`pending`, the store
+    /// writer's), so finishing a file does not wait for the disk.
+    pub(crate) fn synced_at_commit(mut self, pending: Option<std::sync::Arc<super::digest::PendingSyncs>>) -> Self {
+        self.pending = pending;
+        self
     }
 
     /// Rewrite every batch with `transform` before it is written.
@@ -127,7 +138,7 @@ impl PartitionedWriter {
             if let Some(t) = &self.transform {
                 batch = t(batch)?;
             }
-            write_batch(&self.staging, &self.schema, part, &batch)?;
+            write_batch(&self.staging, &self.schema, self.pending.as_ref(), part, &batch)?;
         }
         Ok(())
     }
@@ -147,12 +158,12 @@ impl PartitionedWriter {
                 if let Some(t) = &self.transform {
                     batch = t(batch)?;
                 }
-                write_batch(&self.staging, &self.schema, part, &batch)?;
+                write_batch(&self.staging, &self.schema, self.pending.as_ref(), part, &batch)?;
             }
             let Some(writer) = part.writer.take() else {
                 continue; // no row reached this partition's file
             };
-            // Durable before the manifest can list it.
+            // Durable before the manifest can list it (now, or at the commit).
             let written = super::digest::close_parquet(writer, &self.staging.join(&part.rel_path))?;
             outputs.push(OutputFile::written(self.table, &part.rel_path, part.rows, &written));
         }
@@ -168,7 +179,13 @@ fn finish_batch(staging: &Path, part: &mut Partition) -> Result<RecordBatch> {
     })
 }
 
-fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: &RecordBatch) -> Result<()> {
+fn write_batch(
+    staging: &Path,
+    schema: &SchemaRef,
+    pending: Option<&std::sync::Arc<super::digest::PendingSyncs>>,
+    part: &mut Partition,
+    batch: &RecordBatch,
+) -> Result<()> {
     let path = staging.join(&part.rel_path);
     if part.writer.is_none() {
         if let Some(dir) = path.parent() {
@@ -177,7 +194,11 @@ fn write_batch(staging: &Path, schema: &SchemaRef, part: &mut Partition, batch: 
                 source,
             })?;
         }
-        let file = DigestingFile::create(&path).map_err(|source| IngestError::Write {
+        let file = match pending {
+            Some(pending) => DigestingFile::create_for_commit(&path, pending.clone()),
+            None => DigestingFile::create(&path),
+        }
+        .map_err(|source| IngestError::Write {
             path: path.clone(),
             source,
         })?;
