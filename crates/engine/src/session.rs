@@ -406,7 +406,8 @@ fn months_of_profile(manifest: &Manifest, profile: &str) -> BTreeSet<Month> {
 /// point into the page, and grouping and `MIN` compare views. With an area every query
 /// places every stored row by its `lsoa_code` (by view, [`crate::area_lsoa`]): about a
 /// sixth of a national assessment's time went in those copies. Without an area,
-/// `repeats --kind location` on a national year measured 0.99 → 0.90 s (BENCHMARKS.md).
+/// `repeats --kind location` on a national year measured 1.02 → 0.96 s, and the
+/// assessment 3.63 → 3.50 s without the casts back per row (BENCHMARKS.md).
 /// Queries therefore see `Utf8View` text in every session, with or without an area, and
 /// results leave the session in the canonical `Utf8` ([`canonical_text`]).
 fn text_as_views(schema: &SchemaRef) -> SchemaRef {
@@ -543,8 +544,9 @@ enum TableRead {
     /// in every table, [`text_as_views`].)
     Plain,
     /// The incidents under an area session's views: the query's filters (the
-    /// placement, periods, categories) evaluated while the files are decoded, so the other columns are decoded only for
-    /// the rows that pass (DataFusion's `pushdown_filters`). National assessment 4.9 → 3.3 s, the same document; not the
+    /// placement, periods, categories) evaluated while the files are decoded, so the
+    /// other columns are decoded only for the rows that pass (DataFusion's
+    /// `pushdown_filters`). National assessment 4.9 → 3.3 s, the same document; not the
     /// default for every table, because for queries whose filters keep nearly every row
     /// (grid counts) it measured slower (0.25 → 0.29 s). BENCHMARKS.md has the figures.
     AreaFiltered,
