@@ -423,30 +423,45 @@ fn text_as_views(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
-/// `schema` with every `Utf8View` column as `Utf8`: the types a result leaves a session
-/// in, whatever the session read its text as ([`text_as_views`]).
+/// `data_type` with `Utf8View` as `Utf8`, also inside lists, structs, maps and
+/// dictionaries (`array_agg` of a text column is a list of views).
+fn canonical_text_type(data_type: &datafusion::arrow::datatypes::DataType) -> datafusion::arrow::datatypes::DataType {
+    use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+    let field =
+        |f: &FieldRef| -> FieldRef { Arc::new(Field::clone(f).with_data_type(canonical_text_type(f.data_type()))) };
+    match data_type {
+        DataType::Utf8View => DataType::Utf8,
+        DataType::List(f) => DataType::List(field(f)),
+        DataType::LargeList(f) => DataType::LargeList(field(f)),
+        DataType::FixedSizeList(f, n) => DataType::FixedSizeList(field(f), *n),
+        DataType::Struct(fields) => DataType::Struct(fields.iter().map(field).collect()),
+        DataType::Map(f, sorted) => DataType::Map(field(f), *sorted),
+        DataType::Dictionary(key, value) => DataType::Dictionary(key.clone(), Box::new(canonical_text_type(value))),
+        other => other.clone(),
+    }
+}
+
+/// `schema` with every `Utf8View` as `Utf8` ([`canonical_text_type`]): the types a
+/// result leaves a session in, whatever the session read its text as
+/// ([`text_as_views`]).
 fn canonical_text_schema(schema: &datafusion::arrow::datatypes::Schema) -> SchemaRef {
-    use datafusion::arrow::datatypes::{DataType, Schema};
+    use datafusion::arrow::datatypes::Schema;
     let fields: Vec<_> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Utf8View => Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8)),
-            _ => f.clone(),
-        })
+        .map(|f| Arc::new(f.as_ref().clone().with_data_type(canonical_text_type(f.data_type()))))
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
-/// A result batch with its `Utf8View` columns cast to `Utf8` (see
-/// [`canonical_text_schema`]); a batch without views is returned as it is.
+/// A result batch with its views cast to `Utf8` (see [`canonical_text_schema`]); a
+/// batch without views is returned as it is.
 fn canonical_text(batch: &RecordBatch) -> Result<RecordBatch> {
-    use datafusion::arrow::datatypes::DataType;
-    if !batch
+    if batch
         .schema()
         .fields()
         .iter()
-        .any(|f| f.data_type() == &DataType::Utf8View)
+        .all(|f| &canonical_text_type(f.data_type()) == f.data_type())
     {
         return Ok(batch.clone());
     }

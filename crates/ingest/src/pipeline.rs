@@ -96,6 +96,20 @@ pub fn ingest(
     // Check the inputs before touching the store.
     let (inputs, repeats) = distinct_inputs(discover(paths)?)?;
     let mut writer = StoreWriter::open(store, harm.name())?;
+    ingest_into(&mut writer, &harm, &inputs, repeats, options, progress)
+}
+
+/// [`ingest`] of checked inputs into an open store writer.
+fn ingest_into(
+    writer: &mut StoreWriter,
+    harm: &HarmWeights,
+    inputs: &[InputFile],
+    repeats: Vec<Repeat>,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestReport> {
+    let store = writer.root().to_path_buf();
+    let store = store.as_path();
     progress.begin(inputs.len(), inputs.iter().map(|i| i.bytes).sum());
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -112,7 +126,7 @@ pub fn ingest(
     let areas = crate::boundaries::Areas::load(store, &committed)?.map(std::sync::Arc::new);
     let shared = Shared {
         committed: &committed,
-        harm: &harm,
+        harm,
         options,
         staging: &staging,
         pending: writer.pending_syncs(),
@@ -376,4 +390,43 @@ fn sanitize(stem: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoProgress;
+
+    /// Every file an ingest writes and its commit lists was synced by the commit: the
+    /// per-input files and the concatenated copy of a month two inputs share.
+    #[test]
+    fn the_commit_syncs_every_file_the_ingest_wrote_and_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london");
+        let january = std::fs::read_to_string(fixtures.join("2024-01-city-of-london-street.csv")).unwrap();
+        // A second file of the same month: its partition is concatenated.
+        let other = dir.path().join("2024-01-other-street.csv");
+        std::fs::write(&other, january.lines().take(11).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+        let paths = [
+            fixtures.join("2024-01-city-of-london-street.csv"),
+            fixtures.join("2024-02-city-of-london-street.csv"),
+            other,
+        ];
+        let harm = HarmWeights::v1();
+        let mut writer = StoreWriter::open(&dir.path().join("store"), harm.name()).unwrap();
+        let (inputs, repeats) = distinct_inputs(discover(&paths).unwrap()).unwrap();
+        ingest_into(
+            &mut writer,
+            &harm,
+            &inputs,
+            repeats,
+            &IngestOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        let listed = writer.manifest().live_paths();
+        assert!(listed.iter().any(|p| p.starts_with("compacted/")), "{listed:?}");
+        assert!(listed.len() >= 5, "{listed:?}");
+        assert_eq!(writer.pending_syncs().synced(), listed.len());
+    }
 }
