@@ -428,5 +428,9 @@ mod tests {
         assert!(listed.iter().any(|p| p.starts_with("compacted/")), "{listed:?}");
         assert!(listed.len() >= 5, "{listed:?}");
         assert_eq!(writer.pending_syncs().synced(), listed.len());
+        // And the folders that reach them, up to the root.
+        let folders = crate::store::digest::folders_holding(listed.iter().copied());
+        assert!(folders.contains("compacted/incidents/source=police"), "{folders:?}");
+        assert_eq!(writer.pending_syncs().folders_synced(), folders.len());
     }
 }

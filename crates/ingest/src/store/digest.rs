@@ -99,6 +99,8 @@ pub struct PendingSyncs {
     files: Mutex<HashSet<String>>,
     /// Files the commits have synced so far.
     synced: AtomicUsize,
+    /// Folders the commits have synced so far.
+    folders_synced: AtomicUsize,
 }
 
 impl PendingSyncs {
@@ -109,6 +111,7 @@ impl PendingSyncs {
             root: root.to_path_buf(),
             files: Mutex::new(HashSet::new()),
             synced: AtomicUsize::new(0),
+            folders_synced: AtomicUsize::new(0),
         }
     }
 
@@ -157,6 +160,49 @@ impl PendingSyncs {
             self.synced.fetch_add(1, Ordering::Relaxed);
             Ok(())
         })
+    }
+}
+
+/// The folders, relative to the store's root (`""` for the root), whose entries make
+/// the files at `paths` reachable: each file's folder and every folder above it, since
+/// a folder made for a file is itself an entry of its parent.
+pub(crate) fn folders_holding<'p>(paths: impl IntoIterator<Item = &'p str>) -> std::collections::BTreeSet<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for path in paths {
+        let mut rest = path;
+        while let Some((folder, _)) = rest.rsplit_once('/') {
+            if !folders.insert(folder.to_string()) {
+                break; // and every folder above it, already
+            }
+            rest = folder;
+        }
+        folders.insert(String::new());
+    }
+    folders
+}
+
+impl PendingSyncs {
+    /// Sync the folders holding `new_paths` (files a commit lists for the first time,
+    /// relative to the root; [`folders_holding`]), so their renames into place are
+    /// durable before the manifest names them. Best effort, in parallel: a platform that
+    /// cannot open a folder (Windows) skips it, and an error syncing one does not stop
+    /// the commit (the files themselves are synced by [`PendingSyncs::sync_listed`]).
+    pub(crate) fn sync_folders_of<'p>(&self, new_paths: impl IntoIterator<Item = &'p str>) {
+        use rayon::prelude::*;
+        let folders: Vec<String> = folders_holding(new_paths).into_iter().collect();
+        folders.par_iter().for_each(|folder| {
+            if let Ok(dir) = File::open(self.root.join(folder))
+                && dir.sync_all().is_ok()
+            {
+                self.folders_synced.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+
+    /// How many folders the commits have synced (what a test can see of them).
+    #[cfg(test)]
+    pub(crate) fn folders_synced(&self) -> usize {
+        self.folders_synced.load(Ordering::Relaxed)
     }
 }
 
@@ -299,6 +345,27 @@ mod tests {
             Err(crate::error::IngestError::Write { path, .. }) => assert_eq!(path, root.join("compacted/c.parquet")),
             other => panic!("expected a write error naming the file, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_folders_of_a_file_are_its_own_and_every_one_above_it() {
+        let folders = folders_holding([
+            "compacted/incidents/source=police/month=2025-01/concat-ab.parquet",
+            "compacted/incidents/source=police/month=2025-02/concat-ab.parquet",
+            "rejects/x.parquet",
+            "manifest-level.json",
+        ]);
+        let want = [
+            "",
+            "compacted",
+            "compacted/incidents",
+            "compacted/incidents/source=police",
+            "compacted/incidents/source=police/month=2025-01",
+            "compacted/incidents/source=police/month=2025-02",
+            "rejects",
+        ];
+        assert_eq!(folders.iter().map(String::as_str).collect::<Vec<_>>(), want);
+        assert!(folders_holding([]).is_empty());
     }
 
     #[test]

@@ -260,18 +260,7 @@ impl StoreWriter {
                 })?;
             }
         }
-        // Make the moves durable before the manifest names the files (best effort where a
-        // platform cannot sync a folder).
-        let dirs: HashSet<PathBuf> = new_entries
-            .iter()
-            .flat_map(|e| &e.outputs)
-            .filter_map(|o| self.root.join(&o.path).parent().map(Path::to_path_buf))
-            .collect();
-        for dir in dirs {
-            if let Ok(d) = File::open(&dir) {
-                let _ = d.sync_all();
-            }
-        }
+        // The moves are made durable by the commit (`commit_manifest`).
         let mut next = self.manifest.clone();
         if let Some(fingerprint) = self.person_key.take() {
             next.person_key = Some(fingerprint);
@@ -423,8 +412,13 @@ impl StoreWriter {
         retired.sort();
         retired.dedup();
         next.retired = retired;
-        // Every file the new manifest lists is durable before the manifest is.
-        self.pending.sync_listed(&next.live_paths())?;
+        // Every file the new manifest lists is durable before the manifest is, and so
+        // are the folder entries that reach the files it lists for the first time.
+        let listed = next.live_paths();
+        self.pending.sync_listed(&listed)?;
+        let committed = self.manifest.live_paths();
+        self.pending
+            .sync_folders_of(listed.iter().copied().filter(|p| !committed.contains(p)));
         self.write_manifest(&next)?;
         self.manifest = next;
         // Committed. What follows is tidying: a failure here must not report the commit
