@@ -63,10 +63,11 @@ pub const STORE_NAME: &str = "InlineLocalFiles";
 /// gives (and a cluster's job failure repeats).
 pub const MISSING_FILE: &str = " is missing: a file the store lists was removed after the session opened";
 
-fn generic(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+/// An error of this store (named [`STORE_NAME`]) from an error or a message.
+fn generic(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
     Error::Generic {
         store: STORE_NAME,
-        source: Box::new(e),
+        source: source.into(),
     }
 }
 
@@ -96,15 +97,11 @@ fn read_range(file: &File, path: &std::path::Path, range: Range<u64>) -> Result<
     let mut buf = vec![0u8; (range.end - range.start) as usize];
     file.read_exact_at(&mut buf, range.start).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            Error::Generic {
-                store: STORE_NAME,
-                source: format!(
-                    "{} ends before byte {} (it was truncated while being read)",
-                    path.display(),
-                    range.end
-                )
-                .into(),
-            }
+            generic(format!(
+                "{} ends before byte {} (it was truncated while being read)",
+                path.display(),
+                range.end
+            ))
         } else {
             generic(e)
         }
@@ -134,9 +131,7 @@ impl ObjectStore for InlineLocalFiles {
         let meta = object_meta(location, &metadata);
         options.check_preconditions(&meta)?;
         let range = match &options.range {
-            Some(r) => r
-                .as_range(meta.size)
-                .map_err(|e| generic(std::io::Error::other(e.to_string())))?,
+            Some(r) => r.as_range(meta.size).map_err(|e| generic(e.to_string()))?,
             None => 0..meta.size,
         };
         let bytes = if options.head {
@@ -170,10 +165,7 @@ impl ObjectStore for InlineLocalFiles {
             && let Ok(path) = self.inner.path_to_filesystem(prefix)
             && !path.exists()
         {
-            let missing = Error::Generic {
-                store: STORE_NAME,
-                source: format!("{}{MISSING_FILE}", path.display()).into(),
-            };
+            let missing = generic(format!("{}{MISSING_FILE}", path.display()));
             return Box::pin(futures::stream::once(async move { Err(missing) }));
         }
         self.inner.list(prefix)

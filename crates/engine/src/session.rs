@@ -411,14 +411,24 @@ fn months_of_profile(manifest: &Manifest, profile: &str) -> BTreeSet<Month> {
 /// Queries therefore see `Utf8View` text in every session, with or without an area, and
 /// results leave the session in the canonical `Utf8` ([`canonical_text`]).
 fn text_as_views(schema: &SchemaRef) -> SchemaRef {
-    use datafusion::arrow::datatypes::{DataType, Schema};
+    use datafusion::arrow::datatypes::DataType;
+    with_field_types(schema, |t| match t {
+        DataType::Utf8 => DataType::Utf8View,
+        other => other.clone(),
+    })
+}
+
+/// `schema` with each field's type replaced by `retype` of it (names, nullability and
+/// metadata kept).
+fn with_field_types(
+    schema: &datafusion::arrow::datatypes::Schema,
+    retype: impl Fn(&datafusion::arrow::datatypes::DataType) -> datafusion::arrow::datatypes::DataType,
+) -> SchemaRef {
+    use datafusion::arrow::datatypes::Schema;
     let fields: Vec<_> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8View)),
-            _ => f.clone(),
-        })
+        .map(|f| Arc::new(f.as_ref().clone().with_data_type(retype(f.data_type()))))
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
@@ -445,27 +455,16 @@ fn canonical_text_type(data_type: &datafusion::arrow::datatypes::DataType) -> da
 /// result leaves a session in, whatever the session read its text as
 /// ([`text_as_views`]).
 fn canonical_text_schema(schema: &datafusion::arrow::datatypes::Schema) -> SchemaRef {
-    use datafusion::arrow::datatypes::Schema;
-    let fields: Vec<_> = schema
-        .fields()
-        .iter()
-        .map(|f| Arc::new(f.as_ref().clone().with_data_type(canonical_text_type(f.data_type()))))
-        .collect();
-    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+    with_field_types(schema, canonical_text_type)
 }
 
 /// A result batch with its views cast to `Utf8` (see [`canonical_text_schema`]); a
 /// batch without views is returned as it is.
 fn canonical_text(batch: &RecordBatch) -> Result<RecordBatch> {
-    if batch
-        .schema()
-        .fields()
-        .iter()
-        .all(|f| &canonical_text_type(f.data_type()) == f.data_type())
-    {
+    let schema = canonical_text_schema(&batch.schema());
+    if schema == batch.schema() {
         return Ok(batch.clone());
     }
-    let schema = canonical_text_schema(&batch.schema());
     let columns = batch
         .columns()
         .iter()

@@ -142,11 +142,7 @@ pub(crate) fn concatenate(
             source,
         })?;
     }
-    let out = match pending {
-        Some(pending) => DigestingFile::create_for_commit(to, pending.clone()),
-        None => DigestingFile::create(to),
-    }
-    .map_err(|source| IngestError::Write {
+    let out = DigestingFile::create_for_commit(to, pending).map_err(|source| IngestError::Write {
         path: to.to_path_buf(),
         source,
     })?;

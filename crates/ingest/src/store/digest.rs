@@ -45,11 +45,12 @@ impl DigestingFile {
     }
 
     /// Create (or truncate) a file in the staging folder that the next commit makes
-    /// durable ([`PendingSyncs`]): finishing it only starts its bytes on their way to
-    /// disk, so the thread that wrote it goes on with the next file.
-    pub(crate) fn create_for_commit(path: &Path, pending: Arc<PendingSyncs>) -> io::Result<DigestingFile> {
+    /// durable when `pending` is given ([`PendingSyncs`]): finishing it only starts its
+    /// bytes on their way to disk, so the thread that wrote it goes on with the next
+    /// file. Without `pending`, as [`DigestingFile::create`].
+    pub(crate) fn create_for_commit(path: &Path, pending: Option<&Arc<PendingSyncs>>) -> io::Result<DigestingFile> {
         let mut file = DigestingFile::create(path)?;
-        file.pending = Some(pending);
+        file.pending = pending.cloned();
         Ok(file)
     }
 
@@ -59,10 +60,7 @@ impl DigestingFile {
     pub fn finish(mut self) -> io::Result<WrittenFile> {
         self.file.flush()?;
         match &self.pending {
-            Some(pending) if pending.holds(&self.path) => {
-                start_writeback(&self.file);
-                pending.add(&self.path);
-            }
+            Some(pending) if pending.add(&self.path) => start_writeback(&self.file),
             _ => self.file.sync_all()?,
         }
         Ok(WrittenFile {
@@ -129,15 +127,12 @@ impl PendingSyncs {
         Some(parts?.join("/"))
     }
 
-    /// Whether a file at `path` can be synced at commit (it is in the staging folder).
-    fn holds(&self, path: &Path) -> bool {
-        self.relative(path).is_some()
-    }
-
-    fn add(&self, path: &Path) {
-        if let Some(rel) = self.relative(path) {
-            self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel);
-        }
+    /// Leave the file at `path` to the next commit to sync: false (and nothing added)
+    /// when it is not in the staging folder, so its writer must sync it itself.
+    fn add(&self, path: &Path) -> bool {
+        let Some(rel) = self.relative(path) else { return false };
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).insert(rel);
+        true
     }
 
     /// Sync every pending file that `listed` (a manifest's paths, relative to the store)
@@ -161,27 +156,7 @@ impl PendingSyncs {
             Ok(())
         })
     }
-}
 
-/// The folders, relative to the store's root (`""` for the root), whose entries make
-/// the files at `paths` reachable: each file's folder and every folder above it, since
-/// a folder made for a file is itself an entry of its parent.
-pub(crate) fn folders_holding<'p>(paths: impl IntoIterator<Item = &'p str>) -> std::collections::BTreeSet<String> {
-    let mut folders = std::collections::BTreeSet::new();
-    for path in paths {
-        let mut rest = path;
-        while let Some((folder, _)) = rest.rsplit_once('/') {
-            if !folders.insert(folder.to_string()) {
-                break; // and every folder above it, already
-            }
-            rest = folder;
-        }
-        folders.insert(String::new());
-    }
-    folders
-}
-
-impl PendingSyncs {
     /// Sync the folders holding `new_paths` (files a commit lists for the first time,
     /// relative to the root; [`folders_holding`]), so their renames into place are
     /// durable before the manifest names them. Best effort, in parallel: a platform that
@@ -204,6 +179,24 @@ impl PendingSyncs {
     pub(crate) fn folders_synced(&self) -> usize {
         self.folders_synced.load(Ordering::Relaxed)
     }
+}
+
+/// The folders, relative to the store's root (`""` for the root), whose entries make
+/// the files at `paths` reachable: each file's folder and every folder above it, since
+/// a folder made for a file is itself an entry of its parent.
+pub(crate) fn folders_holding<'p>(paths: impl IntoIterator<Item = &'p str>) -> std::collections::BTreeSet<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for path in paths {
+        let mut rest = path;
+        while let Some((folder, _)) = rest.rsplit_once('/') {
+            if !folders.insert(folder.to_string()) {
+                break; // and every folder above it, already
+            }
+            rest = folder;
+        }
+        folders.insert(String::new());
+    }
+    folders
 }
 
 /// Start writing `file`'s dirty pages to disk without waiting for them (Linux); a
@@ -299,7 +292,7 @@ mod tests {
     fn staged_file(pending: &Arc<PendingSyncs>, staging: &Path, rel: &str) -> WrittenFile {
         let path = staging.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut f = DigestingFile::create_for_commit(&path, pending.clone()).unwrap();
+        let mut f = DigestingFile::create_for_commit(&path, Some(pending)).unwrap();
         f.write_all(rel.as_bytes()).unwrap();
         f.finish().unwrap()
     }
@@ -372,7 +365,7 @@ mod tests {
     fn a_file_outside_the_staging_folder_is_synced_when_finished() {
         let dir = tempfile::tempdir().unwrap();
         let pending = Arc::new(PendingSyncs::new(dir.path(), &dir.path().join(".staging")));
-        let mut f = DigestingFile::create_for_commit(&dir.path().join("elsewhere.bin"), pending.clone()).unwrap();
+        let mut f = DigestingFile::create_for_commit(&dir.path().join("elsewhere.bin"), Some(&pending)).unwrap();
         f.write_all(b"x").unwrap();
         f.finish().unwrap();
         assert!(pending_paths(&pending).is_empty());

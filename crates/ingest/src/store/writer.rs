@@ -194,11 +194,7 @@ fn write_batch(
                 source,
             })?;
         }
-        let file = match pending {
-            Some(pending) => DigestingFile::create_for_commit(&path, pending.clone()),
-            None => DigestingFile::create(&path),
-        }
-        .map_err(|source| IngestError::Write {
+        let file = DigestingFile::create_for_commit(&path, pending).map_err(|source| IngestError::Write {
             path: path.clone(),
             source,
         })?;
