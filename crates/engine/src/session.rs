@@ -68,8 +68,11 @@ pub const CLOCK_ZONE_PARAM: &str = "timezone";
 ///
 /// crimescope's SQL functions ([`crate::functions`]) are registered too.
 ///
-/// When outcomes files are loaded, `incidents` is a view over `incidents_base` whose
-/// `outcome` is each crime's latest outcome (`queries/incidents_with_latest_outcome.sql`).
+/// `incidents` is a view over the stored files (`incidents_stored`), which derives the
+/// `incident_id` the store leaves implied ([`crimescope_model::stored`]). When outcomes
+/// files are loaded, `incidents` is a view over `incidents_base` (that canonical view)
+/// whose `outcome` is each crime's latest outcome
+/// (`queries/incidents_with_latest_outcome.sql`).
 ///
 /// Inside a query the stored text columns are `Utf8View` (faster to read and group;
 /// see `text_as_views`), in every session; every result the session returns
@@ -157,17 +160,20 @@ impl Session {
             police_uk_months: months_of_profile(&manifest, "police-uk-street"),
         };
         let source_filter = crate::selection::source_filter(options.crime_source, &selection.force_months);
-        // `incidents` is the stored table itself unless outcomes, an area or a choice of
-        // crime source put views over it.
+        // The stored incidents are `incidents_stored`; `incidents` is the canonical view
+        // over them, unless outcomes, an area or a choice of crime source put more views
+        // between (then the canonical view is `incidents_base`).
         let selects = options.area.is_some() || source_filter != "TRUE";
         for table in crimescope_model::schema::TABLES {
-            let schema = schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?;
-            let name = match table {
-                "incidents" if has_outcomes || selects => "incidents_base",
-                _ => table,
+            let (name, schema) = match table {
+                "incidents" => (STORED_INCIDENTS, crimescope_model::stored::stored_incidents_schema()),
+                _ => (
+                    table,
+                    schema_for(table).ok_or_else(|| EngineError::internal(format!("no schema for {table}")))?,
+                ),
             };
             // With an area, every query filters every row by its placement.
-            let read = if name == "incidents_base" && options.area.is_some() {
+            let read = if name == STORED_INCIDENTS && options.area.is_some() {
                 TableRead::AreaFiltered
             } else {
                 TableRead::Plain
@@ -189,6 +195,13 @@ impl Session {
         register(&ctx, "population", population_schema, &population, TableRead::Plain).await?;
         register_themes(&ctx, &options.themes)?;
         crate::functions::register_functions(&ctx, &options.harm);
+        let canonical = if has_outcomes || selects {
+            "incidents_base"
+        } else {
+            "incidents"
+        };
+        ctx.sql(&format!("CREATE VIEW {canonical} AS {}", canonical_incidents_sql()?))
+            .await?;
         if has_outcomes || selects {
             // `incidents_read`: the stored rows with their latest outcome.
             let read = if has_outcomes {
@@ -482,6 +495,26 @@ fn canonical_text(batch: &RecordBatch) -> Result<RecordBatch> {
         columns,
         &datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
     )?)
+}
+
+/// The name under which a session registers the stored `incidents` files.
+const STORED_INCIDENTS: &str = "incidents_stored";
+
+/// The canonical `incidents` rows from [`STORED_INCIDENTS`]: every column as stored but
+/// `incident_id`, which is derived where the store left it implied
+/// ([`crimescope_model::stored`]).
+fn canonical_incidents_sql() -> Result<String> {
+    let columns = schema_for("incidents")
+        .ok_or_else(|| EngineError::internal("no incidents schema"))?
+        .fields()
+        .iter()
+        .map(|f| match f.name().as_str() {
+            "incident_id" => format!("{} AS incident_id", crimescope_model::stored::INCIDENT_ID_SQL),
+            name => format!("\"{name}\""),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(format!("SELECT {columns} FROM {STORED_INCIDENTS}"))
 }
 
 /// The views of [`crate::selection`] over `read` (the stored rows with their latest

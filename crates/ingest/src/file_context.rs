@@ -46,6 +46,16 @@ impl FileContext<'_> {
         format!("{dataset}:{stem}")
     }
 
+    /// The `incidents` writer, in the stored form (`crimescope_model::stored`: an
+    /// `incident_id` the row implies is written as null).
+    pub fn incidents_writer(&self) -> PartitionedWriter {
+        self.writer(
+            "incidents",
+            crimescope_model::schema::INCIDENT_FIELDS,
+            crimescope_model::stored::stored_incidents_schema(),
+        )
+    }
+
     /// A partitioned writer for a table, named after this file.
     pub fn writer(&self, table: &'static str, fields: &'static [FieldSpec], schema: SchemaRef) -> PartitionedWriter {
         let transform: Option<crate::store::writer::Transform> = match (&self.areas, table) {

@@ -73,7 +73,12 @@ impl Incident<'_> {
         [
             Value::Str(self.source),
             Value::Str(self.dataset),
-            Value::Str(self.incident_id),
+            // Stored only where the row does not imply it (`crimescope_model::stored`).
+            if crimescope_model::stored::implies_incident_id(self.dataset, self.record_id, self.incident_id) {
+                Value::Null
+            } else {
+                Value::Str(self.incident_id)
+            },
             Value::text(self.record_id),
             Value::Date(self.month),
             self.occurred_at.map_or(Value::Null, Value::TimestampMs),

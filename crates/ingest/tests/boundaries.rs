@@ -116,12 +116,12 @@ fn blanked_january(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 /// The stored (lsoa_code, lsoa_name, incident_id) of every incident, in order.
-fn stored_codes(store: &std::path::Path) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+fn stored_codes(store: &std::path::Path) -> Vec<(Option<String>, Option<String>, String)> {
     let incidents = read_table(store, "incidents");
     let (codes, names, ids) = (
         strings(&incidents, "lsoa_code"),
         strings(&incidents, "lsoa_name"),
-        strings(&incidents, "incident_id"),
+        incident_ids(&incidents),
     );
     (0..ids.len())
         .map(|i| (codes[i].clone(), names[i].clone(), ids[i].clone()))

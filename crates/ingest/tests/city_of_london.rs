@@ -191,7 +191,7 @@ fn repeated_crime_ids_are_dropped_when_identical_and_flagged_when_different() {
     ingest_ok(dir.path(), &[city_of_london()]);
     let incidents = read_table(dir.path(), "incidents");
     let record_ids = strings(&incidents, "record_id");
-    let incident_ids = strings(&incidents, "incident_id");
+    let incident_ids = incident_ids(&incidents);
     let flags = bools(&incidents, "duplicate_id");
     let rows_of = |id: &str| -> Vec<usize> {
         record_ids
@@ -212,7 +212,7 @@ fn repeated_crime_ids_are_dropped_when_identical_and_flagged_when_different() {
         assert!(rows.iter().all(|&i| flags[i]), "{id} is flagged");
     }
     // incident_id is unique across the store.
-    let unique: HashSet<&Option<String>> = incident_ids.iter().collect();
+    let unique: HashSet<&String> = incident_ids.iter().collect();
     assert_eq!(unique.len(), incident_ids.len());
     assert_eq!(
         flags.iter().filter(|f| **f).count(),

@@ -245,11 +245,12 @@ fn duplicates_compare_fields_and_trimmed_ids() {
         (4, 3, 1, 2)
     );
     let incidents = read_table(store.path(), "incidents");
-    let mut ids: Vec<String> = strings(&incidents, "incident_id")
-        .into_iter()
-        .map(Option::unwrap)
-        .collect();
+    let mut ids = incident_ids(&incidents);
     ids.sort();
+    // Stored: only the id its row does not imply (crimescope_model::stored).
+    let mut stored = strings(&incidents, "incident_id");
+    stored.sort();
+    assert_eq!(stored, [None, None, Some("police-uk-street:q2#2".to_string())]);
     assert_eq!(
         ids,
         ["police-uk-street:q1", "police-uk-street:q2", "police-uk-street:q2#2"]

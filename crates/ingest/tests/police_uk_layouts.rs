@@ -60,7 +60,7 @@ fn every_street_layout_loads_every_row_with_the_files_counts_by_type() {
         assert_eq!(sources.get("asb").copied().unwrap_or(0), asb, "{file}");
 
         // One incident per row: ids are unique, from Crime ID or from file and line.
-        let ids = strings(&incidents, "incident_id");
+        let ids = incident_ids(&incidents);
         let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
         assert_eq!(distinct.len(), rows.len(), "{file}: incident ids are unique");
         let no_location = rows

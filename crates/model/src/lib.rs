@@ -14,6 +14,7 @@ mod harm;
 mod month;
 mod period;
 pub mod schema;
+pub mod stored;
 mod themes;
 mod vocabulary;
 

@@ -2,7 +2,7 @@
 //! source `asb` incidents with the ASB category as `category` and the type as
 //! `subcategory`; victims and perpetrators become pseudonymised `parties`.
 
-use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
+use crimescope_model::schema::{PARTY_FIELDS, parties_schema};
 
 use crate::error::Result;
 use crate::fields::{bng, expect_fields, minute_time, utf8_fields};
@@ -36,7 +36,7 @@ pub const ASB_CATEGORIES: [&str; 3] = ["personal", "nuisance", "environmental"];
 
 /// Read a council ASB case log into `incidents`, `parties` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
-    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut incidents = ctx.incidents_writer();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut census = IdCensus::default();
     let harm = ctx.harm.weight("Anti-social behaviour").unwrap_or(0.0);

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use crimescope_model::PoliceUkCrimeType;
-use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
+use crimescope_model::schema::{PARTY_FIELDS, parties_schema};
 
 use crate::error::Result;
 use crate::fields::{bng, expect_fields, minute_time, utf8_fields, yes_no};
@@ -48,7 +48,7 @@ const OFFENDER: usize = 12;
 
 /// Read a force-crime extract into `incidents`, `parties` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
-    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut incidents = ctx.incidents_writer();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut census = IdCensus::default();
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crimescope_model::HarmWeights;
-use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS, incidents_schema, parties_schema};
+use crimescope_model::schema::{PARTY_FIELDS, parties_schema};
 
 use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
@@ -97,7 +97,7 @@ pub fn parse(
     })?;
     let source = profile.source.as_str();
 
-    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut incidents = ctx.incidents_writer();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut census = IdCensus::default();

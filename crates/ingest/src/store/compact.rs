@@ -2,6 +2,10 @@
 
 use std::fs::{self, File};
 use std::path::Path;
+use std::sync::Arc;
+
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
 
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -95,30 +99,39 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
             source,
         })?;
     }
-    let mut writer: Option<ArrowWriter<DigestingFile>> = None;
-    let mut rows = 0u64;
-    for output in files {
+    let open = |output: &OutputFile| {
         let path = root.join(&output.path);
         let file = File::open(&path).map_err(|source| IngestError::Read {
             path: path.clone(),
             source,
         })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .map_err(|e| err(&path, &e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(&path, &e))?;
+        Ok((path, builder))
+    };
+    let mut schemas = Vec::with_capacity(files.len());
+    for output in files {
+        schemas.push(open(output)?.1.schema().clone());
+    }
+    let schema = admitting_every(&schemas);
+    let mut writer: Option<ArrowWriter<DigestingFile>> = None;
+    let mut rows = 0u64;
+    for output in files {
+        let (path, builder) = open(output)?;
+        let reader = builder.build().map_err(|e| err(&path, &e))?;
         for batch in reader {
             if stop() {
                 return Ok(None);
             }
             let batch = batch.map_err(|e| err(&path, &e))?;
+            let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|e| err(&path, &e))?;
             if writer.is_none() {
                 let out = DigestingFile::create(to).map_err(|source| IngestError::Write {
                     path: to.to_path_buf(),
                     source,
                 })?;
-                let props = super::writer::writer_properties(&batch.schema());
+                let props = super::writer::writer_properties(&schema);
                 writer = Some(
-                    ArrowWriter::try_new(out, batch.schema(), Some(props))
+                    ArrowWriter::try_new(out, schema.clone(), Some(props))
                         .map_err(|e| IngestError::from_parquet(to, e))?,
                 );
             }
@@ -136,4 +149,27 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
     };
     let written = super::digest::close_parquet(w, to)?;
     Ok(Some((rows, written)))
+}
+
+/// The schema a merge of files of `schemas` writes: the last (newest) file's, with a
+/// field nullable where any file's is. A partition may hold files written by different
+/// versions: before manifest version 3 `incidents.incident_id` was required, since then
+/// it is null where the row implies it ([`crimescope_model::stored`]). Writing such a
+/// partition under the first file's required column would store those nulls as empty
+/// text.
+fn admitting_every(schemas: &[SchemaRef]) -> SchemaRef {
+    let Some(last) = schemas.last() else {
+        return Arc::new(Schema::empty());
+    };
+    let fields: Vec<Field> = last
+        .fields()
+        .iter()
+        .map(|f| {
+            let nullable = schemas
+                .iter()
+                .any(|s| s.field_with_name(f.name()).map_or(true, |g| g.is_nullable()));
+            f.as_ref().clone().with_nullable(nullable)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, last.metadata().clone()))
 }

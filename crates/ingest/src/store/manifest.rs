@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 /// The manifest format name.
 pub const FORMAT: &str = "crimescope-store";
 /// The manifest format version this build writes. Version 2 added the size and SHA-256
-/// of every output file and the list of retired files; it reads version 1 manifests
-/// (whose files carry no hashes) and refuses newer ones.
-pub const VERSION: u32 = 2;
+/// of every output file and the list of retired files. Version 3 stores `incidents`
+/// files whose `incident_id` is null where the row implies it
+/// ([`crimescope_model::stored`]), which a build that reads the column as it is would
+/// return as null. This build reads versions 1 and 2 (whose ids are all stored; version
+/// 1's files carry no hashes) and refuses newer ones.
+pub const VERSION: u32 = 3;
 
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -48,6 +48,22 @@ pub fn strings(batches: &[RecordBatch], column: &str) -> Vec<Option<String>> {
     out
 }
 
+/// The canonical `incident_id` of every stored row: the stored id, or the one the row
+/// implies (`crimescope_model::stored`).
+pub fn incident_ids(batches: &[RecordBatch]) -> Vec<String> {
+    let stored = strings(batches, "incident_id");
+    let datasets = strings(batches, "dataset");
+    let record_ids = strings(batches, "record_id");
+    stored
+        .iter()
+        .zip(&datasets)
+        .zip(&record_ids)
+        .map(|((id, dataset), record_id)| {
+            crimescope_model::stored::incident_id_of(id.as_deref(), dataset.as_deref().unwrap(), record_id.as_deref())
+        })
+        .collect()
+}
+
 /// A float column as options.
 pub fn floats(batches: &[RecordBatch], column: &str) -> Vec<Option<f64>> {
     let mut out = Vec::new();

@@ -13,7 +13,6 @@ pub(crate) mod irs;
 pub(crate) mod lfb;
 
 use crimescope_model::Month;
-use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
 
 use crate::error::Result;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
@@ -45,7 +44,7 @@ fn parse_with<'b>(
     bytes: &'b [u8],
     validate: impl for<'r> Fn(&'r csv::ByteRecord) -> Result<Fire<'r>, Rejection>,
 ) -> Result<ParsedFile> {
-    let mut incidents = ctx.writer("incidents", INCIDENT_FIELDS, incidents_schema());
+    let mut incidents = ctx.incidents_writer();
     let mut census = IdCensus::default();
     let arson = ctx.harm.weight("Criminal damage and arson").unwrap_or(0.0);
     let mut records = Records::new(bytes);

@@ -13,7 +13,6 @@
 //! and counted; rows that share a Crime ID with different content are all kept and
 //! flagged `duplicate_id`. Coordinates are projected to BNG with OSTN15.
 
-use crimescope_model::schema::{INCIDENT_FIELDS, incidents_schema};
 use crimescope_model::{Month, PoliceUkCrimeType, RetiredCrimeType, Source};
 
 use std::fmt::Write;
@@ -89,9 +88,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
     let grid = !layout.has("Longitude");
     let crime_id_column = layout.index("Crime ID");
     let mut census = IdCensus::default();
-    let mut incidents = ctx
-        .writer("incidents", INCIDENT_FIELDS, incidents_schema())
-        .hold_until_finish();
+    let mut incidents = ctx.incidents_writer().hold_until_finish();
     let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
     // Per writer partition, the id group of each row (NO_GROUP for rows without an id).
     let mut row_groups: Vec<Vec<u32>> = Vec::new();

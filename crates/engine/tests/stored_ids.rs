@@ -1,0 +1,234 @@
+//! `incident_id` as the store holds it (null where the row implies it,
+//! `crimescope_model::stored`) and as a session gives it back: whole, the same as the
+//! profile made it, and the same from a store written before the change.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crimescope_engine::Session;
+use crimescope_engine::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use crimescope_engine::arrow::compute::cast;
+use crimescope_engine::arrow::datatypes::{DataType, UInt64Type};
+use crimescope_ingest::store::read_manifest;
+use crimescope_ingest::{IngestOptions, NoProgress, ingest};
+use crimescope_model::stored::incident_id_of;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+fn city_of_london() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london")
+}
+
+fn texts(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
+    let col = cast(batch.column_by_name(column).unwrap(), &DataType::Utf8).unwrap();
+    let col = col.as_string::<i32>();
+    (0..col.len())
+        .map(|i| col.is_valid(i).then(|| col.value(i).to_string()))
+        .collect()
+}
+
+fn lines(batch: &RecordBatch) -> Vec<u64> {
+    let col = cast(batch.column_by_name("source_line").unwrap(), &DataType::UInt64).unwrap();
+    col.as_primitive::<UInt64Type>().values().to_vec()
+}
+
+/// Every per-input `incidents` file of the store, read as stored.
+fn stored_files(store: &Path) -> Vec<(PathBuf, Vec<RecordBatch>)> {
+    read_manifest(store)
+        .unwrap()
+        .outputs_of("incidents")
+        .map(|o| {
+            let path = store.join(&o.path);
+            let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
+                .unwrap()
+                .build()
+                .unwrap();
+            (path, reader.map(Result::unwrap).collect())
+        })
+        .collect()
+}
+
+/// (file, line, incident_id) of every row a session's `incidents` gives, sorted.
+async fn session_ids(store: &Path) -> Vec<(String, u64, String)> {
+    let session = Session::open(store).await.unwrap();
+    let batches = session
+        .sql("SELECT source_file, source_line, incident_id FROM incidents")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for b in &batches {
+        let (files, ids) = (texts(b, "source_file"), texts(b, "incident_id"));
+        for ((file, line), id) in files.into_iter().zip(lines(b)).zip(ids) {
+            out.push((
+                file.unwrap(),
+                line,
+                id.expect("a session never gives a null incident_id"),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `got` equals `expected`, or the first row where they differ is named (the lists are
+/// hundreds of rows long).
+fn assert_same_ids(got: &[(String, u64, String)], expected: &[(String, u64, String)]) {
+    if let Some((g, e)) = got.iter().zip(expected).find(|(g, e)| g != e) {
+        panic!("first difference: got {g:?}, expected {e:?}");
+    }
+    assert_eq!(got.len(), expected.len());
+}
+
+#[tokio::test]
+async fn implied_ids_are_stored_as_null_and_come_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(dir.path(), &[city_of_london()], &IngestOptions::default(), &NoProgress).unwrap();
+
+    // What the files hold, and the ids they mean (the Rust reading of the rule).
+    let (mut implied, mut kept, mut versions) = (0, 0, 0);
+    let mut expected = Vec::new();
+    for (_, batches) in stored_files(dir.path()) {
+        for b in &batches {
+            let (stored, datasets, record_ids, files) = (
+                texts(b, "incident_id"),
+                texts(b, "dataset"),
+                texts(b, "record_id"),
+                texts(b, "source_file"),
+            );
+            for i in 0..b.num_rows() {
+                match &stored[i] {
+                    None => implied += 1,
+                    Some(id) if id.contains('#') => versions += 1,
+                    Some(_) => kept += 1,
+                }
+                let id = incident_id_of(
+                    stored[i].as_deref(),
+                    datasets[i].as_deref().unwrap(),
+                    record_ids[i].as_deref(),
+                );
+                expected.push((files[i].clone().unwrap(), lines(b)[i], id));
+            }
+        }
+    }
+    // The fixture has rows with a Crime ID, ASB rows without one (file:line ids) and
+    // repeated ids of differing content (#n).
+    assert!(implied > 0 && kept > 0 && versions > 0, "{implied} {kept} {versions}");
+    expected.sort();
+    let got = session_ids(dir.path()).await;
+    assert_same_ids(&got, &expected);
+    // Every id is unique, and the canonical column is not nullable.
+    let distinct: std::collections::BTreeSet<&String> = got.iter().map(|(_, _, id)| id).collect();
+    assert_eq!(distinct.len(), got.len());
+    let session = Session::open(dir.path()).await.unwrap();
+    let schema = session.sql_schema("SELECT * FROM incidents").await.unwrap();
+    assert!(!schema.field_with_name("incident_id").unwrap().is_nullable());
+    // Rows implied and rows stored both come back: a Crime ID's and a file-and-line id.
+    assert!(got.iter().any(|(_, _, id)| id.len() > 60 && !id.contains(".csv")));
+    assert!(got.iter().any(|(_, line, id)| id.ends_with(&format!(".csv:{line}"))));
+}
+
+/// Rewrite every per-input `incidents` file as a store before manifest version 3 held
+/// it (every id in full, the column not nullable) and list them in a version 2 manifest
+/// without the compacted copy.
+fn rewrite_as_version_2(store: &Path) {
+    let canonical = crimescope_model::schema::incidents_schema();
+    for (path, batches) in stored_files(store) {
+        let mut writer = ArrowWriter::try_new(File::create(&path).unwrap(), canonical.clone(), None).unwrap();
+        for b in &batches {
+            let (stored, datasets, record_ids) = (texts(b, "incident_id"), texts(b, "dataset"), texts(b, "record_id"));
+            let full: ArrayRef = Arc::new(StringArray::from_iter_values((0..b.num_rows()).map(|i| {
+                incident_id_of(
+                    stored[i].as_deref(),
+                    datasets[i].as_deref().unwrap(),
+                    record_ids[i].as_deref(),
+                )
+            })));
+            let mut columns = b.columns().to_vec();
+            columns[canonical.index_of("incident_id").unwrap()] = full;
+            writer
+                .write(&RecordBatch::try_new(canonical.clone(), columns).unwrap())
+                .unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let mut manifest = read_manifest(store).unwrap();
+    manifest.version = 2;
+    manifest.compaction = None;
+    for output in manifest.files.iter_mut().flat_map(|f| f.outputs.iter_mut()) {
+        output.bytes = Some(std::fs::metadata(store.join(&output.path)).unwrap().len());
+        output.sha256 = None;
+    }
+    std::fs::write(
+        store.join("manifest.json"),
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_store_from_before_version_3_reads_its_full_ids_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = city_of_london().join("2024-03-city-of-london-street.csv");
+    ingest(dir.path(), &[file], &IngestOptions::default(), &NoProgress).unwrap();
+    let now = session_ids(dir.path()).await;
+    rewrite_as_version_2(dir.path());
+    // The rewrite took: every stored id is whole now.
+    for (_, batches) in stored_files(dir.path()) {
+        assert!(
+            batches
+                .iter()
+                .all(|b| b.column_by_name("incident_id").unwrap().null_count() == 0)
+        );
+    }
+    assert_eq!(read_manifest(dir.path()).unwrap().version, 2);
+    assert_same_ids(&session_ids(dir.path()).await, &now);
+}
+
+/// A second March 2024 file (another force's name, the City's rows with every Crime ID
+/// reversed, so no id repeats the first file's) written into `dir`.
+fn another_march(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(city_of_london().join("2024-03-city-of-london-street.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines.take(40) {
+        let (id, rest) = line.split_once(',').unwrap();
+        out.push_str(&format!("{},{rest}\n", id.chars().rev().collect::<String>()));
+    }
+    let path = dir.join("2024-03-metropolitan-street.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let first = city_of_london().join("2024-03-city-of-london-street.csv");
+    let second = another_march(dir.path());
+    // The ids both files mean, from a store that holds them in the current form.
+    let reference = tempfile::tempdir().unwrap();
+    ingest(
+        reference.path(),
+        &[first.clone(), second.clone()],
+        &IngestOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let expected = session_ids(reference.path()).await;
+
+    // The first file stored before version 3, the second after: the partition's files
+    // differ in schema, so the commit makes no byte-copied compaction.
+    ingest(&store, &[first], &IngestOptions::default(), &NoProgress).unwrap();
+    rewrite_as_version_2(&store);
+    ingest(&store, &[second], &IngestOptions::default(), &NoProgress).unwrap();
+    assert_same_ids(&session_ids(&store).await, &expected);
+    // A rewriting compaction takes the old file's whole ids and the new file's implied
+    // ones into one file.
+    let mut writer =
+        crimescope_ingest::store::StoreWriter::open(&store, crimescope_model::HarmWeights::v1().name()).unwrap();
+    writer.compact().unwrap();
+    drop(writer);
+    assert!(read_manifest(&store).unwrap().current_compaction().is_some());
+    assert_same_ids(&session_ids(&store).await, &expected);
+}
