@@ -99,6 +99,37 @@ pub fn ingest(
     ingest_into(&mut writer, &harm, &inputs, repeats, options, progress)
 }
 
+/// What reading one input gives: its report, and its manifest entry when it loaded.
+type FileResult = Result<(FileReport, Option<FileEntry>)>;
+
+/// The order in which to read `inputs` (indexes into it): by name without a leading
+/// `YYYY-MM-` month, then as given. police.uk names its files `2025-01-avon-and-somerset-
+/// street.csv`, so a force's months are read one after another, mostly by one worker
+/// thread, whose table of recently projected points ([`crate::projection`]) then still
+/// holds the force's points: police.uk publishes every crime at one of a fixed set of
+/// anonymised points per force. A national year has 2.04 M distinct points counted per
+/// file but 0.35 M counted per force, so read month by month, a thread met each force
+/// again only after its table had filled with the other 42. The order changes no output:
+/// each file is read on its own and the results are kept in the inputs' order.
+fn reading_order(inputs: &[InputFile]) -> Vec<usize> {
+    let without_month = |name: &str| -> String {
+        let b = name.as_bytes();
+        let is_month = b.len() > 8
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && b[5..7].iter().all(u8::is_ascii_digit)
+            && b[7] == b'-';
+        if is_month {
+            name[8..].to_string()
+        } else {
+            name.to_string()
+        }
+    };
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_cached_key(|&i| without_month(&inputs[i].name));
+    order
+}
+
 /// [`ingest`] of checked inputs into an open store writer.
 fn ingest_into(
     writer: &mut StoreWriter,
@@ -135,19 +166,25 @@ fn ingest_into(
         areas,
         key_fingerprint: options.key.as_ref().map(crate::pseudonym::PseudonymKey::fingerprint),
     };
-    let results: Vec<Result<(FileReport, Option<FileEntry>)>> = pool.install(|| {
-        inputs
+    // Read in the order that keeps each source's months together (see
+    // `reading_order`); the results are put back in the inputs' order.
+    let order = reading_order(inputs);
+    let mut read_in_order: Vec<(usize, FileResult)> = pool.install(|| {
+        order
             .par_iter()
-            .map(|input| {
-                crate::progress::stop_if_cancelled(progress, "while reading the inputs")?;
-                let result = ingest_one(input, &shared);
+            .map(|&i| {
+                let input = &inputs[i];
+                let result = crate::progress::stop_if_cancelled(progress, "while reading the inputs")
+                    .and_then(|()| ingest_one(input, &shared));
                 if let Ok((report, _)) = &result {
                     progress.file_done(report);
                 }
-                result
+                (i, result)
             })
             .collect()
     });
+    read_in_order.sort_unstable_by_key(|(i, _)| *i);
+    let results: Vec<FileResult> = read_in_order.into_iter().map(|(_, r)| r).collect();
 
     let read = results.iter().filter(|r| r.is_ok()).count();
     let total = inputs.len();
@@ -396,6 +433,72 @@ fn sanitize(stem: &str) -> String {
 mod tests {
     use super::*;
     use crate::NoProgress;
+
+    fn input_named(name: &str) -> InputFile {
+        InputFile {
+            name: name.into(),
+            display: name.into(),
+            location: crate::input::InputLocation::File(name.into()),
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn a_sources_months_are_read_one_after_another() {
+        let names = [
+            "2024-02-b-street.csv",
+            "2024-01-a-street.csv",
+            "2024-01-b-street.csv",
+            "case-log.csv",
+            "2024-1-x.csv",
+            "2024-03-b-street.csv",
+        ];
+        let inputs: Vec<InputFile> = names.iter().map(|n| input_named(n)).collect();
+        // By name without its month ("2024-1-" is not one), then as given.
+        assert_eq!(reading_order(&inputs), [4, 1, 0, 2, 5, 3]);
+        assert!(reading_order(&[]).is_empty());
+    }
+
+    /// The reports and the manifest list the inputs in their order, not the reading order.
+    #[test]
+    fn results_keep_the_inputs_order_whatever_order_they_are_read_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london");
+        let january = std::fs::read_to_string(fixtures.join("2024-01-city-of-london-street.csv")).unwrap();
+        let other = dir.path().join("2024-01-other-street.csv");
+        std::fs::write(&other, january.lines().take(11).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+        let paths = [
+            fixtures.join("2024-01-city-of-london-street.csv"),
+            other,
+            fixtures.join("2024-02-city-of-london-street.csv"),
+        ];
+        let (inputs, repeats) = distinct_inputs(discover(&paths).unwrap()).unwrap();
+        let order = reading_order(&inputs);
+        assert!(
+            order.windows(2).any(|w| w[0] > w[1]),
+            "the test needs a different order: {order:?}"
+        );
+        let harm = HarmWeights::v1();
+        let mut writer = StoreWriter::open(&dir.path().join("store"), harm.name()).unwrap();
+        let report = ingest_into(
+            &mut writer,
+            &harm,
+            &inputs,
+            repeats,
+            &IngestOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        let reported: Vec<&str> = report
+            .files
+            .iter()
+            .map(|f| f.path.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(reported, names);
+        let listed: Vec<&str> = writer.manifest().files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(listed, names);
+    }
 
     /// Every file an ingest writes and its commit lists was synced by the commit: the
     /// per-input files and the concatenated copy of a month two inputs share.
