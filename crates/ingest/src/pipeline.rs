@@ -291,7 +291,7 @@ enum Reader<'m> {
     Mapped(&'m crate::mapping::MappingProfile),
 }
 
-fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> Result<(FileReport, Option<FileEntry>)> {
+fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> FileResult {
     let Shared {
         committed,
         harm,
