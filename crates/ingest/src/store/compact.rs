@@ -123,7 +123,7 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
                 return Ok(None);
             }
             let batch = batch.map_err(|e| err(&path, &e))?;
-            let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|e| err(&path, &e))?;
+            let batch = with_schema(&batch, &schema).map_err(|e| err(&path, &e))?;
             if writer.is_none() {
                 let out = DigestingFile::create(to).map_err(|source| IngestError::Write {
                     path: to.to_path_buf(),
@@ -172,4 +172,59 @@ fn admitting_every(schemas: &[SchemaRef]) -> SchemaRef {
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, last.metadata().clone()))
+}
+
+/// `batch`'s columns, by name, under `schema` (see [`admitting_every`]).
+fn with_schema(batch: &RecordBatch, schema: &SchemaRef) -> arrow::error::Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            batch
+                .column_by_name(f.name())
+                .cloned()
+                .ok_or_else(|| arrow::error::ArrowError::SchemaError(format!("the file has no column {}", f.name())))
+        })
+        .collect::<arrow::error::Result<Vec<_>>>()?;
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use arrow::datatypes::DataType;
+
+    use super::*;
+
+    #[test]
+    fn a_merge_admits_every_files_nulls_and_takes_columns_by_name() {
+        let old = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, false),
+        ]));
+        // A newer file: `id` nullable, columns in another order.
+        let new = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("id", DataType::Utf8, true),
+        ]));
+        let merged = admitting_every(&[old.clone(), new.clone()]);
+        assert_eq!(merged.field(0).name(), "n");
+        assert!(!merged.field(0).is_nullable());
+        assert!(merged.field(1).is_nullable());
+        let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let ns: ArrayRef = Arc::new(Int64Array::from(vec![1, 2]));
+        let batch = RecordBatch::try_new(old, vec![ids.clone(), ns.clone()]).unwrap();
+        let moved = with_schema(&batch, &merged).unwrap();
+        assert_eq!((moved.column(0), moved.column(1)), (&ns, &ids));
+        let nulls: ArrayRef = Arc::new(StringArray::from(vec![None, Some("c")]));
+        let batch = RecordBatch::try_new(new, vec![ns, nulls]).unwrap();
+        assert_eq!(with_schema(&batch, &merged).unwrap().column(1).null_count(), 1);
+        // A file without a column is an error, not a shifted column.
+        let narrow = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)])),
+            vec![Arc::new(Int64Array::from(vec![3])) as ArrayRef],
+        )
+        .unwrap();
+        assert!(with_schema(&narrow, &merged).is_err());
+    }
 }
