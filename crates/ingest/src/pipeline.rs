@@ -459,13 +459,13 @@ mod tests {
         assert!(reading_order(&[]).is_empty());
     }
 
-    /// The reports and the manifest list the inputs in their order, not the reading order.
-    #[test]
-    fn results_keep_the_inputs_order_whatever_order_they_are_read_in() {
-        let dir = tempfile::tempdir().unwrap();
+    /// An ingest of the City's January and February 2024 and a second January file (so
+    /// that month's partition is concatenated): the inputs as discovered, the writer
+    /// after its commit, and the report.
+    fn ingest_with_a_shared_month(dir: &Path) -> (Vec<InputFile>, StoreWriter, IngestReport) {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london");
         let january = std::fs::read_to_string(fixtures.join("2024-01-city-of-london-street.csv")).unwrap();
-        let other = dir.path().join("2024-01-other-street.csv");
+        let other = dir.join("2024-01-other-street.csv");
         std::fs::write(&other, january.lines().take(11).collect::<Vec<_>>().join("\n") + "\n").unwrap();
         let paths = [
             fixtures.join("2024-01-city-of-london-street.csv"),
@@ -473,13 +473,8 @@ mod tests {
             fixtures.join("2024-02-city-of-london-street.csv"),
         ];
         let (inputs, repeats) = distinct_inputs(discover(&paths).unwrap()).unwrap();
-        let order = reading_order(&inputs);
-        assert!(
-            order.windows(2).any(|w| w[0] > w[1]),
-            "the test needs a different order: {order:?}"
-        );
         let harm = HarmWeights::v1();
-        let mut writer = StoreWriter::open(&dir.path().join("store"), harm.name()).unwrap();
+        let mut writer = StoreWriter::open(&dir.join("store"), harm.name()).unwrap();
         let report = ingest_into(
             &mut writer,
             &harm,
@@ -489,6 +484,19 @@ mod tests {
             &NoProgress,
         )
         .unwrap();
+        (inputs, writer, report)
+    }
+
+    /// The reports and the manifest list the inputs in their order, not the reading order.
+    #[test]
+    fn results_keep_the_inputs_order_whatever_order_they_are_read_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inputs, writer, report) = ingest_with_a_shared_month(dir.path());
+        let order = reading_order(&inputs);
+        assert!(
+            order.windows(2).any(|w| w[0] > w[1]),
+            "the test needs a different order: {order:?}"
+        );
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         let reported: Vec<&str> = report
             .files
@@ -505,28 +513,7 @@ mod tests {
     #[test]
     fn the_commit_syncs_every_file_the_ingest_wrote_and_lists() {
         let dir = tempfile::tempdir().unwrap();
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london");
-        let january = std::fs::read_to_string(fixtures.join("2024-01-city-of-london-street.csv")).unwrap();
-        // A second file of the same month: its partition is concatenated.
-        let other = dir.path().join("2024-01-other-street.csv");
-        std::fs::write(&other, january.lines().take(11).collect::<Vec<_>>().join("\n") + "\n").unwrap();
-        let paths = [
-            fixtures.join("2024-01-city-of-london-street.csv"),
-            fixtures.join("2024-02-city-of-london-street.csv"),
-            other,
-        ];
-        let harm = HarmWeights::v1();
-        let mut writer = StoreWriter::open(&dir.path().join("store"), harm.name()).unwrap();
-        let (inputs, repeats) = distinct_inputs(discover(&paths).unwrap()).unwrap();
-        ingest_into(
-            &mut writer,
-            &harm,
-            &inputs,
-            repeats,
-            &IngestOptions::default(),
-            &NoProgress,
-        )
-        .unwrap();
+        let (_, writer, _) = ingest_with_a_shared_month(dir.path());
         let listed = writer.manifest().live_paths();
         assert!(listed.iter().any(|p| p.starts_with("compacted/")), "{listed:?}");
         assert!(listed.len() >= 5, "{listed:?}");
