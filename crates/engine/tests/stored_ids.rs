@@ -117,6 +117,24 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
     expected.sort();
     let got = session_ids(dir.path()).await;
     assert_same_ids(&got, &expected);
+    // And against the raw CSV, independently of the rule: each row's id is its Crime ID
+    // (with `#n` for a later differing version), or its file and line when it has none.
+    let mut csv_lines: std::collections::HashMap<&str, Vec<String>> = Default::default();
+    for (file, line, id) in &got {
+        let lines = csv_lines.entry(file).or_insert_with(|| {
+            let text = std::fs::read_to_string(city_of_london().join(file)).unwrap();
+            text.lines().map(str::to_string).collect()
+        });
+        let crime_id = lines[*line as usize - 1].split(',').next().unwrap();
+        let whole = format!("police-uk-street:{crime_id}");
+        if crime_id.is_empty() {
+            assert_eq!(id, &format!("police-uk-street:{file}:{line}"));
+        } else {
+            let version = id.strip_prefix(&whole).unwrap_or_else(|| panic!("{file}:{line}: {id}"));
+            let later_version = version.starts_with('#') && version[1..].parse::<u32>().is_ok_and(|n| n >= 2);
+            assert!(version.is_empty() || later_version, "{file}:{line}: {id}");
+        }
+    }
     // Every id is unique, and the canonical column is not nullable.
     let distinct: std::collections::BTreeSet<&String> = got.iter().map(|(_, _, id)| id).collect();
     assert_eq!(distinct.len(), got.len());
@@ -217,11 +235,22 @@ async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
     .unwrap();
     let expected = session_ids(reference.path()).await;
 
-    // The first file stored before version 3, the second after: the partition's files
-    // differ in schema, so the commit makes no byte-copied compaction.
+    // The first file stored before version 3, the second after: the police partition's
+    // files differ in schema, so the commit's compaction lists them as they are (a byte
+    // copy cannot join them) and still copies the partitions it can.
     ingest(&store, &[first], &IngestOptions::default(), &NoProgress).unwrap();
     rewrite_as_version_2(&store);
     ingest(&store, &[second], &IngestOptions::default(), &NoProgress).unwrap();
+    let manifest = read_manifest(&store).unwrap();
+    let compaction = manifest.current_compaction().expect("a current compaction");
+    let police: Vec<&str> = compaction
+        .outputs
+        .iter()
+        .filter(|o| o.path.contains("source=police/"))
+        .map(|o| o.path.as_str())
+        .collect();
+    assert_eq!(police.len(), 2, "{police:?}");
+    assert!(police.iter().all(|p| p.starts_with("incidents/")), "{police:?}");
     assert_same_ids(&session_ids(&store).await, &expected);
     // A rewriting compaction takes the old file's whole ids and the new file's implied
     // ones into one file.

@@ -4,7 +4,7 @@
 //! **`incident_id` is stored only where the rest of the row does not imply it.** For
 //! nearly every incident it is `dataset:record_id` (for police.uk street files, every
 //! row with a Crime ID), and stored in full it held each 64-character Crime ID a second
-//! time: 404 MB of a national year's 939 MB of `incidents` Parquet, written twice (the
+//! time: 404 MB of a national year's 969 MB of `incidents` column data, written twice (the
 //! per-input files and the commit's concatenated copy), hashed twice and synced. So a
 //! row whose `incident_id` is exactly `dataset:record_id` stores it as null, and
 //! readers derive it with [`INCIDENT_ID_SQL`]. An id the row does not imply (`#n`

@@ -26,9 +26,11 @@ use crate::error::{IngestError, Result};
 impl StoreWriter {
     /// A concatenated compaction of `next`'s `incidents` files (see the module docs),
     /// with its files in place but not yet listed: the caller commits `next` with it. A
-    /// partition stored as one file is that file, not a copy. `None` when `next` holds no
-    /// incidents, or when the files of a partition differ in schema (written by different
-    /// versions): readers then use the per-input files, as they did before.
+    /// partition stored as one file is that file, not a copy, and a partition whose files
+    /// differ in schema (written by different versions, e.g. before and after manifest
+    /// version 3 stored implied `incident_id`s as null) is its own per-input files, which
+    /// a byte copy cannot join; the other partitions are still copied. `None` when `next`
+    /// holds no incidents.
     ///
     /// `stop` is asked before the copying starts (it takes about a second for a
     /// national year); once it answers true, or on any error, every unlisted file (the
@@ -52,26 +54,27 @@ impl StoreWriter {
             });
         }
         let staging = self.staging();
-        let copied: Vec<Result<Option<OutputFile>>> = partitions
+        let copied: Vec<Result<Vec<OutputFile>>> = partitions
             .par_iter()
             .map(|(dir, files)| {
-                if let [only] = files.as_slice() {
-                    return Ok(Some((*only).clone()));
+                let as_they_are = || files.iter().map(|o| (*o).clone()).collect();
+                if files.len() == 1 {
+                    return Ok(as_they_are());
                 }
                 let rel = format!("compacted/{dir}/concat-{tag}.parquet");
                 let sources: Vec<PathBuf> = files.iter().map(|o| self.root.join(&o.path)).collect();
-                Ok(concatenate(&sources, &staging.join(&rel), Some(&self.pending_syncs()))?
-                    .map(|(rows, written)| OutputFile::written("incidents", &rel, rows, &written)))
+                Ok(
+                    match concatenate(&sources, &staging.join(&rel), Some(&self.pending_syncs()))? {
+                        Some((rows, written)) => vec![OutputFile::written("incidents", &rel, rows, &written)],
+                        None => as_they_are(),
+                    },
+                )
             })
             .collect();
         let mut outputs = Vec::with_capacity(copied.len());
         for result in copied {
             match result {
-                Ok(Some(output)) => outputs.push(output),
-                Ok(None) => {
-                    let _ = fs::remove_dir_all(staging.join("compacted"));
-                    return Ok(None);
-                }
+                Ok(partition) => outputs.extend(partition),
                 Err(e) => {
                     // The files the caller moved are not listed either: remove them all,
                     // leaving the store as it was.
