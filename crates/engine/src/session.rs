@@ -504,17 +504,23 @@ const STORED_INCIDENTS: &str = "incidents_stored";
 /// `incident_id`, which is derived where the store left it implied
 /// ([`crimescope_model::stored`]).
 fn canonical_incidents_sql() -> Result<String> {
-    let columns = schema_for("incidents")
+    let columns = incident_columns(|name| match name {
+        "incident_id" => format!("{} AS incident_id", crimescope_model::stored::INCIDENT_ID_SQL),
+        name => format!("\"{name}\""),
+    })?;
+    Ok(format!("SELECT {columns} FROM {STORED_INCIDENTS}"))
+}
+
+/// The canonical `incidents` columns as a select list, each written by `column` from
+/// its name.
+fn incident_columns(column: impl Fn(&str) -> String) -> Result<String> {
+    Ok(schema_for("incidents")
         .ok_or_else(|| EngineError::internal("no incidents schema"))?
         .fields()
         .iter()
-        .map(|f| match f.name().as_str() {
-            "incident_id" => format!("{} AS incident_id", crimescope_model::stored::INCIDENT_ID_SQL),
-            name => format!("\"{name}\""),
-        })
+        .map(|f| column(f.name()))
         .collect::<Vec<_>>()
-        .join(", ");
-    Ok(format!("SELECT {columns} FROM {STORED_INCIDENTS}"))
+        .join(", "))
 }
 
 /// The views of [`crate::selection`] over `read` (the stored rows with their latest
@@ -528,13 +534,7 @@ async fn register_selection(
     source_filter: &str,
     read: &str,
 ) -> Result<()> {
-    let columns = schema_for("incidents")
-        .ok_or_else(|| EngineError::internal("no incidents schema"))?
-        .fields()
-        .iter()
-        .map(|f| format!("\"{}\"", f.name()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = incident_columns(|name| format!("\"{name}\""))?;
     let Some(area) = &options.area else {
         let sql = format!("CREATE VIEW incidents AS SELECT {columns} FROM {read} WHERE {source_filter}");
         ctx.sql(&sql).await?;

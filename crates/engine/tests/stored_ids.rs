@@ -16,8 +16,10 @@ use crimescope_model::stored::incident_id_of;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+mod common;
+
 fn city_of_london() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/police-uk/city-of-london")
+    common::fixtures().join("police-uk/city-of-london")
 }
 
 fn texts(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
@@ -50,8 +52,7 @@ fn stored_files(store: &Path) -> Vec<(PathBuf, Vec<RecordBatch>)> {
 }
 
 /// (file, line, incident_id) of every row a session's `incidents` gives, sorted.
-async fn session_ids(store: &Path) -> Vec<(String, u64, String)> {
-    let session = Session::open(store).await.unwrap();
+async fn session_ids(session: &Session) -> Vec<(String, u64, String)> {
     let batches = session
         .sql("SELECT source_file, source_line, incident_id FROM incidents")
         .await
@@ -71,6 +72,11 @@ async fn session_ids(store: &Path) -> Vec<(String, u64, String)> {
     out
 }
 
+/// [`session_ids`] of a new session over `store`.
+async fn store_ids(store: &Path) -> Vec<(String, u64, String)> {
+    session_ids(&Session::open(store).await.unwrap()).await
+}
+
 /// `got` equals `expected`, or the first row where they differ is named (the lists are
 /// hundreds of rows long).
 fn assert_same_ids(got: &[(String, u64, String)], expected: &[(String, u64, String)]) {
@@ -82,8 +88,7 @@ fn assert_same_ids(got: &[(String, u64, String)], expected: &[(String, u64, Stri
 
 #[tokio::test]
 async fn implied_ids_are_stored_as_null_and_come_back_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    ingest(dir.path(), &[city_of_london()], &IngestOptions::default(), &NoProgress).unwrap();
+    let (dir, session) = common::city_store().await;
 
     // What the files hold, and the ids they mean (the Rust reading of the rule).
     let (mut implied, mut kept, mut versions) = (0, 0, 0);
@@ -115,17 +120,31 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
     // repeated ids of differing content (#n).
     assert!(implied > 0 && kept > 0 && versions > 0, "{implied} {kept} {versions}");
     expected.sort();
-    let got = session_ids(dir.path()).await;
+    let got = session_ids(&session).await;
     assert_same_ids(&got, &expected);
-    // And against the raw CSV, independently of the rule: each row's id is its Crime ID
-    // (with `#n` for a later differing version), or its file and line when it has none.
-    let mut csv_lines: std::collections::HashMap<&str, Vec<String>> = Default::default();
+    // And against the raw CSV (read with the `csv` crate), independently of the rule:
+    // each row's id is its Crime ID (with `#n` for a later differing version), or its
+    // file and line when it has none.
+    let mut crime_ids: std::collections::HashMap<(String, u64), String> = Default::default();
+    for entry in std::fs::read_dir(city_of_london()).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        // One record per line after the header (no field holds a line break).
+        let records: Vec<csv::StringRecord> = csv::Reader::from_path(&path)
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            records.len() + 1,
+            std::fs::read_to_string(&path).unwrap().lines().count()
+        );
+        for (i, record) in records.iter().enumerate() {
+            crime_ids.insert((file.clone(), i as u64 + 2), record[0].to_string());
+        }
+    }
     for (file, line, id) in &got {
-        let lines = csv_lines.entry(file).or_insert_with(|| {
-            let text = std::fs::read_to_string(city_of_london().join(file)).unwrap();
-            text.lines().map(str::to_string).collect()
-        });
-        let crime_id = lines[*line as usize - 1].split(',').next().unwrap();
+        let crime_id = &crime_ids[&(file.clone(), *line)];
         let whole = format!("police-uk-street:{crime_id}");
         if crime_id.is_empty() {
             assert_eq!(id, &format!("police-uk-street:{file}:{line}"));
@@ -138,7 +157,6 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
     // Every id is unique, and the canonical column is not nullable.
     let distinct: std::collections::BTreeSet<&String> = got.iter().map(|(_, _, id)| id).collect();
     assert_eq!(distinct.len(), got.len());
-    let session = Session::open(dir.path()).await.unwrap();
     let schema = session.sql_schema("SELECT * FROM incidents").await.unwrap();
     assert!(!schema.field_with_name("incident_id").unwrap().is_nullable());
     // Rows implied and rows stored both come back: a Crime ID's and a file-and-line id.
@@ -189,7 +207,7 @@ async fn a_store_from_before_version_3_reads_its_full_ids_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let file = city_of_london().join("2024-03-city-of-london-street.csv");
     ingest(dir.path(), &[file], &IngestOptions::default(), &NoProgress).unwrap();
-    let now = session_ids(dir.path()).await;
+    let now = store_ids(dir.path()).await;
     rewrite_as_version_2(dir.path());
     // The rewrite took: every stored id is whole now.
     for (_, batches) in stored_files(dir.path()) {
@@ -200,7 +218,7 @@ async fn a_store_from_before_version_3_reads_its_full_ids_unchanged() {
         );
     }
     assert_eq!(read_manifest(dir.path()).unwrap().version, 2);
-    assert_same_ids(&session_ids(dir.path()).await, &now);
+    assert_same_ids(&store_ids(dir.path()).await, &now);
 }
 
 /// A second March 2024 file (another force's name, the City's rows with every Crime ID
@@ -233,7 +251,7 @@ async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
         &NoProgress,
     )
     .unwrap();
-    let expected = session_ids(reference.path()).await;
+    let expected = store_ids(reference.path()).await;
 
     // The first file stored before version 3, the second after: the police partition's
     // files differ in schema, so the commit's compaction lists them as they are (a byte
@@ -251,7 +269,7 @@ async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
         .collect();
     assert_eq!(police.len(), 2, "{police:?}");
     assert!(police.iter().all(|p| p.starts_with("incidents/")), "{police:?}");
-    assert_same_ids(&session_ids(&store).await, &expected);
+    assert_same_ids(&store_ids(&store).await, &expected);
     // A rewriting compaction takes the old file's whole ids and the new file's implied
     // ones into one file.
     let mut writer =
@@ -259,5 +277,5 @@ async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
     writer.compact().unwrap();
     drop(writer);
     assert!(read_manifest(&store).unwrap().current_compaction().is_some());
-    assert_same_ids(&session_ids(&store).await, &expected);
+    assert_same_ids(&store_ids(&store).await, &expected);
 }

@@ -108,6 +108,8 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(&path, &e))?;
         Ok((path, builder))
     };
+    // The schemas first, then the rows: each file is opened twice, one at a time (a
+    // partition may have more files than a process may hold open, as in `concatenate`).
     let mut schemas = Vec::with_capacity(files.len());
     for output in files {
         schemas.push(open(output)?.1.schema().clone());
