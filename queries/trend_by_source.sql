@@ -11,14 +11,16 @@
 -- @param source text = '' Only this source: police, asb or fire ('' for every source).
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH by_month AS (
-    -- Grouped on the dictionary column itself; cast to text after aggregation.
+    -- Grouped on text_key (a number per text, crate::text_key: DataFusion groups a
+    -- dictionary column by copying its text per row); the text taken back with
+    -- any_value and cast after aggregation.
     -- Counted per group and month; `period_split` splits the periods.
-    SELECT source AS grp, month, COUNT(*) AS n, SUM(harm_weight) AS harm
+    SELECT any_value(source) AS grp, month, COUNT(*) AS n, SUM(harm_weight) AS harm
     FROM incidents
     WHERE (month BETWEEN $period_start AND $period_end OR month BETWEEN $compare_start AND $compare_end)
       AND ($source = '' OR CAST(source AS VARCHAR) = $source)
       AND ($category = '' OR CAST(category AS VARCHAR) = $category)
-    GROUP BY 1, 2
+    GROUP BY text_key(source), month
 ),
 -- @include period_split
 residents AS (

@@ -13,13 +13,15 @@
 -- @param category text = '' Only this category, by display name ('' for every category).
 WITH by_month AS (
     -- Aggregate by category first, then map the few category rows onto themes.
+    -- Grouped on text_key (a number per text, crate::text_key: DataFusion groups a
+    -- dictionary column by copying its text per row); the text taken back with any_value.
     -- Counted per group and month; `period_split` splits the periods.
-    SELECT category AS grp, month, COUNT(*) AS n, SUM(harm_weight) AS harm
+    SELECT any_value(category) AS grp, month, COUNT(*) AS n, SUM(harm_weight) AS harm
     FROM incidents
     WHERE (month BETWEEN $period_start AND $period_end OR month BETWEEN $compare_start AND $compare_end)
       AND ($source = '' OR CAST(source AS VARCHAR) = $source)
       AND ($category = '' OR CAST(category AS VARCHAR) = $category)
-    GROUP BY 1, 2
+    GROUP BY text_key(category), month
 ),
 -- @include period_split
 by_theme AS (

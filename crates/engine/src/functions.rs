@@ -13,6 +13,7 @@
 //! | `poisson_e_test(current, previous, t_current, t_previous)` | DOUBLE | the two-sided p-value of the Poisson E-test that two counts over exposures `t` share a rate (Krishnamoorthy & Thomson 2004; [`crimescope_stats::poisson_e_test`]) |
 //! | `months_in(first, last)` | BIGINT | the months of the period `first..last` (`YYYY-MM`), inclusive |
 //! | `offence_harm_weight(ho_offence_code)` | DOUBLE | the bundled offence table's weight (`harm_offences_v1`, an approximation); NULL for a code it does not list |
+//! | `text_key(text)` | BIGINT UNSIGNED | a 64-bit key of the text, for grouping a dictionary column by a number ([`crate::text_key`]); NULL for NULL |
 //!
 //! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
@@ -57,6 +58,7 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(crate::change_functions::PoissonETestFunction::new()),
         ScalarUDF::new_from_impl(crate::change_functions::MonthsInFunction::new()),
         ScalarUDF::new_from_impl(crate::offence_harm::OffenceHarmFunction::new()),
+        ScalarUDF::new_from_impl(crate::text_key::TextKeyFunction::new()),
     ]
 }
 

@@ -48,6 +48,7 @@ pub mod repeats;
 pub mod selection;
 pub mod series;
 mod session;
+pub mod text_key;
 pub mod trend;
 
 pub use error::{EngineError, Result};
