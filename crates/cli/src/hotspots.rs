@@ -141,7 +141,7 @@ pub async fn hotspots(args: &HotspotsArgs) -> Result<(), CliError> {
     request.permutations = args.permutations;
     request.seed = args.seed;
     request.step = args.step.into();
-    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
+    let session = crate::cluster::open_session_until_exit(&args.store, &args.cluster, &options).await?;
     let rows = if args.all_cells {
         CellRows::All
     } else {

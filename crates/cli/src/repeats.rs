@@ -89,7 +89,7 @@ pub async fn repeats(args: &RepeatsArgs) -> Result<(), CliError> {
     request.window_days = args.window;
     request.top = args.top;
     let options = args.selection.session_options()?;
-    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
+    let session = crate::cluster::open_session_until_exit(&args.store, &args.cluster, &options).await?;
     if args.kind == Kind::Location {
         let r = location_repeats(&session, &request).await?;
         for n in &r.notes {

@@ -91,7 +91,7 @@ pub async fn info(args: &InfoArgs) -> Result<(), CliError> {
 /// `crimescope sql`.
 pub async fn sql(args: &SqlArgs) -> Result<(), CliError> {
     let options = args.selection.session_options()?;
-    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
+    let session = crate::cluster::open_session_until_exit(&args.store, &args.cluster, &options).await?;
     let mut batches = session.sql(&args.query).await?;
     if batches.is_empty() {
         // Keep the header of an empty result (CSV and table formats show it).

@@ -61,7 +61,7 @@ pub async fn trend(args: &TrendArgs) -> Result<(), CliError> {
         category: args.category.clone(),
     };
     let options = args.selection.session_options()?;
-    let session = crate::cluster::open_session(&args.store, &args.cluster, &options).await?;
+    let session = crate::cluster::open_session_until_exit(&args.store, &args.cluster, &options).await?;
     if args.series {
         let series = trend_series(
             &session,
