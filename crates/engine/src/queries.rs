@@ -101,6 +101,10 @@ pub const CONCENTRATION_LSOAS: NamedQuery = named!("concentration_lsoas");
 pub const REPEAT_PEOPLE: NamedQuery = named!("repeat_people");
 /// Incidents per place with the count from each source.
 pub const REPEAT_LOCATIONS: NamedQuery = named!("repeat_locations");
+/// Incidents per place with the count from each source, without text, unordered.
+pub const REPEAT_LOCATION_COUNTS: NamedQuery = named!("repeat_location_counts");
+/// The text of each of a few places.
+pub const REPEAT_LOCATION_TEXTS: NamedQuery = named!("repeat_location_texts");
 /// Located incidents with day-level dates, for the Knox test.
 pub const NEAR_REPEAT_EVENTS: NamedQuery = named!("near_repeat_events");
 /// Proven re-offending per cohort member.
@@ -132,6 +136,8 @@ pub const ALL: &[NamedQuery] = &[
     CONCENTRATION_LSOAS,
     REPEAT_PEOPLE,
     REPEAT_LOCATIONS,
+    REPEAT_LOCATION_COUNTS,
+    REPEAT_LOCATION_TEXTS,
     NEAR_REPEAT_EVENTS,
     REOFFENDING,
     PERSON_KEY_VOLUMES,

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use crimescope_model::{Period, Source};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type};
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type};
 
 use crate::error::{EngineError, Result};
 use crate::hotspots::resolved_params;
 use crate::session::Session;
+
+mod places;
 
 /// Which repeats to analyse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,61 +393,17 @@ impl serde::Serialize for LocationRepeats {
     }
 }
 
-/// Repeat locations in the period (`queries/repeat_locations.sql`): places, repeat
-/// places (two or more incidents), the share of incidents at them, the top places and
-/// the places that several sources share. On police.uk data the place is the snap
-/// point, which gathers many crimes and inflates repeats; the notes say so.
+/// Repeat locations in the period: places, repeat places (two or more incidents), the
+/// share of incidents at them, the top places and the places that several sources
+/// share. On police.uk data the place is the snap point, which gathers many crimes and
+/// inflates repeats; the notes say so.
+///
+/// The figures are those of `queries/repeat_locations.sql`, taken in two steps
+/// ([`places`]): every place's counts without its text, then the text of the top
+/// places only.
 pub async fn location_repeats(session: &Session, request: &RepeatRequest) -> Result<LocationRepeats> {
     let params = request.params(session).await?;
-    let batches = session.run_builtin("repeat_locations", &params).await?;
-    location_figures(&batches, request.top, session)
-}
-
-fn location_figures(batches: &[RecordBatch], top: usize, session: &Session) -> Result<LocationRepeats> {
-    let mut out = LocationRepeats {
-        locations: 0,
-        repeat_locations: 0,
-        incidents_located: 0,
-        incidents_at_repeat_locations: 0,
-        multi_source_locations: 0,
-        top: Vec::new(),
-        notes: Vec::new(),
-    };
-    for b in batches {
-        let place = cast(b.column(0), &DataType::Utf8)?;
-        let place = place.as_string::<i32>();
-        let text = cast(b.column(5), &DataType::Utf8)?;
-        let text = text.as_string::<i32>();
-        let ints: Vec<&datafusion::arrow::array::Int64Array> =
-            (1..5).map(|c| b.column(c).as_primitive::<Int64Type>()).collect();
-        for r in 0..b.num_rows() {
-            let n = ints[0].value(r) as u64;
-            out.locations += 1;
-            out.incidents_located += n;
-            if n >= 2 {
-                out.repeat_locations += 1;
-                out.incidents_at_repeat_locations += n;
-            }
-            let sources = (1..4).filter(|&c| ints[c].value(r) > 0).count();
-            if sources > 1 {
-                out.multi_source_locations += 1;
-            }
-            if out.top.len() < top {
-                out.top.push((
-                    place.value(r).to_string(),
-                    if text.is_valid(r) {
-                        text.value(r).to_string()
-                    } else {
-                        String::new()
-                    },
-                    n,
-                    ints[1].value(r) as u64,
-                    ints[2].value(r) as u64,
-                    ints[3].value(r) as u64,
-                ));
-            }
-        }
-    }
+    let mut out = places::location_repeats(session, &params, request.top).await?;
     if session.manifest().files.iter().any(|f| f.profile == "police-uk-street") {
         out.notes.push(
             "police.uk locations are anonymised snap points shared by many crimes, so repeat-location figures on \

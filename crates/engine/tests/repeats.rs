@@ -418,3 +418,57 @@ async fn harm_is_weighed_by_offence_code_where_the_table_lists_it() {
     // harm_offences_v1: 105A = 5, 8N = 60, 19C = 1825; harm_weights_v1: the category 150.
     assert_eq!(r.harm, 10.0 * 5.0 + 5.0 * 60.0 + 1825.0 + 2.0 * 150.0);
 }
+
+/// `location_repeats` takes its figures in two steps (counts, then the top places'
+/// text); they must be those of the one `repeat_locations` query, which sorts every
+/// place and gives each its text: the same top places, order, counts and text.
+#[tokio::test]
+async fn location_repeats_give_the_top_rows_of_the_one_query() {
+    use crimescope_engine::arrow::array::{Array, AsArray};
+    use crimescope_engine::arrow::compute::cast;
+    use crimescope_engine::arrow::datatypes::{DataType, Int64Type};
+    let (_dir, session) = common::city_store().await;
+    for (category, top) in [(None, 25), (Some("Burglary"), 10), (None, 0)] {
+        let mut request = RepeatRequest::new(period("2024-03..2024-10"));
+        request.top = top;
+        request.category = category.map(str::to_string);
+        let r = location_repeats(&session, &request).await.unwrap();
+        let mut params: std::collections::HashMap<String, String> = [
+            ("period_start", "2024-03"),
+            ("period_end", "2024-10"),
+            ("category", category.unwrap_or("")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        params.insert("source".into(), String::new());
+        let batches = session.run_builtin("repeat_locations", &params).await.unwrap();
+        let mut rows = Vec::new();
+        for b in &batches {
+            let text = |c: usize| cast(b.column(c), &DataType::Utf8).unwrap();
+            let (place, location) = (text(0), text(5));
+            let (place, location) = (place.as_string::<i32>(), location.as_string::<i32>());
+            let int = |c: usize| b.column(c).as_primitive::<Int64Type>().clone();
+            let counts: Vec<_> = (1..5).map(int).collect();
+            for i in 0..b.num_rows() {
+                let c = |k: usize| counts[k].value(i) as u64;
+                rows.push((
+                    place.value(i).to_string(),
+                    if location.is_valid(i) {
+                        location.value(i).to_string()
+                    } else {
+                        String::new()
+                    },
+                    c(0),
+                    c(1),
+                    c(2),
+                    c(3),
+                ));
+            }
+        }
+        assert!(rows.len() > top, "{category:?}: only {} places", rows.len());
+        rows.truncate(top);
+        assert_eq!(r.top, rows, "{category:?}");
+        assert!(r.top.iter().all(|t| !t.1.is_empty()), "every top place has its text");
+    }
+}
