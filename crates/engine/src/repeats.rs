@@ -400,10 +400,11 @@ impl serde::Serialize for LocationRepeats {
 ///
 /// The figures are those of `queries/repeat_locations.sql`, taken in two steps
 /// ([`places`]): every place's counts without its text, then the text of the top
-/// places only.
+/// places only; with a category or theme chosen, from the one query.
 pub async fn location_repeats(session: &Session, request: &RepeatRequest) -> Result<LocationRepeats> {
     let params = request.params(session).await?;
-    let mut out = places::location_repeats(session, &params, request.top).await?;
+    let narrow = request.category.is_some() || request.theme.is_some();
+    let mut out = places::location_repeats(session, &params, request.top, narrow).await?;
     if session.manifest().files.iter().any(|f| f.profile == "police-uk-street") {
         out.notes.push(
             "police.uk locations are anonymised snap points shared by many crimes, so repeat-location figures on \

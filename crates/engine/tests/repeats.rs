@@ -428,10 +428,18 @@ async fn location_repeats_give_the_top_rows_of_the_one_query() {
     use crimescope_engine::arrow::compute::cast;
     use crimescope_engine::arrow::datatypes::{DataType, Int64Type};
     let (_dir, session) = common::city_store().await;
-    for (category, top) in [(None, 25), (Some("Burglary"), 10), (None, 0)] {
+    // The two steps without a filter and with a source; with a category, the one query.
+    let police = Some(crimescope_model::Source::Police);
+    for (category, source, top) in [
+        (None, None, 25),
+        (None, police, 15),
+        (Some("Burglary"), None, 10),
+        (None, None, 0),
+    ] {
         let mut request = RepeatRequest::new(period("2024-03..2024-10"));
         request.top = top;
         request.category = category.map(str::to_string);
+        request.source = source;
         let r = location_repeats(&session, &request).await.unwrap();
         let mut params: std::collections::HashMap<String, String> = [
             ("period_start", "2024-03"),
@@ -441,7 +449,10 @@ async fn location_repeats_give_the_top_rows_of_the_one_query() {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        params.insert("source".into(), String::new());
+        params.insert(
+            "source".into(),
+            source.map(|s| s.name().to_string()).unwrap_or_default(),
+        );
         let batches = session.run_builtin("repeat_locations", &params).await.unwrap();
         let mut rows = Vec::new();
         for b in &batches {

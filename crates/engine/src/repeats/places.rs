@@ -7,7 +7,8 @@
 //! `queries/repeat_location_counts.sql` (unordered, no text), the totals and the top
 //! places are taken here in one pass, and `queries/repeat_location_texts.sql` gives the
 //! text of those places alone, with the same filters. The figures are the same as the
-//! one query's, top places and their order included (tested against it).
+//! one query's, top places and their order included (tested against it). With a
+//! category or theme chosen the rows are few and the one query is faster, so it is used.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -32,19 +33,23 @@ type Counts = [u64; 4];
 type TopPlace = (String, String, u64, u64, u64, u64);
 
 /// The figures for the query parameters `params`, with the `top` busiest places.
+/// `narrow` (a category or theme chosen) takes them from the one query: with few rows
+/// left by the filter, the second scan the text needs costs more than the text and the
+/// sort save (BENCHMARKS.md).
 pub(super) async fn location_repeats(
     session: &Session,
     params: &HashMap<String, String>,
     top: usize,
+    narrow: bool,
 ) -> Result<LocationRepeats> {
+    if narrow {
+        return one_query(session, params, top).await;
+    }
     let counts = session.run_builtin("repeat_location_counts", params).await?;
     let (mut out, busiest) = figures(&counts, top)?;
     if busiest.iter().any(|(place, _)| place.contains(PLACE_SEPARATOR)) {
-        // A place that holds the separator cannot be passed; the one query gives the
-        // same figures, sorted and with every place's text.
-        let all = session.run_builtin("repeat_locations", params).await?;
-        out.top = first_rows_with_text(&all, top)?;
-        return Ok(out);
+        // A place that holds the separator cannot be passed.
+        return one_query(session, params, top).await;
     }
     let texts = if busiest.is_empty() {
         HashMap::new()
@@ -61,6 +66,15 @@ pub(super) async fn location_repeats(
             (place, text, n, police, asb, fire)
         })
         .collect();
+    Ok(out)
+}
+
+/// The figures from `repeat_locations` alone, which sorts every place and gives each
+/// its text.
+async fn one_query(session: &Session, params: &HashMap<String, String>, top: usize) -> Result<LocationRepeats> {
+    let all = session.run_builtin("repeat_locations", params).await?;
+    let (mut out, _) = figures(&all, 0)?;
+    out.top = first_rows_with_text(&all, top)?;
     Ok(out)
 }
 
