@@ -14,13 +14,13 @@
 //! ```
 //!
 //! **Equal text, equal key; different text, different key, or an error.** The key is
-//! the 64-bit FNV-1a hash of the UTF-8 bytes (Fowler, Noll & Vo; the parameters of
-//! IETF draft-eastlake-fnv-21, §2), the same on every machine, so Ballista executors
-//! agree. Two different texts with the same hash would merge two groups, so each
-//! function instance records the text of every key it has produced and fails the query
-//! if a key comes back for a different text (for the few hundred category, source and
-//! force names a query meets, the chance is about 1 in 10¹⁴). Null text gives a null
-//! key, which groups as the null text would.
+//! the 64-bit FNV-1a hash of the UTF-8 bytes (Fowler, Noll & Vo; offset basis and prime
+//! as in the IETF Internet-Draft draft-eastlake-fnv), the same on every machine, so
+//! Ballista executors agree. Two different texts with the same hash would merge two
+//! groups, so each function instance records the text of every key it has produced and
+//! fails the query if a key comes back for a different text (for the few hundred
+//! category, source and force names a query meets, the chance is about 1 in 10¹⁴). Null
+//! text gives a null key, which groups as the null text would.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn fnv1a_matches_the_published_test_vectors() {
-        // draft-eastlake-fnv-21, Appendix C (FNV-1a, 64 bits).
+        // The FNV reference test vectors (FNV-1a, 64 bits) for "", "a" and "foobar".
         assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(fnv1a_64(b"foobar"), 0x8594_4171_f739_67e8);
