@@ -4,8 +4,8 @@ with perf_counter (speed.sh's /usr/bin/time gives hundredths of a second).
 
     python3 benches/query_pairs.py WORK N trend hotspots repeats
 
-WORK is the folder speed.sh left (its store and venv); the binary is
-$CARGO_TARGET_DIR/release/crimescope.
+WORK is the folder speed.sh left (its store and venv); the binary is $CRIMESCOPE_BIN,
+else $CARGO_TARGET_DIR/release/crimescope.
 """
 import glob
 import os
@@ -15,7 +15,7 @@ import sys
 import time
 
 WORK = sys.argv[1]
-B = os.path.join(os.environ.get('CARGO_TARGET_DIR', 'target'), 'release', 'crimescope')
+B = os.environ.get('CRIMESCOPE_BIN') or os.path.join(os.environ.get('CARGO_TARGET_DIR', 'target'), 'release', 'crimescope')
 S = os.path.join(WORK, 'store')
 DK = os.path.join(WORK, 'venv', 'bin', 'duckdb')
 files = sorted(glob.glob(S + '/compacted/incidents/*/*/*.parquet'))
