@@ -119,6 +119,19 @@ pub enum IngestError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The commit is made (the new manifest is in place and names only files that are
+    /// on disk), but the folder entry of its manifest could not be made durable: until
+    /// the system writes it back, a power cut may return the store to the commit
+    /// before.
+    #[error(
+        "the commit is made, but syncing {path} failed: {source}; a power cut before the system writes it to disk may undo the commit"
+    )]
+    NotDurable {
+        /// The file whose entry could not be synced.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The Parquet writer failed.
     #[error("writing Parquet {path}: {message}")]
     Parquet {
@@ -163,6 +176,7 @@ impl IngestError {
                 | IngestError::Profile { .. }
                 | IngestError::Store { .. }
                 | IngestError::Write { .. }
+                | IngestError::NotDurable { .. }
                 | IngestError::Interrupted { .. }
         )
     }

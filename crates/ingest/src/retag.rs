@@ -167,16 +167,14 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
             renamed.insert(new.path.clone());
         }
     }
-    // Make the moves durable before the manifest names the files (best effort where a
-    // platform cannot sync a folder), as an ingest's commit does.
-    let dirs: std::collections::HashSet<std::path::PathBuf> = renamed
+    // Make the moves durable before the manifest names the files, as an ingest's
+    // commit does.
+    let dirs: std::collections::BTreeSet<std::path::PathBuf> = renamed
         .iter()
         .filter_map(|p: &String| root.join(p).parent().map(Path::to_path_buf))
         .collect();
     for dir in dirs {
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
+        crate::store::digest::sync_folder(&dir).map_err(|source| IngestError::Write { path: dir, source })?;
     }
     // The compacted copy holds the old codes: concatenate the rewritten files afresh.
     if retag.files_rewritten > 0 {

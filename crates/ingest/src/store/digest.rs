@@ -159,19 +159,17 @@ impl PendingSyncs {
 
     /// Sync the folders holding `new_paths` (files a commit lists for the first time,
     /// relative to the root; [`folders_holding`]), so their renames into place are
-    /// durable before the manifest names them. Best effort, in parallel: a platform that
-    /// cannot open a folder (Windows) skips it, and an error syncing one does not stop
-    /// the commit (the files themselves are synced by [`PendingSyncs::sync_listed`]).
-    pub(crate) fn sync_folders_of<'p>(&self, new_paths: impl IntoIterator<Item = &'p str>) {
+    /// durable before the manifest names them, in parallel ([`sync_folder`]). The first
+    /// failure names its folder and fails the commit.
+    pub(crate) fn sync_folders_of<'p>(&self, new_paths: impl IntoIterator<Item = &'p str>) -> crate::error::Result<()> {
         use rayon::prelude::*;
         let folders: Vec<String> = folders_holding(new_paths).into_iter().collect();
-        folders.par_iter().for_each(|folder| {
-            if let Ok(dir) = File::open(self.root.join(folder))
-                && dir.sync_all().is_ok()
-            {
-                self.folders_synced.fetch_add(1, Ordering::Relaxed);
-            }
-        });
+        folders.par_iter().try_for_each(|folder| {
+            let path = self.root.join(folder);
+            sync_folder(&path).map_err(|source| crate::error::IngestError::Write { path, source })?;
+            self.folders_synced.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        })
     }
 
     /// How many folders the commits have synced (what a test can see of them).
@@ -197,6 +195,30 @@ pub(crate) fn folders_holding<'p>(paths: impl IntoIterator<Item = &'p str>) -> s
         folders.insert(String::new());
     }
     folders
+}
+
+/// Make the entries of `folder` (files renamed or made in it) durable, as `fsync` of
+/// the folder does on Unix. An error is returned, not ignored: on Linux a folder's
+/// `fsync` can report a failed write-back (`EIO`), and a commit that went on would name
+/// files whose renames may be lost. Two errors are taken to mean the platform or file
+/// system cannot sync folders at all and are ignored, as PostgreSQL's
+/// `fsync_fname_ext` (src/backend/storage/file/fd.c) ignores them for folders:
+/// `EINVAL` and `EBADF`. Where a folder cannot be opened as a file (Windows), a no-op:
+/// NTFS journals its renames.
+pub(crate) fn sync_folder(folder: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        const EBADF: i32 = 9; // the same number on Linux, the BSDs and macOS
+        match File::open(folder)?.sync_all() {
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput || e.raw_os_error() == Some(EBADF) => Ok(()),
+            done => done,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        Ok(())
+    }
 }
 
 /// Start writing `file`'s dirty pages to disk without waiting for them (Linux); a
@@ -337,6 +359,23 @@ mod tests {
         match pending.sync_listed(&names) {
             Err(crate::error::IngestError::Write { path, .. }) => assert_eq!(path, root.join("compacted/c.parquet")),
             other => panic!("expected a write error naming the file, got {other:?}"),
+        }
+    }
+
+    #[test]
+    #[cfg(unix)] // elsewhere folders are not synced (sync_folder)
+    fn a_folder_the_commit_cannot_sync_fails_it_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let pending = PendingSyncs::new(root, &root.join(".staging"));
+        std::fs::create_dir_all(root.join("incidents/month=2025-01")).unwrap();
+        pending.sync_folders_of(["incidents/month=2025-01/a.parquet"]).unwrap();
+        assert_eq!(pending.folders_synced(), 3, "the root, incidents and the month");
+        // A listed file whose folder is not there (its rename never happened): the
+        // commit must stop, naming the folder, rather than write the manifest.
+        match pending.sync_folders_of(["lookups/l.parquet"]) {
+            Err(crate::error::IngestError::Write { path, .. }) => assert_eq!(path, root.join("lookups")),
+            other => panic!("expected a write error naming the folder, got {other:?}"),
         }
     }
 

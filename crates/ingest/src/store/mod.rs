@@ -418,14 +418,20 @@ impl StoreWriter {
         self.pending.sync_listed(&listed)?;
         let committed = self.manifest.live_paths();
         self.pending
-            .sync_folders_of(listed.iter().copied().filter(|p| !committed.contains(p)));
+            .sync_folders_of(listed.iter().copied().filter(|p| !committed.contains(p)))?;
         self.write_manifest(&next)?;
         self.manifest = next;
-        // Committed. What follows is tidying: a failure here must not report the commit
-        // as failed; the next one tries again.
+        // Committed; the manifest's new folder entry made durable, or the caller told
+        // that it may not be.
+        let durable = digest::sync_folder(&self.root).map_err(|source| IngestError::NotDurable {
+            path: self.root.join(MANIFEST_FILE),
+            source,
+        });
+        // What follows is tidying: a failure here must not report the commit as
+        // failed; the next one tries again.
         self.sweep_retired();
         let _ = self.remove_uncommitted();
-        Ok(())
+        durable
     }
 
     /// Delete the retired files if no reader holds a lease, and commit a manifest
@@ -450,6 +456,8 @@ impl StoreWriter {
         next.retired = left;
         if self.write_manifest(&next).is_ok() {
             self.manifest = next;
+            // Best effort: the next commit syncs the folder again.
+            let _ = digest::sync_folder(&self.root);
         }
     }
 
@@ -465,12 +473,7 @@ impl StoreWriter {
             f.write_all(&json)?;
             f.write_all(b"\n")?;
             f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            // Make the rename durable where the platform allows syncing a directory.
-            if let Ok(dir) = File::open(&self.root) {
-                let _ = dir.sync_all();
-            }
-            Ok(())
+            fs::rename(&tmp, &path)
         };
         write().map_err(|source| IngestError::Write { path, source })
     }
