@@ -2,7 +2,7 @@
 //!
 //! `cargo bench -p crimescope-stats`
 
-use crimescope_stats::{c_chart, mann_kendall, seasonal_index, u_chart};
+use crimescope_stats::{c_chart, mann_kendall, poisson_e_test, seasonal_index, u_chart};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -35,5 +35,34 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The E-test on the 14 category rows of a national `trend --by category` (synthetic
+/// police.uk year, 2025 H2 against H1; counts from 7 thousand to 1.1 million).
+fn bench_e_test(c: &mut Criterion) {
+    const NATIONAL: [(u64, u64); 14] = [
+        (1134269, 1085733),
+        (510781, 489217),
+        (403559, 376446),
+        (334029, 325971),
+        (275983, 264019),
+        (275786, 264216),
+        (202261, 187738),
+        (153278, 141959),
+        (107456, 102542),
+        (91278, 88721),
+        (61281, 58722),
+        (45937, 44062),
+        (45515, 44484),
+        (30567, 29434),
+    ];
+    c.bench_function("e_test/national_trend_rows", |b| {
+        b.iter(|| {
+            NATIONAL
+                .iter()
+                .map(|&(x1, x2)| poisson_e_test(black_box(x1), black_box(x2), 6.0, 6.0))
+                .sum::<f64>()
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_e_test);
 criterion_main!(benches);

@@ -1,6 +1,6 @@
 //! Comparing two observed Poisson counts: the E-test and the two-period z.
 
-use crate::poisson::pmf;
+use crate::poisson::pmf_range;
 
 /// The two-sided p-value of the Poisson E-test that two counts come from the same rate.
 ///
@@ -22,9 +22,15 @@ use crate::poisson::pmf;
 ///
 /// Computation: T falls as b rises for fixed a and rises with a for fixed b, so for each
 /// a the qualifying b form two tails whose boundaries only move up as a rises; two
-/// pointers find them and the tails are summed from prefix sums of the pmf. Both counts
-/// are summed over their mean ± (12√mean + 15), beyond which the Poisson mass is of the
-/// order of 1e-30. O(w) with w the width of that window (about 24√mean).
+/// pointers find them and the tails are summed from prefix and suffix sums of the pmf.
+/// Each count is summed over its mean ± (r√mean + 15), r standard deviations: 8 beyond
+/// where the pairs at |T| = |T(current, previous)| are likeliest (|T| √(the count's
+/// share of T's variance)), at least 12 (beyond which the Poisson mass is of the order
+/// of 1e-30) and at most 40. O(w) with w the width of the windows; each window's probabilities
+/// by recurrence from one log-space term ([`crate::poisson::pmf_range`]). Both tails
+/// are sums of their own terms, never 1 minus the rest, so a p-value far below 1e-16
+/// keeps its relative precision: within 1e-8 of a 60-digit computation down to 1e-59
+/// (tested); below about 1e-300 it is 0 or a lower bound.
 ///
 /// ```
 /// let p = crimescope_stats::poisson_e_test(25, 16, 1.0, 1.0);
@@ -54,38 +60,66 @@ pub fn poisson_e_test(current: u64, previous: u64, t_current: f64, t_previous: f
     let threshold = observed * (1.0 - 1e-12);
     let rate = (current + previous) as f64 / (t1 + t2);
     let (m1, m2) = (rate * t1, rate * t2);
-    let window = |m: f64| {
-        let w = 12.0 * m.sqrt() + 15.0;
+    // The pairs that make p lie where |T| = observed is nearest the means: there each
+    // count is observed × √(its share of T's variance) standard deviations from its
+    // mean (the share of A is t2/(t1 + t2) at the pooled rate). Each window reaches 8
+    // standard deviations beyond that (e^-32 of the density), at least 12 and at most
+    // 40 (p below 1e-300).
+    let reach = |share: f64| (observed * share.sqrt() + 8.0).clamp(12.0, 40.0);
+    let window = |m: f64, reach: f64| {
+        let w = reach * m.sqrt() + 15.0;
         ((m - w).max(0.0).floor() as u64, (m + w).ceil() as u64)
     };
-    let (a_lo, a_hi) = window(m1);
-    let (b_lo, b_hi) = window(m2);
-    // cum[i] = P(b_lo <= B <= b_lo + i - 1); cum[0] = 0.
-    let mut cum = Vec::with_capacity((b_hi - b_lo + 2) as usize);
-    cum.push(0.0);
-    let mut total = 0.0;
-    for b in b_lo..=b_hi {
-        total += pmf(b, m2);
-        cum.push(total);
+    let share_a = t2 / (t1 + t2);
+    let (a_lo, a_hi) = window(m1, reach(share_a));
+    let (b_lo, b_hi) = window(m2, reach(1.0 - share_a));
+    // Both tails of B as sums of their own terms, never as 1 minus the rest: p-values
+    // far below 1e-16 keep their relative precision.
+    // lower[i] = P(b_lo <= B < b_lo + i), upper_tail[i] = P(b_lo + i <= B <= b_hi).
+    let pb = pmf_range(b_lo, b_hi, m2);
+    let width = pb.len();
+    let mut lower = Vec::with_capacity(width + 1);
+    lower.push(0.0);
+    for (i, &q) in pb.iter().enumerate() {
+        lower.push(lower[i] + q);
+    }
+    let mut upper_tail = vec![0.0; width + 1];
+    for i in (0..width).rev() {
+        upper_tail[i] = upper_tail[i + 1] + pb[i];
     }
     // T(a, b) >= threshold on a prefix of the b window and T(a, b) <= -threshold on a
     // suffix. T rises with a for fixed b, so both prefixes only grow as a rises: two
-    // pointers that only move forward find them for every a.
-    let width = (b_hi - b_lo + 1) as usize;
-    let (mut upper, mut below) = (0usize, 0usize);
+    // pointers that only move forward find them for every a. T is compared through its
+    // sign and square, |T| >= threshold ⇔ d² >= threshold² v (d and v T's numerator and
+    // variance), without a square root or a division per step.
+    let threshold2 = threshold * threshold;
+    let (t1_sq, t2_sq) = (t1 * t1, t2 * t2);
+    // b's parts of the numerator and of threshold² × the variance, once per b.
+    let (b_rate, b_bound): (Vec<f64>, Vec<f64>) = (b_lo..=b_hi)
+        .map(|b| (b as f64 / t2, threshold2 * (b as f64 / t2_sq)))
+        .unzip();
+    let (mut high, mut not_low) = (0usize, 0usize);
     let mut p = 0.0;
-    for a in a_lo..=a_hi {
-        let pa = pmf(a, m1);
+    for (a, pa) in (a_lo..=a_hi).zip(pmf_range(a_lo, a_hi, m1)) {
         if pa == 0.0 {
             continue;
         }
-        while upper < width && t_stat(a, b_lo + upper as u64) >= threshold {
-            upper += 1;
+        let (rate_a, bound_a) = (a as f64 / t1, threshold2 * (a as f64 / t1_sq));
+        // T's numerator and threshold² × its variance at the b window's i-th count.
+        let terms = |i: usize| (rate_a - b_rate[i], bound_a + b_bound[i]);
+        while high < width && {
+            let (d, bound) = terms(high);
+            d > 0.0 && d * d >= bound
+        } {
+            high += 1;
         }
-        while below < width && t_stat(a, b_lo + below as u64) > -threshold {
-            below += 1;
+        while not_low < width && {
+            let (d, bound) = terms(not_low);
+            !(d < 0.0 && d * d >= bound)
+        } {
+            not_low += 1;
         }
-        p += pa * (cum[upper] + (total - cum[below]));
+        p += pa * (lower[high] + upper_tail[not_low]);
     }
     p.clamp(0.0, 1.0)
 }
@@ -111,6 +145,7 @@ pub fn two_period_z(current: u64, previous: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::poisson::pmf;
 
     /// The E-test by its definition: every pair in a wide square, no search.
     fn brute_force(x1: u64, x2: u64, t1: f64, t2: f64) -> f64 {
@@ -186,6 +221,60 @@ mod tests {
         for (x1, x2, t1, t2) in [(400, 350, 1.0, 1.0), (310, 420, 2.0, 3.0), (520, 505, 1.0, 1.0)] {
             let (fast, slow) = (poisson_e_test(x1, x2, t1, t2), brute_force(x1, x2, t1, t2));
             assert!((fast - slow).abs() < 1e-10, "{x1}/{t1} vs {x2}/{t2}: {fast} vs {slow}");
+        }
+    }
+
+    #[test]
+    fn p_values_far_below_the_rounding_of_one_keep_their_precision() {
+        // The double sum adds only the qualifying pairs' products, so its tiny sums are
+        // precise; a tail taken as 1 minus the rest is off by about 1e-16 absolute (5%
+        // of the first case's 1.9e-27). What is left is where the double sum's square
+        // stops (about 12 standard deviations out).
+        for (x1, x2, t1, t2) in [(400, 150, 1.0, 1.0), (200, 10, 1.0, 2.0), (30, 160, 1.0, 1.0)] {
+            let (fast, slow) = (poisson_e_test(x1, x2, t1, t2), brute_force(x1, x2, t1, t2));
+            assert!(
+                slow < 1e-18,
+                "{x1} vs {x2}: the case should be far in the tail ({slow})"
+            );
+            assert!(
+                (fast - slow).abs() <= 1e-8 * slow,
+                "{x1}/{t1} vs {x2}/{t2}: {fast} vs {slow}"
+            );
+        }
+    }
+
+    #[test]
+    fn matches_sixty_digit_values_far_in_the_tail() {
+        // benches/reference/etest_mpmath.py: the same definition in mpmath at 60 digits
+        // over windows of ±45 standard deviations, ties (the observed pair and its mirror)
+        // decided in integers. The first three and the last three are national
+        // trend rows (2025 H2 against H1).
+        let exact = [
+            (334_029, 325_971, 3.44771336841e-23),
+            (107_456, 102_542, 7.87428719942e-27),
+            (275_983, 264_019, 1.33402517896e-59),
+            (400, 150, 1.92632393853e-27),
+            (30, 160, 6.10909333589e-23),
+            (30, 260, 4.58906566357e-47),
+            (1_134_269, 1_085_733, 8.82426285442e-233),
+            (403_559, 376_446, 5.28527170925e-207),
+            (202_261, 187_738, 1.17748621688e-119),
+        ];
+        for (x1, x2, want) in exact {
+            let got = poisson_e_test(x1, x2, 6.0, 6.0);
+            assert!((got - want).abs() <= 1e-8 * want, "{x1} vs {x2}: {got}, not {want}");
+        }
+        // A month against the eleven before it: the windows differ.
+        let unequal = [
+            (30, 40, 1.0, 2.0, 0.115621756139),
+            (400, 30, 1.0, 11.0, 1.34257060442e-16),
+            (5_000, 40_000, 1.0, 11.0, 1.14687239727e-65),
+            (95_000, 1_000_000, 1.0, 11.0, 1.47624557894e-36),
+            (100_000, 1_000_000, 1.0, 11.0, 9.97546798217e-160),
+        ];
+        for (x1, x2, t1, t2, want) in unequal {
+            let got = poisson_e_test(x1, x2, t1, t2);
+            assert!((got - want).abs() <= 1e-8 * want, "{x1} vs {x2}: {got}, not {want}");
         }
     }
 
