@@ -26,11 +26,12 @@ use crate::poisson::pmf_range;
 /// Each count is summed over its mean ± (r√mean + 15), r standard deviations: 8 beyond
 /// where the pairs at |T| = |T(current, previous)| are likeliest (|T| √(the count's
 /// share of T's variance)), at least 12 (beyond which the Poisson mass is of the order
-/// of 1e-30) and at most 40. O(w) with w the width of the windows; each window's probabilities
-/// by recurrence from one log-space term ([`crate::poisson::pmf_range`]). Both tails
-/// are sums of their own terms, never 1 minus the rest, so a p-value far below 1e-16
-/// keeps its relative precision: within 1e-8 of a 60-digit computation down to 1e-59
-/// (tested); below about 1e-300 it is 0 or a lower bound.
+/// of 1e-30) and at most 40. O(w) with w the width of the windows; each window's
+/// probabilities by recurrence from one log-space term ([`crate::poisson::pmf_range`]).
+/// Both tails are sums of their own terms, never 1 minus the rest, so a p-value far
+/// below 1e-16 keeps its relative precision: within 1e-8 of a 60-digit computation down
+/// to 1e-233 (tested, equal and unequal exposures); below about 1e-300 it is 0 or a
+/// lower bound.
 ///
 /// ```
 /// let p = crimescope_stats::poisson_e_test(25, 16, 1.0, 1.0);

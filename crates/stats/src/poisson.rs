@@ -19,9 +19,10 @@ pub fn pmf(k: u64, mean: f64) -> f64 {
 /// ≥ 0: one [`pmf`] at the k of the range nearest the mode, the others by the
 /// recurrence P(k + 1) = P(k) λ / (k + 1) outward from it, so a run of w
 /// probabilities costs one `lgamma` and w multiplications instead of w `lgamma` and
-/// `exp` calls. Each step rounds once, so the k-th term away from the anchor is within
-/// about k ulps of the anchor's own relative error; for the few thousand terms of the
-/// E-test's windows that is below 1e-12 relative (tested against [`pmf`]).
+/// `exp` calls. Each step rounds once, so the k-th term away from the anchor adds about
+/// k ulps to the anchor's own relative error, which is [`pmf`]'s: about (k ln λ) ulps,
+/// 1e-9 at λ = 1.2 million. Tested against [`pmf`] term by term and against 50-digit
+/// values.
 ///
 /// ```
 /// let run = crimescope_stats::poisson::pmf_range(0, 3, 2.0);
