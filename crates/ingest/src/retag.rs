@@ -158,23 +158,14 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
     if stop() {
         return Err(interrupted(writer, "before the commit", String::new()));
     }
-    let mut renamed = std::collections::HashSet::new();
+    // The moves are made durable by the commit, which syncs the folders of every file
+    // it lists for the first time (the re-tagged paths are new: checked above).
     for new in next.files.iter().flat_map(|f| &f.outputs) {
         let from = staging.join(&new.path);
         if from.exists() {
             let to = root.join(&new.path);
             fs::rename(&from, &to).map_err(|source| IngestError::Write { path: to, source })?;
-            renamed.insert(new.path.clone());
         }
-    }
-    // Make the moves durable before the manifest names the files, as an ingest's
-    // commit does.
-    let dirs: std::collections::BTreeSet<std::path::PathBuf> = renamed
-        .iter()
-        .filter_map(|p: &String| root.join(p).parent().map(Path::to_path_buf))
-        .collect();
-    for dir in dirs {
-        crate::store::digest::sync_folder(&dir).map_err(|source| IngestError::Write { path: dir, source })?;
     }
     // The compacted copy holds the old codes: concatenate the rewritten files afresh.
     if retag.files_rewritten > 0 {

@@ -20,6 +20,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::LocationRepeats;
 use crate::error::{EngineError, Result};
+use crate::queries;
 use crate::session::Session;
 
 /// The separator of the places passed to `repeat_location_texts` (U+001F, the unit
@@ -45,7 +46,9 @@ pub(super) async fn location_repeats(
     if narrow {
         return one_query(session, params, top).await;
     }
-    let counts = session.run_builtin("repeat_location_counts", params).await?;
+    let counts = session
+        .run_builtin(queries::REPEAT_LOCATION_COUNTS.name, params)
+        .await?;
     let (mut out, busiest) = figures(&counts, top)?;
     if busiest.iter().any(|(place, _)| place.contains(PLACE_SEPARATOR)) {
         // A place that holds the separator cannot be passed.
@@ -57,7 +60,11 @@ pub(super) async fn location_repeats(
         let mut params = params.clone();
         let places: Vec<&str> = busiest.iter().map(|(place, _)| place.as_str()).collect();
         params.insert("places".into(), places.join(&PLACE_SEPARATOR.to_string()));
-        place_texts(&session.run_builtin("repeat_location_texts", &params).await?)?
+        place_texts(
+            &session
+                .run_builtin(queries::REPEAT_LOCATION_TEXTS.name, &params)
+                .await?,
+        )?
     };
     out.top = busiest
         .into_iter()
@@ -72,7 +79,7 @@ pub(super) async fn location_repeats(
 /// The figures from `repeat_locations` alone, which sorts every place and gives each
 /// its text.
 async fn one_query(session: &Session, params: &HashMap<String, String>, top: usize) -> Result<LocationRepeats> {
-    let all = session.run_builtin("repeat_locations", params).await?;
+    let all = session.run_builtin(queries::REPEAT_LOCATIONS.name, params).await?;
     let (mut out, _) = figures(&all, 0)?;
     out.top = first_rows_with_text(&all, top)?;
     Ok(out)
@@ -114,11 +121,10 @@ fn figures(batches: &[RecordBatch], top: usize) -> Result<(LocationRepeats, Vec<
             }
             let name = place.value(r);
             let better_than_worst = match best.peek() {
-                _ if best.len() < top => true,
-                Some((Reverse(worst_n), worst_place, _)) => {
+                Some((Reverse(worst_n), worst_place, _)) if best.len() == top => {
                     n > *worst_n || (n == *worst_n && name < worst_place.as_str())
                 }
-                None => true,
+                _ => true, // fewer than `top` so far
             };
             if better_than_worst {
                 best.push((Reverse(n), name.to_string(), counts));
