@@ -305,3 +305,56 @@ fn the_compacted_copy_follows_every_commit_including_a_replacement() {
         "the stale copy was deleted"
     );
 }
+
+/// Store files carry statistics per row group but no column index (per-page minimum and
+/// maximum): sessions decode a file's whole page index when they open it, and an input's
+/// row group is mostly one page per column, so the column index repeated the chunk's
+/// statistics at a cost. The offset index (where each page starts) stays. Checked on the
+/// per-input files and on the concatenated copy.
+#[test]
+fn store_files_have_row_group_statistics_but_no_column_index() {
+    use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
+    use parquet::file::page_index::column_index::ColumnIndexMetaData;
+    // A second file for January, so that month's partition is a concatenated copy.
+    let inputs = tempfile::tempdir().unwrap();
+    let january = std::fs::read_to_string(city_of_london().join("2024-01-city-of-london-street.csv")).unwrap();
+    let other = inputs.path().join("2024-01-other-street.csv");
+    std::fs::write(&other, january.lines().take(11).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(store.path(), &[city_of_london(), other]);
+    let files: Vec<PathBuf> = parquet_files(store.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("incidents/"))
+        .collect();
+    assert!(files.iter().any(|p| p.starts_with("compacted")), "{files:?}");
+    assert!(files.iter().any(|p| p.starts_with("incidents")), "{files:?}");
+    for file in &files {
+        let metadata = ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Optional)
+            .parse_and_finish(&std::fs::File::open(store.path().join(file)).unwrap())
+            .unwrap();
+        let no_column_index = metadata
+            .column_index()
+            .is_none_or(|groups| groups.iter().flatten().all(|c| matches!(c, ColumnIndexMetaData::NONE)));
+        assert!(no_column_index, "{} has a column index", file.display());
+        assert!(
+            metadata.offset_index().is_some(),
+            "{} has no offset index",
+            file.display()
+        );
+        let schema = metadata.file_metadata().schema_descr();
+        for group in metadata.row_groups() {
+            for column in ["month", "category", "lsoa_code", "easting"] {
+                let c = (0..schema.num_columns())
+                    .find(|&i| schema.column(i).name() == column)
+                    .unwrap();
+                let stats = group.column(c).statistics().expect("chunk statistics");
+                assert!(
+                    stats.min_bytes_opt().is_some(),
+                    "{} {column} has no minimum",
+                    file.display()
+                );
+            }
+        }
+    }
+}
