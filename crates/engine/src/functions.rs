@@ -59,6 +59,8 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(crate::change_functions::MonthsInFunction::new()),
         ScalarUDF::new_from_impl(crate::offence_harm::OffenceHarmFunction::new()),
         ScalarUDF::new_from_impl(crate::text_key::TextKeyFunction::new()),
+        ScalarUDF::new_from_impl(crate::text_month_key::TextMonthKeyFunction::new()),
+        ScalarUDF::new_from_impl(crate::text_month_key::KeyMonthFunction::new()),
     ]
 }
 

@@ -49,6 +49,7 @@ pub mod selection;
 pub mod series;
 mod session;
 pub mod text_key;
+mod text_month_key;
 pub mod trend;
 
 pub use error::{EngineError, Result};

@@ -42,25 +42,24 @@ pub fn fnv1a_64(bytes: &[u8]) -> u64 {
     hash
 }
 
-/// The `text_key` function. Its state is the text of each key it has produced, for the
-/// collision check; two instances are equal whatever they have seen.
-#[derive(Debug)]
-pub(crate) struct TextKeyFunction {
-    signature: Signature,
+/// The text each key of a function instance was produced for: the collision check of
+/// `text_key` and `text_month_key`.
+#[derive(Debug, Default)]
+pub(crate) struct KeyedTexts {
     seen: Mutex<HashMap<u64, Arc<str>>>,
 }
 
-impl TextKeyFunction {
-    pub(crate) fn new() -> Self {
-        TextKeyFunction {
-            signature: Signature::any(1, Volatility::Immutable),
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The keys of `texts` (nulls stay null), each checked against the text it was
-    /// first produced for.
-    fn keys_of<'a>(&self, texts: impl Iterator<Item = Option<&'a str>>) -> DfResult<Vec<Option<u64>>> {
+impl KeyedTexts {
+    /// The key `key_of` gives each of `texts` (nulls stay null), each checked against
+    /// the text it was first produced for; `function` and `bits` name the function and
+    /// its key's width in the error.
+    pub(crate) fn keys_of<'a>(
+        &self,
+        texts: impl Iterator<Item = Option<&'a str>>,
+        key_of: impl Fn(&[u8]) -> u64,
+        function: &str,
+        bits: u32,
+    ) -> DfResult<Vec<Option<u64>>> {
         let mut seen = match self.seen.lock() {
             Ok(seen) => seen,
             Err(poisoned) => poisoned.into_inner(),
@@ -68,10 +67,10 @@ impl TextKeyFunction {
         texts
             .map(|text| {
                 let Some(text) = text else { return Ok(None) };
-                let key = fnv1a_64(text.as_bytes());
+                let key = key_of(text.as_bytes());
                 match seen.get(&key) {
                     Some(known) if known.as_ref() != text => internal_err!(
-                        "text_key: {text:?} and {known:?} have the same 64-bit key; the query cannot tell them apart"
+                        "{function}: {text:?} and {known:?} have the same {bits}-bit key; the query cannot tell them apart"
                     ),
                     Some(_) => Ok(Some(key)),
                     None => {
@@ -81,6 +80,35 @@ impl TextKeyFunction {
                 }
             })
             .collect()
+    }
+
+    /// Record `text` as the text of `key` (to forge a collision in a test).
+    #[cfg(test)]
+    pub(crate) fn record(&self, key: u64, text: &str) {
+        self.seen.lock().unwrap().insert(key, Arc::from(text));
+    }
+}
+
+/// The `text_key` function. Its state is the text of each key it has produced, for the
+/// collision check; two instances are equal whatever they have seen.
+#[derive(Debug)]
+pub(crate) struct TextKeyFunction {
+    signature: Signature,
+    seen: KeyedTexts,
+}
+
+impl TextKeyFunction {
+    pub(crate) fn new() -> Self {
+        TextKeyFunction {
+            signature: Signature::any(1, Volatility::Immutable),
+            seen: KeyedTexts::default(),
+        }
+    }
+
+    /// The keys of `texts` (nulls stay null), each checked against the text it was
+    /// first produced for.
+    fn keys_of<'a>(&self, texts: impl Iterator<Item = Option<&'a str>>) -> DfResult<Vec<Option<u64>>> {
+        self.seen.keys_of(texts, fnv1a_64, "text_key", 64)
     }
 }
 
@@ -100,7 +128,7 @@ impl std::hash::Hash for TextKeyFunction {
 
 /// The values of a text array of any of Arrow's three string layouts, or `None` for
 /// another type.
-fn texts(array: &dyn Array) -> Option<Box<dyn Iterator<Item = Option<&str>> + '_>> {
+pub(crate) fn texts(array: &dyn Array) -> Option<Box<dyn Iterator<Item = Option<&str>> + '_>> {
     match array.data_type() {
         DataType::Utf8 => Some(Box::new(array.as_string::<i32>().iter())),
         DataType::LargeUtf8 => Some(Box::new(array.as_string::<i64>().iter())),
@@ -109,7 +137,7 @@ fn texts(array: &dyn Array) -> Option<Box<dyn Iterator<Item = Option<&str>> + '_
     }
 }
 
-fn is_text(data_type: &DataType) -> bool {
+pub(crate) fn is_text(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
@@ -241,11 +269,7 @@ mod tests {
     fn a_key_seen_for_another_text_fails_the_query() {
         let function = TextKeyFunction::new();
         // Forge a collision: record "Arson"'s key as belonging to another text.
-        function
-            .seen
-            .lock()
-            .unwrap()
-            .insert(fnv1a_64(b"Arson"), Arc::from("Not arson"));
+        function.seen.record(fnv1a_64(b"Arson"), "Not arson");
         let err = run(&function, Arc::new(StringArray::from(vec!["Arson"]))).unwrap_err();
         assert!(err.to_string().contains("same 64-bit key"), "{err}");
     }
