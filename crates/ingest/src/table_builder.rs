@@ -57,7 +57,11 @@ struct DictColumn {
     keys: Int32Builder,
     values: StringBuilder,
     index: HashMap<Box<str>, i32, FixedState>,
-    last: Option<(i32, Box<str>)>,
+    /// The last value's key (`None` before the first value of a batch), its text in
+    /// `last_text`: a buffer reused from row to row, so that a column whose value
+    /// changes every row (category, outcome) allocates nothing per row.
+    last_key: Option<i32>,
+    last_text: String,
 }
 
 impl DictColumn {
@@ -66,7 +70,8 @@ impl DictColumn {
             keys: Int32Builder::new(),
             values: StringBuilder::new(),
             index: HashMap::default(),
-            last: None,
+            last_key: None,
+            last_text: String::new(),
         }
     }
 
@@ -75,10 +80,10 @@ impl DictColumn {
             self.keys.append_null();
             return;
         };
-        if let Some((key, last)) = &self.last
-            && **last == *s
+        if let Some(key) = self.last_key
+            && self.last_text == s
         {
-            self.keys.append_value(*key);
+            self.keys.append_value(key);
             return;
         }
         let key = match self.index.get(s) {
@@ -91,12 +96,14 @@ impl DictColumn {
             }
         };
         self.keys.append_value(key);
-        self.last = Some((key, s.into()));
+        self.last_key = Some(key);
+        self.last_text.clear();
+        self.last_text.push_str(s);
     }
 
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         self.index.clear();
-        self.last = None;
+        self.last_key = None;
         let keys = self.keys.finish();
         let values = Arc::new(self.values.finish());
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values)?))
@@ -205,5 +212,54 @@ impl TableBuilder {
             .map(Column::finish)
             .collect::<Result<Vec<_>, _>>()?;
         RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+
+    fn texts(array: &ArrayRef) -> Vec<Option<String>> {
+        let dictionary = array.as_dictionary::<Int32Type>();
+        let values = dictionary.values().as_string::<i32>();
+        dictionary
+            .keys()
+            .iter()
+            .map(|k| k.map(|k| values.value(k as usize).to_string()))
+            .collect()
+    }
+
+    /// Runs, changes every row, returns to an earlier value, nulls, and a second batch
+    /// after `finish`: every row reads back as the value pushed.
+    #[test]
+    fn a_dictionary_column_reads_back_every_value_pushed() {
+        let rows = [
+            vec![
+                Some("a"),
+                Some("a"),
+                Some("b"),
+                Some("b"),
+                Some("a"),
+                None,
+                Some("a"),
+                Some("c"),
+                Some("c"),
+                Some("b"),
+            ],
+            vec![Some("b"), None, Some("b"), Some("d"), Some("a")],
+        ];
+        let mut column = DictColumn::new();
+        for batch in &rows {
+            for value in batch {
+                column.push(*value);
+            }
+            let array = column.finish().unwrap();
+            let expected: Vec<Option<String>> = batch.iter().map(|v| v.map(str::to_string)).collect();
+            assert_eq!(texts(&array), expected);
+            // Each distinct text is stored once.
+            let distinct: std::collections::BTreeSet<_> = batch.iter().flatten().collect();
+            assert_eq!(array.as_dictionary::<Int32Type>().values().len(), distinct.len());
+        }
     }
 }
