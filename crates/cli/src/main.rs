@@ -6,6 +6,7 @@
 mod assess;
 mod cli;
 mod cluster;
+mod csv_text;
 mod demo;
 mod error;
 mod generate;

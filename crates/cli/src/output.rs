@@ -45,6 +45,10 @@ const CSV_PIECE_ROWS: usize = 32_768;
 fn write_csv(out: &mut dyn Write, batches: &[RecordBatch]) -> Result<(), CliError> {
     use crimescope_engine::arrow::csv::WriterBuilder;
     let format = |piece: &RecordBatch, header: bool| -> Result<Vec<u8>, CliError> {
+        // Numbers, booleans and text straight from the arrays; other types by arrow.
+        if let Some(text) = crate::csv_text::plain_csv(piece, header) {
+            return Ok(text);
+        }
         let mut text = Vec::new();
         WriterBuilder::new()
             .with_header(header)
