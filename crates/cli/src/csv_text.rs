@@ -210,7 +210,7 @@ mod tests {
         let mut mix = Mix(19);
         for round in 0..200 {
             let rows = (mix.next() % 40) as usize;
-            let nulls = |mix: &mut Mix| mix.next() % 5 == 0;
+            let nulls = |mix: &mut Mix| mix.next().is_multiple_of(5);
             let mut pick = |n: usize| -> Vec<Option<usize>> {
                 (0..rows)
                     .map(|_| (!nulls(&mut mix)).then(|| (mix.next() % n as u64) as usize))
@@ -228,18 +228,11 @@ mod tests {
                 .collect();
             let uints: Vec<Option<u64>> = pick(1000)
                 .into_iter()
-                .map(|v| v.map(|v| if v % 7 == 0 { u64::MAX } else { v as u64 }))
+                .map(|v| v.map(|v| if v.is_multiple_of(7) { u64::MAX } else { v as u64 }))
                 .collect();
             let floats: Vec<Option<f64>> = pick(FLOATS.len() + 50)
                 .into_iter()
-                .map(|v| {
-                    v.map(|v| {
-                        FLOATS
-                            .get(v)
-                            .copied()
-                            .unwrap_or_else(|| (v as f64 - 25.0) * 1234.567_891)
-                    })
-                })
+                .map(|v| v.map(|v| FLOATS.get(v).copied().unwrap_or((v as f64 - 25.0) * 1_234.567_891)))
                 .collect();
             let texts: Vec<Option<&str>> = pick(TEXTS.len()).into_iter().map(|v| v.map(|v| TEXTS[v])).collect();
             let bools: Vec<Option<bool>> = pick(2).into_iter().map(|v| v.map(|v| v == 1)).collect();
@@ -256,7 +249,7 @@ mod tests {
             ];
             // Every column alone (the one-field rule), and all of them together.
             let width = 1 + (round % all.len());
-            let chosen: Vec<(&str, ArrayRef)> = if round % 3 == 0 {
+            let chosen: Vec<(&str, ArrayRef)> = if round.is_multiple_of(3) {
                 vec![all[round % all.len()].clone()]
             } else {
                 all.iter().take(width).cloned().collect()
