@@ -218,8 +218,9 @@ pub fn writer_properties(schema: &SchemaRef) -> WriterProperties {
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         // Statistics per column chunk, so no column index (the page index's minimum and
-        // maximum per page). An input's rows are one row group, most of them a single
-        // page per column, so the column index repeated the chunk's statistics; yet
+        // maximum per page). An input's rows of a partition are one row group (up to
+        // ROW_GROUP_ROWS), most of them a single page per column (Parquet's default
+        // 20,000 rows a page), so the column index repeated the chunk's statistics; yet
         // every session decoded it for every file (DataFusion loads the page index
         // whenever it has a metadata cache), which was 27% of the CPU of a national
         // `trend` that found no rows. Row groups are still pruned by their statistics.
