@@ -171,11 +171,25 @@ impl ScalarUDFImpl for TextKeyFunction {
             ColumnarValue::Scalar(scalar) => scalar.to_array_of_size(1)?,
         };
         let keys = key_array(self, &array)?;
-        Ok(match arg {
-            ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&keys, 0)?),
-            ColumnarValue::Array(_) => ColumnarValue::Array(keys),
-        })
+        shaped_result(keys, matches!(arg, ColumnarValue::Scalar(_)))
     }
+}
+
+/// How many rows a key function computes for `args`: every row, or one when every
+/// argument is a scalar (see [`shaped_result`]).
+pub(crate) fn rows_to_compute(args: &ScalarFunctionArgs) -> (usize, bool) {
+    let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    (if scalar { 1 } else { args.number_rows }, scalar)
+}
+
+/// A key function's `values` as its result: a scalar (from the one computed row) when
+/// every argument was a scalar, else the array.
+pub(crate) fn shaped_result(values: ArrayRef, scalar: bool) -> DfResult<ColumnarValue> {
+    Ok(if scalar {
+        ColumnarValue::Scalar(ScalarValue::try_from_array(&values, 0)?)
+    } else {
+        ColumnarValue::Array(values)
+    })
 }
 
 /// The keys of every row of `array`: for a dictionary, one key per dictionary value,

@@ -36,7 +36,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type, UInt64Type};
 use datafusion::common::{Result as DfResult, exec_err, internal_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use crate::text_key::{KeyedTexts, fnv1a_64, is_text, texts};
+use crate::text_key::{KeyedTexts, fnv1a_64, is_text, rows_to_compute, shaped_result, texts};
 
 /// The key's low bits, which hold the month.
 const MONTH_BITS: u32 = 24;
@@ -169,8 +169,7 @@ impl ScalarUDFImpl for TextMonthKeyFunction {
         let [text, month] = args.args.as_slice() else {
             return exec_err!("text_month_key takes two arguments: a text and a month");
         };
-        let rows = args.number_rows;
-        let scalar = matches!((text, month), (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_)));
+        let (rows, scalar) = rows_to_compute(&args);
         let parts = self.row_parts(&text.to_array(rows)?)?;
         let months = month.to_array(rows)?;
         let keys: Vec<u64> = if months.data_type().is_null() {
@@ -183,12 +182,7 @@ impl ScalarUDFImpl for TextMonthKeyFunction {
             }
             keys
         };
-        let keys: ArrayRef = Arc::new(UInt64Array::new(ScalarBuffer::from(keys), None));
-        Ok(if scalar {
-            ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&keys, 0)?)
-        } else {
-            ColumnarValue::Array(keys)
-        })
+        shaped_result(Arc::new(UInt64Array::new(ScalarBuffer::from(keys), None)), scalar)
     }
 }
 
@@ -229,19 +223,15 @@ impl ScalarUDFImpl for KeyMonthFunction {
                 .filter(|&code| code != 0)
                 .map(|code| (code as i64 - MONTH_OFFSET) as i32)
         };
-        let scalar = matches!(key, ColumnarValue::Scalar(_));
-        let keys = key.to_array(args.number_rows)?;
+        let (rows, scalar) = rows_to_compute(&args);
+        let keys = key.to_array(rows)?;
         let months: ArrayRef = Arc::new(
             keys.as_primitive::<UInt64Type>()
                 .iter()
                 .map(month)
                 .collect::<Date32Array>(),
         );
-        Ok(if scalar {
-            ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&months, 0)?)
-        } else {
-            ColumnarValue::Array(months)
-        })
+        shaped_result(months, scalar)
     }
 }
 
@@ -347,6 +337,29 @@ mod tests {
             let err = keys(&function, texts, vec![Some(outside)]).unwrap_err();
             assert!(err.to_string().contains("too far"), "{err}");
         }
+    }
+
+    /// Scalar arguments (a constant in SQL) give a scalar, computed once, equal to the
+    /// key of the same pair in an array, whatever the batch's row count.
+    #[test]
+    fn scalar_arguments_give_the_scalar_key() {
+        use datafusion::common::ScalarValue;
+        let function = TextMonthKeyFunction::new();
+        let scalars = vec![
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some("Arson".into()))),
+            ColumnarValue::Scalar(ScalarValue::Date32(Some(JAN))),
+        ];
+        let ColumnarValue::Scalar(ScalarValue::UInt64(Some(key))) =
+            function.invoke_with_args(args(scalars, 5)).unwrap()
+        else {
+            panic!("not a UInt64 scalar")
+        };
+        let texts: ArrayRef = Arc::new(StringArray::from(vec!["Arson"]));
+        assert_eq!(keys(&function, texts, vec![Some(JAN)]).unwrap(), [key]);
+        let month = KeyMonthFunction::new()
+            .invoke_with_args(args(vec![ColumnarValue::Scalar(ScalarValue::UInt64(Some(key)))], 5))
+            .unwrap();
+        assert!(matches!(month, ColumnarValue::Scalar(ScalarValue::Date32(Some(JAN)))));
     }
 
     #[test]
