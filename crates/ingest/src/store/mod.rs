@@ -41,6 +41,7 @@ pub use manifest::{
 };
 pub use reader_lease::{READERS_FILE, ReaderLease};
 pub use verify::{FileProblem, VerifyReport, verify};
+pub use writer::UNPRUNED_TEXT_COLUMNS;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
