@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, UInt64Array};
+use datafusion::arrow::array::{AnyDictionaryArray, Array, ArrayRef, AsArray, UInt64Array};
 use datafusion::arrow::buffer::ScalarBuffer;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result as DfResult, ScalarValue, exec_err, internal_err};
@@ -192,6 +192,16 @@ pub(crate) fn shaped_result(values: ArrayRef, scalar: bool) -> DfResult<Columnar
     })
 }
 
+/// Each row's index into a dictionary's values, as Arrow's `normalized_keys` gives it,
+/// but without its panic on a dictionary with no values: every row of one is null (a
+/// valid array has no index to point at), and each gets an index past the end.
+pub(crate) fn value_indexes(dictionary: &dyn AnyDictionaryArray) -> Vec<usize> {
+    if dictionary.values().is_empty() {
+        return vec![usize::MAX; dictionary.keys().len()];
+    }
+    dictionary.normalized_keys()
+}
+
 /// The keys of every row of `array`: for a dictionary, one key per dictionary value,
 /// gathered by the rows' indexes.
 fn key_array(function: &TextKeyFunction, array: &ArrayRef) -> DfResult<ArrayRef> {
@@ -200,8 +210,7 @@ fn key_array(function: &TextKeyFunction, array: &ArrayRef) -> DfResult<ArrayRef>
             return exec_err!("text_key: the argument must be text, got {}", array.data_type());
         };
         let value_keys: Vec<u64> = function.keys_of(values)?.into_iter().map(|k| k.unwrap_or(0)).collect();
-        let rows: ScalarBuffer<u64> = dictionary
-            .normalized_keys()
+        let rows: ScalarBuffer<u64> = value_indexes(dictionary)
             .into_iter()
             .map(|i| value_keys.get(i).copied().unwrap_or(0))
             .collect();
@@ -277,6 +286,16 @@ mod tests {
             out.iter().collect::<Vec<_>>(),
             vec![Some(fnv1a_64(b"Arson")), None, Some(fnv1a_64(b"Arson"))]
         );
+    }
+
+    #[test]
+    fn a_dictionary_without_values_gives_null_keys() {
+        // What the Parquet reader gives for a column chunk that is null in every row.
+        let function = TextKeyFunction::new();
+        let keys = datafusion::arrow::array::Int32Array::from(vec![None, None, None]);
+        let empty = DictionaryArray::<Int32Type>::try_new(keys, Arc::new(StringArray::from(Vec::<&str>::new())));
+        let out = run(&function, Arc::new(empty.unwrap())).unwrap();
+        assert_eq!((out.len(), out.null_count()), (3, 3));
     }
 
     #[test]

@@ -36,7 +36,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type, UInt64Type};
 use datafusion::common::{Result as DfResult, exec_err, internal_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 
-use crate::text_key::{KeyedTexts, fnv1a_64, is_text, rows_to_compute, shaped_result, texts};
+use crate::text_key::{KeyedTexts, fnv1a_64, is_text, rows_to_compute, shaped_result, texts, value_indexes};
 
 /// The key's low bits, which hold the month.
 const MONTH_BITS: u32 = 24;
@@ -101,8 +101,7 @@ impl TextMonthKeyFunction {
             };
             let value_parts = self.parts_of(values)?;
             let nulls = array.logical_nulls();
-            return Ok(dictionary
-                .normalized_keys()
+            return Ok(value_indexes(dictionary)
                 .into_iter()
                 .enumerate()
                 .map(|(row, i)| {
@@ -314,6 +313,23 @@ mod tests {
         assert_eq!(keys(&function, Arc::new(plain), months.clone()).unwrap(), k);
         // The month comes back exactly.
         assert_eq!(months_of(&k), months);
+    }
+
+    #[test]
+    fn a_dictionary_without_values_gives_the_null_texts_key() {
+        // What the Parquet reader gives for a column chunk that is null in every row:
+        // each row has the key of a null text in its month.
+        let function = TextMonthKeyFunction::new();
+        let none = datafusion::arrow::array::Int32Array::from(vec![None, None]);
+        let empty = DictionaryArray::<Int32Type>::try_new(none, Arc::new(StringArray::from(Vec::<&str>::new())));
+        let empty = empty.unwrap();
+        let none = datafusion::arrow::array::Int32Array::from(vec![None, None]);
+        let nulls = DictionaryArray::<Int32Type>::try_new(none, Arc::new(StringArray::from(vec!["Arson"]))).unwrap();
+        let months = vec![Some(JAN), Some(FEB)];
+        assert_eq!(
+            keys(&function, Arc::new(empty), months.clone()).unwrap(),
+            keys(&function, Arc::new(nulls), months).unwrap()
+        );
     }
 
     #[test]
