@@ -69,7 +69,8 @@ pub const CLOCK_ZONE_PARAM: &str = "timezone";
 /// crimescope's SQL functions ([`crate::functions`]) are registered too.
 ///
 /// `incidents` is a view over the stored files (`incidents_stored`), which derives the
-/// `incident_id` the store leaves implied ([`crimescope_model::stored`]). When outcomes
+/// `incident_id` the store leaves implied and the `record_id` it keeps as bytes
+/// ([`crimescope_model::stored`]). When outcomes
 /// files are loaded, `incidents` is a view over `incidents_base` (that canonical view)
 /// whose `outcome` is each crime's latest outcome
 /// (`queries/incidents_with_latest_outcome.sql`).
@@ -501,11 +502,12 @@ fn canonical_text(batch: &RecordBatch) -> Result<RecordBatch> {
 const STORED_INCIDENTS: &str = "incidents_stored";
 
 /// The canonical `incidents` rows from [`STORED_INCIDENTS`]: every column as stored but
-/// `incident_id`, which is derived where the store left it implied
-/// ([`crimescope_model::stored`]).
+/// `incident_id` and `record_id`, which are derived where the store kept them implied
+/// or as bytes ([`crimescope_model::stored`]).
 fn canonical_incidents_sql() -> Result<String> {
     let columns = incident_columns(|name| match name {
         "incident_id" => format!("{} AS incident_id", crimescope_model::stored::INCIDENT_ID_SQL),
+        "record_id" => format!("{} AS record_id", crimescope_model::stored::RECORD_ID_SQL),
         name => format!("\"{name}\""),
     })?;
     Ok(format!("SELECT {columns} FROM {STORED_INCIDENTS}"))

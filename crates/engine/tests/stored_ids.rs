@@ -1,6 +1,7 @@
-//! `incident_id` as the store holds it (null where the row implies it,
-//! `crimescope_model::stored`) and as a session gives it back: whole, the same as the
-//! profile made it, and the same from a store written before the change.
+//! `incident_id` and `record_id` as the store holds them (the incident id null where the
+//! row implies it, a record id of 64 lowercase hex digits as its bytes;
+//! `crimescope_model::stored`) and as a session gives them back: whole, the same as the
+//! profile made them, and the same from a store written before the changes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use crimescope_engine::arrow::compute::cast;
 use crimescope_engine::arrow::datatypes::{DataType, UInt64Type};
 use crimescope_ingest::store::read_manifest;
 use crimescope_ingest::{IngestOptions, NoProgress, ingest};
-use crimescope_model::stored::incident_id_of;
+use crimescope_model::stored::{RECORD_ID_BYTES, incident_id_of, record_id_of};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -27,6 +28,21 @@ fn texts(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
     let col = col.as_string::<i32>();
     (0..col.len())
         .map(|i| col.is_valid(i).then(|| col.value(i).to_string()))
+        .collect()
+}
+
+/// The canonical record ids of stored rows, from `record_id` and `record_id_bytes` (which
+/// files written before manifest version 4 do not have).
+fn record_ids(batch: &RecordBatch) -> Vec<Option<String>> {
+    let stored = texts(batch, "record_id");
+    let bytes = batch
+        .column_by_name(RECORD_ID_BYTES)
+        .map(|c| c.as_fixed_size_binary().clone());
+    (0..batch.num_rows())
+        .map(|i| {
+            let b = bytes.as_ref().and_then(|b| b.is_valid(i).then(|| b.value(i)));
+            record_id_of(stored[i].as_deref(), b)
+        })
         .collect()
 }
 
@@ -51,20 +67,21 @@ fn stored_files(store: &Path) -> Vec<(PathBuf, Vec<RecordBatch>)> {
         .collect()
 }
 
-/// (file, line, incident_id) of every row a session's `incidents` gives, sorted.
-async fn session_ids(session: &Session) -> Vec<(String, u64, String)> {
+/// (file, line, incident_id, record_id) of every row a session's `incidents` gives, sorted.
+async fn session_ids(session: &Session) -> Vec<Ids> {
     let batches = session
-        .sql("SELECT source_file, source_line, incident_id FROM incidents")
+        .sql("SELECT source_file, source_line, incident_id, record_id FROM incidents")
         .await
         .unwrap();
     let mut out = Vec::new();
     for b in &batches {
-        let (files, ids) = (texts(b, "source_file"), texts(b, "incident_id"));
-        for ((file, line), id) in files.into_iter().zip(lines(b)).zip(ids) {
+        let (files, ids, records) = (texts(b, "source_file"), texts(b, "incident_id"), texts(b, "record_id"));
+        for (((file, line), id), record) in files.into_iter().zip(lines(b)).zip(ids).zip(records) {
             out.push((
                 file.unwrap(),
                 line,
                 id.expect("a session never gives a null incident_id"),
+                record,
             ));
         }
     }
@@ -72,14 +89,17 @@ async fn session_ids(session: &Session) -> Vec<(String, u64, String)> {
     out
 }
 
+/// A row's (file, line, incident_id, record_id).
+type Ids = (String, u64, String, Option<String>);
+
 /// [`session_ids`] of a new session over `store`.
-async fn store_ids(store: &Path) -> Vec<(String, u64, String)> {
+async fn store_ids(store: &Path) -> Vec<Ids> {
     session_ids(&Session::open(store).await.unwrap()).await
 }
 
 /// `got` equals `expected`, or the first row where they differ is named (the lists are
 /// hundreds of rows long).
-fn assert_same_ids(got: &[(String, u64, String)], expected: &[(String, u64, String)]) {
+fn assert_same_ids(got: &[Ids], expected: &[Ids]) {
     if let Some((g, e)) = got.iter().zip(expected).find(|(g, e)| g != e) {
         panic!("first difference: got {g:?}, expected {e:?}");
     }
@@ -91,34 +111,42 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
     let (dir, session) = common::city_store().await;
 
     // What the files hold, and the ids they mean (the Rust reading of the rule).
-    let (mut implied, mut kept, mut versions) = (0, 0, 0);
+    let (mut implied, mut kept, mut versions, mut as_bytes) = (0, 0, 0, 0);
     let mut expected = Vec::new();
     for (_, batches) in stored_files(dir.path()) {
         for b in &batches {
-            let (stored, datasets, record_ids, files) = (
+            let (stored, datasets, stored_records, record_ids, files) = (
                 texts(b, "incident_id"),
                 texts(b, "dataset"),
                 texts(b, "record_id"),
+                record_ids(b),
                 texts(b, "source_file"),
             );
+            let bytes = b.column_by_name(RECORD_ID_BYTES).expect("record_id_bytes");
             for i in 0..b.num_rows() {
                 match &stored[i] {
                     None => implied += 1,
                     Some(id) if id.contains('#') => versions += 1,
                     Some(_) => kept += 1,
                 }
+                // A record id is stored as text or as bytes, never both.
+                assert!(stored_records[i].is_none() || bytes.is_null(i));
+                as_bytes += usize::from(bytes.is_valid(i));
                 let id = incident_id_of(
                     stored[i].as_deref(),
                     datasets[i].as_deref().unwrap(),
                     record_ids[i].as_deref(),
                 );
-                expected.push((files[i].clone().unwrap(), lines(b)[i], id));
+                expected.push((files[i].clone().unwrap(), lines(b)[i], id, record_ids[i].clone()));
             }
         }
     }
     // The fixture has rows with a Crime ID, ASB rows without one (file:line ids) and
-    // repeated ids of differing content (#n).
-    assert!(implied > 0 && kept > 0 && versions > 0, "{implied} {kept} {versions}");
+    // repeated ids of differing content (#n); its Crime IDs are stored as bytes.
+    assert!(
+        implied > 0 && kept > 0 && versions > 0 && as_bytes > 0,
+        "{implied} {kept} {versions} {as_bytes}"
+    );
     expected.sort();
     let got = session_ids(&session).await;
     assert_same_ids(&got, &expected);
@@ -143,36 +171,38 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
             crime_ids.insert((file.clone(), i as u64 + 2), record[0].to_string());
         }
     }
-    for (file, line, id) in &got {
+    for (file, line, id, record_id) in &got {
         let crime_id = &crime_ids[&(file.clone(), *line)];
         let whole = format!("police-uk-street:{crime_id}");
         if crime_id.is_empty() {
             assert_eq!(id, &format!("police-uk-street:{file}:{line}"));
+            assert_eq!(record_id, &None);
         } else {
+            assert_eq!(record_id.as_ref(), Some(crime_id), "{file}:{line}");
             let version = id.strip_prefix(&whole).unwrap_or_else(|| panic!("{file}:{line}: {id}"));
             let later_version = version.starts_with('#') && version[1..].parse::<u32>().is_ok_and(|n| n >= 2);
             assert!(version.is_empty() || later_version, "{file}:{line}: {id}");
         }
     }
     // Every id is unique, and the canonical column is not nullable.
-    let distinct: std::collections::BTreeSet<&String> = got.iter().map(|(_, _, id)| id).collect();
+    let distinct: std::collections::BTreeSet<&String> = got.iter().map(|(_, _, id, _)| id).collect();
     assert_eq!(distinct.len(), got.len());
     let schema = session.sql_schema("SELECT * FROM incidents").await.unwrap();
     assert!(!schema.field_with_name("incident_id").unwrap().is_nullable());
     // Rows implied and rows stored both come back: a Crime ID's and a file-and-line id.
-    assert!(got.iter().any(|(_, _, id)| id.len() > 60 && !id.contains(".csv")));
-    assert!(got.iter().any(|(_, line, id)| id.ends_with(&format!(".csv:{line}"))));
+    assert!(got.iter().any(|(_, _, id, _)| id.len() > 60 && !id.contains(".csv")));
+    assert!(got.iter().any(|(_, line, id, _)| id.ends_with(&format!(".csv:{line}"))));
 }
 
 /// Rewrite every per-input `incidents` file as a store before manifest version 3 held
-/// it (every id in full, the column not nullable) and list them in a version 2 manifest
-/// without the compacted copy.
+/// it (every id in full, the column not nullable, no `record_id_bytes`) and list them
+/// in a version 2 manifest without the compacted copy.
 fn rewrite_as_version_2(store: &Path) {
     let canonical = crimescope_model::schema::incidents_schema();
     for (path, batches) in stored_files(store) {
         let mut writer = ArrowWriter::try_new(File::create(&path).unwrap(), canonical.clone(), None).unwrap();
         for b in &batches {
-            let (stored, datasets, record_ids) = (texts(b, "incident_id"), texts(b, "dataset"), texts(b, "record_id"));
+            let (stored, datasets, record_ids) = (texts(b, "incident_id"), texts(b, "dataset"), record_ids(b));
             let full: ArrayRef = Arc::new(StringArray::from_iter_values((0..b.num_rows()).map(|i| {
                 incident_id_of(
                     stored[i].as_deref(),
@@ -180,8 +210,16 @@ fn rewrite_as_version_2(store: &Path) {
                     record_ids[i].as_deref(),
                 )
             })));
-            let mut columns = b.columns().to_vec();
-            columns[canonical.index_of("incident_id").unwrap()] = full;
+            let records: ArrayRef = Arc::new(StringArray::from(record_ids.clone()));
+            let columns: Vec<ArrayRef> = canonical
+                .fields()
+                .iter()
+                .map(|f| match f.name().as_str() {
+                    "incident_id" => full.clone(),
+                    "record_id" => records.clone(),
+                    name => b.column_by_name(name).unwrap().clone(),
+                })
+                .collect();
             writer
                 .write(&RecordBatch::try_new(canonical.clone(), columns).unwrap())
                 .unwrap();
@@ -209,13 +247,14 @@ async fn a_store_from_before_version_3_reads_its_full_ids_unchanged() {
     ingest(dir.path(), &[file], &IngestOptions::default(), &NoProgress).unwrap();
     let now = store_ids(dir.path()).await;
     rewrite_as_version_2(dir.path());
-    // The rewrite took: every stored id is whole now.
+    // The rewrite took: every stored id is whole now, and every record id text.
     for (_, batches) in stored_files(dir.path()) {
         assert!(
             batches
                 .iter()
                 .all(|b| b.column_by_name("incident_id").unwrap().null_count() == 0)
         );
+        assert!(batches.iter().all(|b| b.column_by_name(RECORD_ID_BYTES).is_none()));
     }
     assert_eq!(read_manifest(dir.path()).unwrap().version, 2);
     assert_same_ids(&store_ids(dir.path()).await, &now);

@@ -51,7 +51,7 @@ impl FileContext<'_> {
     pub fn incidents_writer(&self) -> PartitionedWriter {
         self.writer(
             "incidents",
-            crimescope_model::schema::INCIDENT_FIELDS,
+            &crimescope_model::stored::STORED_INCIDENT_FIELDS,
             crimescope_model::stored::stored_incidents_schema(),
         )
     }

@@ -2,6 +2,7 @@
 //! source has and the column order lives in one place.
 
 use crate::table_builder::Value;
+use crimescope_model::stored::STORED_INCIDENT_FIELDS;
 
 /// An `incidents` row. Text fields left empty are stored as null; see
 /// [`crimescope_model::schema::INCIDENT_FIELDS`] for what each field means.
@@ -68,18 +69,24 @@ pub struct Incident<'a> {
 }
 
 impl Incident<'_> {
-    /// The row's values in canonical column order.
-    pub fn values(&self) -> [Value<'_>; 29] {
+    /// The row's values as the store keeps them: in canonical column order, then
+    /// `record_id_bytes` ([`crimescope_model::stored::STORED_INCIDENT_FIELDS`]).
+    pub fn values(&self) -> [Value<'_>; STORED_INCIDENT_FIELDS.len()] {
+        // Each id is stored only where the row does not imply it (`crimescope_model::stored`).
+        let record_id_bytes = crimescope_model::stored::record_id_bytes(self.record_id);
         [
             Value::Str(self.source),
             Value::Str(self.dataset),
-            // Stored only where the row does not imply it (`crimescope_model::stored`).
             if crimescope_model::stored::implies_incident_id(self.dataset, self.record_id, self.incident_id) {
                 Value::Null
             } else {
                 Value::Str(self.incident_id)
             },
-            Value::text(self.record_id),
+            if record_id_bytes.is_some() {
+                Value::Null
+            } else {
+                Value::text(self.record_id)
+            },
             Value::Date(self.month),
             self.occurred_at.map_or(Value::Null, Value::TimestampMs),
             Value::Str(self.time_precision),
@@ -105,6 +112,7 @@ impl Incident<'_> {
             Value::Bool(self.duplicate_id),
             Value::Str(self.source_file),
             Value::U64(self.source_line),
+            record_id_bytes.map_or(Value::Null, Value::Bytes32),
         ]
     }
 }
@@ -136,8 +144,34 @@ mod tests {
     use crimescope_model::schema::{INCIDENT_FIELDS, PARTY_FIELDS};
 
     #[test]
-    fn one_value_per_canonical_field() {
-        assert_eq!(Incident::default().values().len(), INCIDENT_FIELDS.len());
+    fn one_value_per_stored_field() {
+        assert_eq!(Incident::default().values().len(), INCIDENT_FIELDS.len() + 1);
         assert_eq!(PARTY_FIELDS.len(), 5);
+    }
+
+    #[test]
+    fn a_hex_record_id_is_stored_as_bytes_and_any_other_as_text() {
+        let crime_id = "00ff".repeat(16);
+        let row = Incident {
+            dataset: "police-uk-street",
+            record_id: &crime_id,
+            incident_id: "police-uk-street:x#2",
+            ..Incident::default()
+        };
+        let values = row.values();
+        assert!(matches!(values[3], Value::Null));
+        assert!(matches!(values[2], Value::Str("police-uk-street:x#2")));
+        let mut expected = [0u8; 32];
+        for pair in expected.chunks_exact_mut(2) {
+            pair[1] = 0xff;
+        }
+        assert!(matches!(values[INCIDENT_FIELDS.len()], Value::Bytes32(b) if b == expected));
+        let other = Incident {
+            record_id: "FS-2024-17",
+            ..Incident::default()
+        };
+        let values = other.values();
+        assert!(matches!(values[3], Value::Str("FS-2024-17")));
+        assert!(matches!(values[INCIDENT_FIELDS.len()], Value::Null));
     }
 }

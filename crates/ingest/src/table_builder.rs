@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::collections::HashMap;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, DictionaryArray, Float64Builder, Int32Builder, StringBuilder,
-    TimestampMillisecondBuilder, UInt64Builder,
+    ArrayRef, BooleanBuilder, Date32Builder, DictionaryArray, FixedSizeBinaryBuilder, Float64Builder, Int32Builder,
+    StringBuilder, TimestampMillisecondBuilder, UInt64Builder,
 };
 use arrow::datatypes::{Int32Type, SchemaRef};
 use arrow::error::ArrowError;
@@ -31,6 +31,8 @@ pub enum Value<'a> {
     U64(u64),
     /// A boolean.
     Bool(bool),
+    /// 32 bytes (for `FixedSizeBinary(32)` columns).
+    Bytes32([u8; 32]),
 }
 
 impl<'a> Value<'a> {
@@ -118,6 +120,7 @@ enum Column {
     Float64(Float64Builder),
     UInt64(UInt64Builder),
     Boolean(BooleanBuilder),
+    Bytes32(FixedSizeBinaryBuilder),
 }
 
 impl Column {
@@ -130,6 +133,7 @@ impl Column {
             Kind::Float64 => Column::Float64(Float64Builder::new()),
             Kind::UInt64 => Column::UInt64(UInt64Builder::new()),
             Kind::Boolean => Column::Boolean(BooleanBuilder::new()),
+            Kind::Bytes32 => Column::Bytes32(FixedSizeBinaryBuilder::new(32)),
         }
     }
 
@@ -151,6 +155,12 @@ impl Column {
             (Column::UInt64(b), _) => b.append_null(),
             (Column::Boolean(b), Value::Bool(v)) => b.append_value(v),
             (Column::Boolean(b), _) => b.append_null(),
+            // 32 bytes always fit a builder of width 32; were it refused, the column would
+            // be a row short and the batch would fail to build, not lose the value quietly.
+            (Column::Bytes32(b), Value::Bytes32(v)) => {
+                let _ = b.append_value(v);
+            }
+            (Column::Bytes32(b), _) => b.append_null(),
         }
     }
 
@@ -163,6 +173,7 @@ impl Column {
             Column::Float64(b) => Arc::new(b.finish()),
             Column::UInt64(b) => Arc::new(b.finish()),
             Column::Boolean(b) => Arc::new(b.finish()),
+            Column::Bytes32(b) => Arc::new(b.finish()),
         })
     }
 }

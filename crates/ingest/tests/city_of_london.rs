@@ -107,7 +107,7 @@ fn asb_and_police_rows_are_split_and_no_location_rows_kept() {
     let incidents = read_table(dir.path(), "incidents");
     let sources = strings(&incidents, "source");
     let categories = strings(&incidents, "category");
-    let record_ids = strings(&incidents, "record_id");
+    let record_ids = record_ids(&incidents);
     for ((source, category), record_id) in sources.iter().zip(&categories).zip(&record_ids) {
         let asb = category.as_deref() == Some("Anti-social behaviour");
         assert_eq!(source.as_deref(), Some(if asb { "asb" } else { "police" }));
@@ -190,7 +190,7 @@ fn repeated_crime_ids_are_dropped_when_identical_and_flagged_when_different() {
     let dir = tempfile::tempdir().unwrap();
     ingest_ok(dir.path(), &[city_of_london()]);
     let incidents = read_table(dir.path(), "incidents");
-    let record_ids = strings(&incidents, "record_id");
+    let record_ids = record_ids(&incidents);
     let incident_ids = incident_ids(&incidents);
     let flags = bools(&incidents, "duplicate_id");
     let rows_of = |id: &str| -> Vec<usize> {

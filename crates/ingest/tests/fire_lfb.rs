@@ -28,7 +28,7 @@ fn the_real_lfb_sample_loads_as_fire_with_types_places_and_counts_from_the_csv()
     let incidents = read_table(store.path(), "incidents");
     let sources = strings(&incidents, "source");
     assert!(sources.iter().all(|s| s.as_deref() == Some("fire")));
-    let ids = strings(&incidents, "record_id");
+    let ids = record_ids(&incidents);
     let categories = strings(&incidents, "category");
     let east = floats(&incidents, "easting");
     let keys = strings(&incidents, "location_key");

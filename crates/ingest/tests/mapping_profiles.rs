@@ -199,7 +199,7 @@ fn mapped_asb_types_the_harm_table_lacks_take_the_asb_weight_and_fire_types_none
         let report = ingest(store.path(), std::slice::from_ref(&csv), &options, &NoProgress).unwrap();
         assert_eq!(report.totals.rows_loaded, 3, "{source}");
         let incidents = read_table(store.path(), "incidents");
-        let by_id: BTreeMap<String, f64> = strings(&incidents, "record_id")
+        let by_id: BTreeMap<String, f64> = record_ids(&incidents)
             .into_iter()
             .zip(floats(&incidents, "harm_weight"))
             .map(|(id, w)| (id.unwrap(), w.unwrap()))

@@ -139,7 +139,7 @@ fn a_date_split_over_columns_with_month_names_loads_every_row_and_its_months() {
     assert!(expected.len() > 12, "the fixture spans many months");
 
     // Every time is the UK clock time converted to UTC, on both clock-change nights too.
-    let ids = strings(&incidents, "record_id");
+    let ids = record_ids(&incidents);
     let times = timestamps(&incidents, "occurred_at");
     let mut checked = BTreeSet::new();
     for (id, t) in ids.iter().zip(&times) {
@@ -192,7 +192,7 @@ fn a_month_split_over_two_columns_and_a_date_and_time_pair() {
     let store = tempfile::tempdir().unwrap();
     ingest_with(store.path(), &[file], Some(date_and_time));
     let incidents = read_table(store.path(), "incidents");
-    let mut times: Vec<(String, i64)> = strings(&incidents, "record_id")
+    let mut times: Vec<(String, i64)> = record_ids(&incidents)
         .into_iter()
         .map(Option::unwrap)
         .zip(timestamps(&incidents, "occurred_at").into_iter().map(Option::unwrap))
@@ -369,7 +369,7 @@ fn empty_optional_fields_load_and_wrong_values_are_still_rejected() {
     );
 
     let incidents = read_table(store.path(), "incidents");
-    let ids = strings(&incidents, "record_id");
+    let ids = record_ids(&incidents);
     let times = timestamps(&incidents, "occurred_at");
     let at = |id: &str| times[ids.iter().position(|i| i.as_deref() == Some(id)).unwrap()].unwrap();
     assert_eq!(at("A1"), civil_ms(2025, 3, 30, 1, 30, 0), "missing hour, read as GMT");

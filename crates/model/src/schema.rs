@@ -25,7 +25,7 @@ pub struct FieldSpec {
     pub description: &'static str,
 }
 
-/// The Arrow types used by the canonical tables.
+/// The Arrow types used by the canonical tables and their stored forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `Utf8`.
@@ -42,6 +42,8 @@ pub enum Kind {
     UInt64,
     /// `Boolean`.
     Boolean,
+    /// `FixedSizeBinary(32)`: 32 bytes, such as a SHA-256 digest.
+    Bytes32,
 }
 
 impl Kind {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Float64 => DataType::Float64,
             Kind::UInt64 => DataType::UInt64,
             Kind::Boolean => DataType::Boolean,
+            Kind::Bytes32 => DataType::FixedSizeBinary(32),
         }
     }
 }

@@ -41,8 +41,12 @@ fn table(store: &Path, name: &str) -> Vec<HashMap<String, String>> {
             .unwrap()
         {
             let batch = batch.unwrap();
+            // The canonical record ids (a 64-digit hex id is stored as its bytes).
+            let record_ids = batch
+                .column_by_name(crimescope_model::stored::RECORD_ID_BYTES)
+                .map(|c| c.as_fixed_size_binary().clone());
             // Timestamps are left out: casting a "UTC" zone needs chrono-tz, which only
-            // the DataFusion build enables.
+            // the DataFusion build enables. So are the record ids' bytes, read above.
             let batch = batch
                 .project(
                     &(0..batch.num_columns())
@@ -50,6 +54,7 @@ fn table(store: &Path, name: &str) -> Vec<HashMap<String, String>> {
                             !matches!(
                                 batch.schema().field(i).data_type(),
                                 arrow::datatypes::DataType::Timestamp(..)
+                                    | arrow::datatypes::DataType::FixedSizeBinary(_)
                             )
                         })
                         .collect::<Vec<_>>(),
@@ -84,8 +89,13 @@ fn table(store: &Path, name: &str) -> Vec<HashMap<String, String>> {
                                 },
                             )
                         })
-                        .collect(),
+                        .collect::<HashMap<String, String>>(),
                 );
+                if let Some(bytes) = record_ids.as_ref().filter(|b| b.is_valid(i)) {
+                    let row = out.last_mut().unwrap();
+                    let hex = crimescope_model::stored::record_id_of(None, Some(bytes.value(i))).unwrap();
+                    row.insert("record_id".into(), hex);
+                }
             }
         }
     }

@@ -153,39 +153,54 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
     Ok(Some((rows, written)))
 }
 
-/// The schema a merge of files of `schemas` writes: the last (newest) file's, with a
-/// field nullable where any file's is. A partition may hold files written by different
-/// versions: before manifest version 3 `incidents.incident_id` was required, since then
-/// it is null where the row implies it ([`crimescope_model::stored`]). Writing such a
-/// partition under the first file's required column would store those nulls as empty
-/// text.
+/// The schema a merge of files of `schemas` writes: the last (newest) file's fields,
+/// then any field only other files have, each nullable where any file's is or lacks it.
+/// A partition may hold files written by different versions: before manifest version 3
+/// `incidents.incident_id` was required, since then it is null where the row implies it
+/// ([`crimescope_model::stored`]); before version 4 there was no `record_id_bytes`.
+/// Writing such a partition under the first file's required column would store those
+/// nulls as empty text, and under an older file's fields alone would drop a newer
+/// file's column (a re-ingested file keeps its place in the list, so the newest file
+/// need not be last).
 fn admitting_every(schemas: &[SchemaRef]) -> SchemaRef {
     let Some(last) = schemas.last() else {
         return Arc::new(Schema::empty());
     };
-    let fields: Vec<Field> = last
-        .fields()
-        .iter()
+    let mut names: Vec<&Field> = last.fields().iter().map(|f| f.as_ref()).collect();
+    for schema in schemas {
+        for f in schema.fields() {
+            if !names.iter().any(|g| g.name() == f.name()) {
+                names.push(f.as_ref());
+            }
+        }
+    }
+    let fields: Vec<Field> = names
+        .into_iter()
         .map(|f| {
             let nullable = schemas
                 .iter()
                 .any(|s| s.field_with_name(f.name()).map_or(true, |g| g.is_nullable()));
-            f.as_ref().clone().with_nullable(nullable)
+            f.clone().with_nullable(nullable)
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, last.metadata().clone()))
 }
 
-/// `batch`'s columns, by name, under `schema` (see [`admitting_every`]).
+/// `batch`'s columns, by name, under `schema` (see [`admitting_every`]). A nullable
+/// column the file does not have is null in every row: a file written before the column
+/// existed (`incidents.record_id_bytes` before manifest version 4) keeps its values in
+/// the other columns.
 fn with_schema(batch: &RecordBatch, schema: &SchemaRef) -> arrow::error::Result<RecordBatch> {
     let columns = schema
         .fields()
         .iter()
-        .map(|f| {
-            batch
-                .column_by_name(f.name())
-                .cloned()
-                .ok_or_else(|| arrow::error::ArrowError::SchemaError(format!("the file has no column {}", f.name())))
+        .map(|f| match batch.column_by_name(f.name()) {
+            Some(column) => Ok(column.clone()),
+            None if f.is_nullable() => Ok(arrow::array::new_null_array(f.data_type(), batch.num_rows())),
+            None => Err(arrow::error::ArrowError::SchemaError(format!(
+                "the file has no column {}",
+                f.name()
+            ))),
         })
         .collect::<arrow::error::Result<Vec<_>>>()?;
     RecordBatch::try_new(schema.clone(), columns)
@@ -213,6 +228,16 @@ mod tests {
         assert_eq!(merged.field(0).name(), "n");
         assert!(!merged.field(0).is_nullable());
         assert!(merged.field(1).is_nullable());
+        // A column only an earlier file has is kept, after the last file's, nullable.
+        let wider = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("extra", DataType::Int64, false),
+        ]));
+        let both = admitting_every(&[wider, old.clone()]);
+        let names: Vec<&str> = both.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["id", "n", "extra"]);
+        // (`id` is nullable too: the wider file lacks it; `n` every file requires.)
+        assert!(both.field(2).is_nullable() && both.field(0).is_nullable() && !both.field(1).is_nullable());
         let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
         let ns: ArrayRef = Arc::new(Int64Array::from(vec![1, 2]));
         let batch = RecordBatch::try_new(old, vec![ids.clone(), ns.clone()]).unwrap();
@@ -221,12 +246,21 @@ mod tests {
         let nulls: ArrayRef = Arc::new(StringArray::from(vec![None, Some("c")]));
         let batch = RecordBatch::try_new(new, vec![ns, nulls]).unwrap();
         assert_eq!(with_schema(&batch, &merged).unwrap().column(1).null_count(), 1);
-        // A file without a column is an error, not a shifted column.
+        // A file without a nullable column has it as nulls, not as a shifted column.
         let narrow = RecordBatch::try_new(
             Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)])),
             vec![Arc::new(Int64Array::from(vec![3])) as ArrayRef],
         )
         .unwrap();
-        assert!(with_schema(&narrow, &merged).is_err());
+        let widened = with_schema(&narrow, &merged).unwrap();
+        assert_eq!(widened.column(0), narrow.column(0));
+        assert_eq!((widened.column(1).len(), widened.column(1).null_count()), (1, 1));
+        // A file without a required column is an error.
+        let no_n = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("id", DataType::Utf8, true)])),
+            vec![Arc::new(StringArray::from(vec!["d"])) as ArrayRef],
+        )
+        .unwrap();
+        assert!(with_schema(&no_n, &merged).is_err());
     }
 }

@@ -11,9 +11,12 @@ pub const FORMAT: &str = "crimescope-store";
 /// of every output file and the list of retired files. Version 3 stores `incidents`
 /// files whose `incident_id` is null where the row implies it
 /// ([`crimescope_model::stored`]), which a build that reads the column as it is would
-/// return as null. This build reads versions 1 and 2 (whose ids are all stored; version
-/// 1's files carry no hashes) and refuses newer ones.
-pub const VERSION: u32 = 3;
+/// return as null. Version 4 stores a `record_id` of 64 lowercase hex digits as its 32
+/// bytes in `record_id_bytes`, with `record_id` null, which an earlier build would
+/// return as null. This build reads versions 1 to 3 (version 1's files carry no
+/// hashes; before version 3 every id is stored in full, before version 4 every
+/// `record_id` is text) and refuses newer ones.
+pub const VERSION: u32 = 4;
 
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

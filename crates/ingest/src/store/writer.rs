@@ -21,7 +21,7 @@ pub const BATCH_ROWS: usize = 8192;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 131_072;
 /// Columns whose values are (nearly) unique per row, written without a dictionary.
-const UNIQUE_COLUMNS: &[&str] = &["incident_id", "record_id", "crime_id", "raw_text"];
+const UNIQUE_COLUMNS: &[&str] = &["incident_id", "record_id", "record_id_bytes", "crime_id", "raw_text"];
 /// Text columns whose row-group minimum and maximum cannot prune a row group: every
 /// input's rows hold most of their values (places, outcomes), or they are read only
 /// beside another column that has statistics (`lsoa_name` beside `lsoa_code`). They are
@@ -228,7 +228,8 @@ fn write_batch(
 /// The Parquet writer properties of every store file: Snappy, row groups of
 /// [`ROW_GROUP_ROWS`], statistics per column chunk but not per page, no dictionary or
 /// statistics for the unique id columns, no statistics for [`UNPRUNED_TEXT_COLUMNS`],
-/// no compression for `record_id` and delta encoding for `source_line`.
+/// no compression for `record_id` and `record_id_bytes`, and delta encoding for
+/// `source_line`.
 pub fn writer_properties(schema: &SchemaRef) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -259,11 +260,14 @@ pub fn writer_properties(schema: &SchemaRef) -> WriterProperties {
             props = props.set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
         }
     }
-    // A source's own ids (police.uk's are 64 hex digits) are close to random: Snappy
-    // saved 3% of `record_id` on a national year (420 MB stored as 408 MB), and the
-    // compressor's time is spent on every byte whether it saves any or not.
-    if schema.index_of("record_id").is_ok() {
-        props = props.set_column_compression(ColumnPath::from("record_id"), Compression::UNCOMPRESSED);
+    // A source's own ids (police.uk's are 64 hex digits, stored as their 32 bytes) are
+    // close to random: Snappy saved 3% of `record_id` as hex text on a national year
+    // (420 MB stored as 408 MB), and the compressor's time is spent on every byte
+    // whether it saves any or not.
+    for column in ["record_id", "record_id_bytes"] {
+        if schema.index_of(column).is_ok() {
+            props = props.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
+        }
     }
     // Line numbers rise by one from row to row: delta encoding stores them in almost
     // nothing, where a dictionary of unique values fills up and falls back to plain.

@@ -48,12 +48,29 @@ pub fn strings(batches: &[RecordBatch], column: &str) -> Vec<Option<String>> {
     out
 }
 
+/// The canonical `record_id` of every stored row: the stored text, or the lowercase
+/// hex of `record_id_bytes` (`crimescope_model::stored`).
+pub fn record_ids(batches: &[RecordBatch]) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for b in batches {
+        let texts = strings(std::slice::from_ref(b), "record_id");
+        let bytes = b
+            .column_by_name(crimescope_model::stored::RECORD_ID_BYTES)
+            .map(|c| c.as_fixed_size_binary().clone());
+        out.extend(texts.iter().enumerate().map(|(i, text)| {
+            let b = bytes.as_ref().and_then(|b| b.is_valid(i).then(|| b.value(i)));
+            crimescope_model::stored::record_id_of(text.as_deref(), b)
+        }));
+    }
+    out
+}
+
 /// The canonical `incident_id` of every stored row: the stored id, or the one the row
 /// implies (`crimescope_model::stored`).
 pub fn incident_ids(batches: &[RecordBatch]) -> Vec<String> {
     let stored = strings(batches, "incident_id");
     let datasets = strings(batches, "dataset");
-    let record_ids = strings(batches, "record_id");
+    let record_ids = record_ids(batches);
     stored
         .iter()
         .zip(&datasets)
