@@ -73,7 +73,7 @@ impl Incident<'_> {
     /// `record_id_bytes` ([`crimescope_model::stored::STORED_INCIDENT_FIELDS`]).
     pub fn values(&self) -> [Value<'_>; STORED_INCIDENT_FIELDS.len()] {
         // Each id is stored only where the row does not imply it (`crimescope_model::stored`).
-        let record_id_bytes = crimescope_model::stored::record_id_bytes(self.record_id);
+        let as_bytes = crimescope_model::stored::record_id_bytes(self.record_id).is_some();
         [
             Value::Str(self.source),
             Value::Str(self.dataset),
@@ -82,7 +82,7 @@ impl Incident<'_> {
             } else {
                 Value::Str(self.incident_id)
             },
-            if record_id_bytes.is_some() {
+            if as_bytes {
                 Value::Null
             } else {
                 Value::text(self.record_id)
@@ -112,7 +112,11 @@ impl Incident<'_> {
             Value::Bool(self.duplicate_id),
             Value::Str(self.source_file),
             Value::U64(self.source_line),
-            record_id_bytes.map_or(Value::Null, Value::Bytes32),
+            if as_bytes {
+                Value::Hex32(self.record_id)
+            } else {
+                Value::Null
+            },
         ]
     }
 }
@@ -161,11 +165,7 @@ mod tests {
         let values = row.values();
         assert!(matches!(values[3], Value::Null));
         assert!(matches!(values[2], Value::Str("police-uk-street:x#2")));
-        let mut expected = [0u8; 32];
-        for pair in expected.chunks_exact_mut(2) {
-            pair[1] = 0xff;
-        }
-        assert!(matches!(values[INCIDENT_FIELDS.len()], Value::Bytes32(b) if b == expected));
+        assert!(matches!(values[INCIDENT_FIELDS.len()], Value::Hex32(d) if d == crime_id));
         let other = Incident {
             record_id: "FS-2024-17",
             ..Incident::default()

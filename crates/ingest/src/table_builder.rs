@@ -31,8 +31,10 @@ pub enum Value<'a> {
     U64(u64),
     /// A boolean.
     Bool(bool),
-    /// 32 bytes (for `FixedSizeBinary(32)` columns).
-    Bytes32([u8; 32]),
+    /// 64 lowercase hexadecimal digits, for a `FixedSizeBinary(32)` column: stored as the
+    /// 32 bytes they spell ([`crimescope_model::stored::record_id_bytes`]). Held as the
+    /// text, not the bytes, so a row of values stays small.
+    Hex32(&'a str),
 }
 
 impl<'a> Value<'a> {
@@ -155,10 +157,14 @@ impl Column {
             (Column::UInt64(b), _) => b.append_null(),
             (Column::Boolean(b), Value::Bool(v)) => b.append_value(v),
             (Column::Boolean(b), _) => b.append_null(),
-            // 32 bytes always fit a builder of width 32; were it refused, the column would
-            // be a row short and the batch would fail to build, not lose the value quietly.
-            (Column::Bytes32(b), Value::Bytes32(v)) => {
-                let _ = b.append_value(v);
+            // Digits that are not 64 lowercase hex digits (the caller checked that they
+            // are) would leave the column a row short, and the batch would fail to
+            // build: the value is never lost quietly. 32 bytes always fit a builder of
+            // width 32.
+            (Column::Bytes32(b), Value::Hex32(digits)) => {
+                if let Some(bytes) = crimescope_model::stored::record_id_bytes(digits) {
+                    let _ = b.append_value(bytes);
+                }
             }
             (Column::Bytes32(b), _) => b.append_null(),
         }
@@ -215,14 +221,17 @@ impl TableBuilder {
     }
 
     /// The pending rows as a batch; the builder is then empty.
+    /// A column that did not take a value of every row fails it (the row count is
+    /// checked against the rows pushed).
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
         let arrays = self
             .columns
             .iter_mut()
             .map(Column::finish)
             .collect::<Result<Vec<_>, _>>()?;
-        RecordBatch::try_new(self.schema.clone(), arrays)
+        let options = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)
     }
 }
 
@@ -272,5 +281,34 @@ mod tests {
             let distinct: std::collections::BTreeSet<_> = batch.iter().flatten().collect();
             assert_eq!(array.as_dictionary::<Int32Type>().values().len(), distinct.len());
         }
+    }
+
+    #[test]
+    fn hex_digits_are_stored_as_their_bytes_and_bad_digits_fail_the_batch() {
+        let fields = [FieldSpec {
+            name: "b",
+            kind: Kind::Bytes32,
+            nullable: true,
+            description: "",
+        }];
+        let schema = Arc::new(arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new(
+            "b",
+            Kind::Bytes32.data_type(),
+            true,
+        )]));
+        let mut builder = TableBuilder::new(&fields, schema);
+        let digits = "0123456789abcdef".repeat(4);
+        builder.push(&[Value::Hex32(&digits)]);
+        builder.push(&[Value::Null]);
+        let batch = builder.finish().unwrap();
+        let column = batch.column(0).as_fixed_size_binary();
+        assert_eq!(
+            column.value(0),
+            [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef].repeat(4)
+        );
+        assert!(column.is_null(1));
+        // Digits that are not lowercase hex are never stored as something else.
+        builder.push(&[Value::Hex32(&digits.to_uppercase())]);
+        assert!(builder.finish().is_err());
     }
 }
