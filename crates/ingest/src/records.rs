@@ -10,13 +10,30 @@ use csv::ByteRecord;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A reader over a whole CSV file held in memory.
+///
+/// A line without a quote character is split at its delimiters directly (`memchr`),
+/// which is what nearly every row of a police.uk file is (they quote nothing); any other
+/// record, and every record that spans lines, is read by `csv_core`, the state machine
+/// inside the `csv` crate. Both give what the `csv` crate's reader gives (flexible
+/// field counts, no header handling, `"` quotes doubled inside quoted fields, `\r`,
+/// `\n` and `\r\n` as line ends, blank lines skipped); a test checks them against
+/// it on random text.
 pub struct Records<'a> {
     body: &'a [u8],
-    reader: csv::Reader<&'a [u8]>,
+    delimiter: u8,
+    /// Offset of the first byte not yet read.
+    pos: usize,
     record: ByteRecord,
-    /// Byte offset up to which newlines have been counted, and how many there were.
-    counted_to: usize,
+    /// Lines ended before `pos`.
     newlines: u64,
+    quoted: QuotedReader,
+}
+
+/// `csv_core`'s reader with the buffers it writes a record's fields into.
+struct QuotedReader {
+    core: csv_core::Reader,
+    fields: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 /// One record: where it starts, its raw bytes and its fields.
@@ -43,42 +60,56 @@ impl<'a> Records<'a> {
     /// A reader with another field delimiter.
     pub fn with_delimiter(bytes: &'a [u8], delimiter: u8) -> Records<'a> {
         let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(body);
         Records {
             body,
-            reader,
+            delimiter,
+            pos: 0,
             record: ByteRecord::new(),
-            counted_to: 0,
             newlines: 0,
+            quoted: QuotedReader {
+                core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+                fields: vec![0; 1024],
+                ends: vec![0; 32],
+            },
         }
     }
 
     /// The next record, or `None` at the end of the file.
     pub fn next_record(&mut self) -> Option<RawRecord<'a, '_>> {
-        // An in-memory byte reader in flexible mode cannot fail; treat any error as the end.
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(true) => {}
-            _ => return None,
-        }
-        let pos = self.record.position().cloned().unwrap_or_else(csv::Position::new);
-        let start = pos.byte() as usize;
-        let end = (self.reader.position().byte() as usize).min(self.body.len());
-        let mut start = start.min(end);
-        // The csv position of a record can sit on the line end of the one before it
-        // (after the CR of a CRLF); skip line ends (blank lines are no records anyway).
-        while start < end && matches!(self.body[start], b'\n' | b'\r') {
-            start += 1;
-        }
-        // The line is counted here rather than taken from the csv position, whose line
-        // number lags by one record.
-        self.newlines += line_ends(self.body, self.counted_to.min(start), start);
-        self.counted_to = start;
-        let line = self.newlines + 1;
         let body: &'a [u8] = self.body;
+        // Blank lines are no records: skip line ends, counting them.
+        while let Some(&b) = body.get(self.pos) {
+            match b {
+                b'\n' => self.newlines += 1,
+                b'\r' => self.newlines += u64::from(body.get(self.pos + 1) != Some(&b'\n')),
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        if self.pos >= body.len() {
+            return None;
+        }
+        let start = self.pos;
+        let line = self.newlines + 1;
+        let rest = &body[start..];
+        let line_end = memchr::memchr2(b'\n', b'\r', rest).map_or(body.len(), |i| start + i);
+        let end = if memchr::memchr(b'"', &body[start..line_end]).is_none() {
+            self.record.clear();
+            let mut field_start = start;
+            for at in memchr::memchr_iter(self.delimiter, &body[start..line_end]) {
+                self.record.push_field(&body[field_start..start + at]);
+                field_start = start + at + 1;
+            }
+            self.record.push_field(&body[field_start..line_end]);
+            line_end
+        } else {
+            start + self.quoted.read(rest, &mut self.record)?
+        };
+        // The line ends the record took (inside quoted fields, and the first byte of the
+        // one that ends it when `csv_core` read it) are counted here; the rest are
+        // counted as blank lines by the next call.
+        self.newlines += line_ends(body, start, end);
+        self.pos = end;
         let mut raw = &body[start..end];
         while let [rest @ .., b'\n' | b'\r'] = raw {
             raw = rest;
@@ -89,6 +120,40 @@ impl<'a> Records<'a> {
             fields: &self.record,
             end: end as u64,
         })
+    }
+}
+
+impl QuotedReader {
+    /// Read the record at the start of `input` into `record`: how many bytes it took
+    /// (with the first byte of its line end, if any), or `None` when `input` holds no
+    /// record.
+    fn read(&mut self, input: &[u8], record: &mut ByteRecord) -> Option<usize> {
+        use csv_core::ReadRecordResult;
+        self.core.reset();
+        let (mut taken, mut written, mut fields) = (0, 0, 0);
+        loop {
+            let (result, nin, nout, nends) =
+                self.core
+                    .read_record(&input[taken..], &mut self.fields[written..], &mut self.ends[fields..]);
+            taken += nin;
+            written += nout;
+            fields += nends;
+            match result {
+                // All of `input` read: the next call, with no input, marks its end.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => return None,
+            }
+        }
+        record.clear();
+        let mut from = 0;
+        for &to in &self.ends[..fields] {
+            record.push_field(&self.fields[from..to]);
+            from = to;
+        }
+        Some(taken)
     }
 }
 
@@ -167,6 +232,102 @@ pub fn header_names(records: &mut Records<'_>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (line, raw, fields) of every record, as the reader gives them.
+    type Read = Vec<(u64, Vec<u8>, Vec<Vec<u8>>)>;
+
+    fn read_all(bytes: &[u8], delimiter: u8) -> Read {
+        let mut records = Records::with_delimiter(bytes, delimiter);
+        std::iter::from_fn(|| {
+            records
+                .next_record()
+                .map(|r| (r.line, r.raw.to_vec(), r.fields.iter().map(<[u8]>::to_vec).collect()))
+        })
+        .collect()
+    }
+
+    /// The reader as it was before the quote-free fast path: every record read by the
+    /// `csv` crate's reader, lines counted from its positions.
+    fn read_all_with_the_csv_crate(bytes: &[u8], delimiter: u8) -> Read {
+        let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(body);
+        let (mut record, mut out) = (ByteRecord::new(), Vec::new());
+        let (mut counted_to, mut newlines) = (0, 0);
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            let pos = record.position().cloned().unwrap_or_else(csv::Position::new);
+            let end = (reader.position().byte() as usize).min(body.len());
+            let mut start = (pos.byte() as usize).min(end);
+            while start < end && matches!(body[start], b'\n' | b'\r') {
+                start += 1;
+            }
+            newlines += line_ends(body, counted_to.min(start), start);
+            counted_to = start;
+            let mut raw = &body[start..end];
+            while let [rest @ .., b'\n' | b'\r'] = raw {
+                raw = rest;
+            }
+            out.push((newlines + 1, raw.to_vec(), record.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out
+    }
+
+    /// Random text from the bytes that matter to CSV (delimiters, quotes, every kind of
+    /// line end, spaces, multi-byte and invalid UTF-8) and a BOM now and then: the
+    /// reader gives exactly what the `csv` crate's reader gave, record for record.
+    #[test]
+    fn records_are_the_csv_crates_on_random_text() {
+        const ALPHABET: [&[u8]; 12] = [
+            b"a",
+            b"b",
+            b"7",
+            b",",
+            b",",
+            b";",
+            b"\"",
+            b"\n",
+            b"\r",
+            b" ",
+            "é".as_bytes(),
+            b"\xff",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut quoted = 0;
+        for case in 0..3000 {
+            let mut text = Vec::new();
+            if next() % 10 == 0 {
+                text.extend_from_slice(UTF8_BOM);
+            }
+            // Some texts without quotes (the fast path alone), some with.
+            let no_quotes = case % 3 == 0;
+            for _ in 0..next() % 120 {
+                let piece = ALPHABET[(next() % ALPHABET.len() as u64) as usize];
+                if !(no_quotes && piece == b"\"") {
+                    text.extend_from_slice(piece);
+                }
+            }
+            quoted += usize::from(text.contains(&b'"'));
+            for delimiter in [b',', b';'] {
+                assert_eq!(
+                    read_all(&text, delimiter),
+                    read_all_with_the_csv_crate(&text, delimiter),
+                    "{:?} split on {:?}",
+                    String::from_utf8_lossy(&text),
+                    delimiter as char
+                );
+            }
+        }
+        assert!(quoted > 1000, "{quoted}");
+    }
 
     #[test]
     fn bom_crlf_and_quotes() {
