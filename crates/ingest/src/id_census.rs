@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Duplicate handling for sources whose rows carry an id, in one pass over a file.
 ///
@@ -40,17 +41,19 @@ pub enum IdClass {
 impl<'a> IdCensus<'a> {
     /// Classify a row by its id and raw text.
     pub fn classify(&mut self, id: Cow<'a, [u8]>, raw: &'a [u8]) -> IdClass {
-        match self.ids.get(id.as_ref()) {
-            None => {
+        // One lookup (one hash of the id) whether the id is new or seen.
+        match self.ids.entry(id) {
+            Entry::Vacant(vacant) => {
                 let group = self.groups.len() as u32;
                 self.groups.push(Group {
                     first: raw,
                     more: Vec::new(),
                 });
-                self.ids.insert(id, group);
+                vacant.insert(group);
                 IdClass::Load { group, version: 1 }
             }
-            Some(&group) => {
+            Entry::Occupied(seen) => {
+                let group = *seen.get();
                 let g = &mut self.groups[group as usize];
                 if same_content(g.first, raw) || g.more.iter().any(|m| same_content(m, raw)) {
                     return IdClass::Duplicate;
@@ -64,7 +67,6 @@ impl<'a> IdCensus<'a> {
         }
     }
 
-    /// How many distinct contents the id of `group` has.
     pub fn distinct(&self, group: u32) -> usize {
         self.groups.get(group as usize).map_or(0, |g| 1 + g.more.len())
     }
