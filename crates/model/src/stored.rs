@@ -36,16 +36,22 @@ use crate::schema::{DESCRIPTION_KEY, FieldSpec, INCIDENT_FIELDS, Kind, incidents
 /// The stored column that holds a `record_id` of 64 lowercase hex digits as its bytes.
 pub const RECORD_ID_BYTES: &str = "record_id_bytes";
 
+/// [`RECORD_ID_SQL`] as a literal, for the constants built from it.
+macro_rules! record_id_sql {
+    () => {
+        "COALESCE(record_id, encode(record_id_bytes, 'hex'))"
+    };
+}
+
 /// The SQL that gives the canonical `record_id` from a stored `incidents` row, for a
 /// view's select list (DataFusion's `encode(…, 'hex')` writes lowercase digits).
-pub const RECORD_ID_SQL: &str = "COALESCE(record_id, encode(record_id_bytes, 'hex'))";
+pub const RECORD_ID_SQL: &str = record_id_sql!();
 
 /// The SQL that gives the canonical `incident_id` from a stored `incidents` row, for a
 /// view's select list. The final `''` is never reached (a row stores a null id only
 /// when it has a `dataset` and a `record_id`); it tells the planner the column is never
 /// null, as the canonical schema says.
-pub const INCIDENT_ID_SQL: &str =
-    "COALESCE(incident_id, dataset || ':' || COALESCE(record_id, encode(record_id_bytes, 'hex')), '')";
+pub const INCIDENT_ID_SQL: &str = concat!("COALESCE(incident_id, dataset || ':' || ", record_id_sql!(), ", '')");
 
 /// The fields of the stored `incidents` rows, as a table builder makes them: the
 /// canonical [`INCIDENT_FIELDS`], then [`RECORD_ID_BYTES`].
