@@ -64,6 +64,27 @@ impl<const N: usize> Layout<N> {
             ));
         }
         let mut out = [""; N];
+        // The record's bytes checked once: when they are UTF-8 and every field starts on
+        // a character boundary (`str::get` checks it), every field is UTF-8. Otherwise
+        // each field is checked, to name the one that is not.
+        if record.len() <= N
+            && let Ok(text) = std::str::from_utf8(record.as_slice())
+        {
+            let mut fields: [Option<&str>; N] = [None; N];
+            let mut start = 0;
+            for (slot, field) in fields.iter_mut().zip(record) {
+                *slot = text.get(start..start + field.len());
+                start += field.len();
+            }
+            if fields[..record.len()].iter().all(Option::is_some) {
+                for (k, slot) in out.iter_mut().enumerate() {
+                    if let Some(i) = self.position[k] {
+                        *slot = fields[i].unwrap_or_default();
+                    }
+                }
+                return Ok(out);
+            }
+        }
         for (k, slot) in out.iter_mut().enumerate() {
             if let Some(i) = self.position[k] {
                 let bytes = record.get(i).unwrap_or_default();
@@ -101,6 +122,63 @@ mod tests {
         assert_eq!(layout.row(&record).unwrap(), ["a", "", "c"]);
         let short = csv::ByteRecord::from(vec!["c"]);
         assert_eq!(layout.row(&short).unwrap_err().reason, RejectReason::FieldCount);
+    }
+
+    /// Each field checked on its own: what `row` must give.
+    fn row_field_by_field(layout: &Layout<3>, record: &csv::ByteRecord) -> Option<[String; 3]> {
+        let mut out: [String; 3] = Default::default();
+        for (k, slot) in out.iter_mut().enumerate() {
+            if let Some(i) = layout.position[k] {
+                *slot = std::str::from_utf8(record.get(i)?).ok()?.to_string();
+            }
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn a_row_is_utf8_exactly_when_every_field_is() {
+        // Fields from pieces that split a character across two fields, stray
+        // continuation and lead bytes, and whole characters.
+        let pieces: [&[u8]; 8] = [
+            b"a",
+            b"\xc3",
+            b"\xa9",
+            "é".as_bytes(),
+            "€".as_bytes(),
+            b"\xe2\x82",
+            b"\xff",
+            b"",
+        ];
+        let layout = Layout::recognise(&KNOWN, &[], &header(&["C", "A", "B"])).unwrap();
+        let mut state: u32 = 12345;
+        let mut next = move || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as usize
+        };
+        let (mut valid, mut invalid) = (0, 0);
+        for _ in 0..5000 {
+            let fields: Vec<Vec<u8>> = (0..3)
+                .map(|_| {
+                    (0..next() % 3)
+                        .flat_map(|_| pieces[next() % pieces.len()].to_vec())
+                        .collect()
+                })
+                .collect();
+            let record = csv::ByteRecord::from(fields);
+            let expected = row_field_by_field(&layout, &record);
+            match layout.row(&record) {
+                Ok(row) => {
+                    assert_eq!(Some(row.map(str::to_string)), expected, "{record:?}");
+                    valid += 1;
+                }
+                Err(rejection) => {
+                    assert_eq!(expected, None, "{record:?}");
+                    assert_eq!(rejection.reason, RejectReason::InvalidUtf8);
+                    invalid += 1;
+                }
+            }
+        }
+        assert!(valid > 500 && invalid > 500, "{valid} {invalid}");
     }
 
     #[test]
