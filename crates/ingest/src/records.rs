@@ -101,14 +101,16 @@ impl<'a> Records<'a> {
                 field_start = start + at + 1;
             }
             self.record.push_field(&body[field_start..line_end]);
+            // A line split here holds no line end; the one after it is counted as a
+            // blank line by the next call.
             line_end
         } else {
-            start + self.quoted.read(rest, &mut self.record)?
+            let end = start + self.quoted.read(rest, &mut self.record)?;
+            // The line ends the record took (inside quoted fields, and the first byte of
+            // the one that ends it) are counted here; the rest by the next call.
+            self.newlines += line_ends(body, start, end);
+            end
         };
-        // The line ends the record took (inside quoted fields, and the first byte of the
-        // one that ends it when `csv_core` read it) are counted here; the rest are
-        // counted as blank lines by the next call.
-        self.newlines += line_ends(body, start, end);
         self.pos = end;
         let mut raw = &body[start..end];
         while let [rest @ .., b'\n' | b'\r'] = raw {

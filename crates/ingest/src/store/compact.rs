@@ -166,15 +166,15 @@ fn admitting_every(schemas: &[SchemaRef]) -> SchemaRef {
     let Some(last) = schemas.last() else {
         return Arc::new(Schema::empty());
     };
-    let mut names: Vec<&Field> = last.fields().iter().map(|f| f.as_ref()).collect();
+    let mut every_field: Vec<&Field> = last.fields().iter().map(|f| f.as_ref()).collect();
     for schema in schemas {
         for f in schema.fields() {
-            if !names.iter().any(|g| g.name() == f.name()) {
-                names.push(f.as_ref());
+            if !every_field.iter().any(|g| g.name() == f.name()) {
+                every_field.push(f.as_ref());
             }
         }
     }
-    let fields: Vec<Field> = names
+    let fields: Vec<Field> = every_field
         .into_iter()
         .map(|f| {
             let nullable = schemas
