@@ -12,7 +12,9 @@ pub struct Incident<'a> {
     pub source: &'a str,
     /// The profile or mapping name.
     pub dataset: &'a str,
-    /// Unique, stable id.
+    /// Unique, stable id. Left empty where it is `dataset:record_id` with a non-empty
+    /// `record_id`, which the store implies (`crimescope_model::stored`), so that a
+    /// profile need not build the text only for it to be dropped.
     pub incident_id: &'a str,
     /// The id in the source.
     pub record_id: &'a str,
@@ -69,6 +71,14 @@ pub struct Incident<'a> {
 }
 
 impl Incident<'_> {
+    /// Whether the store implies the row's `incident_id` from `dataset` and `record_id`:
+    /// it is left empty, or spelled out as `dataset:record_id`, with a `record_id`.
+    fn implies_incident_id(&self) -> bool {
+        !self.record_id.is_empty()
+            && (self.incident_id.is_empty()
+                || crimescope_model::stored::implies_incident_id(self.dataset, self.record_id, self.incident_id))
+    }
+
     /// The row's values as the store keeps them: in canonical column order, then
     /// `record_id_bytes` ([`crimescope_model::stored::STORED_INCIDENT_FIELDS`]).
     pub fn values(&self) -> [Value<'_>; STORED_INCIDENT_FIELDS.len()] {
@@ -77,7 +87,7 @@ impl Incident<'_> {
         [
             Value::Str(self.source),
             Value::Str(self.dataset),
-            if crimescope_model::stored::implies_incident_id(self.dataset, self.record_id, self.incident_id) {
+            if self.implies_incident_id() {
                 Value::Null
             } else {
                 Value::Str(self.incident_id)
@@ -151,6 +161,36 @@ mod tests {
     fn one_value_per_stored_field() {
         assert_eq!(Incident::default().values().len(), INCIDENT_FIELDS.len() + 1);
         assert_eq!(PARTY_FIELDS.len(), 5);
+    }
+
+    #[test]
+    fn an_incident_id_left_empty_or_spelled_out_is_implied_only_with_a_record_id() {
+        // The stored `incident_id`: None for null.
+        let stored = |incident_id: &str, record_id: &str| {
+            let row = Incident {
+                dataset: "police-uk-street",
+                incident_id,
+                record_id,
+                ..Incident::default()
+            };
+            match row.values()[2] {
+                Value::Null => None,
+                Value::Str(text) => Some(text.to_string()),
+                other => panic!("incident_id stored as {other:?}"),
+            }
+        };
+        assert_eq!(stored("", "abc"), None);
+        assert_eq!(stored("police-uk-street:abc", "abc"), None);
+        assert_eq!(
+            stored("police-uk-street:abc#2", "abc").as_deref(),
+            Some("police-uk-street:abc#2")
+        );
+        // Without a record id nothing implies it: kept as given.
+        assert_eq!(stored("", "").as_deref(), Some(""));
+        assert_eq!(
+            stored("police-uk-street:a.csv:7", "").as_deref(),
+            Some("police-uk-street:a.csv:7")
+        );
     }
 
     #[test]

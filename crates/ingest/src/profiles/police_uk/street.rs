@@ -110,9 +110,9 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
             match census.classify(first_field(rec.raw, id_bytes), rec.raw) {
                 IdClass::Duplicate => return Ok(Fate::Duplicate),
                 IdClass::Load { group, version } => {
-                    let _ = write!(incident_id, "{}:{}", ctx.profile, row.crime_id);
+                    // The first version's id, `profile:crime_id`, is implied (left empty).
                     if version > 1 {
-                        let _ = write!(incident_id, "#{version}");
+                        let _ = write!(incident_id, "{}:{}#{version}", ctx.profile, row.crime_id);
                     }
                     group
                 }
@@ -135,7 +135,9 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
         place_key.clear();
         match row.point {
             Point::LonLat(Some(_)) => {
-                let _ = write!(place_key, "{},{}", row.fields[4].trim(), row.fields[5].trim());
+                place_key.push_str(row.fields[4].trim());
+                place_key.push(',');
+                place_key.push_str(row.fields[5].trim());
             }
             Point::Bng(Some(_)) => place_key.push_str(&location_key("", easting.zip(northing)).unwrap_or_default()),
             _ => {}
