@@ -1,10 +1,12 @@
 -- The `incidents` view when outcomes files are loaded: every incident, with `outcome`
 -- replaced by the crime's latest outcome from `outcomes` (latest by outcome month, ties
 -- broken by file and line), or the street file's "Last outcome category" otherwise.
+-- `latest_of` is `last_value(outcome_type ORDER BY month, source_file, source_line)`
+-- as a grouped accumulator (crates/engine/src/latest_of.rs says why).
 -- Columns are in canonical order; a test checks the view's schema equals `incidents`.
 WITH latest AS (
     SELECT crime_id,
-           last_value(outcome_type ORDER BY month, source_file, source_line) AS outcome_type
+           latest_of(outcome_type, month, source_file, source_line) AS outcome_type
     FROM outcomes
     GROUP BY crime_id
 )

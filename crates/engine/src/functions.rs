@@ -14,6 +14,7 @@
 //! | `months_in(first, last)` | BIGINT | the months of the period `first..last` (`YYYY-MM`), inclusive |
 //! | `offence_harm_weight(ho_offence_code)` | DOUBLE | the bundled offence table's weight (`harm_offences_v1`, an approximation); NULL for a code it does not list |
 //! | `text_key(text)` | BIGINT UNSIGNED | a 64-bit key of the text, for grouping a dictionary column by a number ([`crate::text_key`]); NULL for NULL |
+//! | `latest_of(value, month, source_file, source_line)` (aggregate) | TEXT | per group, the value of the latest row by month, file and line, nulls last: `last_value(value ORDER BY month, source_file, source_line)` as a grouped accumulator ([`crate::latest_of`]) |
 //!
 //! The projection is the Ordnance Survey's OSTN15 transformation (Ordnance Survey,
 //! *A guide to coordinate systems in Great Britain*, 2020, §6), as used at ingest
@@ -35,7 +36,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, TimeUnit, TimestampMillisecondType};
 use datafusion::common::{DataFusionError, Result as DfResult, ScalarValue, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+    AggregateUDF, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
 use datafusion::prelude::SessionContext;
 
@@ -64,10 +65,18 @@ pub fn scalar_functions(harm: &HarmWeights) -> Vec<ScalarUDF> {
     ]
 }
 
+/// Every crimescope aggregate function.
+pub fn aggregate_functions() -> Vec<AggregateUDF> {
+    vec![AggregateUDF::new_from_impl(crate::latest_of::LatestOfFunction::new())]
+}
+
 /// Register every crimescope SQL function on `ctx` (replacing any of the same name).
 pub fn register_functions(ctx: &SessionContext, harm: &HarmWeights) {
     for udf in scalar_functions(harm) {
         ctx.register_udf(udf);
+    }
+    for udaf in aggregate_functions() {
+        ctx.register_udaf(udaf);
     }
 }
 

@@ -35,6 +35,7 @@ mod error;
 pub mod functions;
 pub mod hotspots;
 mod info;
+pub mod latest_of;
 pub mod local_store;
 pub mod lsoa_vintage;
 mod metadata_warm;

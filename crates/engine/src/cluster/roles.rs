@@ -16,7 +16,7 @@ use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
 use super::codec::{CrimescopeLogicalCodec, CrimescopePhysicalCodec};
 use crate::error::{EngineError, Result};
-use crate::functions::scalar_functions;
+use crate::functions::{aggregate_functions, scalar_functions};
 
 /// Where a scheduler listens.
 #[derive(Debug, Clone)]
@@ -71,6 +71,9 @@ pub(crate) fn server_session_state(config: SessionConfig) -> datafusion::common:
     let mut state = default_session_builder(config)?;
     for udf in scalar_functions(&HarmWeights::v1()) {
         state.register_udf(Arc::new(udf))?;
+    }
+    for udaf in aggregate_functions() {
+        state.register_udaf(Arc::new(udaf))?;
     }
     crate::local_store::InlineLocalFiles::register_in(state.runtime_env());
     Ok(state)
@@ -137,6 +140,11 @@ pub async fn run_executor(options: &ExecutorOptions) -> Result<()> {
     let mut registry = ballista_core::registry::BallistaFunctionRegistry::default();
     for udf in scalar_functions(&HarmWeights::v1()) {
         registry.scalar_functions.insert(udf.name().to_string(), Arc::new(udf));
+    }
+    for udaf in aggregate_functions() {
+        registry
+            .aggregate_functions
+            .insert(udaf.name().to_string(), Arc::new(udaf));
     }
     let config = ExecutorProcessConfig {
         bind_host: options.bind_host.clone(),
