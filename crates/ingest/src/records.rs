@@ -30,7 +30,7 @@ pub struct Records<'a> {
 }
 
 /// `csv_core`'s reader with the buffers it writes a record's fields into.
-struct QuotedReader {
+pub(crate) struct QuotedReader {
     core: csv_core::Reader,
     fields: Vec<u8>,
     ends: Vec<usize>,
@@ -66,11 +66,7 @@ impl<'a> Records<'a> {
             pos: 0,
             record: ByteRecord::new(),
             newlines: 0,
-            quoted: QuotedReader {
-                core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-                fields: vec![0; 1024],
-                ends: vec![0; 32],
-            },
+            quoted: QuotedReader::new(delimiter),
         }
     }
 
@@ -126,10 +122,20 @@ impl<'a> Records<'a> {
 }
 
 impl QuotedReader {
+    /// A reader of records split at `delimiter`. Building one builds `csv_core`'s
+    /// state machine (microseconds), so a reader is made once and reused.
+    pub(crate) fn new(delimiter: u8) -> QuotedReader {
+        QuotedReader {
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            fields: vec![0; 1024],
+            ends: vec![0; 32],
+        }
+    }
+
     /// Read the record at the start of `input` into `record`: how many bytes it took
     /// (with the first byte of its line end, if any), or `None` when `input` holds no
     /// record.
-    fn read(&mut self, input: &[u8], record: &mut ByteRecord) -> Option<usize> {
+    pub(crate) fn read(&mut self, input: &[u8], record: &mut ByteRecord) -> Option<usize> {
         use csv_core::ReadRecordResult;
         self.core.reset();
         let (mut taken, mut written, mut fields) = (0, 0, 0);
