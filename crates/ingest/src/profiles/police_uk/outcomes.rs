@@ -44,7 +44,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
         unreachable!("the current outcomes header is recognised")
     };
     let id_column = layout.index("Crime ID").unwrap_or(0);
-    let mut census = IdCensus::default();
+    let mut census = IdCensus::with_capacity(bytes.len() / 200);
     let mut months: Vec<(Month, usize)> = Vec::new();
     let mut outcomes = ctx.writer("outcomes", OUTCOME_FIELDS, outcomes_schema());
     let mut records = Records::new(bytes);

@@ -87,7 +87,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
     let layout = recognise(header).unwrap_or_else(current_layout);
     let grid = !layout.has("Longitude");
     let crime_id_column = layout.index("Crime ID");
-    let mut census = IdCensus::default();
+    let mut census = IdCensus::with_capacity(bytes.len() / 200);
     let mut incidents = ctx.incidents_writer().hold_until_finish();
     let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
     // Per writer partition, the id group of each row (NO_GROUP for rows without an id).
