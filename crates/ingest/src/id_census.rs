@@ -160,13 +160,7 @@ mod tests {
     #[test]
     fn same_content_is_the_csv_crates_on_random_rows() {
         const PIECES: [&[u8]; 9] = [b"a", b"b", b"7", b",", b"\"", b" ", b"\r\n", b"\n", "é".as_bytes()];
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_support::xorshift64(0x2545_F491_4F6C_DD1D);
         let random_row = |next: &mut dyn FnMut() -> u64| {
             let fields: Vec<Vec<u8>> = (0..1 + next() % 4)
                 .map(|_| {
@@ -209,7 +203,7 @@ mod tests {
             } else {
                 random_row(&mut next)
             };
-            let (a, b) = (write(&x, next() % 3 == 0), write(&y, next() % 3 == 0));
+            let (a, b) = (write(&x, next().is_multiple_of(3)), write(&y, next().is_multiple_of(3)));
             // Now and then a raw row as a broken file has it: a stray quote.
             let b = if case % 7 == 0 {
                 [b.as_slice(), b"\""].concat()

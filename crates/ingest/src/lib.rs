@@ -47,6 +47,8 @@ mod report;
 pub mod retag;
 pub mod store;
 mod table_builder;
+#[cfg(test)]
+mod test_support;
 mod utm;
 
 pub use error::{IngestError, Result};

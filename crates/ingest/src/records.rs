@@ -302,17 +302,11 @@ mod tests {
             "é".as_bytes(),
             b"\xff",
         ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_support::xorshift64(0x9E37_79B9_7F4A_7C15);
         let mut quoted = 0;
         for case in 0..3000 {
             let mut text = Vec::new();
-            if next() % 10 == 0 {
+            if next().is_multiple_of(10) {
                 text.extend_from_slice(UTF8_BOM);
             }
             // Some texts without quotes (the fast path alone), some with.
