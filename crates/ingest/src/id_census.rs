@@ -20,13 +20,26 @@ pub struct IdCensus<'a> {
     groups: Vec<Group<'a>>,
     /// Parses rows whose bytes differ but may hold the same fields (made when first needed).
     parser: Option<ContentParser>,
+    /// The file's field delimiter (`,` unless [`IdCensus::with_delimiter`] says otherwise).
+    delimiter: Option<u8>,
 }
 
-/// A reusable CSV record parser and the two records it compares.
+/// A reusable CSV record parser and the two records it compares. Building one builds
+/// `csv_core`'s state machine, so it is built when a census first meets a repeated id.
 struct ContentParser {
     reader: QuotedReader,
     a: csv::ByteRecord,
     b: csv::ByteRecord,
+}
+
+impl ContentParser {
+    fn new(delimiter: u8) -> Self {
+        ContentParser {
+            reader: QuotedReader::new(delimiter),
+            a: csv::ByteRecord::new(),
+            b: csv::ByteRecord::new(),
+        }
+    }
 }
 
 struct Group<'a> {
@@ -59,7 +72,15 @@ impl<'a> IdCensus<'a> {
             ids: HashMap::with_capacity_and_hasher(ids, foldhash::fast::FixedState::default()),
             groups: Vec::with_capacity(ids),
             parser: None,
+            delimiter: None,
         }
+    }
+
+    /// The census of a file whose fields are split at `delimiter` (a mapping's
+    /// `delimiter`), so rows that differ only in quoting are parsed as the file is.
+    pub fn with_delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = Some(delimiter);
+        self
     }
 
     /// Classify a row by its id and raw text.
@@ -78,7 +99,9 @@ impl<'a> IdCensus<'a> {
             Entry::Occupied(seen) => {
                 let group = *seen.get();
                 let g = &mut self.groups[group as usize];
-                let parser = &mut self.parser;
+                let parser = self
+                    .parser
+                    .get_or_insert_with(|| ContentParser::new(self.delimiter.unwrap_or(b',')));
                 if same_content(parser, g.first, raw) || g.more.iter().any(|m| same_content(parser, m, raw)) {
                     return IdClass::Duplicate;
                 }
@@ -109,26 +132,21 @@ pub fn first_field<'a>(raw: &'a [u8], parsed: &[u8]) -> Cow<'a, [u8]> {
 }
 
 /// Whether two raw rows hold the same fields: equal bytes; or, when either holds a
-/// quote (so equal fields can be written differently), equal once parsed as CSV
-/// (`,`-delimited, as the `csv` crate reads by default). Two rows without quotes hold
-/// the same fields exactly when their bytes are equal: their fields are the bytes
-/// between the commas, and a row's bytes hold no line end.
+/// quote (so equal fields can be written differently), equal once parsed as CSV with
+/// the file's delimiter. Two rows without quotes hold the same fields exactly when their
+/// bytes are equal: their fields are the bytes between the delimiters, and a row's bytes
+/// hold no line end.
 ///
 /// Outcomes files repeat a Crime ID once per outcome, so this runs for most of their
 /// rows. Building a parser per call (as a `csv::Reader` was) took half of a national
 /// outcomes ingest's CPU; the parser is built once per census.
-fn same_content(parser: &mut Option<ContentParser>, a: &[u8], b: &[u8]) -> bool {
+fn same_content(parser: &mut ContentParser, a: &[u8], b: &[u8]) -> bool {
     if a == b {
         return true;
     }
     if memchr::memchr(b'"', a).is_none() && memchr::memchr(b'"', b).is_none() {
         return false;
     }
-    let parser = parser.get_or_insert_with(|| ContentParser {
-        reader: QuotedReader::new(b','),
-        a: csv::ByteRecord::new(),
-        b: csv::ByteRecord::new(),
-    });
     let read_a = parser.reader.read(a, &mut parser.a).is_some();
     let read_b = parser.reader.read(b, &mut parser.b).is_some();
     read_a && read_b && parser.a.iter().eq(parser.b.iter())
@@ -194,7 +212,7 @@ mod tests {
             }
             out
         };
-        let mut parser = None;
+        let mut parser = ContentParser::new(b',');
         let (mut equal, mut differ) = (0, 0);
         for case in 0..4000 {
             let x = random_row(&mut next);
@@ -225,6 +243,26 @@ mod tests {
             }
         }
         assert!(equal > 1000 && differ > 1000, "{equal} equal, {differ} different");
+    }
+
+    #[test]
+    fn rows_of_a_semicolon_file_are_compared_as_the_file_splits_them() {
+        let rows: [&'static [u8]; 3] = [b"x1;a;b", b"x1;\"a\";b", b"x1;\"a;b\""];
+        let classify = |mut census: IdCensus<'static>| -> Vec<IdClass> {
+            rows.iter()
+                .map(|raw| census.classify(Cow::Borrowed(&raw[..2]), raw))
+                .collect()
+        };
+        assert_eq!(
+            classify(IdCensus::default().with_delimiter(b';')),
+            [
+                IdClass::Load { group: 0, version: 1 },
+                IdClass::Duplicate,                     // `a` quoted
+                IdClass::Load { group: 0, version: 2 }, // one field `a;b`, not two
+            ]
+        );
+        // Read as commas, the quoted row is one field that differs from the first.
+        assert_eq!(classify(IdCensus::default())[1], IdClass::Load { group: 0, version: 2 });
     }
 
     #[test]

@@ -211,3 +211,34 @@ fn mapped_asb_types_the_harm_table_lacks_take_the_asb_weight_and_fire_types_none
     // Fire: no weight for a type the table lacks (no deliberate flag in a mapping).
     assert_eq!(weights("fire"), (0.0, asb, burglary));
 }
+
+/// A `;`-delimited file: a row that repeats an earlier row's fields with one field
+/// quoted is an exact duplicate (dropped), and a row whose quoted field holds a `;` is a
+/// new version of its id (loaded), as the file's own delimiter splits them.
+#[test]
+fn a_semicolon_file_repeated_with_other_quoting_is_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("log.csv");
+    std::fs::write(
+        &csv,
+        "case;month;type;place\nA1;2024-03;Burglary;High St\nA1;2024-03;\"Burglary\";High St\nA1;2024-03;Burglary;\"High St;rear\"\nA2;2024-03;Burglary;High St\n",
+    )
+    .unwrap();
+    let profile = "name = \"semicolons\"\nsource = \"police\"\ndelimiter = \";\"\n[columns]\nrecord_id = \"case\"\nmonth = \"month\"\ncategory = \"type\"\nlocation_text = \"place\"\n[formats]\nmonth = \"%Y-%m\"\n";
+    let options = IngestOptions {
+        mapping: Some(MappingProfile::parse(profile, "log.toml").unwrap()),
+        ..IngestOptions::default()
+    };
+    let store = tempfile::tempdir().unwrap();
+    let report = ingest(store.path(), std::slice::from_ref(&csv), &options, &NoProgress).unwrap();
+    let t = &report.totals;
+    assert_eq!(
+        (t.rows_read, t.rows_loaded, t.duplicates_dropped, t.rows_rejected),
+        (4, 3, 1, 0),
+        "{t:?}"
+    );
+    let mut ids: Vec<Option<String>> = record_ids(&read_table(store.path(), "incidents"));
+    ids.sort();
+    let id = |s: &str| Some(s.to_string());
+    assert_eq!(ids, [id("A1"), id("A1"), id("A2")], "A1 kept in two versions");
+}

@@ -100,7 +100,7 @@ pub fn parse(
     let mut incidents = ctx.incidents_writer();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
-    let mut census = IdCensus::default();
+    let mut census = IdCensus::default().with_delimiter(profile.delimiter_byte());
     let mut incident_id = String::new();
     let prefix = ctx.id_prefix(&profile.name);
     let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
