@@ -5,6 +5,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use arrow::array::{BooleanArray, RecordBatch};
+use std::sync::Arc;
+
 use crate::records::QuotedReader;
 
 /// Duplicate handling for sources whose rows carry an id, in one pass over a file.
@@ -116,6 +119,65 @@ impl<'a> IdCensus<'a> {
 
     pub fn distinct(&self, group: u32) -> usize {
         self.groups.get(group as usize).map_or(0, |g| 1 + g.more.len())
+    }
+}
+
+/// Which loaded rows to flag `duplicate_id`: every row of an id loaded in more than one
+/// version. That depends on rows further down the file, so a profile holds its rows
+/// until the file is read ([`crate::store::writer::PartitionedWriter::hold_until_finish`]),
+/// records each row's id group here as it pushes it, and sets the column at the end.
+#[derive(Debug, Default)]
+pub struct VersionFlags {
+    /// Per writer partition, each held row's id group (`None` for a row without an id).
+    groups: Vec<Vec<Option<u32>>>,
+}
+
+impl VersionFlags {
+    /// Record the next row pushed to writer partition `partition`.
+    pub fn push(&mut self, partition: usize, group: Option<u32>) {
+        if self.groups.len() <= partition {
+            self.groups.resize_with(partition + 1, Vec::new);
+        }
+        self.groups[partition].push(group);
+    }
+
+    fn flagged(census: &IdCensus<'_>, group: Option<u32>) -> bool {
+        group.is_some_and(|g| census.distinct(g) > 1)
+    }
+
+    /// How many rows are flagged (`duplicate_ids_flagged`).
+    pub fn count(&self, census: &IdCensus<'_>) -> u64 {
+        self.groups
+            .iter()
+            .flatten()
+            .filter(|g| Self::flagged(census, **g))
+            .count() as u64
+    }
+
+    /// `batch`, all of partition `partition`'s rows, with its `duplicate_id` column set.
+    pub fn apply(
+        &self,
+        census: &IdCensus<'_>,
+        partition: usize,
+        batch: RecordBatch,
+    ) -> crate::error::Result<RecordBatch> {
+        let rows = self.groups.get(partition).map_or(&[][..], Vec::as_slice);
+        if rows.len() != batch.num_rows() {
+            return Err(crate::error::IngestError::Arrow {
+                file: "duplicate_id".into(),
+                message: format!("{} rows held, {} flags recorded", batch.num_rows(), rows.len()),
+            });
+        }
+        let flags: BooleanArray = rows.iter().map(|g| Some(Self::flagged(census, *g))).collect();
+        let schema = batch.schema();
+        let mut columns = batch.columns().to_vec();
+        if let Ok(i) = schema.index_of("duplicate_id") {
+            columns[i] = Arc::new(flags);
+        }
+        RecordBatch::try_new(schema, columns).map_err(|e| crate::error::IngestError::Arrow {
+            file: "duplicate_id".into(),
+            message: e.to_string(),
+        })
     }
 }
 

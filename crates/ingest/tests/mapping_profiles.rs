@@ -214,7 +214,8 @@ fn mapped_asb_types_the_harm_table_lacks_take_the_asb_weight_and_fire_types_none
 
 /// A `;`-delimited file: a row that repeats an earlier row's fields with one field
 /// quoted is an exact duplicate (dropped), and a row whose quoted field holds a `;` is a
-/// new version of its id (loaded), as the file's own delimiter splits them.
+/// new version of its id (loaded, and both of the id's rows flagged `duplicate_id`), as
+/// the file's own delimiter splits them.
 #[test]
 fn a_semicolon_file_repeated_with_other_quoting_is_a_duplicate() {
     let dir = tempfile::tempdir().unwrap();
@@ -237,8 +238,14 @@ fn a_semicolon_file_repeated_with_other_quoting_is_a_duplicate() {
         (4, 3, 1, 0),
         "{t:?}"
     );
-    let mut ids: Vec<Option<String>> = record_ids(&read_table(store.path(), "incidents"));
-    ids.sort();
+    // A1's two versions are both flagged, as a police.uk Crime ID's are; A2 is not.
+    assert_eq!(t.duplicate_ids_flagged, 2, "{t:?}");
+    let incidents = read_table(store.path(), "incidents");
+    let mut flagged: Vec<(Option<String>, bool)> = record_ids(&incidents)
+        .into_iter()
+        .zip(bools(&incidents, "duplicate_id"))
+        .collect();
+    flagged.sort();
     let id = |s: &str| Some(s.to_string());
-    assert_eq!(ids, [id("A1"), id("A1"), id("A2")], "A1 kept in two versions");
+    assert_eq!(flagged, [(id("A1"), true), (id("A1"), true), (id("A2"), false)]);
 }

@@ -14,7 +14,7 @@ use crimescope_model::schema::{PARTY_FIELDS, parties_schema};
 use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
-use crate::id_census::{IdCensus, IdClass};
+use crate::id_census::{IdCensus, IdClass, VersionFlags};
 use crate::incident::{Incident, push_party};
 use crate::location::{locate, location_key, place_bng};
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
@@ -97,13 +97,16 @@ pub fn parse(
     })?;
     let source = profile.source.as_str();
 
-    let mut incidents = ctx.incidents_writer();
+    // Rows are held until the file is read: whether an id's rows are flagged
+    // `duplicate_id` depends on rows further down (as for police.uk street files).
+    let mut incidents = ctx.incidents_writer().hold_until_finish();
+    let mut versions = VersionFlags::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
     let mut census = IdCensus::default().with_delimiter(profile.delimiter_byte());
     let mut incident_id = String::new();
     let prefix = ctx.id_prefix(&profile.name);
-    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
+    let (mut counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let row = match read_row(profile, &columns, &people, xy, grid, rec.fields, header.len()) {
             Ok(row) => row,
             Err(rejection) if id_columns.is_empty() => return Ok(Fate::Rejected(rejection)),
@@ -117,16 +120,23 @@ pub fn parse(
         };
         incident_id.clear();
         let mut first_row = true;
+        // The row's id group, when its id's versions are separate incidents.
+        let mut group = None;
         match row.get("record_id") {
             Some(id) if !id.is_empty() => match census.classify(Cow::Owned(id.as_bytes().to_vec()), rec.raw) {
                 IdClass::Duplicate => return Ok(Fate::Duplicate),
-                IdClass::Load { version: 1, .. } => incident_id.push_str(&format!("{prefix}:{id}")),
                 // One row per crime and person: later rows add people to the first.
-                IdClass::Load { .. } if key.is_some() => {
+                IdClass::Load { version, .. } if key.is_some() => {
                     incident_id.push_str(&format!("{prefix}:{id}"));
-                    first_row = false;
+                    first_row = version == 1;
                 }
-                IdClass::Load { version, .. } => incident_id.push_str(&format!("{prefix}:{id}#{version}")),
+                IdClass::Load { group: g, version } => {
+                    group = Some(g);
+                    incident_id.push_str(&format!("{prefix}:{id}"));
+                    if version > 1 {
+                        incident_id.push_str(&format!("#{version}"));
+                    }
+                }
             },
             _ => incident_id.push_str(&format!("{}:{}:{}", profile.name, ctx.name, rec.line)),
         }
@@ -182,8 +192,10 @@ pub fn parse(
         let place = location_key(row.get("uprn").unwrap_or(""), easting.zip(northing));
         let category = row.category.as_str();
         let text = |field: &str| row.get(field).unwrap_or("");
-        incidents.push(
-            &format!("source={source}/month={}", row.month),
+        let partition = incidents.partition(&format!("source={source}/month={}", row.month));
+        versions.push(partition, group);
+        incidents.push_at(
+            partition,
             &Incident {
                 source,
                 dataset: &profile.name,
@@ -215,7 +227,8 @@ pub fn parse(
         )?;
         Ok(Fate::Loaded)
     })?;
-    let mut outputs = incidents.finish()?;
+    counts.duplicate_ids_flagged = versions.count(&census);
+    let mut outputs = incidents.finish_with(&mut |index, batch| versions.apply(&census, index, batch))?;
     if key.is_some() {
         outputs.extend(parties.finish()?);
     }

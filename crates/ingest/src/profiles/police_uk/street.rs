@@ -16,15 +16,12 @@
 use crimescope_model::{Month, PoliceUkCrimeType, RetiredCrimeType, Source};
 
 use std::fmt::Write;
-use std::sync::Arc;
-
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 
 use super::layout::Layout;
-use crate::error::{IngestError, Result};
+use crate::error::Result;
 use crate::fields::{bng, lon_lat};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
-use crate::id_census::{IdCensus, IdClass, first_field};
+use crate::id_census::{IdCensus, IdClass, VersionFlags, first_field};
 use crate::incident::Incident;
 use crate::location::{locate, location_key, place_bng};
 use crate::records::Records;
@@ -90,8 +87,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
     let mut census = IdCensus::with_capacity(bytes.len() / 200);
     let mut incidents = ctx.incidents_writer().hold_until_finish();
     let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
-    // Per writer partition, the id group of each row (NO_GROUP for rows without an id).
-    let mut row_groups: Vec<Vec<u32>> = Vec::new();
+    let mut versions = VersionFlags::default();
     let mut incident_id = String::new();
     let mut place_key = String::new();
     let mut records = Records::new(bytes);
@@ -104,7 +100,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
         incident_id.clear();
         let group = if row.crime_id.is_empty() {
             let _ = write!(incident_id, "{}:{}:{}", ctx.profile, ctx.name, rec.line);
-            NO_GROUP
+            None
         } else {
             let id_bytes = crime_id_column.and_then(|i| rec.fields.get(i)).unwrap_or_default();
             match census.classify(first_field(rec.raw, id_bytes), rec.raw) {
@@ -114,7 +110,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
                     if version > 1 {
                         let _ = write!(incident_id, "{}:{}#{version}", ctx.profile, row.crime_id);
                     }
-                    group
+                    Some(group)
                 }
             }
         };
@@ -148,13 +144,10 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
             None => {
                 let index = incidents.partition(&format!("source={source}/month={}", row.month));
                 partitions.push((source, row.month, index));
-                if row_groups.len() <= index {
-                    row_groups.resize_with(index + 1, Vec::new);
-                }
                 index
             }
         };
-        row_groups[index].push(group);
+        versions.push(index, group);
         let harm = ctx
             .harm
             .weight(row.crime_type.name())
@@ -193,29 +186,10 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
         )?;
         Ok(Fate::Loaded)
     })?;
-    let flagged = |group: &u32| *group != NO_GROUP && census.distinct(*group) > 1;
-    counts.duplicate_ids_flagged = row_groups.iter().flatten().filter(|g| flagged(g)).count() as u64;
-    let mut outputs = incidents.finish_with(&mut |index, batch| {
-        let flags: BooleanArray = row_groups[index].iter().map(|g| Some(flagged(g))).collect();
-        replace_column(batch, DUPLICATE_ID, Arc::new(flags))
-    })?;
+    counts.duplicate_ids_flagged = versions.count(&census);
+    let mut outputs = incidents.finish_with(&mut |index, batch| versions.apply(&census, index, batch))?;
     outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
-}
-
-const NO_GROUP: u32 = u32::MAX;
-const DUPLICATE_ID: &str = "duplicate_id";
-
-fn replace_column(batch: RecordBatch, name: &str, column: ArrayRef) -> Result<RecordBatch> {
-    let schema = batch.schema();
-    let mut columns = batch.columns().to_vec();
-    if let Ok(i) = schema.index_of(name) {
-        columns[i] = column;
-    }
-    RecordBatch::try_new(schema, columns).map_err(|e| IngestError::Arrow {
-        file: name.to_string(),
-        message: e.to_string(),
-    })
 }
 
 /// The current 12-column layout (the parser is only called with a recognised header;
