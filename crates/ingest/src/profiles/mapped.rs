@@ -97,9 +97,15 @@ pub fn parse(
     })?;
     let source = profile.source.as_str();
 
-    // Rows are held until the file is read: whether an id's rows are flagged
-    // `duplicate_id` depends on rows further down (as for police.uk street files).
-    let mut incidents = ctx.incidents_writer().hold_until_finish();
+    // An id's versions are separate incidents, flagged `duplicate_id`, when the profile
+    // has ids and no person columns. Whether a row is flagged depends on rows further
+    // down, so those files' rows are held until the file is read (as police.uk street
+    // files' are); other files are written as they are read.
+    let flags_versions = key.is_none() && profile.columns.contains_key("record_id");
+    let mut incidents = ctx.incidents_writer();
+    if flags_versions {
+        incidents = incidents.hold_until_finish();
+    }
     let mut versions = VersionFlags::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
@@ -193,7 +199,9 @@ pub fn parse(
         let category = row.category.as_str();
         let text = |field: &str| row.get(field).unwrap_or("");
         let partition = incidents.partition(&format!("source={source}/month={}", row.month));
-        versions.push(partition, group);
+        if flags_versions {
+            versions.push(partition, group);
+        }
         incidents.push_at(
             partition,
             &Incident {
@@ -227,8 +235,12 @@ pub fn parse(
         )?;
         Ok(Fate::Loaded)
     })?;
-    counts.duplicate_ids_flagged = versions.count(&census);
-    let mut outputs = incidents.finish_with(&mut |index, batch| versions.apply(&census, index, batch))?;
+    let mut outputs = if flags_versions {
+        counts.duplicate_ids_flagged = versions.count(&census);
+        incidents.finish_with(&mut |index, batch| versions.apply(&census, index, batch))?
+    } else {
+        incidents.finish()?
+    };
     if key.is_some() {
         outputs.extend(parties.finish()?);
     }
