@@ -154,19 +154,26 @@ impl VersionFlags {
             .count() as u64
     }
 
-    /// `batch`, all of partition `partition`'s rows, with its `duplicate_id` column set.
+    /// `batch`, all of partition `partition`'s rows of input `file`, with its
+    /// `duplicate_id` column set. A batch whose rows were not all recorded is a defect.
     pub fn apply(
         &self,
         census: &IdCensus<'_>,
+        file: &str,
         partition: usize,
         batch: RecordBatch,
     ) -> crate::error::Result<RecordBatch> {
+        let defect = |message: String| crate::error::IngestError::Arrow {
+            file: file.to_string(),
+            message: format!("duplicate_id: {message}"),
+        };
         let rows = self.groups.get(partition).map_or(&[][..], Vec::as_slice);
         if rows.len() != batch.num_rows() {
-            return Err(crate::error::IngestError::Arrow {
-                file: "duplicate_id".into(),
-                message: format!("{} rows held, {} flags recorded", batch.num_rows(), rows.len()),
-            });
+            return Err(defect(format!(
+                "{} rows held, {} flags recorded",
+                batch.num_rows(),
+                rows.len()
+            )));
         }
         let flags: BooleanArray = rows.iter().map(|g| Some(Self::flagged(census, *g))).collect();
         let schema = batch.schema();
@@ -174,10 +181,7 @@ impl VersionFlags {
         if let Ok(i) = schema.index_of("duplicate_id") {
             columns[i] = Arc::new(flags);
         }
-        RecordBatch::try_new(schema, columns).map_err(|e| crate::error::IngestError::Arrow {
-            file: "duplicate_id".into(),
-            message: e.to_string(),
-        })
+        RecordBatch::try_new(schema, columns).map_err(|e| defect(e.to_string()))
     }
 }
 

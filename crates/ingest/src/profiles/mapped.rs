@@ -237,7 +237,7 @@ pub fn parse(
     })?;
     let mut outputs = if flags_versions {
         counts.duplicate_ids_flagged = versions.count(&census);
-        incidents.finish_with(&mut |index, batch| versions.apply(&census, index, batch))?
+        incidents.finish_with(&mut |index, batch| versions.apply(&census, ctx.name, index, batch))?
     } else {
         incidents.finish()?
     };

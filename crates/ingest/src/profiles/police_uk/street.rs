@@ -187,7 +187,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
         Ok(Fate::Loaded)
     })?;
     counts.duplicate_ids_flagged = versions.count(&census);
-    let mut outputs = incidents.finish_with(&mut |index, batch| versions.apply(&census, index, batch))?;
+    let mut outputs = incidents.finish_with(&mut |index, batch| versions.apply(&census, ctx.name, index, batch))?;
     outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
