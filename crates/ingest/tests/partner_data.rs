@@ -475,3 +475,49 @@ fn a_person_id_that_is_not_text_rejects_its_row_instead_of_dropping_the_link() {
     assert_eq!(u64s(&rejects, "source_line"), vec![3]);
     assert_eq!(strings(&read_table(store.path(), "parties"), "person_key").len(), 1);
 }
+
+/// A fire-irs extract that repeats an incident id: an exact repeat is dropped, and an id
+/// loaded in two versions has both rows flagged `duplicate_id` and counted in
+/// `duplicate_ids_flagged`, as a police.uk Crime ID's are (the first version was left
+/// unflagged before).
+#[test]
+fn a_fire_id_in_two_versions_has_both_rows_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("fire-irs-2024.csv");
+    std::fs::write(
+        &csv,
+        "incident_id,call_datetime,incident_type,motive,property_type,easting,northing,uprn,ward_code\n\
+         F1,2024-03-01 10:00,primary fire,deliberate,Dwelling,430000,280000,,\n\
+         F1,2024-03-01 10:00,primary fire,deliberate,Dwelling,430000,280000,,\n\
+         F1,2024-03-01 10:05,primary fire,deliberate,Dwelling,430000,280000,,\n\
+         F2,2024-04-02 11:00,secondary fire,accidental,Grass,430100,280100,,\n",
+    )
+    .unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let report = crimescope_ingest::ingest(
+        store.path(),
+        std::slice::from_ref(&csv),
+        &crimescope_ingest::IngestOptions::default(),
+        &crimescope_ingest::NoProgress,
+    )
+    .unwrap();
+    let t = &report.totals;
+    assert_eq!(
+        (
+            t.rows_read,
+            t.rows_loaded,
+            t.duplicates_dropped,
+            t.duplicate_ids_flagged
+        ),
+        (4, 3, 1, 2),
+        "{t:?}"
+    );
+    let incidents = read_table(store.path(), "incidents");
+    let mut flagged: Vec<(Option<String>, bool)> = record_ids(&incidents)
+        .into_iter()
+        .zip(bools(&incidents, "duplicate_id"))
+        .collect();
+    flagged.sort();
+    let id = |s: &str| Some(s.to_string());
+    assert_eq!(flagged, [(id("F1"), true), (id("F1"), true), (id("F2"), false)]);
+}

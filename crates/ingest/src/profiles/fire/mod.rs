@@ -16,7 +16,7 @@ use crimescope_model::Month;
 
 use crate::error::Result;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
-use crate::id_census::{IdCensus, IdClass, first_field};
+use crate::id_census::{IdCensus, IdClass, VersionFlags, first_field};
 use crate::incident::Incident;
 use crate::local_time::LocalZone;
 use crate::location::{location_key, place_bng};
@@ -44,23 +44,26 @@ fn parse_with<'b>(
     bytes: &'b [u8],
     validate: impl for<'r> Fn(&'r csv::ByteRecord) -> Result<Fire<'r>, Rejection>,
 ) -> Result<ParsedFile> {
-    let mut incidents = ctx.incidents_writer();
-    let mut census = IdCensus::default();
+    // Held until the file is read: every row of an id loaded in more than one version is
+    // flagged `duplicate_id`, which depends on rows further down (`VersionFlags`).
+    let mut incidents = ctx.incidents_writer().hold_until_finish();
+    let mut versions = VersionFlags::default();
+    let mut census = IdCensus::with_capacity(bytes.len() / 200);
     let arson = ctx.harm.weight("Criminal damage and arson").unwrap_or(0.0);
     let mut records = Records::new(bytes);
     records.next_record();
     let prefix = ctx.id_prefix(ctx.profile);
-    let (counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
+    let (mut counts, reject_files) = read_rows(ctx, records, bytes.len() as u64, |rec, counts| {
         let fire = match validate(rec.fields) {
             Ok(f) => f,
             Err(rejection) => return Ok(Fate::Rejected(rejection)),
         };
-        let version = if fire.id.is_empty() {
-            1
+        let (version, group) = if fire.id.is_empty() {
+            (1, None)
         } else {
             match census.classify(first_field(rec.raw, fire.id.as_bytes()), rec.raw) {
                 IdClass::Duplicate => return Ok(Fate::Duplicate),
-                IdClass::Load { version, .. } => version,
+                IdClass::Load { version, group } => (version, Some(group)),
             }
         };
         counts.no_location += u64::from(fire.point.is_none());
@@ -71,8 +74,10 @@ fn parse_with<'b>(
         };
         let at = place_bng(fire.point, counts);
         let place = location_key(fire.uprn, at.point);
-        incidents.push(
-            &format!("source=fire/month={}", fire.month),
+        let partition = incidents.partition(&format!("source=fire/month={}", fire.month));
+        versions.push(partition, group);
+        incidents.push_at(
+            partition,
             &Incident {
                 source: "fire",
                 dataset: ctx.profile,
@@ -91,7 +96,7 @@ fn parse_with<'b>(
                 location_key: place.as_deref().unwrap_or(""),
                 ward_code: fire.ward,
                 deliberate: fire.deliberate,
-                duplicate_id: version > 1,
+                duplicate_id: false, // set once the whole file is read
                 source_file: ctx.name,
                 source_line: rec.line,
                 ..Incident::default()
@@ -100,7 +105,8 @@ fn parse_with<'b>(
         )?;
         Ok(Fate::Loaded)
     })?;
-    let mut outputs = incidents.finish()?;
+    counts.duplicate_ids_flagged = versions.count(&census);
+    let mut outputs = incidents.finish_with(&mut |index, batch| versions.apply(&census, ctx.name, index, batch))?;
     outputs.extend(reject_files);
     Ok(ParsedFile { counts, outputs })
 }
