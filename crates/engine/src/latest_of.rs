@@ -369,10 +369,9 @@ impl Accumulator for OneGroup {
     }
 
     fn evaluate(&mut self) -> DfResult<ScalarValue> {
-        let groups = &self.0.groups[..self.0.groups.len().min(1)];
-        match groups {
-            [] => Ok(ScalarValue::Utf8(None)),
-            _ => ScalarValue::try_from_array(&self.0.values_array(groups), 0),
+        match self.0.groups.first() {
+            None => Ok(ScalarValue::Utf8(None)),
+            Some(group) => ScalarValue::try_from_array(&self.0.values_array(std::slice::from_ref(group)), 0),
         }
     }
 
@@ -381,12 +380,10 @@ impl Accumulator for OneGroup {
     }
 
     fn state(&mut self) -> DfResult<Vec<ScalarValue>> {
-        let groups = match &self.0.groups[..] {
-            [] => vec![Latest::default()],
-            [first, ..] => vec![*first],
-        };
+        // No row yet: an unseen group's state.
+        let group = self.0.groups.first().copied().unwrap_or_default();
         self.0
-            .state_arrays(&groups)
+            .state_arrays(&[group])
             .iter()
             .map(|column| ScalarValue::try_from_array(column, 0))
             .collect()

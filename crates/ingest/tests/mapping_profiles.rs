@@ -240,12 +240,7 @@ fn a_semicolon_file_repeated_with_other_quoting_is_a_duplicate() {
     );
     // A1's two versions are both flagged, as a police.uk Crime ID's are; A2 is not.
     assert_eq!(t.duplicate_ids_flagged, 2, "{t:?}");
-    let incidents = read_table(store.path(), "incidents");
-    let mut flagged: Vec<(Option<String>, bool)> = record_ids(&incidents)
-        .into_iter()
-        .zip(bools(&incidents, "duplicate_id"))
-        .collect();
-    flagged.sort();
+    let flagged = flags_by_record_id(&read_table(store.path(), "incidents"));
     let id = |s: &str| Some(s.to_string());
     assert_eq!(flagged, [(id("A1"), true), (id("A1"), true), (id("A2"), false)]);
 }

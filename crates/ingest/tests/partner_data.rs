@@ -494,14 +494,7 @@ fn a_fire_id_in_two_versions_has_both_rows_flagged() {
     )
     .unwrap();
     let store = tempfile::tempdir().unwrap();
-    let report = crimescope_ingest::ingest(
-        store.path(),
-        std::slice::from_ref(&csv),
-        &crimescope_ingest::IngestOptions::default(),
-        &crimescope_ingest::NoProgress,
-    )
-    .unwrap();
-    let t = &report.totals;
+    let t = &ingest_ok(store.path(), std::slice::from_ref(&csv)).totals;
     assert_eq!(
         (
             t.rows_read,
@@ -512,12 +505,7 @@ fn a_fire_id_in_two_versions_has_both_rows_flagged() {
         (4, 3, 1, 2),
         "{t:?}"
     );
-    let incidents = read_table(store.path(), "incidents");
-    let mut flagged: Vec<(Option<String>, bool)> = record_ids(&incidents)
-        .into_iter()
-        .zip(bools(&incidents, "duplicate_id"))
-        .collect();
-    flagged.sort();
+    let flagged = flags_by_record_id(&read_table(store.path(), "incidents"));
     let id = |s: &str| Some(s.to_string());
     assert_eq!(flagged, [(id("F1"), true), (id("F1"), true), (id("F2"), false)]);
 }

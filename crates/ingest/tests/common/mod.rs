@@ -118,6 +118,17 @@ pub fn bools(batches: &[RecordBatch], column: &str) -> Vec<bool> {
     out
 }
 
+/// Each stored row's canonical `record_id` and its `duplicate_id` flag, sorted: what a
+/// file with repeated ids left flagged, whatever order its partitions were read in.
+pub fn flags_by_record_id(batches: &[RecordBatch]) -> Vec<(Option<String>, bool)> {
+    let mut out: Vec<(Option<String>, bool)> = record_ids(batches)
+        .into_iter()
+        .zip(bools(batches, "duplicate_id"))
+        .collect();
+    out.sort();
+    out
+}
+
 /// An independent RFC 4180 reader for the tests (no csv crate): records of fields.
 /// Handles a BOM, CRLF, quoted fields with doubled quotes and embedded newlines.
 pub fn naive_csv(text: &str) -> Vec<Vec<String>> {
