@@ -35,6 +35,7 @@ mod input;
 pub mod local_time;
 mod location;
 pub mod mapping;
+mod ostn15;
 mod pipeline;
 pub mod population;
 mod profiles;

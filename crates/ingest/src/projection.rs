@@ -4,8 +4,9 @@
 //! in Great Britain", 2020, §6 and Annexe C): project ETRS89 (≈ WGS84 at the metre
 //! level for police.uk's 6-decimal points) to a transverse Mercator grid on GRS80,
 //! then add the OSTN15 grid shifts interpolated bilinearly from the 1 km grid. The
-//! implementation is the `lonlat_bng` crate's `convert_osgb36`, which embeds the full
-//! OSTN15 shift grid; the tests check it against OS's 40 published test points.
+//! arithmetic is the `lonlat_bng` crate's `convert_osgb36` (which embeds the full OSTN15
+//! shift grid), with the grid read from a flat table (`crate::ostn15`, equal to it bit
+//! for bit); the tests check it against OS's 40 published test points.
 //!
 //! OSTN15 defines shifts over its whole 700 × 1250 km rectangle, which includes
 //! Ireland and northern France. A point counts as outside Great Britain when it falls
@@ -62,8 +63,8 @@ pub enum Projected {
 /// assert_eq!(to_bng(-6.26, 53.35), Projected::OutsideGreatBritain); // Dublin
 /// ```
 pub fn to_bng(longitude: f64, latitude: f64) -> Projected {
-    match lonlat_bng::convert_osgb36(longitude, latitude) {
-        Ok((easting, northing)) if easting.is_finite() && northing.is_finite() && in_model(easting, northing) => {
+    match crate::ostn15::to_osgb36(longitude, latitude) {
+        Some((easting, northing)) if easting.is_finite() && northing.is_finite() && in_model(easting, northing) => {
             Projected::Bng { easting, northing }
         }
         _ => Projected::OutsideGreatBritain,
