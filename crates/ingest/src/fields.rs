@@ -1,15 +1,15 @@
 //! Parsing and validating individual fields. Each failure is a [`Rejection`] that names
 //! the field and says what is wrong.
 
+use crate::records::Fields;
 use crimescope_model::Month;
-use csv::ByteRecord;
 
 use crate::reject::{RejectReason, Rejection};
 
 /// Decode every field as UTF-8, or reject the row naming the first bad field. The
 /// record must have `N` fields (see [`expect_fields`]).
 pub fn utf8_fields<'r, const N: usize>(
-    record: &'r ByteRecord,
+    record: Fields<'r>,
     names: &[&'static str; N],
 ) -> Result<[&'r str; N], Rejection> {
     let mut out = [""; N];
@@ -29,7 +29,7 @@ pub fn utf8_fields<'r, const N: usize>(
 }
 
 /// Check the field count against the header.
-pub fn expect_fields(record: &ByteRecord, names: &[&'static str]) -> Result<(), Rejection> {
+pub fn expect_fields(record: Fields<'_>, names: &[&'static str]) -> Result<(), Rejection> {
     if record.len() == names.len() {
         Ok(())
     } else {

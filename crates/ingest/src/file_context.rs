@@ -182,7 +182,7 @@ pub fn read_rows<'a>(
 /// The text kept for a rejected row of a file with person identifiers: the fields
 /// re-joined with the identifier columns replaced by `[masked]`, or a note withholding
 /// the row when its fields cannot be told apart.
-pub fn masked_raw(record: &csv::ByteRecord, expected_fields: usize, id_columns: &[usize]) -> String {
+pub fn masked_raw(record: crate::records::Fields<'_>, expected_fields: usize, id_columns: &[usize]) -> String {
     if record.len() != expected_fields {
         return format!(
             "[withheld: {} fields where {expected_fields} were expected; the row may hold identifiers]",

@@ -9,6 +9,78 @@ use csv::ByteRecord;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// A record's fields: each a range of `text`, which is the record's line itself for a
+/// line without quotes (the fields are not copied) or the unquoted field bytes
+/// `csv_core` wrote for any other record.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'r> {
+    text: &'r [u8],
+    bounds: &'r [(usize, usize)],
+}
+
+impl<'r> Fields<'r> {
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    /// Field `i`'s bytes, quotes removed.
+    pub fn get(&self, i: usize) -> Option<&'r [u8]> {
+        let &(start, end) = self.bounds.get(i)?;
+        self.text.get(start..end)
+    }
+
+    /// Every field's bytes, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'r [u8]> + 'r {
+        let text = self.text;
+        self.bounds.iter().map(move |&(start, end)| &text[start..end])
+    }
+
+    /// The bytes every field is a range of (with the delimiters between fields for a
+    /// line without quotes), and the ranges: what lets a caller check the UTF-8 of all
+    /// the fields at once.
+    pub fn text_and_bounds(&self) -> (&'r [u8], &'r [(usize, usize)]) {
+        (self.text, self.bounds)
+    }
+}
+
+/// Fields held by a test, as the quoted path holds them (one after another).
+#[cfg(test)]
+pub(crate) struct OwnedFields {
+    text: Vec<u8>,
+    bounds: Vec<(usize, usize)>,
+}
+
+#[cfg(test)]
+impl OwnedFields {
+    pub(crate) fn new<F: AsRef<[u8]>>(fields: &[F]) -> OwnedFields {
+        let (mut text, mut bounds) = (Vec::new(), Vec::new());
+        for field in fields {
+            let start = text.len();
+            text.extend_from_slice(field.as_ref());
+            bounds.push((start, text.len()));
+        }
+        OwnedFields { text, bounds }
+    }
+
+    pub(crate) fn fields(&self) -> Fields<'_> {
+        Fields {
+            text: &self.text,
+            bounds: &self.bounds,
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Fields<'_> {
+    type Output = [u8];
+
+    /// Field `i`'s bytes; panics when there is no field `i`, as `csv::ByteRecord` does.
+    fn index(&self, i: usize) -> &[u8] {
+        let (start, end) = self.bounds[i];
+        &self.text[start..end]
+    }
+}
+
 /// A reader over a whole CSV file held in memory.
 ///
 /// A line without a quote character is split at its delimiters directly (`memchr`),
@@ -23,7 +95,8 @@ pub struct Records<'a> {
     delimiter: u8,
     /// Offset of the first byte not yet read.
     pos: usize,
-    record: ByteRecord,
+    /// The current record's field ranges: in its line, or in `quoted`'s buffer.
+    bounds: Vec<(usize, usize)>,
     /// Lines ended before `pos`.
     newlines: u64,
     quoted: QuotedReader,
@@ -46,7 +119,7 @@ pub struct RawRecord<'a, 'r> {
     /// The record's bytes as they are in the file, without the line end.
     pub raw: &'a [u8],
     /// The parsed fields (quotes removed).
-    pub fields: &'r ByteRecord,
+    pub fields: Fields<'r>,
     /// Byte offset just past the record (for progress).
     pub end: u64,
 }
@@ -64,7 +137,7 @@ impl<'a> Records<'a> {
             body,
             delimiter,
             pos: 0,
-            record: ByteRecord::new(),
+            bounds: Vec::with_capacity(32),
             newlines: 0,
             quoted: QuotedReader::new(delimiter),
         }
@@ -89,23 +162,26 @@ impl<'a> Records<'a> {
         let line = self.newlines + 1;
         let rest = &body[start..];
         let line_end = memchr::memchr2(b'\n', b'\r', rest).map_or(body.len(), |i| start + i);
-        let end = if memchr::memchr(b'"', &body[start..line_end]).is_none() {
-            self.record.clear();
-            let mut field_start = start;
-            for at in memchr::memchr_iter(self.delimiter, &body[start..line_end]) {
-                self.record.push_field(&body[field_start..start + at]);
-                field_start = start + at + 1;
+        self.bounds.clear();
+        let (end, text): (usize, &[u8]) = if memchr::memchr(b'"', &body[start..line_end]).is_none() {
+            // The fields are ranges of the line itself.
+            let line_bytes = &body[start..line_end];
+            let mut field_start = 0;
+            for at in memchr::memchr_iter(self.delimiter, line_bytes) {
+                self.bounds.push((field_start, at));
+                field_start = at + 1;
             }
-            self.record.push_field(&body[field_start..line_end]);
+            self.bounds.push((field_start, line_bytes.len()));
             // A line split here holds no line end; the one after it is counted as a
             // blank line by the next call.
-            line_end
+            (line_end, line_bytes)
         } else {
-            let end = start + self.quoted.read(rest, &mut self.record)?;
+            let taken = self.quoted.read_bounds(rest, &mut self.bounds)?;
+            let end = start + taken;
             // The line ends the record took (inside quoted fields, and the first byte of
             // the one that ends it) are counted here; the rest by the next call.
             self.newlines += line_ends(body, start, end);
-            end
+            (end, self.quoted.text())
         };
         self.pos = end;
         let mut raw = &body[start..end];
@@ -115,7 +191,10 @@ impl<'a> Records<'a> {
         Some(RawRecord {
             line,
             raw,
-            fields: &self.record,
+            fields: Fields {
+                text,
+                bounds: &self.bounds,
+            },
             end: end as u64,
         })
     }
@@ -136,6 +215,23 @@ impl QuotedReader {
     /// (with the first byte of its line end, if any), or `None` when `input` holds no
     /// record.
     pub(crate) fn read(&mut self, input: &[u8], record: &mut ByteRecord) -> Option<usize> {
+        let mut bounds = Vec::new();
+        let taken = self.read_bounds(input, &mut bounds)?;
+        record.clear();
+        for (start, end) in bounds {
+            record.push_field(&self.fields[start..end]);
+        }
+        Some(taken)
+    }
+
+    /// The unquoted bytes of the last record read by [`QuotedReader::read_bounds`].
+    fn text(&self) -> &[u8] {
+        &self.fields
+    }
+
+    /// Like [`QuotedReader::read`], leaving the fields in the reader's buffer
+    /// ([`QuotedReader::text`]) and their ranges in `bounds`.
+    fn read_bounds(&mut self, input: &[u8], bounds: &mut Vec<(usize, usize)>) -> Option<usize> {
         use csv_core::ReadRecordResult;
         self.core.reset();
         let (mut taken, mut written, mut fields) = (0, 0, 0);
@@ -155,10 +251,10 @@ impl QuotedReader {
                 ReadRecordResult::End => return None,
             }
         }
-        record.clear();
+        bounds.clear();
         let mut from = 0;
         for &to in &self.ends[..fields] {
-            record.push_field(&self.fields[from..to]);
+            bounds.push((from, to));
             from = to;
         }
         Some(taken)

@@ -110,7 +110,7 @@ type AsbRow<'r> = (
     Option<(f64, f64)>,
 );
 
-fn validate(record: &csv::ByteRecord) -> Result<AsbRow<'_>, Rejection> {
+fn validate(record: crate::records::Fields<'_>) -> Result<AsbRow<'_>, Rejection> {
     expect_fields(record, &HEADER)?;
     let f = utf8_fields(record, &HEADER)?;
     if f[0].trim().is_empty() {

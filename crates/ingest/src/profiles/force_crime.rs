@@ -130,7 +130,7 @@ struct CrimeRow<'r> {
     domestic: Option<bool>,
 }
 
-fn validate(record: &csv::ByteRecord) -> Result<CrimeRow<'_>, Rejection> {
+fn validate(record: crate::records::Fields<'_>) -> Result<CrimeRow<'_>, Rejection> {
     expect_fields(record, &HEADER)?;
     let fields = utf8_fields(record, &HEADER)?;
     if fields[0].trim().is_empty() {

@@ -299,7 +299,7 @@ fn read_row(
     people: &[(usize, &'static str)],
     xy: Option<(usize, usize, bool)>,
     grid: Grid,
-    record: &csv::ByteRecord,
+    record: crate::records::Fields<'_>,
     width: usize,
 ) -> Result<MappedRow, Rejection> {
     if record.len() != width {

@@ -42,7 +42,7 @@ pub const FIRE_TYPES: [&str; 4] = ["primary fire", "secondary fire", "false alar
 fn parse_with<'b>(
     ctx: &FileContext<'_>,
     bytes: &'b [u8],
-    validate: impl for<'r> Fn(&'r csv::ByteRecord) -> Result<Fire<'r>, Rejection>,
+    validate: impl for<'r> Fn(crate::records::Fields<'r>) -> Result<Fire<'r>, Rejection>,
 ) -> Result<ParsedFile> {
     // Held until the file is read: every row of an id loaded in more than one version is
     // flagged `duplicate_id`, which depends on rows further down (`VersionFlags`).

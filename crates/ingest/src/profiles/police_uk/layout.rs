@@ -52,7 +52,7 @@ impl<const N: usize> Layout<N> {
 
     /// A row's fields in the profile's column order, absent columns empty. Rejects a row
     /// with the wrong number of fields, or a field that is not UTF-8 (naming it).
-    pub fn row<'r>(&self, record: &'r csv::ByteRecord) -> Result<[&'r str; N], Rejection> {
+    pub fn row<'r>(&self, record: crate::records::Fields<'r>) -> Result<[&'r str; N], Rejection> {
         if record.len() != self.width {
             return Err(Rejection::row(
                 RejectReason::FieldCount,
@@ -64,17 +64,16 @@ impl<const N: usize> Layout<N> {
             ));
         }
         let mut out = [""; N];
-        // The record's bytes checked once: when they are UTF-8 and every field starts on
-        // a character boundary (`str::get` checks it), every field is UTF-8. Otherwise
-        // each field is checked, to name the one that is not.
+        // The record's bytes checked once: when they are UTF-8 and every field starts and
+        // ends on a character boundary (`str::get` checks it), every field is UTF-8.
+        // Otherwise each field is checked, to name the one that is not.
+        let (text, bounds) = record.text_and_bounds();
         if record.len() <= N
-            && let Ok(text) = std::str::from_utf8(record.as_slice())
+            && let Ok(text) = std::str::from_utf8(text)
         {
             let mut fields: [Option<&str>; N] = [None; N];
-            let mut start = 0;
-            for (slot, field) in fields.iter_mut().zip(record) {
-                *slot = text.get(start..start + field.len());
-                start += field.len();
+            for (slot, &(start, end)) in fields.iter_mut().zip(bounds) {
+                *slot = text.get(start..end);
             }
             if fields[..record.len()].iter().all(Option::is_some) {
                 for (k, slot) in out.iter_mut().enumerate() {
@@ -107,6 +106,7 @@ impl<const N: usize> Layout<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::{Fields, OwnedFields, Records};
 
     const KNOWN: [&str; 3] = ["A", "B", "C"];
 
@@ -118,14 +118,14 @@ mod tests {
     fn reads_known_columns_in_any_order() {
         let layout = Layout::recognise(&KNOWN, &["A"], &header(&["C", "A"])).unwrap();
         assert!(layout.has("A") && !layout.has("B"));
-        let record = csv::ByteRecord::from(vec!["c", "a"]);
-        assert_eq!(layout.row(&record).unwrap(), ["a", "", "c"]);
-        let short = csv::ByteRecord::from(vec!["c"]);
-        assert_eq!(layout.row(&short).unwrap_err().reason, RejectReason::FieldCount);
+        let record = OwnedFields::new(&["c", "a"]);
+        assert_eq!(layout.row(record.fields()).unwrap(), ["a", "", "c"]);
+        let short = OwnedFields::new(&["c"]);
+        assert_eq!(layout.row(short.fields()).unwrap_err().reason, RejectReason::FieldCount);
     }
 
     /// Each field checked on its own: what `row` must give.
-    fn row_field_by_field(layout: &Layout<3>, record: &csv::ByteRecord) -> Option<[String; 3]> {
+    fn row_field_by_field(layout: &Layout<3>, record: Fields<'_>) -> Option<[String; 3]> {
         let mut out: [String; 3] = Default::default();
         for (k, slot) in out.iter_mut().enumerate() {
             if let Some(i) = layout.position[k] {
@@ -164,17 +164,24 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let record = csv::ByteRecord::from(fields);
-            let expected = row_field_by_field(&layout, &record);
-            match layout.row(&record) {
-                Ok(row) => {
-                    assert_eq!(Some(row.map(str::to_string)), expected, "{record:?}");
-                    valid += 1;
-                }
-                Err(rejection) => {
-                    assert_eq!(expected, None, "{record:?}");
-                    assert_eq!(rejection.reason, RejectReason::InvalidUtf8);
-                    invalid += 1;
+            // The fields one after another (as a quoted record's are held), and as a
+            // line without quotes, where they are ranges of the line between commas.
+            let owned = OwnedFields::new(&fields);
+            let line = fields.join(&b","[..]);
+            let mut records = Records::new(&line);
+            let in_line = records.next_record().unwrap().fields;
+            for record in [owned.fields(), in_line] {
+                let expected = row_field_by_field(&layout, record);
+                match layout.row(record) {
+                    Ok(row) => {
+                        assert_eq!(Some(row.map(str::to_string)), expected, "{record:?}");
+                        valid += 1;
+                    }
+                    Err(rejection) => {
+                        assert_eq!(expected, None, "{record:?}");
+                        assert_eq!(rejection.reason, RejectReason::InvalidUtf8);
+                        invalid += 1;
+                    }
                 }
             }
         }

@@ -92,7 +92,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
 
 type OutcomeRow<'r> = ([&'r str; 10], Month, Option<(f64, f64)>);
 
-fn validate<'r>(layout: &Layout<10>, record: &'r csv::ByteRecord) -> Result<OutcomeRow<'r>, Rejection> {
+fn validate<'r>(layout: &Layout<10>, record: crate::records::Fields<'r>) -> Result<OutcomeRow<'r>, Rejection> {
     let fields = layout.row(record)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(

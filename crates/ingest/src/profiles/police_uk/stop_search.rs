@@ -104,7 +104,7 @@ struct SearchRow<'r> {
     removal: Option<bool>,
 }
 
-fn validate<'r>(layout: &Layout<15>, record: &'r csv::ByteRecord) -> Result<SearchRow<'r>, Rejection> {
+fn validate<'r>(layout: &Layout<15>, record: crate::records::Fields<'r>) -> Result<SearchRow<'r>, Rejection> {
     let fields = layout.row(record)?;
     if fields[0].trim().is_empty() {
         return Err(Rejection::field(RejectReason::UnknownCategory, "Type", "Type is empty"));

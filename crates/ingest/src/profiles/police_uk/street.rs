@@ -254,7 +254,11 @@ struct StreetRow<'r> {
     point: Point,
 }
 
-fn validate<'r>(layout: &Layout<14>, grid: bool, record: &'r csv::ByteRecord) -> Result<StreetRow<'r>, Rejection> {
+fn validate<'r>(
+    layout: &Layout<14>,
+    grid: bool,
+    record: crate::records::Fields<'r>,
+) -> Result<StreetRow<'r>, Rejection> {
     let fields = layout.row(record)?;
     let month = Month::parse_bytes(fields[1].trim().as_bytes()).ok_or_else(|| {
         Rejection::field(
