@@ -145,7 +145,7 @@ pub(super) fn permuted_tables(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u
     let narrow_days = layout.offsets.iter().all(|&o| o <= i16::MAX as u32)
         && layout.time_bands.iter().all(|&e| e <= i64::from(i16::MAX));
     match (narrow_positions, narrow_days) {
-        (true, true) => run::<u16, u16>(layout),
+        (true, true) => run_lanes::<u16>(layout),
         (true, false) => run::<u16, u32>(layout),
         (false, true) => run::<u32, u16>(layout),
         (false, false) => run::<u32, u32>(layout),
@@ -159,32 +159,23 @@ fn run<P: Position, D: Day>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64
     let days: Vec<D> = layout.offsets.iter().map(|&o| D::from_u32(o)).collect();
     let widest = bands.iter().map(|b| b.left.len()).max().unwrap_or(0);
     let table_for = |ordered: &[D], gaps: &mut Vec<D::Gap>| -> Vec<Vec<u64>> {
-        let mut t = vec![vec![0u64; nt]; ns];
-        for (s, band) in bands.iter().enumerate() {
-            band.gaps(ordered, gaps);
-            // below[k]: pairs of this band with a gap under time edge k; time band k holds
-            // the gaps in [edge k, edge k+1), the last band every gap from its edge on.
-            let below: Vec<u64> = edges
-                .iter()
-                .map(|&edge| {
-                    if edge > D::Gap::default() {
-                        D::count_below(gaps, edge)
-                    } else {
-                        0
-                    }
-                })
-                .collect();
-            for k in 0..nt {
-                let upper = below.get(k + 1).copied().unwrap_or(gaps.len() as u64);
-                t[s][k] = upper - below[k];
-            }
-        }
-        // The open space band: every pair in the time band that is not close.
-        let finite: Vec<u64> = (0..nt).map(|k| t[..ns - 1].iter().map(|row| row[k]).sum()).collect();
-        for ((open, &all), finite) in t[ns - 1].iter_mut().zip(layout.all_by_time).zip(finite) {
-            *open = all - finite;
-        }
-        t
+        let below: Vec<Vec<u64>> = bands
+            .iter()
+            .map(|band| {
+                band.gaps(ordered, gaps);
+                edges
+                    .iter()
+                    .map(|&edge| {
+                        if edge > D::Gap::default() {
+                            D::count_below(gaps, edge)
+                        } else {
+                            0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        table_from_below(&bands, &below, layout.all_by_time, ns, nt)
     };
     let in_order = |from: &[D], to: &mut [D]| {
         for (slot, &i) in to.iter_mut().zip(layout.order) {
@@ -211,6 +202,121 @@ fn run<P: Position, D: Day>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64
     (sims, observed)
 }
 
+/// The Knox table from, per finite space band, the pairs with a gap under each time
+/// edge (`below[s][k]`): time band k holds the gaps in [edge k, edge k+1), the last band
+/// every gap from its edge on, and the open space band every pair in the time band that
+/// is not close.
+fn table_from_below<P>(
+    bands: &[BandPairs<P>],
+    below: &[Vec<u64>],
+    all_by_time: &[u64],
+    ns: usize,
+    nt: usize,
+) -> Vec<Vec<u64>> {
+    let mut t = vec![vec![0u64; nt]; ns];
+    for (s, (band, below)) in bands.iter().zip(below).enumerate() {
+        for k in 0..nt {
+            let upper = below.get(k + 1).copied().unwrap_or(band.left.len() as u64);
+            t[s][k] = upper - below[k];
+        }
+    }
+    let finite: Vec<u64> = (0..nt).map(|k| t[..ns - 1].iter().map(|row| row[k]).sum()).collect();
+    for ((open, &all), finite) in t[ns - 1].iter_mut().zip(all_by_time).zip(finite) {
+        *open = all - finite;
+    }
+    t
+}
+
+/// Permutations the lane kernel counts together.
+const LANES: usize = 16;
+
+/// Each event's day (in the loop's order) under [`LANES`] permutations at once.
+type LaneDays = [u16; LANES];
+
+/// How many pairs of `band` have a gap under each of `edges`, for every lane at once:
+/// each pair's two events are read once for all the lanes, and the compare-and-add runs
+/// across the lanes (16 × 16 bits, a vector register or two). Counts are kept in 16 bits
+/// for at most 65,535 pairs at a time.
+fn lane_below<P: Position>(band: &BandPairs<P>, lanes: &[LaneDays], edges: &[u16]) -> Vec<[u64; LANES]> {
+    let mut below = vec![[0u64; LANES]; edges.len()];
+    let mut counts = vec![[0u16; LANES]; edges.len()];
+    let chunk = u16::MAX as usize;
+    for (left, right) in band.left.chunks(chunk).zip(band.right.chunks(chunk)) {
+        counts.iter_mut().for_each(|c| *c = [0; LANES]);
+        for (&i, &j) in left.iter().zip(right) {
+            let (x, y) = (&lanes[i.at()], &lanes[j.at()]);
+            let mut gap = [0u16; LANES];
+            for l in 0..LANES {
+                gap[l] = x[l].abs_diff(y[l]);
+            }
+            for (count, &edge) in counts.iter_mut().zip(edges) {
+                for l in 0..LANES {
+                    count[l] += u16::from(gap[l] < edge);
+                }
+            }
+        }
+        for (total, count) in below.iter_mut().zip(&counts) {
+            for l in 0..LANES {
+                total[l] += u64::from(count[l]);
+            }
+        }
+    }
+    below
+}
+
+/// [`run`] for days and time edges that fit 15 bits (every span up to ninety years):
+/// the permutations are counted [`LANES`] at a time by [`lane_below`]. Each is shuffled
+/// by its own stream exactly as in [`run`], so the tables are the same.
+fn run_lanes<P: Position>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64>>) {
+    let (ns, nt) = (layout.space_bands, layout.all_by_time.len());
+    let bands = band_pairs::<P>(layout);
+    // Gaps and edges are at most i16::MAX here, so comparing them unsigned is comparing
+    // them as `run` does; an edge at or below 0 counts nothing either way.
+    let edges: Vec<u16> = layout
+        .time_bands
+        .iter()
+        .map(|&e| e.clamp(0, i64::from(i16::MAX)) as u16)
+        .collect();
+    let days: Vec<u16> = layout.offsets.iter().map(|&o| o as u16).collect();
+    let tables = |lanes: &[LaneDays], used: usize| -> Vec<Vec<Vec<u64>>> {
+        let below: Vec<Vec<[u64; LANES]>> = bands.iter().map(|band| lane_below(band, lanes, &edges)).collect();
+        (0..used)
+            .map(|l| {
+                let lane: Vec<Vec<u64>> = below.iter().map(|b| b.iter().map(|e| e[l]).collect()).collect();
+                table_from_below(&bands, &lane, layout.all_by_time, ns, nt)
+            })
+            .collect()
+    };
+    let observed_lanes: Vec<LaneDays> = layout.order.iter().map(|&i| [days[i as usize]; LANES]).collect();
+    let observed = tables(&observed_lanes, 1).swap_remove(0);
+    let seed = layout.seed;
+    let batches = layout.permutations.div_ceil(LANES);
+    let sims = (0..batches)
+        .into_par_iter()
+        .map_init(
+            || (days.clone(), vec![[0u16; LANES]; days.len()]),
+            |(shuffled, lanes), batch| {
+                let first = batch * LANES;
+                let used = LANES.min(layout.permutations - first);
+                for l in 0..used {
+                    let p = first + l;
+                    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p as u64);
+                    shuffled.copy_from_slice(&days);
+                    shuffled.shuffle(&mut rng);
+                    for (lane, &i) in lanes.iter_mut().zip(layout.order) {
+                        lane[l] = shuffled[i as usize];
+                    }
+                }
+                tables(lanes, used)
+            },
+        )
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
+    (sims, observed)
+}
+
 /// The close pairs of each finite space band, in the order of `layout.close`.
 fn band_pairs<P: Position>(layout: &Layout) -> Vec<BandPairs<P>> {
     let mut bands: Vec<BandPairs<P>> = (0..layout.space_bands.saturating_sub(1))
@@ -224,4 +330,40 @@ fn band_pairs<P: Position>(layout: &Layout) -> Vec<BandPairs<P>> {
         bands[s as usize].right.push(P::from_u32(b));
     }
     bands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A band of 140,000 pairs (three chunks of the 16-bit counts) over random days in
+    /// every lane: each lane's counts are a plain count of that lane's gaps.
+    #[test]
+    fn lane_counts_are_plain_counts_across_chunks() {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let events = 3_000usize;
+        let lanes: Vec<LaneDays> = (0..events)
+            .map(|_| std::array::from_fn(|_| rand::Rng::random_range(&mut rng, 0..=i16::MAX as u16)))
+            .collect();
+        let pairs = 140_000;
+        let band = BandPairs::<u16> {
+            left: (0..pairs).map(|k| (k % events) as u16).collect(),
+            right: (0..pairs).map(|k| ((k * 7 + 13) % events) as u16).collect(),
+        };
+        let edges = [0u16, 1, 30, 5_000, 16_000, i16::MAX as u16];
+        let below = lane_below(&band, &lanes, &edges);
+        for (e, &edge) in edges.iter().enumerate() {
+            for l in 0..LANES {
+                let plain = band
+                    .left
+                    .iter()
+                    .zip(&band.right)
+                    .filter(|&(&i, &j)| lanes[usize::from(i)][l].abs_diff(lanes[usize::from(j)][l]) < edge)
+                    .count() as u64;
+                assert_eq!(below[e][l], plain, "edge {edge}, lane {l}");
+            }
+        }
+        // Wider edges count more pairs than one 16-bit count holds: the chunks matter.
+        assert!(below[4][0] > u64::from(u16::MAX));
+    }
 }
