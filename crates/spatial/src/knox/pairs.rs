@@ -4,11 +4,16 @@
 //! (275,258 pairs × 999 permutations on a year of Chicago's aggravated assaults). The
 //! pairs are kept per space band as two position arrays (compressed rows were tried and
 //! were slower: a row has about four partners, too few to pay for its loop). Events are
-//! numbered in grid-row order, so both events of a pair sit near each other and their
-//! days are read from L1 cache. Days and positions are `u16` when they fit. The gaps of
-//! a band are computed into a buffer,
-//! and each time edge then counts the gaps below it with a branch-free compare-and-add
-//! that the compiler vectorises; a histogram in memory would instead serialise on
+//! numbered in grid-row order, so both events of a pair sit near each other in memory.
+//!
+//! When the days and time edges fit 15 bits (any span up to ninety years), 16
+//! permutations are counted together: each event holds its day under each of the 16
+//! shuffles side by side (32 bytes), so a pair's two events are read once for all 16,
+//! and the gap, compare and add run across the 16 lanes in vector registers. That halved
+//! the whole Knox run on the Chicago year (0.19–0.20 → 0.10–0.11 s). Other days take
+//! the one-permutation loop: the gaps of a band are computed into a buffer, and each
+//! time edge then counts the gaps below it with a branch-free compare-and-add that the
+//! compiler vectorises; a histogram in memory would instead serialise on
 //! store-to-load forwarding whenever consecutive pairs fall in the same band, which with
 //! real data is most of the time.
 
