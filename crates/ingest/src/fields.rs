@@ -1,9 +1,9 @@
 //! Parsing and validating individual fields. Each failure is a [`Rejection`] that names
 //! the field and says what is wrong.
 
-use crate::records::Fields;
 use crimescope_model::Month;
 
+use crate::records::Fields;
 use crate::reject::{RejectReason, Rejection};
 
 /// Decode every field as UTF-8, or reject the row naming the first bad field. The

@@ -107,6 +107,8 @@ pub(crate) struct QuotedReader {
     core: csv_core::Reader,
     fields: Vec<u8>,
     ends: Vec<usize>,
+    /// The field ranges [`QuotedReader::read`] copies from, kept between records.
+    bounds: Vec<(usize, usize)>,
 }
 
 /// One record: where it starts, its raw bytes and its fields.
@@ -208,6 +210,7 @@ impl QuotedReader {
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             fields: vec![0; 1024],
             ends: vec![0; 32],
+            bounds: Vec::new(),
         }
     }
 
@@ -215,13 +218,16 @@ impl QuotedReader {
     /// (with the first byte of its line end, if any), or `None` when `input` holds no
     /// record.
     pub(crate) fn read(&mut self, input: &[u8], record: &mut ByteRecord) -> Option<usize> {
-        let mut bounds = Vec::new();
-        let taken = self.read_bounds(input, &mut bounds)?;
-        record.clear();
-        for (start, end) in bounds {
-            record.push_field(&self.fields[start..end]);
+        let mut bounds = std::mem::take(&mut self.bounds);
+        let taken = self.read_bounds(input, &mut bounds);
+        if taken.is_some() {
+            record.clear();
+            for &(start, end) in &bounds {
+                record.push_field(&self.fields[start..end]);
+            }
         }
-        Some(taken)
+        self.bounds = bounds;
+        taken
     }
 
     /// The unquoted bytes of the last record read by [`QuotedReader::read_bounds`].
