@@ -79,7 +79,17 @@ impl TextMonthKeyFunction {
     /// The text parts of `texts` (0 for null), each checked against the text it was
     /// first produced for and against the null text's part.
     fn parts_of<'a>(&self, texts: impl Iterator<Item = Option<&'a str>>) -> DfResult<Vec<u64>> {
-        let parts = self.seen.keys_of(texts, text_part, "text_month_key", 40)?;
+        self.parts_by(texts, text_part)
+    }
+
+    /// [`TextMonthKeyFunction::parts_of`] with the part computed by `part` (a test
+    /// forges one that lands on the null text's part).
+    fn parts_by<'a>(
+        &self,
+        texts: impl Iterator<Item = Option<&'a str>>,
+        part: impl Fn(&[u8]) -> u64,
+    ) -> DfResult<Vec<u64>> {
+        let parts = self.seen.keys_of(texts, part, "text_month_key", 40)?;
         if parts.contains(&Some(0)) {
             return internal_err!("text_month_key: a text has the key of null text; the query cannot tell them apart");
         }
@@ -395,6 +405,21 @@ mod tests {
         let texts: ArrayRef = Arc::new(StringArray::from(vec!["Arson"]));
         let err = keys(&function, texts, vec![Some(JAN)]).unwrap_err();
         assert!(err.to_string().contains("same 40-bit key"), "{err}");
+    }
+
+    /// A text whose part is 0 (a 2⁻⁴⁰ chance for FNV-1a's top 40 bits) would share
+    /// the null text's key: the query fails instead of merging them. Null itself is 0.
+    #[test]
+    fn a_text_with_the_null_texts_part_fails_the_query() {
+        let function = TextMonthKeyFunction::new();
+        let err = function.parts_by([Some("Arson")].into_iter(), |_| 0).unwrap_err();
+        assert!(err.to_string().contains("the key of null text"), "{err}");
+        assert_eq!(function.parts_by([None, None].into_iter(), |_| 0).unwrap(), vec![0, 0]);
+        let other = TextMonthKeyFunction::new();
+        assert_eq!(
+            other.parts_by([Some("Arson"), None].into_iter(), |_| 1 << 24).unwrap(),
+            vec![1 << 24, 0]
+        );
     }
 
     #[test]
