@@ -196,7 +196,7 @@ fn run<P: Position, D: Day>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64
         .map_init(
             || (days.clone(), days.clone(), Vec::with_capacity(widest)),
             |(shuffled, ordered, gaps), p| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p as u64);
+                let mut rng = permutation_rng(seed, p);
                 shuffled.copy_from_slice(&days);
                 shuffled.shuffle(&mut rng);
                 in_order(shuffled, ordered);
@@ -280,7 +280,7 @@ fn run_lanes<P: Position>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64>>
     let edges: Vec<u16> = layout
         .time_bands
         .iter()
-        .map(|&e| e.clamp(0, i64::from(i16::MAX)) as u16)
+        .map(|&e| <u16 as Day>::edge(e) as u16)
         .collect();
     let days: Vec<u16> = layout.offsets.iter().map(|&o| o as u16).collect();
     let tables = |lanes: &[LaneDays], used: usize| -> Vec<Vec<Vec<u64>>> {
@@ -305,7 +305,7 @@ fn run_lanes<P: Position>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64>>
                 let used = LANES.min(layout.permutations - first);
                 for l in 0..used {
                     let p = first + l;
-                    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p as u64);
+                    let mut rng = permutation_rng(seed, p);
                     shuffled.copy_from_slice(&days);
                     shuffled.shuffle(&mut rng);
                     for (lane, &i) in lanes.iter_mut().zip(layout.order) {
@@ -320,6 +320,12 @@ fn run_lanes<P: Position>(layout: &Layout) -> (Vec<Vec<Vec<u64>>>, Vec<Vec<u64>>
         .flatten()
         .collect();
     (sims, observed)
+}
+
+/// Permutation `p`'s stream: ChaCha8 seeded from `seed × 0x9E3779B97F4A7C15 XOR p`, the
+/// documented stream each permutation shuffles the days with, whatever loop counts it.
+fn permutation_rng(seed: u64, p: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p as u64)
 }
 
 /// The close pairs of each finite space band, in the order of `layout.close`.
