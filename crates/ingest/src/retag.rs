@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::boundaries::{Areas, assign_areas};
 use crate::error::{IngestError, Result};
 use crate::store::digest::DigestingFile;
+use crate::store::file_writer::StoreFileWriter;
 use crate::store::{Manifest, OutputFile, StoreWriter, WrittenFile};
 
 /// What [`apply_to_stored`] changed.
@@ -220,7 +220,7 @@ fn write_batches(to: &Path, batches: &[RecordBatch]) -> Result<WrittenFile> {
     })?;
     let props = crate::store::writer::writer_properties(&first.schema());
     let mut writer =
-        ArrowWriter::try_new(file, first.schema(), Some(props)).map_err(|e| IngestError::from_parquet(to, e))?;
+        StoreFileWriter::try_new(file, first.schema(), props).map_err(|e| IngestError::from_parquet(to, e))?;
     for batch in batches {
         writer.write(batch).map_err(|e| IngestError::from_parquet(to, e))?;
     }

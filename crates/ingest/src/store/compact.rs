@@ -7,10 +7,10 @@ use std::sync::Arc;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::digest::{DigestingFile, WrittenFile};
+use super::file_writer::StoreFileWriter;
 use super::{Compaction, CompactionMethod, OutputFile, StoreWriter};
 use crate::error::{IngestError, Result};
 
@@ -115,7 +115,7 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
         schemas.push(open(output)?.1.schema().clone());
     }
     let schema = admitting_every(&schemas);
-    let mut writer: Option<ArrowWriter<DigestingFile>> = None;
+    let mut writer: Option<StoreFileWriter<DigestingFile>> = None;
     let mut rows = 0u64;
     for output in files {
         let (path, builder) = open(output)?;
@@ -133,7 +133,7 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
                 })?;
                 let props = super::writer::writer_properties(&schema);
                 writer = Some(
-                    ArrowWriter::try_new(out, schema.clone(), Some(props))
+                    StoreFileWriter::try_new(out, schema.clone(), props)
                         .map_err(|e| IngestError::from_parquet(to, e))?,
                 );
             }

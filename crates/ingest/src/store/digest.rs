@@ -254,7 +254,7 @@ impl Write for DigestingFile {
 /// Close a Parquet writer over a [`DigestingFile`] at `path`: the footer written and the
 /// file made durable; its size and hash.
 pub(crate) fn close_parquet(
-    writer: parquet::arrow::ArrowWriter<DigestingFile>,
+    writer: super::file_writer::StoreFileWriter<DigestingFile>,
     path: &Path,
 ) -> crate::error::Result<WrittenFile> {
     let file = writer

@@ -20,7 +20,9 @@
 
 mod compact;
 mod concatenate;
+mod dictionary_chunk;
 pub mod digest;
+pub(crate) mod file_writer;
 pub mod manifest;
 mod reader_lease;
 mod verify;

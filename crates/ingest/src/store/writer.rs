@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use crimescope_model::schema::FieldSpec;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::digest::DigestingFile;
+use super::file_writer::StoreFileWriter;
 use super::manifest::OutputFile;
 use crate::error::{IngestError, Result};
 use crate::table_builder::{TableBuilder, Value};
@@ -43,7 +43,7 @@ struct Partition {
     key: String,
     rel_path: String,
     builder: TableBuilder,
-    writer: Option<ArrowWriter<DigestingFile>>,
+    writer: Option<StoreFileWriter<DigestingFile>>,
     rows: u64,
 }
 
@@ -216,7 +216,7 @@ fn write_batch(
         })?;
         let props = writer_properties(schema);
         part.writer = Some(
-            ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| IngestError::from_parquet(&path, e))?,
+            StoreFileWriter::try_new(file, schema.clone(), props).map_err(|e| IngestError::from_parquet(&path, e))?,
         );
     }
     if let Some(writer) = part.writer.as_mut() {
