@@ -170,6 +170,20 @@ impl Column {
         }
     }
 
+    /// Append `n` nulls.
+    fn append_nulls(&mut self, n: usize) {
+        match self {
+            Column::Utf8(b) => b.append_nulls(n),
+            Column::Dict(b) => b.keys.append_nulls(n),
+            Column::Date32(b) => b.append_nulls(n),
+            Column::Timestamp(b) => b.append_nulls(n),
+            Column::Float64(b) => b.append_nulls(n),
+            Column::UInt64(b) => b.append_nulls(n),
+            Column::Boolean(b) => b.append_nulls(n),
+            Column::Bytes32(b) => b.append_nulls(n),
+        }
+    }
+
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
             Column::Utf8(b) => Arc::new(b.finish()),
@@ -188,6 +202,10 @@ impl Column {
 pub struct TableBuilder {
     schema: SchemaRef,
     columns: Vec<Column>,
+    /// Per column, the nulls pushed since its last value, not yet appended. A column
+    /// a source never fills (a police.uk row has nine) then costs a count per row and
+    /// one bulk append per batch instead of a null appended row by row.
+    pending_nulls: Vec<usize>,
     rows: usize,
 }
 
@@ -197,6 +215,7 @@ impl TableBuilder {
         TableBuilder {
             schema,
             columns: fields.iter().map(|f| Column::new(f.kind)).collect(),
+            pending_nulls: vec![0; fields.len()],
             rows: 0,
         }
     }
@@ -204,7 +223,14 @@ impl TableBuilder {
     /// Append one row; `row` has one value per field, in schema order.
     pub fn push(&mut self, row: &[Value<'_>]) {
         debug_assert_eq!(row.len(), self.columns.len());
-        for (column, value) in self.columns.iter_mut().zip(row) {
+        for ((column, pending), value) in self.columns.iter_mut().zip(&mut self.pending_nulls).zip(row) {
+            if matches!(value, Value::Null) {
+                *pending += 1;
+                continue;
+            }
+            if *pending > 0 {
+                column.append_nulls(std::mem::take(pending));
+            }
             column.push(*value);
         }
         self.rows += 1;
@@ -225,6 +251,11 @@ impl TableBuilder {
     /// checked against the rows pushed).
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let rows = std::mem::take(&mut self.rows);
+        for (column, pending) in self.columns.iter_mut().zip(&mut self.pending_nulls) {
+            if *pending > 0 {
+                column.append_nulls(std::mem::take(pending));
+            }
+        }
         let arrays = self
             .columns
             .iter_mut()
@@ -280,6 +311,87 @@ mod tests {
             // Each distinct text is stored once.
             let distinct: std::collections::BTreeSet<_> = batch.iter().flatten().collect();
             assert_eq!(array.as_dictionary::<Int32Type>().values().len(), distinct.len());
+        }
+    }
+
+    /// Nulls wait for the column's next value or the batch's end: in every kind of
+    /// column, runs of nulls before, between and after values, and a column that is
+    /// only nulls, read back in place, in two batches.
+    #[test]
+    fn nulls_held_back_read_back_in_place() {
+        let kinds = [
+            Kind::Utf8,
+            Kind::Dict,
+            Kind::Date32,
+            Kind::TimestampMs,
+            Kind::Float64,
+            Kind::UInt64,
+            Kind::Boolean,
+            Kind::Bytes32,
+        ];
+        let names: Vec<String> = (0..=kinds.len()).map(|i| format!("c{i}")).collect();
+        let mut fields: Vec<FieldSpec> = kinds
+            .iter()
+            .zip(&names)
+            .map(|(&kind, name)| FieldSpec {
+                name: Box::leak(name.clone().into_boxed_str()),
+                kind,
+                nullable: true,
+                description: "",
+            })
+            .collect();
+        fields.push(FieldSpec {
+            name: Box::leak(names[kinds.len()].clone().into_boxed_str()),
+            kind: Kind::Float64,
+            nullable: true,
+            description: "",
+        });
+        let schema = Arc::new(arrow::datatypes::Schema::new(
+            fields
+                .iter()
+                .map(|f| arrow::datatypes::Field::new(f.name, f.kind.data_type(), true))
+                .collect::<Vec<_>>(),
+        ));
+        let digits = "0123456789abcdef".repeat(4);
+        let value = |kind: Kind, row: usize| match kind {
+            Kind::Utf8 | Kind::Dict => Value::Str(["x", "y"][row % 2]),
+            Kind::Date32 => Value::Date(row as i32),
+            Kind::TimestampMs => Value::TimestampMs(row as i64),
+            Kind::Float64 => Value::F64(row as f64),
+            Kind::UInt64 => Value::U64(row as u64),
+            Kind::Boolean => Value::Bool(row % 3 == 0),
+            Kind::Bytes32 => Value::Hex32(&digits),
+        };
+        // Null on rows 0-2, 5, 6 and 9-11 of 12; the last column always.
+        let present = |row: usize| matches!(row, 3 | 4 | 7 | 8);
+        let mut builder = TableBuilder::new(&fields, schema);
+        for _batch in 0..2 {
+            for row in 0..12 {
+                let mut values: Vec<Value> = kinds
+                    .iter()
+                    .map(|&k| if present(row) { value(k, row) } else { Value::Null })
+                    .collect();
+                values.push(Value::Null);
+                builder.push(&values);
+            }
+            let batch = builder.finish().unwrap();
+            assert_eq!(batch.num_rows(), 12);
+            for (c, &kind) in kinds.iter().enumerate() {
+                let column = batch.column(c);
+                for row in 0..12 {
+                    assert_eq!(column.is_valid(row), present(row), "{kind:?} row {row}");
+                }
+                if kind == Kind::Dict {
+                    let read = texts(column);
+                    assert_eq!(read[3].as_deref(), Some("y"));
+                    assert_eq!(read[4].as_deref(), Some("x"));
+                }
+                if kind == Kind::UInt64 {
+                    let read = column.as_primitive::<arrow::datatypes::UInt64Type>();
+                    assert_eq!([read.value(3), read.value(7)], [3, 7]);
+                }
+            }
+            assert_eq!(batch.column(kinds.len()).null_count(), 12);
         }
     }
 
