@@ -359,7 +359,7 @@ mod tests {
             Kind::TimestampMs => Value::TimestampMs(row as i64),
             Kind::Float64 => Value::F64(row as f64),
             Kind::UInt64 => Value::U64(row as u64),
-            Kind::Boolean => Value::Bool(row % 3 == 0),
+            Kind::Boolean => Value::Bool(row.is_multiple_of(3)),
             Kind::Bytes32 => Value::Hex32(&digits),
         };
         // Null on rows 0-2, 5, 6 and 9-11 of 12; the last column always.
