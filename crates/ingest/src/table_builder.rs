@@ -66,6 +66,9 @@ struct DictColumn {
     /// changes every row (category, outcome) allocates nothing per row.
     last_key: Option<i32>,
     last_text: String,
+    /// Rows after the last value's first that repeated it, not yet appended: a run
+    /// costs a comparison per row and one bulk append.
+    repeats: usize,
 }
 
 impl DictColumn {
@@ -76,20 +79,20 @@ impl DictColumn {
             index: HashMap::default(),
             last_key: None,
             last_text: String::new(),
+            repeats: 0,
         }
     }
 
     fn push(&mut self, value: Option<&str>) {
         let Some(s) = value else {
-            self.keys.append_null();
+            self.append_nulls(1);
             return;
         };
-        if let Some(key) = self.last_key
-            && self.last_text == s
-        {
-            self.keys.append_value(key);
+        if self.last_key.is_some() && self.last_text == s {
+            self.repeats += 1;
             return;
         }
+        self.append_repeats();
         let key = match self.index.get(s) {
             Some(&key) => key,
             None => {
@@ -105,7 +108,24 @@ impl DictColumn {
         self.last_text.push_str(s);
     }
 
+    /// Append the rows that repeated the last value.
+    fn append_repeats(&mut self) {
+        if let Some(key) = self.last_key
+            && self.repeats > 0
+        {
+            self.keys.append_value_n(key, self.repeats);
+        }
+        self.repeats = 0;
+    }
+
+    /// Append `n` nulls, after any repeats still held.
+    fn append_nulls(&mut self, n: usize) {
+        self.append_repeats();
+        self.keys.append_nulls(n);
+    }
+
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        self.append_repeats();
         self.index.clear();
         self.last_key = None;
         let keys = self.keys.finish();
@@ -174,7 +194,7 @@ impl Column {
     fn append_nulls(&mut self, n: usize) {
         match self {
             Column::Utf8(b) => b.append_nulls(n),
-            Column::Dict(b) => b.keys.append_nulls(n),
+            Column::Dict(b) => b.append_nulls(n),
             Column::Date32(b) => b.append_nulls(n),
             Column::Timestamp(b) => b.append_nulls(n),
             Column::Float64(b) => b.append_nulls(n),
@@ -281,8 +301,8 @@ mod tests {
             .collect()
     }
 
-    /// Runs, changes every row, returns to an earlier value, nulls, and a second batch
-    /// after `finish`: every row reads back as the value pushed.
+    /// Runs, changes every row, returns to an earlier value, nulls, and more batches
+    /// after `finish`, one ending in a run: every row reads back as the value pushed.
     #[test]
     fn a_dictionary_column_reads_back_every_value_pushed() {
         let rows = [
@@ -299,6 +319,7 @@ mod tests {
                 Some("b"),
             ],
             vec![Some("b"), None, Some("b"), Some("d"), Some("a")],
+            vec![Some("e"), Some("e"), None, None, Some("e"), Some("e"), Some("e")],
         ];
         let mut column = DictColumn::new();
         for batch in &rows {
