@@ -62,6 +62,32 @@ fn the_memoized_projection_gives_the_same_bits_first_time_and_after() {
         })
         .collect();
     points.extend([(-87.65, 41.85), (-6.26, 53.35), (0.0, 0.0)]);
+    // NaN, infinities, and the NaN whose bits mark an empty slot.
+    let empty = f64::from_bits(u64::MAX);
+    points.extend([(f64::NAN, 51.5), (-0.1, f64::INFINITY), (empty, empty), (empty, 51.5)]);
+    // Random points over Great Britain and a margin, at police.uk's six decimals and
+    // at full precision, each coming back several times among the others.
+    let mut state = 0x5EED_0F_B16_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let unit = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
+    for i in 0..20_000 {
+        let (lon, lat) = (-9.0 + 11.0 * unit(next()), 49.0 + 12.0 * unit(next()));
+        points.push(if i % 2 == 0 {
+            ((lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6)
+        } else {
+            (lon, lat)
+        });
+    }
+    let len = points.len();
+    for _ in 0..20_000 {
+        let again = points[next() as usize % len];
+        points.push(again);
+    }
     // A point one bit away from a remembered one is a different point.
     points.push((f64::from_bits(points[0].0.to_bits() + 1), points[0].1));
     let bits = |p: Projected| match p {
