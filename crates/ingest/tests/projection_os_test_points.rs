@@ -67,7 +67,7 @@ fn the_memoized_projection_gives_the_same_bits_first_time_and_after() {
     points.extend([(f64::NAN, 51.5), (-0.1, f64::INFINITY), (empty, empty), (empty, 51.5)]);
     // Random points over Great Britain and a margin, at police.uk's six decimals and
     // at full precision, each coming back several times among the others.
-    let mut state = 0x5EED_0F_B16_u64;
+    let mut state = 0x0005_EED0_FB16_u64;
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 7;
