@@ -92,7 +92,15 @@ impl DictionaryChunk {
         let keys = dictionary.keys();
         for row in 0..dictionary.len() {
             let key = keys.value(row) as usize;
-            if keys.is_null(row) || key >= texts.len() || texts.is_null(key) {
+            if keys.is_valid(row) && key >= texts.len() {
+                return Err(ParquetError::General(format!(
+                    "{} row {row}: key {} outside its dictionary of {}",
+                    self.descr.name(),
+                    keys.value(row),
+                    texts.len()
+                )));
+            }
+            if keys.is_null(row) || texts.is_null(key) {
                 if !nullable {
                     return Err(ParquetError::General(format!(
                         "{} is not nullable but row {row} is null",

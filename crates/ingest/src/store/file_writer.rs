@@ -203,6 +203,11 @@ mod tests {
             Field::new("unpruned", dictionary.clone(), true),
             Field::new("uncompressed", dictionary, true),
             Field::new("text", DataType::Utf8, true),
+            Field::new(
+                "all_null",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                true,
+            ),
         ]))
     }
 
@@ -236,6 +241,13 @@ mod tests {
                         dictionary_column(&mut next, rows, 7, true),
                         dictionary_column(&mut next, rows, 20, true),
                         text,
+                        Arc::new(
+                            DictionaryArray::<Int32Type>::try_new(
+                                Int32Array::from(vec![None; rows]),
+                                Arc::new(StringArray::from(vec!["never used"])),
+                            )
+                            .unwrap(),
+                        ),
                     ],
                 )
                 .unwrap(),
@@ -295,7 +307,7 @@ mod tests {
     fn the_file_reads_back_as_written_and_as_parquets_own_writers_file() {
         let (ours, theirs, batches) = written();
         let writer = StoreFileWriter::try_new(Vec::new(), schema(), props()).unwrap();
-        assert_eq!(writer.by_dictionary, vec![true, true, true, true, true, false]);
+        assert_eq!(writer.by_dictionary, vec![true, true, true, true, true, false, true]);
         let read_ours = read(&ours, None);
         assert_eq!(read_ours[0].schema(), schema());
         let expected = columns_as_text(&batches);
