@@ -14,7 +14,10 @@
 //! Readers cannot tell the difference: the chunk's values, statistics (minimum,
 //! maximum and null count over the values it holds) and offset index are what
 //! Parquet's writer records. The dictionary's order is the order values first appear,
-//! as Parquet's is.
+//! as Parquet's is. One difference in kind: Parquet's writer falls back to PLAIN data
+//! pages once a chunk's dictionary passes 1 MiB; this one keeps the dictionary whatever
+//! its size, which the format allows and readers accept. The columns written so hold a
+//! few values per chunk (a source, a force, a crime type, a file name).
 
 use std::collections::HashMap;
 
@@ -156,14 +159,7 @@ impl DictionaryChunk {
         let mut data_pages = 0;
         {
             let mut pages = SerializedPageWriter::new(&mut sink);
-            // The dictionary page: each value as a 4-byte little-endian length and its
-            // bytes (PLAIN).
-            let mut plain = Vec::with_capacity(self.values.iter().map(|v| 4 + v.len()).sum());
-            for value in &self.values {
-                plain.extend_from_slice(&(value.len() as u32).to_le_bytes());
-                plain.extend_from_slice(value);
-            }
-            let (buf, uncompressed) = compress(plain)?;
+            let (buf, uncompressed) = compress(self.dictionary_page())?;
             let dictionary = Page::DictionaryPage {
                 buf,
                 num_values: self.values.len() as u32,
@@ -180,21 +176,8 @@ impl DictionaryChunk {
             // At least one data page, even for no rows.
             loop {
                 let rows = page_rows.min(self.rows - row);
-                let mut buf = Vec::new();
-                let values = if self.levels.is_empty() {
-                    rows
-                } else {
-                    let levels = &self.levels[row..row + rows];
-                    let mut encoded = Vec::new();
-                    rle_hybrid(levels, 1, &mut encoded);
-                    buf.extend_from_slice(&(encoded.len() as u32).to_le_bytes());
-                    buf.extend_from_slice(&encoded);
-                    levels.iter().filter(|&&l| l == 1).count()
-                };
-                let keys = &self.keys[key..key + values];
-                buf.push(bit_width);
-                rle_hybrid(keys, bit_width, &mut buf);
-                let (buf, uncompressed) = compress(buf)?;
+                let (page, values) = self.data_page(row, rows, key, bit_width);
+                let (buf, uncompressed) = compress(page)?;
                 let page = Page::DataPage {
                     buf,
                     num_values: rows as u32,
@@ -255,6 +238,38 @@ impl DictionaryChunk {
             offset_index: offsets.map(OffsetIndexBuilder::build),
         };
         Ok((buffer.into(), close))
+    }
+
+    /// The dictionary page's bytes: each value as a 4-byte little-endian length and its
+    /// bytes (PLAIN).
+    fn dictionary_page(&self) -> Vec<u8> {
+        let mut plain = Vec::with_capacity(self.values.iter().map(|v| 4 + v.len()).sum());
+        for value in &self.values {
+            plain.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            plain.extend_from_slice(value);
+        }
+        plain
+    }
+
+    /// The bytes of the data page of `rows` rows from `row`, whose first value is key
+    /// number `key`, before compression: the definition levels (for a column that can
+    /// be null) with their 4-byte length, then the keys' bit width and the keys, both in
+    /// the hybrid encoding. Also the number of values (rows not null) it holds.
+    fn data_page(&self, row: usize, rows: usize, key: usize, bit_width: u8) -> (Vec<u8>, usize) {
+        let mut page = Vec::new();
+        let values = if self.levels.is_empty() {
+            rows
+        } else {
+            let levels = &self.levels[row..row + rows];
+            let mut encoded = Vec::new();
+            rle_hybrid(levels, 1, &mut encoded);
+            page.extend_from_slice(&(encoded.len() as u32).to_le_bytes());
+            page.extend_from_slice(&encoded);
+            levels.iter().filter(|&&l| l == 1).count()
+        };
+        page.push(bit_width);
+        rle_hybrid(&self.keys[key..key + values], bit_width, &mut page);
+        (page, values)
     }
 
     /// The null count, and the least and greatest values (compared as bytes, the
