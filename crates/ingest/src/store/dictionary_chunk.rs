@@ -94,16 +94,21 @@ impl DictionaryChunk {
         let nullable = self.descr.max_def_level() > 0;
         let keys = dictionary.keys();
         for row in 0..dictionary.len() {
-            let key = keys.value(row) as usize;
-            if keys.is_valid(row) && key >= texts.len() {
-                return Err(ParquetError::General(format!(
-                    "{} row {row}: key {} outside its dictionary of {}",
-                    self.descr.name(),
-                    keys.value(row),
-                    texts.len()
-                )));
-            }
-            if keys.is_null(row) || texts.is_null(key) {
+            let key = if keys.is_valid(row) {
+                let key = keys.value(row) as usize;
+                if key >= texts.len() {
+                    return Err(ParquetError::General(format!(
+                        "{} row {row}: key {} outside its dictionary of {}",
+                        self.descr.name(),
+                        keys.value(row),
+                        texts.len()
+                    )));
+                }
+                texts.is_valid(key).then_some(key)
+            } else {
+                None
+            };
+            let Some(key) = key else {
                 if !nullable {
                     return Err(ParquetError::General(format!(
                         "{} is not nullable but row {row} is null",
@@ -112,7 +117,7 @@ impl DictionaryChunk {
                 }
                 self.levels.push(0);
                 continue;
-            }
+            };
             if chunk_key[key] == u32::MAX {
                 chunk_key[key] = self.intern(texts.value(key).as_bytes());
             }

@@ -6,9 +6,6 @@
 //! count, the same encodings; only the dictionary columns' keys are taken as the table
 //! builder made them instead of being found again row by row.
 
-use std::io::Write;
-use std::sync::Arc;
-
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -16,6 +13,7 @@ use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory
 use parquet::errors::{ParquetError, Result};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
+use std::io::Write;
 
 use super::dictionary_chunk::{self, DictionaryChunk};
 
@@ -30,46 +28,46 @@ pub(crate) struct StoreFileWriter<W: Write + Send> {
     file: SerializedFileWriter<W>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
-    props: Arc<WriterProperties>,
     /// Per field: whether [`DictionaryChunk`] writes it.
     by_dictionary: Vec<bool>,
     /// The open row group's columns and rows.
     open: Option<(Vec<ColumnSink>, usize)>,
-    row_groups: usize,
 }
 
 impl<W: Write + Send> StoreFileWriter<W> {
     /// A writer of batches of `schema` to `sink` with `props`.
     pub(crate) fn try_new(sink: W, schema: SchemaRef, props: WriterProperties) -> Result<Self> {
-        let props = Arc::new(props);
-        let (file, factory) =
-            ArrowWriter::try_new(sink, schema.clone(), Some((*props).clone()))?.into_serialized_writer()?;
+        let (file, factory) = ArrowWriter::try_new(sink, schema.clone(), Some(props))?.into_serialized_writer()?;
         let columns = file.schema_descr().columns();
+        // A flat schema has one Parquet column per field, in order.
+        let flat = columns.len() == schema.fields().len();
         let by_dictionary = schema
             .fields()
             .iter()
-            .enumerate()
-            .map(|(i, field)| {
-                matches!(field.data_type(), DataType::Dictionary(key, value)
+            .zip(columns)
+            .map(|(field, column)| {
+                flat && matches!(field.data_type(), DataType::Dictionary(key, value)
                     if **key == DataType::Int32 && **value == DataType::Utf8)
-                    && columns.len() == schema.fields().len()
-                    && dictionary_chunk::writes(&columns[i], &props)
+                    && dictionary_chunk::writes(column, file.properties())
             })
             .collect();
         Ok(StoreFileWriter {
             file,
             factory,
             schema,
-            props,
             by_dictionary,
             open: None,
-            row_groups: 0,
         })
     }
 
     /// Write a batch, closing row groups as they fill.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let limit = self.props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+        let limit = self
+            .file
+            .properties()
+            .max_row_group_row_count()
+            .unwrap_or(usize::MAX)
+            .max(1);
         let mut offset = 0;
         while offset < batch.num_rows() {
             let held = self.open.as_ref().map_or(0, |(_, rows)| *rows);
@@ -85,7 +83,8 @@ impl<W: Write + Send> StoreFileWriter<W> {
 
     fn write_rows(&mut self, batch: &RecordBatch) -> Result<()> {
         if self.open.is_none() {
-            let mut arrow = self.factory.create_column_writers(self.row_groups)?.into_iter();
+            let row_group = self.file.flushed_row_groups().len();
+            let mut arrow = self.factory.create_column_writers(row_group)?.into_iter();
             let mut sinks = Vec::with_capacity(self.by_dictionary.len());
             for (i, &by_dictionary) in self.by_dictionary.iter().enumerate() {
                 let writer = arrow
@@ -120,18 +119,18 @@ impl<W: Write + Send> StoreFileWriter<W> {
         let Some((sinks, _)) = self.open.take() else {
             return Ok(());
         };
+        let props = self.file.properties().clone();
         let mut row_group = self.file.next_row_group()?;
         for sink in sinks {
             match sink {
                 ColumnSink::Arrow(writer) => writer.close()?.append_to_row_group(&mut row_group)?,
                 ColumnSink::Dictionary(chunk) => {
-                    let (bytes, close) = chunk.finish(&self.props)?;
+                    let (bytes, close) = chunk.finish(&props)?;
                     row_group.append_column(&bytes, close)?;
                 }
             }
         }
         row_group.close()?;
-        self.row_groups += 1;
         Ok(())
     }
 
@@ -144,6 +143,8 @@ impl<W: Write + Send> StoreFileWriter<W> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use arrow::array::{ArrayRef, AsArray, DictionaryArray, Int32Array, StringArray};
     use arrow::compute::cast;
