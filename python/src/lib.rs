@@ -53,6 +53,7 @@ fn ingest<'py>(
         threads,
         key: Some(key),
         mapping,
+        ..IngestOptions::default()
     };
     let report = py
         .detach(|| crimescope_ingest::ingest(&store, &paths, &options, &NoProgress))

@@ -43,6 +43,7 @@ pub fn ingest(args: &IngestArgs) -> Result<(), CliError> {
         threads: args.threads,
         key: Some(key),
         mapping,
+        ..IngestOptions::default()
     };
     let report = if crate::terminal::progress_visible() && !json {
         let bar = IngestBar::new();

@@ -298,8 +298,9 @@ async fn compaction_gives_the_same_answers_and_is_remade_on_ingest() {
                     MIN(source_line) l FROM incidents GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
     let session = Session::open(&store).await.unwrap();
     let before = session.sql(question).await.unwrap();
-    // The ingest left a concatenated compaction: the one partition of two input files
-    // copied into one file, every other partition its own input file.
+    // The ingest left a concatenated compaction: one file per partition, written once,
+    // in which each input's rows are a run of row groups (the May police partition's
+    // two inputs' one after the other).
     let made = session
         .manifest()
         .current_compaction()
@@ -307,34 +308,30 @@ async fn compaction_gives_the_same_answers_and_is_remade_on_ingest() {
         .clone();
     assert_eq!(made.method, crimescope_ingest::store::CompactionMethod::Concatenated);
     assert_eq!(made.outputs.len(), 24);
-    let copies: Vec<_> = made
-        .outputs
-        .iter()
-        .filter(|o| o.path.starts_with("compacted/"))
-        .collect();
-    assert_eq!(copies.len(), 1, "{copies:?}");
     assert!(
-        copies[0]
-            .path
-            .starts_with("compacted/incidents/source=police/month=2024-05/")
+        made.outputs.iter().all(|o| o.path.starts_with("compacted/")),
+        "{made:?}"
     );
-    let inputs: Vec<_> = session
-        .manifest()
-        .outputs_of("incidents")
-        .map(|o| o.path.clone())
-        .collect();
-    assert_eq!(
-        made.outputs.iter().filter(|o| inputs.contains(&o.path)).count(),
-        23,
-        "the other partitions are read from their input files"
-    );
-    let rows_of_may: u64 = session
-        .manifest()
-        .outputs_of("incidents")
-        .filter(|o| o.path.contains("source=police/month=2024-05/"))
-        .map(|o| o.rows)
-        .sum();
-    assert_eq!(copies[0].rows, rows_of_may);
+    for file in &made.outputs {
+        let inputs: Vec<_> = session
+            .manifest()
+            .outputs_of("incidents")
+            .filter(|o| o.path == file.path)
+            .collect();
+        let expected = if file.path.contains("source=police/month=2024-05/") {
+            2
+        } else {
+            1
+        };
+        assert_eq!(inputs.len(), expected, "{}", file.path);
+        assert_eq!(inputs.iter().map(|o| o.rows).sum::<u64>(), file.rows, "{}", file.path);
+        let mut next_group = 0;
+        for input in inputs {
+            let runs = input.row_groups.expect("an input's run of row groups");
+            assert_eq!(runs.first, next_group, "{}", file.path);
+            next_group += runs.count;
+        }
+    }
     let n = single_i64(&session.sql("SELECT COUNT(*) FROM incidents").await.unwrap());
     let loaded: u64 = session.manifest().outputs_of("incidents").map(|o| o.rows).sum();
     assert_eq!(n as u64, loaded, "every row of the per-input files, once");

@@ -194,6 +194,15 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
     assert!(got.iter().any(|(_, line, id, _)| id.ends_with(&format!(".csv:{line}"))));
 }
 
+/// Ingest options that write every input's `incidents` files to disk as files of their
+/// own, as every store before manifest version 5 holds them.
+fn as_files_of_their_own() -> IngestOptions {
+    IngestOptions {
+        held_bytes: Some(0),
+        ..IngestOptions::default()
+    }
+}
+
 /// Rewrite every per-input `incidents` file as a store before manifest version 3 held
 /// it (every id in full, the column not nullable, no `record_id_bytes`) and list them
 /// in a version 2 manifest without the compacted copy.
@@ -244,7 +253,7 @@ fn rewrite_as_version_2(store: &Path) {
 async fn a_store_from_before_version_3_reads_its_full_ids_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let file = city_of_london().join("2024-03-city-of-london-street.csv");
-    ingest(dir.path(), &[file], &IngestOptions::default(), &NoProgress).unwrap();
+    ingest(dir.path(), &[file], &as_files_of_their_own(), &NoProgress).unwrap();
     let now = store_ids(dir.path()).await;
     rewrite_as_version_2(dir.path());
     // The rewrite took: every stored id is whole now, and every record id text.
@@ -293,9 +302,9 @@ async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
     let expected = store_ids(reference.path()).await;
 
     // The first file stored before version 3, the second after: the police partition's
-    // files differ in schema, so the commit's compaction lists them as they are (a byte
-    // copy cannot join them) and still copies the partitions it can.
-    ingest(&store, &[first], &IngestOptions::default(), &NoProgress).unwrap();
+    // files differ in schema, so the commit's compaction lists the old one as it is and
+    // writes the new one's rows to a file of their own (a byte copy cannot join them).
+    ingest(&store, &[first], &as_files_of_their_own(), &NoProgress).unwrap();
     rewrite_as_version_2(&store);
     ingest(&store, &[second], &IngestOptions::default(), &NoProgress).unwrap();
     let manifest = read_manifest(&store).unwrap();
@@ -307,7 +316,8 @@ async fn a_partition_of_old_and_new_files_reads_and_compacts_to_whole_ids() {
         .map(|o| o.path.as_str())
         .collect();
     assert_eq!(police.len(), 2, "{police:?}");
-    assert!(police.iter().all(|p| p.starts_with("incidents/")), "{police:?}");
+    assert!(police[0].starts_with("incidents/"), "{police:?}");
+    assert!(police[1].starts_with("compacted/"), "{police:?}");
     assert_same_ids(&store_ids(&store).await, &expected);
     // A rewriting compaction takes the old file's whole ids and the new file's implied
     // ones into one file.

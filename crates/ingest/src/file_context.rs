@@ -27,6 +27,9 @@ pub struct FileContext<'a> {
     /// The store writer's files for its next commit to sync, when one will list these
     /// files (else each is synced when finished).
     pub pending: Option<std::sync::Arc<crate::store::digest::PendingSyncs>>,
+    /// Where the `incidents` files may be held in memory for the commit, which writes
+    /// each partition once (else they are staged on disk).
+    pub(crate) held: Option<std::sync::Arc<crate::store::held::HeldFiles>>,
     /// Progress reporting.
     pub progress: &'a dyn Progress,
     /// Boundaries that fill missing areas of `incidents` rows, with this file's count of
@@ -70,9 +73,11 @@ impl FileContext<'_> {
             }
             _ => None,
         };
+        let held = if table == "incidents" { self.held.clone() } else { None };
         PartitionedWriter::new(table, fields, schema, self.staging, &self.tag)
             .with_transform(transform)
             .synced_at_commit(self.pending.clone())
+            .held_in(held)
     }
 }
 

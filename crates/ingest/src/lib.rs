@@ -78,6 +78,7 @@ pub mod bench_support {
             harm,
             staging,
             pending: None,
+            held: None,
             progress: &crate::NoProgress,
             areas: None,
         };

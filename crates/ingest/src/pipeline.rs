@@ -28,6 +28,8 @@ struct Shared<'a> {
     staging: &'a Path,
     /// The store writer's files for the commit to sync.
     pending: std::sync::Arc<crate::store::digest::PendingSyncs>,
+    /// The store writer's files held in memory for the commit.
+    held: std::sync::Arc<crate::store::held::HeldFiles>,
     now: &'a str,
     progress: &'a dyn Progress,
     areas: Option<std::sync::Arc<crate::boundaries::Areas>>,
@@ -69,6 +71,12 @@ pub struct IngestOptions {
     pub key: Option<crate::pseudonym::PseudonymKey>,
     /// Read every input with this mapping profile instead of recognising the header.
     pub mapping: Option<crate::mapping::MappingProfile>,
+    /// The most bytes of finished `incidents` files to hold in memory until the commit
+    /// writes each partition's rows once; past it they are written to the staging
+    /// folder first, and the commit copies them. `None`:
+    /// [`crate::store::HELD_BYTES_LIMIT`] (a national year of police.uk street files
+    /// holds about 350 MB).
+    pub held_bytes: Option<u64>,
 }
 
 /// Ingest police.uk CSV files, folders or zip archives into the store at `store`.
@@ -141,6 +149,9 @@ fn ingest_into(
 ) -> Result<IngestReport> {
     let store = writer.root().to_path_buf();
     let store = store.as_path();
+    if let Some(limit) = options.held_bytes {
+        writer.set_held_limit(limit);
+    }
     progress.begin(inputs.len(), inputs.iter().map(|i| i.bytes).sum());
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -161,6 +172,7 @@ fn ingest_into(
         options,
         staging: &staging,
         pending: writer.pending_syncs(),
+        held: writer.held_files(),
         now: &now,
         progress,
         areas,
@@ -188,9 +200,11 @@ fn ingest_into(
 
     let read = results.iter().filter(|r| r.is_ok()).count();
     let total = inputs.len();
+    let held = writer.held_files();
     let stopped = |e: IngestError| {
-        // Nothing was committed; drop what this ingest staged.
+        // Nothing was committed; drop what this ingest staged and held.
         let _ = std::fs::remove_dir_all(&staging);
+        held.clear();
         match e {
             IngestError::Interrupted { during, .. } => IngestError::Interrupted {
                 during,
@@ -347,23 +361,14 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> FileResult {
             given: given.clone(),
         });
     }
-    let stem = input
-        .name
-        .strip_suffix(".csv")
-        .or_else(|| input.name.strip_suffix(".CSV"))
-        .unwrap_or(&input.name);
     let ctx = FileContext {
         name: &input.name,
         profile: context_profile,
-        // Unique per key and content, so no two inputs can name the same output file.
-        tag: format!(
-            "{}-{}",
-            sanitize(stem),
-            &hex::encode(Sha256::digest(format!("{key}\n{sha256}")))[..16]
-        ),
+        tag: output_tag(&input.name, &key, &sha256),
         harm,
         staging,
         pending: Some(shared.pending.clone()),
+        held: Some(shared.held.clone()),
         progress,
         areas: shared.areas(),
     };
@@ -417,6 +422,20 @@ fn detect(input: &InputFile, bytes: &[u8]) -> Result<(Profile, Vec<String>)> {
 }
 
 /// Keep a file stem safe for a path: letters, digits, `-`, `_` and `.`.
+/// The name of every Parquet file an input produces: `<stem>-<hash16>`, unique per key
+/// and content, so no two inputs can name the same output file.
+pub(crate) fn output_tag(name: &str, key: &str, sha256: &str) -> String {
+    let stem = name
+        .strip_suffix(".csv")
+        .or_else(|| name.strip_suffix(".CSV"))
+        .unwrap_or(name);
+    format!(
+        "{}-{}",
+        sanitize(stem),
+        &hex::encode(Sha256::digest(format!("{key}\n{sha256}")))[..16]
+    )
+}
+
 fn sanitize(stem: &str) -> String {
     stem.chars()
         .map(|c| {
@@ -508,15 +527,23 @@ mod tests {
         assert_eq!(listed, names);
     }
 
-    /// Every file an ingest writes and its commit lists was synced by the commit: the
-    /// per-input files and the concatenated copy of a month two inputs share.
+    /// Every file an ingest writes and its commit lists was synced by the commit: here
+    /// the partitions' shared files, which hold every input's rows (written once: no
+    /// input has an `incidents` file of its own).
     #[test]
     fn the_commit_syncs_every_file_the_ingest_wrote_and_lists() {
         let dir = tempfile::tempdir().unwrap();
         let (_, writer, _) = ingest_with_a_shared_month(dir.path());
         let listed = writer.manifest().live_paths();
-        assert!(listed.iter().any(|p| p.starts_with("compacted/")), "{listed:?}");
-        assert!(listed.len() >= 5, "{listed:?}");
+        let incidents: Vec<_> = writer.manifest().outputs_of("incidents").collect();
+        assert!(incidents.len() >= 5, "{incidents:?}");
+        assert!(
+            incidents
+                .iter()
+                .all(|o| o.path.starts_with("compacted/") && o.row_groups.is_some()),
+            "{incidents:?}"
+        );
+        assert!(!dir.path().join("store/incidents").exists());
         assert_eq!(writer.pending_syncs().synced(), listed.len());
         // And the folders that reach them, up to the root.
         let folders = crate::store::digest::folders_holding(listed.iter().copied());

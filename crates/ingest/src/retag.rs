@@ -8,13 +8,12 @@
 //! in one atomic replace, and the old files are removed after it. Codes already present
 //! are never changed; rows keep their order and every other column.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::boundaries::{Areas, assign_areas};
 use crate::error::{IngestError, Result};
@@ -127,13 +126,23 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
             }
             retag.files_read += 1;
             let outside = AtomicU64::new(0);
-            let (batches, lsoa_filled, ward_filled) = retag_file(&root, &output.path, &areas, &outside)?;
+            let (batches, lsoa_filled, ward_filled) = retag_file(&root, output, &areas, &outside)?;
             outside_in_file += outside.load(Ordering::Relaxed);
             touched = true;
             if lsoa_filled + ward_filled == 0 {
                 continue;
             }
-            let rel = retagged_path(&output.path, &tag);
+            // An input's rows in a shared file become a file of their own again,
+            // named as the input's own files are.
+            let own = match output.row_groups {
+                Some(_) => format!(
+                    "incidents/{}/{}.parquet",
+                    crate::store::manifest::partition_of(&output.path).trim_start_matches("incidents/"),
+                    crate::pipeline::output_tag(&entry.name, &entry.key, &entry.sha256)
+                ),
+                None => output.path.clone(),
+            };
+            let rel = retagged_path(&own, &tag);
             if rel == output.path {
                 return Err(IngestError::Store {
                     path: root.join(&rel),
@@ -161,15 +170,13 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
     // The moves are made durable by the commit, which syncs the folders of every file
     // it lists for the first time (the re-tagged paths are new: checked above).
     for new in next.files.iter().flat_map(|f| &f.outputs) {
-        let from = staging.join(&new.path);
-        if from.exists() {
-            let to = root.join(&new.path);
-            fs::rename(&from, &to).map_err(|source| IngestError::Write { path: to, source })?;
+        if staging.join(&new.path).exists() {
+            writer.place_staged(&new.path)?;
         }
     }
     // The compacted copy holds the old codes: concatenate the rewritten files afresh.
     if retag.files_rewritten > 0 {
-        next.compaction = writer.concatenated_compaction(&next, stop)?;
+        writer.concatenated_compaction(&mut next, stop)?;
     }
     // One atomic manifest replace commits every rewritten file; the old ones retire.
     writer.commit_manifest(next)?;
@@ -178,14 +185,15 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
 
 /// One stored file's batches with codes filled; the counts of LSOA and ward codes
 /// filled.
-fn retag_file(root: &Path, rel: &str, areas: &Areas, outside: &AtomicU64) -> Result<(Vec<RecordBatch>, u64, u64)> {
-    let path = root.join(rel);
-    let file = File::open(&path).map_err(|source| IngestError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
+fn retag_file(
+    root: &Path,
+    output: &OutputFile,
+    areas: &Areas,
+    outside: &AtomicU64,
+) -> Result<(Vec<RecordBatch>, u64, u64)> {
+    let path = root.join(&output.path);
+    let reader = crate::store::output_reader(root, output)?
+        .build()
         .map_err(|e| parquet_err(&path, e))?;
     let (mut batches, mut lsoa_filled, mut ward_filled) = (Vec::new(), 0, 0);
     for batch in reader {

@@ -224,6 +224,17 @@ fn a_folder_with_parquet_but_no_manifest_is_refused_and_left_alone() {
     assert!(foreign.exists(), "nothing was deleted");
 }
 
+/// The rows of one output (a file, or an input's row groups of a shared file),
+/// concatenated.
+fn output_rows(store: &Path, output: &crimescope_ingest::store::OutputFile) -> arrow::array::RecordBatch {
+    let reader = crimescope_ingest::store::output_reader(store, output)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
 /// The rows of one Parquet file, concatenated.
 fn file_rows(path: &Path) -> arrow::array::RecordBatch {
     let reader =
@@ -236,9 +247,10 @@ fn file_rows(path: &Path) -> arrow::array::RecordBatch {
 }
 
 /// Every commit leaves a concatenated compaction of exactly the store's input files: a
-/// month held in two files is one copy of both (the first file's rows, then the
-/// second's), and when one of them is republished the copy is made again from the
-/// files the store now holds, while the stale copy retires.
+/// month held in two files is one file of both (the first file's rows, then the
+/// second's), each input's rows being a run of its row groups; when one of them is
+/// republished the file is made again from the rows the store now holds, while the
+/// stale one retires.
 #[test]
 fn the_compacted_copy_follows_every_commit_including_a_replacement() {
     let name = "2024-03-city-of-london-street.csv";
@@ -269,8 +281,21 @@ fn the_compacted_copy_follows_every_commit_including_a_replacement() {
         assert_eq!(inputs.len(), expected_inputs);
         let copy = compaction.outputs.iter().find(|o| police(&o.path)).unwrap();
         assert!(copy.path.starts_with("compacted/"), "{}", copy.path);
-        // The copy holds the input files' rows in the order the manifest lists them.
-        let parts: Vec<_> = inputs.iter().map(|o| file_rows(&store.path().join(&o.path))).collect();
+        // The inputs' rows are runs of the copy's row groups, one after another, in
+        // the order the manifest lists them, and the copy holds nothing else.
+        let mut next_group = 0;
+        for input in &inputs {
+            assert_eq!(input.path, copy.path);
+            let runs = input.row_groups.expect("an input's rows in the shared file");
+            assert_eq!(runs.first, next_group);
+            next_group += runs.count;
+            assert_eq!((input.bytes, &input.sha256), (copy.bytes, &copy.sha256));
+        }
+        let parts: Vec<_> = inputs.iter().map(|o| output_rows(store.path(), o)).collect();
+        assert_eq!(
+            parts.iter().map(|p| p.num_rows() as u64).collect::<Vec<_>>(),
+            inputs.iter().map(|o| o.rows).collect::<Vec<_>>()
+        );
         let expected = arrow::compute::concat_batches(&parts[0].schema(), &parts).unwrap();
         assert_eq!(file_rows(&store.path().join(&copy.path)), expected);
         assert_eq!(copy.rows, expected.num_rows() as u64);
@@ -310,7 +335,7 @@ fn the_compacted_copy_follows_every_commit_including_a_replacement() {
 /// maximum): sessions decode a file's whole page index when they open it, and an input's
 /// row group is mostly one page per column, so the column index repeated the chunk's
 /// statistics at a cost. The offset index (where each page starts) stays. Checked on the
-/// per-input files and on the concatenated copy.
+/// partitions' files, which are the inputs' files' row groups copied byte for byte.
 #[test]
 fn store_files_have_row_group_statistics_but_no_column_index() {
     use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
@@ -326,8 +351,10 @@ fn store_files_have_row_group_statistics_but_no_column_index() {
         .into_iter()
         .filter(|p| p.to_string_lossy().contains("incidents/"))
         .collect();
-    assert!(files.iter().any(|p| p.starts_with("compacted")), "{files:?}");
-    assert!(files.iter().any(|p| p.starts_with("incidents")), "{files:?}");
+    assert!(
+        !files.is_empty() && files.iter().all(|p| p.starts_with("compacted")),
+        "{files:?}"
+    );
     for file in &files {
         let metadata = ParquetMetaDataReader::new()
             .with_page_index_policy(PageIndexPolicy::Optional)
@@ -369,4 +396,136 @@ fn store_files_have_row_group_statistics_but_no_column_index() {
             }
         }
     }
+}
+
+/// Every row of the files a session reads for `incidents` (the current compaction's),
+/// in one batch ordered by source file and line.
+fn compacted_rows(store: &Path) -> arrow::array::RecordBatch {
+    let manifest = read_manifest(store).unwrap();
+    let files = manifest.incidents_files();
+    let parts: Vec<_> = files.iter().map(|o| file_rows(&store.join(&o.path))).collect();
+    let all = arrow::compute::concat_batches(&parts[0].schema(), &parts).unwrap();
+    let keys = [
+        arrow::compute::SortColumn {
+            values: arrow::compute::cast(all.column_by_name("source_file").unwrap(), &arrow::datatypes::DataType::Utf8)
+                .unwrap(),
+            options: None,
+        },
+        arrow::compute::SortColumn {
+            values: all.column_by_name("source_line").unwrap().clone(),
+            options: None,
+        },
+    ];
+    let order = arrow::compute::lexsort_to_indices(&keys, None).unwrap();
+    arrow::compute::take_record_batch(&all, &order).unwrap()
+}
+
+/// The City's year and a second January file, so that one partition has two inputs.
+fn a_year_and_a_second_january(dir: &Path) -> Vec<PathBuf> {
+    let january = std::fs::read_to_string(city_of_london().join("2024-01-city-of-london-street.csv")).unwrap();
+    let other = dir.join("2024-01-other-street.csv");
+    std::fs::write(&other, january.lines().take(25).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    vec![city_of_london(), other]
+}
+
+/// An ingest holds its `incidents` files in memory and writes each partition once; past
+/// its memory limit it writes them to disk first, as files of their own that the commit
+/// copies. All in memory, all on disk, or some of each: the same rows, each input's rows
+/// read back as its own, and `verify` content.
+#[test]
+fn incidents_held_in_memory_on_disk_or_both_store_the_same_rows() {
+    let inputs = tempfile::tempdir().unwrap();
+    let paths = a_year_and_a_second_january(inputs.path());
+    let mut reference = None;
+    for (held_bytes, layout) in [(None, "held"), (Some(0), "on disk"), (Some(1), "mixed")] {
+        let store = tempfile::tempdir().unwrap();
+        let options = crimescope_ingest::IngestOptions {
+            held_bytes,
+            ..Default::default()
+        };
+        let report =
+            crimescope_ingest::ingest(store.path(), &paths, &options, &crimescope_ingest::NoProgress).unwrap();
+        let manifest = read_manifest(store.path()).unwrap();
+        let outputs: Vec<_> = manifest.outputs_of("incidents").collect();
+        let slices = outputs.iter().filter(|o| o.row_groups.is_some()).count();
+        match layout {
+            "held" => assert_eq!(slices, outputs.len(), "{outputs:?}"),
+            "on disk" => assert_eq!(slices, 0, "{outputs:?}"),
+            _ => assert!(slices > 0 && slices < outputs.len(), "{outputs:?}"),
+        }
+        for o in outputs.iter().filter(|o| o.row_groups.is_none()) {
+            assert!(store.path().join(&o.path).exists(), "{layout}: {}", o.path);
+        }
+        // Each input's rows, read as its own, are its report's (stop and search rows
+        // are a table of their own).
+        for (entry, file) in manifest.files.iter().zip(&report.files) {
+            let rows: usize = entry
+                .outputs
+                .iter()
+                .filter(|o| o.table != "rejects")
+                .map(|o| output_rows(store.path(), o).num_rows())
+                .sum();
+            assert_eq!(rows as u64, file.counts.rows_loaded, "{layout}: {}", entry.name);
+        }
+        let verified = crimescope_ingest::store::verify(store.path()).unwrap();
+        assert!(verified.problems.is_empty(), "{layout}: {:?}", verified.problems);
+        let rows = compacted_rows(store.path());
+        let incidents: u64 = outputs.iter().map(|o| o.rows).sum();
+        assert_eq!(rows.num_rows() as u64, incidents, "{layout}");
+        assert!(incidents > 1000, "{layout}: {incidents}");
+        match &reference {
+            None => reference = Some(rows),
+            Some(r) => assert_eq!(&rows, r, "{layout}"),
+        }
+    }
+}
+
+/// A commit that adds a month leaves the other months' shared files as they were: no
+/// copy, the same file and hash.
+#[test]
+fn a_partition_no_commit_touches_keeps_its_shared_file() {
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(store.path(), &[city_of_london().join("2024-01-city-of-london-street.csv")]);
+    let before = read_manifest(store.path()).unwrap().compaction.unwrap().outputs;
+    assert!(!before.is_empty());
+    ingest_ok(store.path(), &[city_of_london().join("2024-02-city-of-london-street.csv")]);
+    let after = read_manifest(store.path()).unwrap().compaction.unwrap().outputs;
+    for file in &before {
+        assert!(after.contains(file), "{} was rewritten: {after:?}", file.path);
+    }
+    assert!(after.len() > before.len());
+}
+
+/// `verify` checks each input's run of row groups against its shared file: a run the
+/// file does not have, or of other rows than recorded, is named.
+#[test]
+fn verify_names_an_input_whose_row_groups_do_not_match_its_shared_file() {
+    let store = tempfile::tempdir().unwrap();
+    ingest_ok(store.path(), &[city_of_london().join("2024-01-city-of-london-street.csv")]);
+    let good = std::fs::read(store.path().join("manifest.json")).unwrap();
+    let tamper = |edit: &dyn Fn(&mut crimescope_ingest::store::OutputFile)| {
+        let mut manifest: crimescope_ingest::Manifest = serde_json::from_slice(&good).unwrap();
+        let output = manifest.files[0]
+            .outputs
+            .iter_mut()
+            .find(|o| o.row_groups.is_some())
+            .unwrap();
+        edit(output);
+        let path = output.path.clone();
+        std::fs::write(
+            store.path().join("manifest.json"),
+            serde_json::to_vec_pretty(&manifest).unwrap(),
+        )
+        .unwrap();
+        let problems = crimescope_ingest::store::verify(store.path()).unwrap().problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, path);
+        problems[0].problem.clone()
+    };
+    let more_rows = tamper(&|o| o.rows += 1);
+    assert!(more_rows.contains("rows where the manifest records"), "{more_rows}");
+    let beyond = tamper(&|o| o.row_groups.as_mut().unwrap().count += 1);
+    assert!(beyond.contains("where the file has"), "{beyond}");
+    std::fs::write(store.path().join("manifest.json"), &good).unwrap();
+    assert!(crimescope_ingest::store::verify(store.path()).unwrap().problems.is_empty());
 }

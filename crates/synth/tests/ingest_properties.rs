@@ -16,7 +16,6 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::UInt64Type;
 use crimescope_ingest::pseudonym::PseudonymKey;
 use crimescope_ingest::{IngestOptions, MappingProfile, NoProgress, Profile, ingest, read_manifest};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use proptest::prelude::*;
 
 /// A real file to mutate: its name, header line, some data lines, and the mapping
@@ -187,6 +186,7 @@ fn check(seed: &Seed, bytes: &[u8]) -> Result<(), TestCaseError> {
         key: Some(PseudonymKey::from_bytes(b"property tests: not a real key").unwrap()),
         mapping: seed.mapping.as_deref().map(|p| MappingProfile::load(p).unwrap()),
         threads: Some(1),
+        ..IngestOptions::default()
     };
     let report = match ingest(&store, std::slice::from_ref(&input), &options, &NoProgress) {
         Ok(report) => report,
@@ -201,8 +201,11 @@ fn check(seed: &Seed, bytes: &[u8]) -> Result<(), TestCaseError> {
     let manifest = read_manifest(&store).unwrap();
     let mut rejects = 0u64;
     for output in manifest.outputs_of("rejects") {
-        let file = std::fs::File::open(store.join(&output.path)).unwrap();
-        for batch in ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap() {
+        for batch in crimescope_ingest::store::output_reader(&store, output)
+            .unwrap()
+            .build()
+            .unwrap()
+        {
             let batch = batch.unwrap();
             let lines = batch
                 .column_by_name("source_line")

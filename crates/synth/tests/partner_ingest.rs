@@ -27,6 +27,7 @@ fn options(key: &[u8]) -> IngestOptions {
         threads: None,
         key: Some(PseudonymKey::from_bytes(key).unwrap()),
         mapping: None,
+        ..IngestOptions::default()
     }
 }
 
@@ -34,8 +35,7 @@ fn options(key: &[u8]) -> IngestOptions {
 fn table(store: &Path, name: &str) -> Vec<HashMap<String, String>> {
     let mut out = Vec::new();
     for output in read_manifest(store).unwrap().outputs_of(name) {
-        let file = std::fs::File::open(store.join(&output.path)).unwrap();
-        for batch in parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        for batch in crimescope_ingest::store::output_reader(store, output)
             .unwrap()
             .build()
             .unwrap()

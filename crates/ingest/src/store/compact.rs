@@ -1,13 +1,11 @@
 //! Compaction: one `incidents` file per partition, as a read cache.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::digest::{DigestingFile, WrittenFile};
 use super::file_writer::StoreFileWriter;
@@ -86,7 +84,7 @@ impl StoreWriter {
     }
 }
 
-/// Concatenate Parquet files into one at `to`; the rows written and the file's size and
+/// Concatenate the rows of outputs (files, or a file's row groups) into one file at `to`; the rows written and the file's size and
 /// hash, or `None` if `stop` answered true before a batch.
 fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool) -> Result<Option<(u64, WrittenFile)>> {
     let err = |path: &Path, e: &dyn std::fmt::Display| IngestError::Parquet {
@@ -99,15 +97,8 @@ fn merge(root: &Path, files: &[&OutputFile], to: &Path, stop: &dyn Fn() -> bool)
             source,
         })?;
     }
-    let open = |output: &OutputFile| {
-        let path = root.join(&output.path);
-        let file = File::open(&path).map_err(|source| IngestError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(&path, &e))?;
-        Ok((path, builder))
-    };
+    let open =
+        |output: &OutputFile| Ok::<_, IngestError>((root.join(&output.path), super::output_reader(root, output)?));
     // The schemas first, then the rows: each file is opened twice, one at a time (a
     // partition may have more files than a process may hold open, as in `concatenate`).
     let mut schemas = Vec::with_capacity(files.len());

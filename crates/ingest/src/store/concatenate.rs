@@ -1,49 +1,154 @@
 //! The compaction every commit of new `incidents` files leaves: one file per partition
-//! whose row groups are the per-input files' own, copied byte for byte.
+//! whose row groups are the inputs' own, copied byte for byte.
 //!
-//! A national year as ingested is about a thousand small files (one per input file and
-//! partition), and a query pays a fixed cost per file it opens (listing, footer, reads).
-//! Splicing the already-encoded column chunks into one file per partition
-//! (`SerializedRowGroupWriter::append_column`, the Parquet crate's concatenation path)
-//! costs a copy of the bytes and no decoding or encoding, so it can run at every commit.
-//! `crimescope compact` still rewrites the rows into large row groups.
+//! A national year is about a thousand inputs' worth of partition files (one per input
+//! file and partition), and a query pays a fixed cost per file it opens (listing,
+//! footer, reads). Splicing the already-encoded column chunks into one file per
+//! partition (`SerializedRowGroupWriter::append_column`, the Parquet crate's
+//! concatenation path) costs a copy of the bytes and no decoding or encoding, so it
+//! runs at every commit. `crimescope compact` still rewrites the rows into large row
+//! groups.
+//!
+//! An ingest's own files are held in memory ([`super::held`]) and exist only as the
+//! shared file's row groups: each input's output then names the shared file and its
+//! row groups ([`OutputFile::row_groups`]). Files from an earlier build, or that did
+//! not fit in memory, stay files of their own and are copied as well. A partition
+//! whose inputs are unchanged keeps its shared file; any change (a new input, a
+//! replaced one) copies the partition's row groups into a new one, and the inputs'
+//! outputs are pointed at it.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
 use super::digest::{DigestingFile, WrittenFile};
+use super::held::HeldFiles;
+use super::manifest::{RowGroups, partition_of};
 use super::{Compaction, CompactionMethod, Manifest, OutputFile, StoreWriter};
 use crate::error::{IngestError, Result};
 
+/// Where a source's row groups are read from.
+pub(crate) enum SourceBytes {
+    /// A file held in memory for this commit.
+    Held(Bytes),
+    /// A file in the store (all of it, or only `row_groups`).
+    File(PathBuf),
+}
+
+/// Row groups to copy: from `bytes`, the run `row_groups` (every one when `None`).
+pub(crate) struct Source {
+    /// Where the bytes are.
+    pub bytes: SourceBytes,
+    /// Which row groups.
+    pub row_groups: Option<RowGroups>,
+}
+
+impl Source {
+    /// The source of an output of the store at `root`, held in `held` or on disk.
+    fn of(root: &Path, held: &HeldFiles, output: &OutputFile) -> Source {
+        let bytes = match held.get(&output.path) {
+            Some(bytes) => SourceBytes::Held(bytes),
+            None => SourceBytes::File(root.join(&output.path)),
+        };
+        Source {
+            bytes,
+            row_groups: output.row_groups,
+        }
+    }
+
+    /// A name for messages: the file's path, or the held file's place in the store.
+    fn display(&self, rel: &str) -> PathBuf {
+        match &self.bytes {
+            SourceBytes::Held(_) => PathBuf::from(rel),
+            SourceBytes::File(path) => path.clone(),
+        }
+    }
+
+    fn footer(&self, rel: &str) -> Result<ParquetMetaData> {
+        let reader = ParquetMetaDataReader::new().with_page_index_policy(PageIndexPolicy::Optional);
+        let parsed = match &self.bytes {
+            SourceBytes::Held(bytes) => reader.parse_and_finish(bytes),
+            SourceBytes::File(path) => reader.parse_and_finish(&open(path)?),
+        };
+        parsed.map_err(|e| read_err(&self.display(rel), &e))
+    }
+
+    /// The indices of the row groups to copy, checked against the footer.
+    fn indices(&self, rel: &str, metadata: &ParquetMetaData) -> Result<std::ops::Range<usize>> {
+        let all = metadata.num_row_groups();
+        match self.row_groups {
+            None => Ok(0..all),
+            Some(r) if r.first + r.count <= all => Ok(r.indices()),
+            Some(r) => Err(IngestError::Store {
+                path: self.display(rel),
+                message: format!(
+                    "the manifest lists row groups {}..{} of this file, which has {all}; the store is damaged",
+                    r.first,
+                    r.first + r.count
+                ),
+            }),
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read_err(path: &Path, e: &dyn std::fmt::Display) -> IngestError {
+    IngestError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// What the compaction made of one partition: the files to read, and for each of the
+/// partition's outputs (in the order given) the slice it now is, if it changed.
+struct PartitionCopy {
+    files: Vec<OutputFile>,
+    new_paths: Vec<String>,
+    repointed: Vec<Option<OutputFile>>,
+}
+
 impl StoreWriter {
-    /// A concatenated compaction of `next`'s `incidents` files (see the module docs),
-    /// with its files in place but not yet listed: the caller commits `next` with it. A
-    /// partition stored as one file is that file, not a copy, and a partition whose files
-    /// differ in schema (written by different versions, e.g. before and after manifest
-    /// version 3 stored implied `incident_id`s as null) is its own per-input files, which
-    /// a byte copy cannot join; the other partitions are still copied. `None` when `next`
-    /// holds no incidents.
+    /// Make `next`'s compaction a concatenated one of its `incidents` (see the module
+    /// docs), with its new files in place but not yet listed, and point the outputs
+    /// held in memory or shared with other inputs at its files: the caller commits
+    /// `next`. A partition stored as one file of its own is that file, not a copy; a
+    /// partition whose files differ in schema (written by different versions, e.g.
+    /// before and after manifest version 3 stored implied `incident_id`s as null) gets
+    /// one file per schema, since a byte copy cannot join them. No compaction when
+    /// `next` holds no incidents.
     ///
     /// `stop` is asked before the copying starts (it takes about a second for a
     /// national year); once it answers true, or on any error, every unlisted file (the
     /// caller's moved files included) is removed and the error returned, so the store
     /// is as it was.
-    pub(crate) fn concatenated_compaction(
-        &self,
-        next: &Manifest,
-        stop: &dyn Fn() -> bool,
-    ) -> Result<Option<Compaction>> {
-        let partitions = next.incidents_by_partition();
+    pub(crate) fn concatenated_compaction(&self, next: &mut Manifest, stop: &dyn Fn() -> bool) -> Result<()> {
+        let mut partitions: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+        for (f, entry) in next.files.iter().enumerate() {
+            for (o, output) in entry.outputs.iter().enumerate() {
+                if output.table == "incidents" {
+                    partitions.entry(partition_of(&output.path)).or_default().push((f, o));
+                }
+            }
+        }
         if partitions.is_empty() {
-            return Ok(None);
+            next.compaction = None;
+            return Ok(());
         }
         let tag = next.compaction_tag();
         if stop() {
@@ -53,28 +158,23 @@ impl StoreWriter {
                 done: "; nothing was committed".into(),
             });
         }
-        let staging = self.staging();
-        let copied: Vec<Result<Vec<OutputFile>>> = partitions
+        let copied: Vec<Result<PartitionCopy>> = partitions
             .par_iter()
-            .map(|(dir, files)| {
-                let as_they_are = || files.iter().map(|o| (*o).clone()).collect();
-                if files.len() == 1 {
-                    return Ok(as_they_are());
-                }
-                let rel = format!("compacted/{dir}/concat-{tag}.parquet");
-                let sources: Vec<PathBuf> = files.iter().map(|o| self.root.join(&o.path)).collect();
-                Ok(
-                    match concatenate(&sources, &staging.join(&rel), Some(&self.pending_syncs()))? {
-                        Some((rows, written)) => vec![OutputFile::written("incidents", &rel, rows, &written)],
-                        None => as_they_are(),
-                    },
-                )
+            .map(|(dir, members)| {
+                let outputs: Vec<&OutputFile> = members.iter().map(|&(f, o)| &next.files[f].outputs[o]).collect();
+                self.copy_partition(dir, &outputs, &tag)
             })
             .collect();
-        let mut outputs = Vec::with_capacity(copied.len());
-        for result in copied {
+        let mut files = Vec::with_capacity(copied.len());
+        let mut new_paths = Vec::new();
+        let mut repoint = Vec::new();
+        for (result, members) in copied.into_iter().zip(partitions.values()) {
             match result {
-                Ok(partition) => outputs.extend(partition),
+                Ok(copy) => {
+                    files.extend(copy.files);
+                    new_paths.extend(copy.new_paths);
+                    repoint.extend(members.iter().copied().zip(copy.repointed));
+                }
                 Err(e) => {
                     // The files the caller moved are not listed either: remove them all,
                     // leaving the store as it was.
@@ -83,62 +183,159 @@ impl StoreWriter {
                 }
             }
         }
-        for o in outputs.iter().filter(|o| o.path.starts_with("compacted/")) {
-            if let Err(e) = self.place_staged(&o.path) {
+        for rel in &new_paths {
+            if let Err(e) = self.place_staged(rel) {
                 let _ = self.remove_uncommitted();
                 return Err(e);
             }
         }
-        Ok(Some(Compaction {
+        for ((f, o), slice) in repoint {
+            if let Some(slice) = slice {
+                next.files[f].outputs[o] = slice;
+            }
+        }
+        next.compaction = Some(Compaction {
             inputs: next.input_hashes(),
-            outputs,
+            outputs: files,
             created_at: super::now_rfc3339(),
             method: CompactionMethod::Concatenated,
-        }))
+        });
+        Ok(())
+    }
+
+    /// The compaction of one partition (folder `dir`) whose outputs are `outputs`.
+    fn copy_partition(&self, dir: &str, outputs: &[&OutputFile], tag: &str) -> Result<PartitionCopy> {
+        let unchanged = |files: Vec<OutputFile>| PartitionCopy {
+            files,
+            new_paths: Vec::new(),
+            repointed: vec![None; outputs.len()],
+        };
+        if let Some(shared) = self.whole_shared_file(outputs)? {
+            return Ok(unchanged(vec![shared]));
+        }
+        let held = |o: &OutputFile| self.held.get(&o.path).is_some();
+        if let [only] = outputs
+            && only.row_groups.is_none()
+            && !held(only)
+        {
+            return Ok(unchanged(vec![(*only).clone()]));
+        }
+        // The footers first (one file open at a time: a partition may have more input
+        // files than a process may hold open), grouped by schema.
+        let sources: Vec<Source> = outputs.iter().map(|o| Source::of(&self.root, &self.held, o)).collect();
+        let mut footers = Vec::with_capacity(sources.len());
+        for (source, output) in sources.iter().zip(outputs) {
+            footers.push(source.footer(&output.path)?);
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, footer) in footers.iter().enumerate() {
+            match groups.iter_mut().find(|g| same_schema(&footers[g[0]], footer)) {
+                Some(group) => group.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        let mut copy = PartitionCopy {
+            files: Vec::new(),
+            new_paths: Vec::new(),
+            repointed: vec![None; outputs.len()],
+        };
+        for (g, members) in groups.iter().enumerate() {
+            if let [only] = members[..]
+                && outputs[only].row_groups.is_none()
+                && !held(outputs[only])
+            {
+                copy.files.push(outputs[only].clone());
+                continue;
+            }
+            let rel = match g {
+                0 => format!("compacted/{dir}/concat-{tag}.parquet"),
+                g => format!("compacted/{dir}/concat-{tag}-{g}.parquet"),
+            };
+            let parts: Vec<(&Source, &ParquetMetaData, &str)> = members
+                .iter()
+                .map(|&i| (&sources[i], &footers[i], outputs[i].path.as_str()))
+                .collect();
+            let CopiedFile { rows, written, runs } =
+                copy_row_groups(&parts, &self.staging().join(&rel), Some(&self.pending))?;
+            for (&i, (range, copied_rows)) in members.iter().zip(runs) {
+                let output = outputs[i];
+                if copied_rows != output.rows {
+                    return Err(IngestError::Store {
+                        path: sources[i].display(&output.path),
+                        message: format!(
+                            "the manifest records {} rows here and the file holds {copied_rows}; the store is damaged",
+                            output.rows
+                        ),
+                    });
+                }
+                if output.row_groups.is_some() || held(output) {
+                    copy.repointed[i] = Some(OutputFile::slice("incidents", &rel, output.rows, range, &written));
+                }
+            }
+            copy.files.push(OutputFile::written("incidents", &rel, rows, &written));
+            copy.new_paths.push(rel);
+        }
+        Ok(copy)
+    }
+
+    /// The shared file that `outputs` are, in order, every row group of, if they are:
+    /// the partition's inputs did not change, so neither does its file.
+    fn whole_shared_file(&self, outputs: &[&OutputFile]) -> Result<Option<OutputFile>> {
+        let Some(first) = outputs.first() else {
+            return Ok(None);
+        };
+        let mut next_group = 0;
+        let mut rows = 0;
+        for output in outputs {
+            match output.row_groups {
+                Some(range) if output.path == first.path && range.first == next_group => {
+                    next_group += range.count;
+                    rows += output.rows;
+                }
+                _ => return Ok(None),
+            }
+        }
+        let source = Source::of(&self.root, &self.held, first);
+        let footer = source.footer(&first.path)?;
+        let file_rows = footer.file_metadata().num_rows() as u64;
+        Ok((next_group == footer.num_row_groups() && rows == file_rows)
+            .then(|| first.shared_file(file_rows))
+            .flatten())
     }
 }
 
-/// Copy every row group of `sources`, in order, into one new Parquet file at `to`: the
-/// rows written and the file's size and hash, or `None` when the sources differ in
-/// schema (Parquet or Arrow), which a byte copy cannot reconcile. With `pending` the
-/// file is synced by the commit that lists it, else when it is finished.
-pub(crate) fn concatenate(
-    sources: &[PathBuf],
+fn same_schema(a: &ParquetMetaData, b: &ParquetMetaData) -> bool {
+    a.file_metadata().schema_descr().root_schema() == b.file_metadata().schema_descr().root_schema()
+        && a.file_metadata().key_value_metadata() == b.file_metadata().key_value_metadata()
+}
+
+/// A file [`copy_row_groups`] wrote.
+#[derive(Debug)]
+pub(crate) struct CopiedFile {
+    /// The rows written.
+    pub rows: u64,
+    /// The file's size and hash.
+    pub written: WrittenFile,
+    /// For each source, the row groups and rows it became.
+    pub runs: Vec<(RowGroups, u64)>,
+}
+
+/// Copy the row groups of `sources` (each with its footer and its name in the store),
+/// in order, into one new Parquet file at `to`; they must share one schema. With
+/// `pending` the file is synced by the commit that lists it, else when it is finished.
+pub(crate) fn copy_row_groups(
+    sources: &[(&Source, &ParquetMetaData, &str)],
     to: &Path,
     pending: Option<&Arc<super::digest::PendingSyncs>>,
-) -> Result<Option<(u64, WrittenFile)>> {
-    let read_err = |path: &Path, e: &dyn std::fmt::Display| IngestError::Parquet {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let open = |path: &PathBuf| {
-        File::open(path).map_err(|source| IngestError::Read {
-            path: path.clone(),
-            source,
-        })
-    };
-    // The footers first (one file open at a time: a partition may have more input files
-    // than a process may hold open), to refuse differing schemas before writing.
-    let mut footers: Vec<ParquetMetaData> = Vec::with_capacity(sources.len());
-    for path in sources {
-        let metadata = ParquetMetaDataReader::new()
-            .with_page_index_policy(PageIndexPolicy::Optional)
-            .parse_and_finish(&open(path)?)
-            .map_err(|e| read_err(path, &e))?;
-        footers.push(metadata);
-    }
-    let Some(first) = footers.first() else {
-        return Ok(None);
+) -> Result<CopiedFile> {
+    let Some((_, first, _)) = sources.first() else {
+        return Err(IngestError::Store {
+            path: to.to_path_buf(),
+            message: "a partition file of no rows was asked for. Please report this".into(),
+        });
     };
     let schema = first.file_metadata().schema_descr().root_schema_ptr();
     let key_values = first.file_metadata().key_value_metadata().cloned();
-    let same_schema = |m: &ParquetMetaData| {
-        m.file_metadata().schema_descr().root_schema() == schema.as_ref()
-            && m.file_metadata().key_value_metadata() == key_values.as_ref()
-    };
-    if !footers.iter().all(same_schema) {
-        return Ok(None);
-    }
     if let Some(d) = to.parent() {
         fs::create_dir_all(d).map_err(|source| IngestError::Write {
             path: d.to_path_buf(),
@@ -156,36 +353,76 @@ pub(crate) fn concatenate(
     let write_err = |e| IngestError::from_parquet(to, e);
     let mut writer = SerializedFileWriter::new(out, schema, Arc::new(props)).map_err(write_err)?;
     let mut rows = 0u64;
-    for (metadata, path) in footers.iter().zip(sources) {
-        let file = open(path)?;
-        for (g, group) in metadata.row_groups().iter().enumerate() {
-            let mut row_group = writer.next_row_group().map_err(write_err)?;
-            for (c, column) in group.columns().iter().enumerate() {
-                let column_index = metadata
-                    .column_index()
-                    .and_then(|i| i.get(g)?.get(c).cloned())
-                    .filter(|i| !matches!(i, ColumnIndexMetaData::NONE));
-                let offset_index = metadata.offset_index().and_then(|i| i.get(g)?.get(c).cloned());
-                let close = ColumnCloseResult {
-                    bytes_written: column.compressed_size() as u64,
-                    rows_written: group.num_rows() as u64,
-                    metadata: column.clone(),
-                    bloom_filter: None,
-                    column_index,
-                    offset_index,
-                };
-                row_group.append_column(&file, close).map_err(|e| read_err(path, &e))?;
-            }
-            row_group.close().map_err(write_err)?;
-            rows += group.num_rows() as u64;
-        }
+    let mut ranges = Vec::with_capacity(sources.len());
+    for &(source, metadata, rel) in sources {
+        let indices = source.indices(rel, metadata)?;
+        let first_group = writer.flushed_row_groups().len();
+        let count = indices.len();
+        let from = source.display(rel);
+        let copied = match &source.bytes {
+            SourceBytes::Held(bytes) => append_row_groups(&mut writer, bytes, metadata, indices, &from, to),
+            SourceBytes::File(path) => append_row_groups(&mut writer, &open(path)?, metadata, indices, &from, to),
+        }?;
+        rows += copied;
+        ranges.push((
+            RowGroups {
+                first: first_group,
+                count,
+            },
+            copied,
+        ));
     }
     let out = writer.into_inner().map_err(write_err)?;
     let written = out.finish().map_err(|source| IngestError::Write {
         path: to.to_path_buf(),
         source,
     })?;
-    Ok(Some((rows, written)))
+    Ok(CopiedFile {
+        rows,
+        written,
+        runs: ranges,
+    })
+}
+
+/// Append row groups `indices` of the file `reader` (with footer `metadata`, named
+/// `from` in messages) to `writer` (writing `to`), byte for byte; the rows appended.
+fn append_row_groups<R: ChunkReader>(
+    writer: &mut SerializedFileWriter<DigestingFile>,
+    reader: &R,
+    metadata: &ParquetMetaData,
+    indices: std::ops::Range<usize>,
+    from: &Path,
+    to: &Path,
+) -> Result<u64> {
+    let mut rows = 0u64;
+    for g in indices {
+        let group = metadata.row_group(g);
+        let mut row_group = writer.next_row_group().map_err(|e| IngestError::from_parquet(to, e))?;
+        for (c, column) in group.columns().iter().enumerate() {
+            let column_index = metadata
+                .column_index()
+                .and_then(|i| i.get(g)?.get(c).cloned())
+                .filter(|i| !matches!(i, ColumnIndexMetaData::NONE));
+            let offset_index = metadata.offset_index().and_then(|i| i.get(g)?.get(c).cloned());
+            let close = ColumnCloseResult {
+                bytes_written: column.compressed_size() as u64,
+                rows_written: group.num_rows() as u64,
+                metadata: column.clone(),
+                bloom_filter: None,
+                column_index,
+                offset_index,
+            };
+            // An I/O error here is far likelier the copy's write (a full disk) than
+            // the read of bytes just written or held in memory: reported as a write.
+            row_group.append_column(reader, close).map_err(|e| match e {
+                parquet::errors::ParquetError::External(_) => IngestError::from_parquet(to, e),
+                e => read_err(from, &e),
+            })?;
+        }
+        row_group.close().map_err(|e| IngestError::from_parquet(to, e))?;
+        rows += group.num_rows() as u64;
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -238,6 +475,25 @@ mod tests {
             .collect()
     }
 
+    /// Copy every row group of the files at `paths` into `to`.
+    fn concatenate(paths: &[PathBuf], to: &Path) -> CopiedFile {
+        let sources: Vec<Source> = paths
+            .iter()
+            .map(|p| Source {
+                bytes: SourceBytes::File(p.clone()),
+                row_groups: None,
+            })
+            .collect();
+        copy_from(&sources, to)
+    }
+
+    fn copy_from(sources: &[Source], to: &Path) -> CopiedFile {
+        let footers: Vec<ParquetMetaData> = sources.iter().map(|s| s.footer("source").unwrap()).collect();
+        let parts: Vec<(&Source, &ParquetMetaData, &str)> =
+            sources.iter().zip(&footers).map(|(s, f)| (s, f, "source")).collect();
+        copy_row_groups(&parts, to, None).unwrap()
+    }
+
     #[test]
     fn the_copy_holds_every_row_of_every_source_in_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -256,7 +512,19 @@ mod tests {
             expected.push(b);
         }
         let to = dir.path().join("out/concat.parquet");
-        let (rows, written) = concatenate(&sources, &to, None).unwrap().unwrap();
+        let CopiedFile {
+            rows,
+            written,
+            runs: ranges,
+        } = concatenate(&sources, &to);
+        assert_eq!(
+            ranges,
+            vec![
+                (RowGroups { first: 0, count: 3 }, 2500),
+                (RowGroups { first: 3, count: 1 }, 1),
+                (RowGroups { first: 4, count: 1 }, 700)
+            ]
+        );
         assert_eq!(rows, 3201);
         assert_eq!(written, super::super::digest::digest_of(&to).unwrap());
         let got = arrow::compute::concat_batches(&s, &read_all(&to)).unwrap();
@@ -282,18 +550,69 @@ mod tests {
     }
 
     #[test]
-    fn sources_of_different_schemas_are_not_copied() {
+    fn row_groups_held_in_memory_or_a_run_of_a_file_are_copied_as_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = schema();
+        // A file of 4 row groups (rows 0..400), of which groups 1 and 2 are asked for,
+        // and a file of 2 row groups held in memory.
+        let whole = dir.path().join("shared.parquet");
+        write(&whole, &[batch(&s, 0, 400)], 100);
+        let held_path = dir.path().join("held.parquet");
+        write(&held_path, &[batch(&s, 1000, 150)], 100);
+        let held = Bytes::from(fs::read(&held_path).unwrap());
+        let sources = [
+            Source {
+                bytes: SourceBytes::File(whole.clone()),
+                row_groups: Some(RowGroups { first: 1, count: 2 }),
+            },
+            Source {
+                bytes: SourceBytes::Held(held),
+                row_groups: None,
+            },
+        ];
+        let to = dir.path().join("out.parquet");
+        let CopiedFile { rows, runs: ranges, .. } = copy_from(&sources, &to);
+        assert_eq!(rows, 350);
+        assert_eq!(
+            ranges,
+            vec![
+                (RowGroups { first: 0, count: 2 }, 200),
+                (RowGroups { first: 2, count: 2 }, 150)
+            ]
+        );
+        let got = arrow::compute::concat_batches(&s, &read_all(&to)).unwrap();
+        let want = arrow::compute::concat_batches(&s, &[batch(&s, 100, 200), batch(&s, 1000, 150)]).unwrap();
+        assert_eq!(got, want);
+        // A run beyond the file's row groups is refused by name, not read short.
+        let beyond = Source {
+            bytes: SourceBytes::File(whole.clone()),
+            row_groups: Some(RowGroups { first: 3, count: 2 }),
+        };
+        let footer = beyond.footer("shared").unwrap();
+        let err = copy_row_groups(&[(&beyond, &footer, "shared")], &dir.path().join("no.parquet"), None).unwrap_err();
+        assert!(err.to_string().contains("row groups 3..5"), "{err}");
+    }
+
+    #[test]
+    fn sources_of_different_schemas_are_told_apart() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.parquet");
         write(&a, &[batch(&schema(), 0, 10)], 100);
+        let a2 = dir.path().join("a2.parquet");
+        write(&a2, &[batch(&schema(), 10, 10)], 100);
         let other = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
         let b = dir.path().join("b.parquet");
         let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..5));
         write(&b, &[RecordBatch::try_new(other, vec![ids]).unwrap()], 100);
-        assert!(
-            concatenate(&[a, b], &dir.path().join("out.parquet"), None)
-                .unwrap()
-                .is_none()
-        );
+        let footer = |p: &PathBuf| {
+            Source {
+                bytes: SourceBytes::File(p.clone()),
+                row_groups: None,
+            }
+            .footer("x")
+            .unwrap()
+        };
+        assert!(same_schema(&footer(&a), &footer(&a2)));
+        assert!(!same_schema(&footer(&a), &footer(&b)));
     }
 }

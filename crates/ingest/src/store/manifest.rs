@@ -16,7 +16,12 @@ pub const FORMAT: &str = "crimescope-store";
 /// return as null. This build reads versions 1 to 3 (version 1's files carry no
 /// hashes; before version 3 every id is stored in full, before version 4 every
 /// `record_id` is text) and refuses newer ones.
-pub const VERSION: u32 = 4;
+///
+/// Version 5 stores an input's `incidents` rows as row groups of the partition's
+/// concatenated file, written once, rather than as a file of their own plus a copy:
+/// such an output names the shared file and its [`OutputFile::row_groups`], which an
+/// earlier build would read as the whole file. This build reads versions 1 to 4 too.
+pub const VERSION: u32 = 5;
 
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,8 +190,7 @@ impl Manifest {
     pub fn incidents_by_partition(&self) -> std::collections::BTreeMap<String, Vec<&OutputFile>> {
         let mut partitions: std::collections::BTreeMap<String, Vec<&OutputFile>> = Default::default();
         for o in self.outputs_of("incidents") {
-            let dir = o.path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
-            partitions.entry(dir).or_default().push(o);
+            partitions.entry(partition_of(&o.path).to_string()).or_default().push(o);
         }
         partitions
     }
@@ -207,11 +211,18 @@ impl Manifest {
         self.compaction.as_ref().filter(|c| c.inputs == self.input_hashes())
     }
 
-    /// The files to read for `incidents`: the current compaction's, else every input's.
+    /// The files to read for `incidents`: the current compaction's, else every input's
+    /// (a file shared by several inputs' row groups once: the store keeps a shared file
+    /// holding only the rows of inputs it lists).
     pub fn incidents_files(&self) -> Vec<&OutputFile> {
         match self.current_compaction() {
             Some(c) => c.outputs.iter().collect(),
-            None => self.outputs_of("incidents").collect(),
+            None => {
+                let mut seen = std::collections::HashSet::new();
+                self.outputs_of("incidents")
+                    .filter(|o| seen.insert(o.path.as_str()))
+                    .collect()
+            }
         }
     }
 
@@ -297,6 +308,14 @@ pub struct FileEntry {
     pub outputs: Vec<OutputFile>,
 }
 
+/// The partition folder of an `incidents` file at `path` (relative to the store), e.g.
+/// `incidents/source=police/month=2024-01`, whether the file is an input's own or the
+/// compaction's (`compacted/incidents/...`).
+pub fn partition_of(path: &str) -> &str {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    dir.strip_prefix("compacted/").unwrap_or(dir)
+}
+
 /// One Parquet file in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputFile {
@@ -312,6 +331,27 @@ pub struct OutputFile {
     /// SHA-256 of its bytes, hex (absent before manifest version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// When set, these rows are only these row groups of the file at `path`, a file
+    /// shared with other inputs' rows (the partition's concatenated file), and `bytes`
+    /// and `sha256` are the shared file's. Since manifest version 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_groups: Option<RowGroups>,
+}
+
+/// A run of row groups of a Parquet file: `count` of them from index `first`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowGroups {
+    /// The first row group's index (0-based).
+    pub first: usize,
+    /// How many.
+    pub count: usize,
+}
+
+impl RowGroups {
+    /// The indices of the row groups.
+    pub fn indices(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.count
+    }
 }
 
 impl OutputFile {
@@ -324,7 +364,33 @@ impl OutputFile {
             rows,
             bytes: Some(written.bytes),
             sha256: Some(written.sha256.clone()),
+            row_groups: None,
         }
+    }
+
+    /// `rows` rows that are the row groups `row_groups` of the shared file at `path`,
+    /// which was written as `shared`.
+    pub fn slice(
+        table: &str,
+        path: &str,
+        rows: u64,
+        row_groups: RowGroups,
+        shared: &super::digest::WrittenFile,
+    ) -> OutputFile {
+        OutputFile {
+            row_groups: Some(row_groups),
+            ..OutputFile::written(table, path, rows, shared)
+        }
+    }
+
+    /// The whole file a slice is of, as a file of `rows` rows (its size and hash are
+    /// the slice's); `None` for an output that is a whole file.
+    pub fn shared_file(&self, rows: u64) -> Option<OutputFile> {
+        self.row_groups.map(|_| OutputFile {
+            rows,
+            row_groups: None,
+            ..self.clone()
+        })
     }
 }
 

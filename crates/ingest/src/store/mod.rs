@@ -23,7 +23,9 @@ mod concatenate;
 mod dictionary_chunk;
 pub mod digest;
 pub(crate) mod file_writer;
+pub(crate) mod held;
 pub mod manifest;
+mod output_reader;
 mod reader_lease;
 mod verify;
 pub(crate) mod writer;
@@ -37,10 +39,12 @@ use crimescope_model::schema::TABLES;
 
 use crate::error::{IngestError, Result};
 pub use digest::WrittenFile;
+pub use held::HELD_BYTES_LIMIT;
 pub use manifest::{
     BoundaryEntry, Compaction, CompactionMethod, FileCounts, FileEntry, Manifest, OutputFile, PopulationEntry,
-    Replacement,
+    Replacement, RowGroups,
 };
+pub use output_reader::output_reader;
 pub use reader_lease::{READERS_FILE, ReaderLease};
 pub use verify::{FileProblem, VerifyReport, verify};
 pub use writer::UNPRUNED_TEXT_COLUMNS;
@@ -107,6 +111,8 @@ pub struct StoreWriter {
     person_key: Option<String>,
     /// Files staged for the next commit, synced by it ([`digest::PendingSyncs`]).
     pending: std::sync::Arc<digest::PendingSyncs>,
+    /// `incidents` files of the next commit held in memory ([`held::HeldFiles`]).
+    held: std::sync::Arc<held::HeldFiles>,
     _lock: File,
 }
 
@@ -151,6 +157,7 @@ impl StoreWriter {
             manifest,
             person_key: None,
             pending: std::sync::Arc::new(digest::PendingSyncs::new(root, &root.join(STAGING_DIR))),
+            held: std::sync::Arc::new(held::HeldFiles::new(held::HELD_BYTES_LIMIT)),
             _lock: lock,
         };
         store.remove_uncommitted()?;
@@ -174,13 +181,26 @@ impl StoreWriter {
         self.pending.clone()
     }
 
+    /// Where the next commit's `incidents` files may be held in memory rather than
+    /// staged on disk ([`held::HeldFiles`]).
+    pub(crate) fn held_files(&self) -> std::sync::Arc<held::HeldFiles> {
+        self.held.clone()
+    }
+
+    /// Hold at most `limit` bytes of the next commit's files in memory (0: none).
+    pub(crate) fn set_held_limit(&mut self, limit: u64) {
+        self.held = std::sync::Arc::new(held::HeldFiles::new(limit));
+    }
+
     /// The staging folder for this ingest (created on demand by the writers).
     pub fn staging(&self) -> PathBuf {
         self.root.join(STAGING_DIR)
     }
 
-    /// Remove the staging folder and any Parquet file the manifest does not list.
+    /// Remove the staging folder, the files held in memory and any Parquet file the
+    /// manifest does not list.
     pub(crate) fn remove_uncommitted(&self) -> Result<()> {
+        self.held.clear();
         let staging = self.staging();
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|source| IngestError::Write {
@@ -237,7 +257,8 @@ impl StoreWriter {
         }
         let staging = self.staging();
         for entry in &new_entries {
-            for output in &entry.outputs {
+            // A held file has no file to move: the compaction writes its rows.
+            for output in entry.outputs.iter().filter(|o| self.held.get(&o.path).is_none()) {
                 let from = staging.join(&output.path);
                 let to = self.root.join(&output.path);
                 if let Some(dir) = to.parent() {
@@ -285,7 +306,7 @@ impl StoreWriter {
         // A compaction of another set of inputs is stale: replace it with a concatenated
         // one (the stale one's files retire), so the store as ingested reads as few files.
         if next.current_compaction().is_none() {
-            next.compaction = self.concatenated_compaction(&next, stop)?;
+            self.concatenated_compaction(&mut next, stop)?;
         }
         self.commit_manifest(next)
     }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::digest::digest_of;
-use super::{Manifest, ReaderLease, read_manifest};
+use super::{Manifest, ReaderLease, RowGroups, read_manifest};
 use crate::error::Result;
 
 /// What `verify` found.
@@ -54,6 +54,9 @@ struct Expected {
     bytes: Option<u64>,
     sha256: Option<String>,
     parquet_rows: Option<u64>,
+    /// The runs of its row groups that are inputs' rows, with their rows, when the file
+    /// is shared ([`crate::store::OutputFile::row_groups`]).
+    slices: Vec<(RowGroups, u64)>,
 }
 
 fn expected_files(manifest: &Manifest) -> Vec<Expected> {
@@ -63,7 +66,8 @@ fn expected_files(manifest: &Manifest) -> Vec<Expected> {
             path: o.path.clone(),
             bytes: o.bytes,
             sha256: o.sha256.clone(),
-            parquet_rows: Some(o.rows),
+            parquet_rows: o.row_groups.is_none().then_some(o.rows),
+            slices: o.row_groups.map(|r| (r, o.rows)).into_iter().collect(),
         })
         .collect();
     // A boundary file is the input file's bytes, so its recorded hash is the file's.
@@ -72,11 +76,25 @@ fn expected_files(manifest: &Manifest) -> Vec<Expected> {
         bytes: None,
         sha256: Some(b.sha256.clone()),
         parquet_rows: None,
+        slices: Vec::new(),
     }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    // A concatenated compaction lists a partition of one input file as that file.
-    files.dedup_by(|a, b| a.path == b.path);
-    files
+    // A concatenated compaction lists a partition of one input file as that file, and a
+    // shared file is listed by the compaction and by each input it holds: check each
+    // file once, for everything recorded of it.
+    let mut merged: Vec<Expected> = Vec::with_capacity(files.len());
+    for file in files {
+        match merged.last_mut() {
+            Some(last) if last.path == file.path => {
+                last.bytes = last.bytes.or(file.bytes);
+                last.sha256 = last.sha256.take().or(file.sha256);
+                last.parquet_rows = last.parquet_rows.or(file.parquet_rows);
+                last.slices.extend(file.slices);
+            }
+            _ => merged.push(file),
+        }
+    }
+    merged
 }
 
 /// Check every file the store at `root` lists: that it exists, has the recorded size
@@ -148,30 +166,58 @@ fn check(root: &Path, expected: &Expected) -> (bool, u64, Option<FileProblem>) {
         );
     }
     let hashed = expected.sha256.is_some();
-    if let Some(rows) = expected.parquet_rows {
-        let footer = File::open(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|f| SerializedFileReader::new(f).map_err(|e| e.to_string()));
-        match footer {
-            Err(e) => {
-                return (
-                    hashed,
-                    actual.bytes,
-                    problem(format!("not a readable Parquet file: {e}")),
-                );
-            }
-            Ok(reader) => {
-                let found = reader.metadata().file_metadata().num_rows();
-                if u64::try_from(found).ok() != Some(rows) {
-                    return (
-                        hashed,
-                        actual.bytes,
-                        problem(format!(
-                            "its footer says {found} rows where the manifest records {rows}"
-                        )),
-                    );
-                }
-            }
+    if expected.parquet_rows.is_none() && expected.slices.is_empty() {
+        return (hashed, actual.bytes, None);
+    }
+    let footer = File::open(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| SerializedFileReader::new(f).map_err(|e| e.to_string()));
+    let reader = match footer {
+        Err(e) => {
+            return (
+                hashed,
+                actual.bytes,
+                problem(format!("not a readable Parquet file: {e}")),
+            );
+        }
+        Ok(reader) => reader,
+    };
+    let metadata = reader.metadata();
+    let found = metadata.file_metadata().num_rows();
+    if let Some(rows) = expected.parquet_rows
+        && u64::try_from(found).ok() != Some(rows)
+    {
+        return (
+            hashed,
+            actual.bytes,
+            problem(format!(
+                "its footer says {found} rows where the manifest records {rows}"
+            )),
+        );
+    }
+    for (range, rows) in &expected.slices {
+        let groups = metadata.num_row_groups();
+        let end = range.first + range.count;
+        if end > groups {
+            return (
+                hashed,
+                actual.bytes,
+                problem(format!(
+                    "the manifest lists row groups {}..{end} of an input where the file has {groups}",
+                    range.first
+                )),
+            );
+        }
+        let held: u64 = range.indices().map(|g| metadata.row_group(g).num_rows() as u64).sum();
+        if held != *rows {
+            return (
+                hashed,
+                actual.bytes,
+                problem(format!(
+                    "row groups {}..{end} hold {held} rows where the manifest records {rows} for an input",
+                    range.first
+                )),
+            );
         }
     }
     (hashed, actual.bytes, None)

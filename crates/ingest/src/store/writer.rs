@@ -12,6 +12,7 @@ use parquet::schema::types::ColumnPath;
 
 use super::digest::DigestingFile;
 use super::file_writer::StoreFileWriter;
+use super::held::{HeldFiles, StagedFile};
 use super::manifest::OutputFile;
 use crate::error::{IngestError, Result};
 use crate::table_builder::{TableBuilder, Value};
@@ -43,7 +44,7 @@ struct Partition {
     key: String,
     rel_path: String,
     builder: TableBuilder,
-    writer: Option<StoreFileWriter<DigestingFile>>,
+    writer: Option<StoreFileWriter<StagedFile>>,
     rows: u64,
 }
 
@@ -70,6 +71,9 @@ pub struct PartitionedWriter {
     /// When set, the files are synced by the commit that lists them
     /// ([`super::digest::PendingSyncs`]); else each is synced when finished.
     pending: Option<std::sync::Arc<super::digest::PendingSyncs>>,
+    /// When set, each partition's file is held in memory while there is room
+    /// ([`HeldFiles`]), else written to the staging folder.
+    held: Option<std::sync::Arc<HeldFiles>>,
 }
 
 /// A rewrite applied to every batch before it is written (filling areas by
@@ -95,7 +99,15 @@ impl PartitionedWriter {
             hold: false,
             transform: None,
             pending: None,
+            held: None,
         }
+    }
+
+    /// Hold the finished files in `held` while it has room, for the commit to write
+    /// into the partitions' shared files ([`HeldFiles`]).
+    pub(crate) fn held_in(mut self, held: Option<std::sync::Arc<HeldFiles>>) -> Self {
+        self.held = held;
+        self
     }
 
     /// Leave the files' syncing to the commit that lists them (`pending`, the store
@@ -154,7 +166,43 @@ impl PartitionedWriter {
             if let Some(t) = &self.transform {
                 batch = t(batch)?;
             }
-            write_batch(&self.staging, &self.schema, self.pending.as_ref(), part, &batch)?;
+            self.write_batch(index, &batch)?;
+        }
+        Ok(())
+    }
+
+    /// Write `batch` to partition `index`'s file, creating the file (held in memory
+    /// while [`HeldFiles`] has room, else in the staging folder) on its first batch.
+    fn write_batch(&mut self, index: usize, batch: &RecordBatch) -> Result<()> {
+        let part = &mut self.parts[index];
+        let path = self.staging.join(&part.rel_path);
+        if part.writer.is_none() {
+            let file = match &self.held {
+                Some(held) if held.has_room() => StagedFile::Held(Vec::new()),
+                _ => {
+                    if let Some(dir) = path.parent() {
+                        fs::create_dir_all(dir).map_err(|source| IngestError::Write {
+                            path: dir.to_path_buf(),
+                            source,
+                        })?;
+                    }
+                    let file = DigestingFile::create_for_commit(&path, self.pending.as_ref()).map_err(|source| {
+                        IngestError::Write {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                    StagedFile::OnDisk(file)
+                }
+            };
+            let props = writer_properties(&self.schema);
+            part.writer = Some(
+                StoreFileWriter::try_new(file, self.schema.clone(), props)
+                    .map_err(|e| IngestError::from_parquet(&path, e))?,
+            );
+        }
+        if let Some(writer) = part.writer.as_mut() {
+            writer.write(batch).map_err(|e| IngestError::from_parquet(&path, e))?;
         }
         Ok(())
     }
@@ -168,20 +216,44 @@ impl PartitionedWriter {
     /// `fix_up` first (all of its rows, for a writer that holds until finish).
     pub fn finish_with(mut self, fix_up: FixUp<'_>) -> Result<Vec<OutputFile>> {
         let mut outputs = Vec::new();
-        for (index, part) in self.parts.iter_mut().enumerate() {
+        for index in 0..self.parts.len() {
+            let part = &mut self.parts[index];
             if !part.builder.is_empty() {
                 let mut batch = fix_up(index, finish_batch(&self.staging, part)?)?;
                 if let Some(t) = &self.transform {
                     batch = t(batch)?;
                 }
-                write_batch(&self.staging, &self.schema, self.pending.as_ref(), part, &batch)?;
+                self.write_batch(index, &batch)?;
             }
+            let part = &mut self.parts[index];
             let Some(writer) = part.writer.take() else {
                 continue; // no row reached this partition's file
             };
-            // Durable before the manifest can list it (now, or at the commit).
-            let written = super::digest::close_parquet(writer, &self.staging.join(&part.rel_path))?;
-            outputs.push(OutputFile::written(self.table, &part.rel_path, part.rows, &written));
+            let path = self.staging.join(&part.rel_path);
+            let file = writer.into_inner().map_err(|e| IngestError::from_parquet(&path, e))?;
+            match file {
+                StagedFile::Held(bytes) => {
+                    let held = self.held.as_ref().ok_or_else(|| IngestError::Store {
+                        path: path.clone(),
+                        message: "a file was kept in memory without a place to hold it. Please report this".into(),
+                    })?;
+                    // Not yet a file: the commit writes its rows into the partition's.
+                    outputs.push(OutputFile {
+                        table: self.table.to_string(),
+                        path: part.rel_path.clone(),
+                        rows: part.rows,
+                        bytes: Some(bytes.len() as u64),
+                        sha256: None,
+                        row_groups: None,
+                    });
+                    held.hold(&part.rel_path, bytes);
+                }
+                StagedFile::OnDisk(file) => {
+                    // Durable before the manifest can list it (now, or at the commit).
+                    let written = file.finish().map_err(|source| IngestError::Write { path, source })?;
+                    outputs.push(OutputFile::written(self.table, &part.rel_path, part.rows, &written));
+                }
+            }
         }
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(outputs)
@@ -193,36 +265,6 @@ fn finish_batch(staging: &Path, part: &mut Partition) -> Result<RecordBatch> {
         file: staging.join(&part.rel_path).display().to_string(),
         message: e.to_string(),
     })
-}
-
-fn write_batch(
-    staging: &Path,
-    schema: &SchemaRef,
-    pending: Option<&std::sync::Arc<super::digest::PendingSyncs>>,
-    part: &mut Partition,
-    batch: &RecordBatch,
-) -> Result<()> {
-    let path = staging.join(&part.rel_path);
-    if part.writer.is_none() {
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|source| IngestError::Write {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        let file = DigestingFile::create_for_commit(&path, pending).map_err(|source| IngestError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        let props = writer_properties(schema);
-        part.writer = Some(
-            StoreFileWriter::try_new(file, schema.clone(), props).map_err(|e| IngestError::from_parquet(&path, e))?,
-        );
-    }
-    if let Some(writer) = part.writer.as_mut() {
-        writer.write(batch).map_err(|e| IngestError::from_parquet(&path, e))?;
-    }
-    Ok(())
 }
 
 /// The Parquet writer properties of every store file: Snappy, row groups of

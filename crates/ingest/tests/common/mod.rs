@@ -1,14 +1,12 @@
 //! Helpers shared by the ingest integration tests.
 #![allow(dead_code)]
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, UInt64Type};
 use crimescope_ingest::{IngestOptions, IngestReport, NoProgress, ingest, read_manifest};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// The workspace's fixtures folder.
 pub fn fixtures() -> PathBuf {
@@ -30,8 +28,10 @@ pub fn read_table(store: &Path, table: &str) -> Vec<RecordBatch> {
     let manifest = read_manifest(store).unwrap();
     let mut out = Vec::new();
     for output in manifest.outputs_of(table) {
-        let file = File::open(store.join(&output.path)).unwrap();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        let reader = crimescope_ingest::store::output_reader(store, output)
+            .unwrap()
+            .build()
+            .unwrap();
         out.extend(reader.map(|b| b.unwrap()));
     }
     out
