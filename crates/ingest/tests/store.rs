@@ -407,8 +407,11 @@ fn compacted_rows(store: &Path) -> arrow::array::RecordBatch {
     let all = arrow::compute::concat_batches(&parts[0].schema(), &parts).unwrap();
     let keys = [
         arrow::compute::SortColumn {
-            values: arrow::compute::cast(all.column_by_name("source_file").unwrap(), &arrow::datatypes::DataType::Utf8)
-                .unwrap(),
+            values: arrow::compute::cast(
+                all.column_by_name("source_file").unwrap(),
+                &arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap(),
             options: None,
         },
         arrow::compute::SortColumn {
@@ -443,8 +446,7 @@ fn incidents_held_in_memory_on_disk_or_both_store_the_same_rows() {
             held_bytes,
             ..Default::default()
         };
-        let report =
-            crimescope_ingest::ingest(store.path(), &paths, &options, &crimescope_ingest::NoProgress).unwrap();
+        let report = crimescope_ingest::ingest(store.path(), &paths, &options, &crimescope_ingest::NoProgress).unwrap();
         let manifest = read_manifest(store.path()).unwrap();
         let outputs: Vec<_> = manifest.outputs_of("incidents").collect();
         let slices = outputs.iter().filter(|o| o.row_groups.is_some()).count();
@@ -485,10 +487,16 @@ fn incidents_held_in_memory_on_disk_or_both_store_the_same_rows() {
 #[test]
 fn a_partition_no_commit_touches_keeps_its_shared_file() {
     let store = tempfile::tempdir().unwrap();
-    ingest_ok(store.path(), &[city_of_london().join("2024-01-city-of-london-street.csv")]);
+    ingest_ok(
+        store.path(),
+        &[city_of_london().join("2024-01-city-of-london-street.csv")],
+    );
     let before = read_manifest(store.path()).unwrap().compaction.unwrap().outputs;
     assert!(!before.is_empty());
-    ingest_ok(store.path(), &[city_of_london().join("2024-02-city-of-london-street.csv")]);
+    ingest_ok(
+        store.path(),
+        &[city_of_london().join("2024-02-city-of-london-street.csv")],
+    );
     let after = read_manifest(store.path()).unwrap().compaction.unwrap().outputs;
     for file in &before {
         assert!(after.contains(file), "{} was rewritten: {after:?}", file.path);
@@ -501,7 +509,10 @@ fn a_partition_no_commit_touches_keeps_its_shared_file() {
 #[test]
 fn verify_names_an_input_whose_row_groups_do_not_match_its_shared_file() {
     let store = tempfile::tempdir().unwrap();
-    ingest_ok(store.path(), &[city_of_london().join("2024-01-city-of-london-street.csv")]);
+    ingest_ok(
+        store.path(),
+        &[city_of_london().join("2024-01-city-of-london-street.csv")],
+    );
     let good = std::fs::read(store.path().join("manifest.json")).unwrap();
     let tamper = |edit: &dyn Fn(&mut crimescope_ingest::store::OutputFile)| {
         let mut manifest: crimescope_ingest::Manifest = serde_json::from_slice(&good).unwrap();
@@ -527,5 +538,10 @@ fn verify_names_an_input_whose_row_groups_do_not_match_its_shared_file() {
     let beyond = tamper(&|o| o.row_groups.as_mut().unwrap().count += 1);
     assert!(beyond.contains("where the file has"), "{beyond}");
     std::fs::write(store.path().join("manifest.json"), &good).unwrap();
-    assert!(crimescope_ingest::store::verify(store.path()).unwrap().problems.is_empty());
+    assert!(
+        crimescope_ingest::store::verify(store.path())
+            .unwrap()
+            .problems
+            .is_empty()
+    );
 }

@@ -239,7 +239,7 @@ impl StoreWriter {
             new_paths: Vec::new(),
             repointed: vec![None; outputs.len()],
         };
-        for (g, members) in groups.iter().enumerate() {
+        for members in &groups {
             if let [only] = members[..]
                 && outputs[only].row_groups.is_none()
                 && !held(outputs[only])
@@ -247,10 +247,8 @@ impl StoreWriter {
                 copy.files.push(outputs[only].clone());
                 continue;
             }
-            let rel = match g {
-                0 => format!("compacted/{dir}/concat-{tag}.parquet"),
-                g => format!("compacted/{dir}/concat-{tag}-{g}.parquet"),
-            };
+            let group: Vec<&OutputFile> = members.iter().map(|&i| outputs[i]).collect();
+            let rel = format!("compacted/{dir}/concat-{tag}-{}.parquet", sources_tag(&group));
             let parts: Vec<(&Source, &ParquetMetaData, &str)> = members
                 .iter()
                 .map(|&i| (&sources[i], &footers[i], outputs[i].path.as_str()))
@@ -302,6 +300,20 @@ impl StoreWriter {
             .then(|| first.shared_file(file_rows))
             .flatten())
     }
+}
+
+/// Eight hex digits naming what a partition file is copied from (each output's path,
+/// row groups and rows): a file made from other sources has another name, so a commit
+/// that copies a partition again never writes over the file that committed readers
+/// use, even when the inputs are the same (re-tagging rewrites some of their rows).
+fn sources_tag(outputs: &[&OutputFile]) -> String {
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    for o in outputs {
+        let runs = o.row_groups.map_or((0, 0), |r| (r.first, r.count));
+        digest.update(format!("{}\n{}\n{}\n{}\n", o.path, runs.0, runs.1, o.rows).as_bytes());
+    }
+    hex::encode(digest.finalize())[..8].to_string()
 }
 
 fn same_schema(a: &ParquetMetaData, b: &ParquetMetaData) -> bool {
