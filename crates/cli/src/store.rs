@@ -107,15 +107,18 @@ pub fn compact(args: &CompactArgs) -> Result<(), CliError> {
     // Refuse a path that holds no store rather than creating one.
     read_manifest(&args.store)?;
     let mut writer = StoreWriter::open(&args.store, crimescope_model::HarmWeights::v1().name())?;
-    let before = writer.manifest().outputs_of("incidents").count();
+    let (files, runs) = (
+        writer.manifest().incidents_files().len(),
+        writer.manifest().outputs_of("incidents").count(),
+    );
     let compaction = writer
         .compact_unless(&crate::signals::stop_requested)
         .map_err(crate::signals::from_library)?;
     let rows: u64 = compaction.outputs.iter().map(|o| o.rows).sum();
     writeln!(
         std::io::stdout().lock(),
-        "incidents: {before} files -> {} compacted files ({rows} rows) under compacted/; queries read them until the \
-         next ingest changes the store's input files",
+        "incidents: {runs} parts of input files in {files} files -> {} compacted files ({rows} rows) under \
+         compacted/; queries read them until the next ingest changes the store's input files",
         compaction.outputs.len()
     )
     .map_err(CliError::io)
