@@ -421,7 +421,6 @@ fn detect(input: &InputFile, bytes: &[u8]) -> Result<(Profile, Vec<String>)> {
     })
 }
 
-/// Keep a file stem safe for a path: letters, digits, `-`, `_` and `.`.
 /// The name of every Parquet file an input produces: `<stem>-<hash16>`, unique per key
 /// and content, so no two inputs can name the same output file.
 pub(crate) fn output_tag(name: &str, key: &str, sha256: &str) -> String {
@@ -436,6 +435,7 @@ pub(crate) fn output_tag(name: &str, key: &str, sha256: &str) -> String {
     )
 }
 
+/// Keep a file stem safe for a path: letters, digits, `-`, `_` and `.`.
 fn sanitize(stem: &str) -> String {
     stem.chars()
         .map(|c| {

@@ -537,6 +537,8 @@ fn verify_names_an_input_whose_row_groups_do_not_match_its_shared_file() {
     assert!(more_rows.contains("rows where the manifest records"), "{more_rows}");
     let beyond = tamper(&|o| o.row_groups.as_mut().unwrap().count += 1);
     assert!(beyond.contains("where the file has"), "{beyond}");
+    let far_beyond = tamper(&|o| o.row_groups.as_mut().unwrap().first = usize::MAX);
+    assert!(far_beyond.contains("where the file has"), "{far_beyond}");
     std::fs::write(store.path().join("manifest.json"), &good).unwrap();
     assert!(
         crimescope_ingest::store::verify(store.path())

@@ -88,13 +88,13 @@ impl Source {
         let all = metadata.num_row_groups();
         match self.row_groups {
             None => Ok(0..all),
-            Some(r) if r.first + r.count <= all => Ok(r.indices()),
+            Some(r) if r.end() <= all => Ok(r.indices()),
             Some(r) => Err(IngestError::Store {
                 path: self.display(rel),
                 message: format!(
                     "the manifest lists row groups {}..{} of this file, which has {all}; the store is damaged",
                     r.first,
-                    r.first + r.count
+                    r.end()
                 ),
             }),
         }
@@ -283,12 +283,12 @@ impl StoreWriter {
             return Ok(None);
         };
         let mut next_group = 0;
-        let mut rows = 0;
+        let mut rows = 0u64;
         for output in outputs {
             match output.row_groups {
                 Some(range) if output.path == first.path && range.first == next_group => {
-                    next_group += range.count;
-                    rows += output.rows;
+                    next_group = range.end();
+                    rows = rows.saturating_add(output.rows);
                 }
                 _ => return Ok(None),
             }

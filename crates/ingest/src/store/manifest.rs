@@ -13,14 +13,13 @@ pub const FORMAT: &str = "crimescope-store";
 /// ([`crimescope_model::stored`]), which a build that reads the column as it is would
 /// return as null. Version 4 stores a `record_id` of 64 lowercase hex digits as its 32
 /// bytes in `record_id_bytes`, with `record_id` null, which an earlier build would
-/// return as null. This build reads versions 1 to 3 (version 1's files carry no
-/// hashes; before version 3 every id is stored in full, before version 4 every
-/// `record_id` is text) and refuses newer ones.
-///
-/// Version 5 stores an input's `incidents` rows as row groups of the partition's
-/// concatenated file, written once, rather than as a file of their own plus a copy:
-/// such an output names the shared file and its [`OutputFile::row_groups`], which an
-/// earlier build would read as the whole file. This build reads versions 1 to 4 too.
+/// return as null. Version 5 stores an input's `incidents` rows as row groups of the
+/// partition's concatenated file, written once, rather than as a file of their own
+/// plus a copy: such an output names the shared file and its
+/// [`OutputFile::row_groups`], which an earlier build would read as the whole file.
+/// This build reads versions 1 to 5 (version 1's files carry no hashes; before version
+/// 3 every id is stored in full, before version 4 every `record_id` is text, before
+/// version 5 every input's rows are files of their own) and refuses newer ones.
 pub const VERSION: u32 = 5;
 
 /// The whole manifest.
@@ -348,9 +347,15 @@ pub struct RowGroups {
 }
 
 impl RowGroups {
+    /// One past the last row group's index (saturating: a damaged manifest's run is
+    /// then past the file's end, which readers refuse).
+    pub fn end(&self) -> usize {
+        self.first.saturating_add(self.count)
+    }
+
     /// The indices of the row groups.
     pub fn indices(&self) -> std::ops::Range<usize> {
-        self.first..self.first + self.count
+        self.first..self.end()
     }
 }
 

@@ -308,6 +308,23 @@ impl StoreWriter {
         if next.current_compaction().is_none() {
             self.concatenated_compaction(&mut next, stop)?;
         }
+        // Every held file is now row groups of a file in place; a manifest that named
+        // one would name a file that does not exist.
+        if let Some(output) = next
+            .files
+            .iter()
+            .flat_map(|f| &f.outputs)
+            .find(|o| o.row_groups.is_none() && self.held.get(&o.path).is_some())
+        {
+            let path = self.root.join(&output.path);
+            let _ = self.remove_uncommitted();
+            return Err(IngestError::Store {
+                path,
+                message: "rows held for the commit were not written to the store; nothing was committed. \
+                          Please report this"
+                    .into(),
+            });
+        }
         self.commit_manifest(next)
     }
 

@@ -25,13 +25,13 @@ pub fn output_reader(root: &Path, output: &OutputFile) -> Result<ParquetRecordBa
         return Ok(builder);
     };
     let groups = builder.metadata().num_row_groups();
-    if range.first + range.count > groups {
+    if range.end() > groups {
         return Err(IngestError::Store {
             path,
             message: format!(
                 "the manifest lists row groups {}..{} of this file, which has {groups}; the store is damaged",
                 range.first,
-                range.first + range.count
+                range.end()
             ),
         });
     }

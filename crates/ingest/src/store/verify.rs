@@ -197,7 +197,7 @@ fn check(root: &Path, expected: &Expected) -> (bool, u64, Option<FileProblem>) {
     }
     for (range, rows) in &expected.slices {
         let groups = metadata.num_row_groups();
-        let end = range.first + range.count;
+        let end = range.end();
         if end > groups {
             return (
                 hashed,
