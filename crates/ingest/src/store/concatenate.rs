@@ -85,19 +85,13 @@ impl Source {
 
     /// The indices of the row groups to copy, checked against the footer.
     fn indices(&self, rel: &str, metadata: &ParquetMetaData) -> Result<std::ops::Range<usize>> {
-        let all = metadata.num_row_groups();
-        match self.row_groups {
-            None => Ok(0..all),
-            Some(r) if r.end() <= all => Ok(r.indices()),
-            Some(r) => Err(IngestError::Store {
-                path: self.display(rel),
-                message: format!(
-                    "the manifest lists row groups {}..{} of this file, which has {all}; the store is damaged",
-                    r.first,
-                    r.end()
-                ),
-            }),
-        }
+        super::output_reader::run_of(&self.display(rel), self.row_groups, metadata.num_row_groups())
+    }
+
+    /// Whether these are every row group of a file in the store that is an input's
+    /// own, which a partition of one such file can use as it is.
+    fn is_own_file(&self) -> bool {
+        matches!(self.bytes, SourceBytes::File(_)) && self.row_groups.is_none()
     }
 }
 
@@ -213,16 +207,14 @@ impl StoreWriter {
         if let Some(shared) = self.whole_shared_file(outputs)? {
             return Ok(unchanged(vec![shared]));
         }
-        let held = |o: &OutputFile| self.held.get(&o.path).is_some();
-        if let [only] = outputs
-            && only.row_groups.is_none()
-            && !held(only)
+        let sources: Vec<Source> = outputs.iter().map(|o| Source::of(&self.root, &self.held, o)).collect();
+        if let ([only], [source]) = (outputs, &sources[..])
+            && source.is_own_file()
         {
             return Ok(unchanged(vec![(*only).clone()]));
         }
         // The footers first (one file open at a time: a partition may have more input
         // files than a process may hold open), grouped by schema.
-        let sources: Vec<Source> = outputs.iter().map(|o| Source::of(&self.root, &self.held, o)).collect();
         let mut footers = Vec::with_capacity(sources.len());
         for (source, output) in sources.iter().zip(outputs) {
             footers.push(source.footer(&output.path)?);
@@ -241,8 +233,7 @@ impl StoreWriter {
         };
         for members in &groups {
             if let [only] = members[..]
-                && outputs[only].row_groups.is_none()
-                && !held(outputs[only])
+                && sources[only].is_own_file()
             {
                 copy.files.push(outputs[only].clone());
                 continue;
@@ -266,7 +257,7 @@ impl StoreWriter {
                         ),
                     });
                 }
-                if output.row_groups.is_some() || held(output) {
+                if !sources[i].is_own_file() {
                     copy.repointed[i] = Some(OutputFile::slice("incidents", &rel, output.rows, range, &written));
                 }
             }

@@ -59,6 +59,11 @@ impl HeldFiles {
         self.lock().get(rel).cloned()
     }
 
+    /// Whether `rel` is held.
+    pub(crate) fn holds(&self, rel: &str) -> bool {
+        self.lock().contains_key(rel)
+    }
+
     /// Drop every held file (after a commit, or when an ingest is abandoned).
     pub(crate) fn clear(&self) {
         self.lock().clear();
@@ -110,6 +115,7 @@ mod tests {
         assert!(!held.has_room(), "12 of 10 bytes held");
         assert_eq!(held.get("a.parquet").as_deref(), Some(&[1u8; 6][..]));
         assert_eq!(held.get("c.parquet"), None);
+        assert!(held.holds("b.parquet") && !held.holds("c.parquet"));
         held.clear();
         assert!(held.has_room());
         assert_eq!(held.get("b.parquet"), None);

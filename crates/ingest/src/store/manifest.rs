@@ -357,6 +357,11 @@ impl RowGroups {
     pub fn indices(&self) -> std::ops::Range<usize> {
         self.first..self.end()
     }
+
+    /// The indices of the row groups, when a file of `row_groups` has them all.
+    pub fn within(&self, row_groups: usize) -> Option<std::ops::Range<usize>> {
+        (self.end() <= row_groups).then(|| self.indices())
+    }
 }
 
 impl OutputFile {

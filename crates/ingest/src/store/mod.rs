@@ -258,7 +258,7 @@ impl StoreWriter {
         let staging = self.staging();
         for entry in &new_entries {
             // A held file has no file to move: the compaction writes its rows.
-            for output in entry.outputs.iter().filter(|o| self.held.get(&o.path).is_none()) {
+            for output in entry.outputs.iter().filter(|o| !self.held.holds(&o.path)) {
                 let from = staging.join(&output.path);
                 let to = self.root.join(&output.path);
                 if let Some(dir) = to.parent() {
@@ -314,7 +314,7 @@ impl StoreWriter {
             .files
             .iter()
             .flat_map(|f| &f.outputs)
-            .find(|o| o.row_groups.is_none() && self.held.get(&o.path).is_some())
+            .find(|o| o.row_groups.is_none() && self.held.holds(&o.path))
         {
             let path = self.root.join(&output.path);
             let _ = self.remove_uncommitted();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::OutputFile;
+use super::{OutputFile, RowGroups};
 use crate::error::{IngestError, Result};
 
 /// A reader of `output`'s rows in the store at `root`: the whole file, or only its row
@@ -21,19 +21,25 @@ pub fn output_reader(root: &Path, output: &OutputFile) -> Result<ParquetRecordBa
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let Some(range) = output.row_groups else {
+    if output.row_groups.is_none() {
         return Ok(builder);
-    };
-    let groups = builder.metadata().num_row_groups();
-    if range.end() > groups {
-        return Err(IngestError::Store {
-            path,
-            message: format!(
-                "the manifest lists row groups {}..{} of this file, which has {groups}; the store is damaged",
-                range.first,
-                range.end()
-            ),
-        });
     }
-    Ok(builder.with_row_groups(range.indices().collect()))
+    let indices = run_of(&path, output.row_groups, builder.metadata().num_row_groups())?;
+    Ok(builder.with_row_groups(indices.collect()))
+}
+
+/// The indices of the row groups `run` names (every one when `None`) in the file at
+/// `path`, which has `row_groups`: an error naming the file when it has fewer.
+pub(crate) fn run_of(path: &Path, run: Option<RowGroups>, row_groups: usize) -> Result<std::ops::Range<usize>> {
+    let Some(run) = run else {
+        return Ok(0..row_groups);
+    };
+    run.within(row_groups).ok_or_else(|| IngestError::Store {
+        path: path.to_path_buf(),
+        message: format!(
+            "the manifest lists row groups {}..{} of this file, which has {row_groups}; the store is damaged",
+            run.first,
+            run.end()
+        ),
+    })
 }

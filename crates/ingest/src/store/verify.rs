@@ -196,9 +196,8 @@ fn check(root: &Path, expected: &Expected) -> (bool, u64, Option<FileProblem>) {
         );
     }
     for (range, rows) in &expected.slices {
-        let groups = metadata.num_row_groups();
-        let end = range.end();
-        if end > groups {
+        let (groups, end) = (metadata.num_row_groups(), range.end());
+        let Some(indices) = range.within(groups) else {
             return (
                 hashed,
                 actual.bytes,
@@ -207,8 +206,8 @@ fn check(root: &Path, expected: &Expected) -> (bool, u64, Option<FileProblem>) {
                     range.first
                 )),
             );
-        }
-        let held: u64 = range.indices().map(|g| metadata.row_group(g).num_rows() as u64).sum();
+        };
+        let held: u64 = indices.map(|g| metadata.row_group(g).num_rows() as u64).sum();
         if held != *rows {
             return (
                 hashed,
