@@ -132,8 +132,9 @@ pub fn apply_boundaries_to(writer: &mut StoreWriter, mut next: Manifest, stop: &
             if lsoa_filled + ward_filled == 0 {
                 continue;
             }
-            // An input's rows in a shared file become a file of their own again,
-            // named as the input's own files are.
+            // An input's rows in a shared file are written as a file of their own,
+            // named as the input's own files are; the compaction below copies them
+            // into the partition's new shared file (unless the file is alone there).
             let own = match output.row_groups {
                 Some(_) => format!(
                     "incidents/{}/{}.parquet",

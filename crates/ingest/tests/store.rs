@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use crimescope_ingest::store::StoreWriter;
+use crimescope_ingest::store::manifest::partition_of;
 use crimescope_ingest::{FileStatus, read_manifest};
 
 fn parquet_files(root: &Path) -> BTreeSet<PathBuf> {
@@ -432,9 +433,10 @@ fn a_year_and_a_second_january(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// An ingest holds its `incidents` files in memory and writes each partition once; past
-/// its memory limit it writes them to disk first, as files of their own that the commit
-/// copies. All in memory, all on disk, or some of each: the same rows, each input's rows
-/// read back as its own, and `verify` content.
+/// its memory limit it writes them to disk first, and the commit copies them and removes
+/// them (a file alone in its month stays as it is). All in memory, all on disk, or some
+/// of each: the same rows, no row stored twice, each input's rows read back as its own,
+/// and `verify` content.
 #[test]
 fn incidents_held_in_memory_on_disk_or_both_store_the_same_rows() {
     let inputs = tempfile::tempdir().unwrap();
@@ -449,15 +451,43 @@ fn incidents_held_in_memory_on_disk_or_both_store_the_same_rows() {
         let report = crimescope_ingest::ingest(store.path(), &paths, &options, &crimescope_ingest::NoProgress).unwrap();
         let manifest = read_manifest(store.path()).unwrap();
         let outputs: Vec<_> = manifest.outputs_of("incidents").collect();
+        let inputs_in = |o: &crimescope_ingest::store::OutputFile| {
+            outputs
+                .iter()
+                .filter(|p| partition_of(&p.path) == partition_of(&o.path))
+                .count()
+        };
         let slices = outputs.iter().filter(|o| o.row_groups.is_some()).count();
-        match layout {
-            "held" => assert_eq!(slices, outputs.len(), "{outputs:?}"),
-            "on disk" => assert_eq!(slices, 0, "{outputs:?}"),
-            _ => assert!(slices > 0 && slices < outputs.len(), "{outputs:?}"),
+        let alone = outputs.iter().filter(|o| inputs_in(o) == 1).count();
+        assert!(alone > 0 && alone < outputs.len(), "{outputs:?}");
+        for o in &outputs {
+            // Shared by two inputs (January) or held: a run of the month's file.
+            let shared = inputs_in(o) > 1 || layout == "held";
+            if shared || layout != "mixed" {
+                assert_eq!(o.row_groups.is_some(), shared, "{layout}: {o:?}");
+            }
+            if o.row_groups.is_none() {
+                assert!(store.path().join(&o.path).exists(), "{layout}: {}", o.path);
+            }
         }
-        for o in outputs.iter().filter(|o| o.row_groups.is_none()) {
-            assert!(store.path().join(&o.path).exists(), "{layout}: {}", o.path);
+        if layout == "mixed" {
+            assert!(slices < outputs.len(), "{outputs:?}");
         }
+        // No row is stored twice: the files listed hold the incidents once.
+        let compaction = manifest.compaction.as_ref().unwrap();
+        let listed: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+        let stored: usize = listed.iter().map(|p| file_rows(&store.path().join(p)).num_rows()).sum();
+        assert_eq!(stored as u64, outputs.iter().map(|o| o.rows).sum::<u64>(), "{layout}");
+        assert!(
+            compaction.outputs.iter().all(|o| listed.contains(o.path.as_str())),
+            "{layout}"
+        );
+        let on_disk: BTreeSet<PathBuf> = parquet_files(store.path())
+            .into_iter()
+            .filter(|p| p.starts_with("incidents") || p.starts_with("compacted"))
+            .collect();
+        let listed: BTreeSet<PathBuf> = listed.iter().map(PathBuf::from).collect();
+        assert_eq!(on_disk, listed, "{layout}: the files on disk are those listed");
         // Each input's rows, read as its own, are its report's (stop and search rows
         // are a table of their own).
         for (entry, file) in manifest.files.iter().zip(&report.files) {
@@ -502,6 +532,57 @@ fn a_partition_no_commit_touches_keeps_its_shared_file() {
         assert!(after.contains(file), "{} was rewritten: {after:?}", file.path);
     }
     assert!(after.len() > before.len());
+}
+
+/// A month kept as one input's file of its own (staged past the memory limit, or
+/// written before manifest version 5) is copied into the month's shared file when a
+/// commit adds a second input there, and the file of its own retires: its rows are
+/// stored once, as a run of the shared file.
+#[test]
+fn a_file_of_its_own_joins_its_months_shared_file_when_another_input_arrives() {
+    let inputs = tempfile::tempdir().unwrap();
+    let paths = a_year_and_a_second_january(inputs.path());
+    let store = tempfile::tempdir().unwrap();
+    let january = city_of_london().join("2024-01-city-of-london-street.csv");
+    let on_disk = crimescope_ingest::IngestOptions {
+        held_bytes: Some(0),
+        ..Default::default()
+    };
+    crimescope_ingest::ingest(store.path(), &[january], &on_disk, &crimescope_ingest::NoProgress).unwrap();
+    let own: Vec<_> = read_manifest(store.path())
+        .unwrap()
+        .outputs_of("incidents")
+        .cloned()
+        .collect();
+    assert!(own.len() >= 2, "police and ASB: {own:?}");
+    let rows_alone: Vec<_> = own.iter().map(|o| output_rows(store.path(), o)).collect();
+    for o in &own {
+        assert_eq!(o.row_groups, None, "{o:?}");
+        assert!(store.path().join(&o.path).exists());
+    }
+
+    ingest_ok(store.path(), &paths[1..]);
+    let manifest = read_manifest(store.path()).unwrap();
+    let outputs: Vec<_> = manifest.outputs_of("incidents").collect();
+    assert_eq!(outputs.len(), 2 * own.len(), "{outputs:?}");
+    assert!(outputs.iter().all(|o| o.row_groups.is_some()), "{outputs:?}");
+    for (o, rows) in own.iter().zip(&rows_alone) {
+        assert!(!store.path().join(&o.path).exists(), "{} retired and went", o.path);
+        assert!(!manifest.live_paths().contains(o.path.as_str()));
+        // Its rows, read through its run (the first of its month's file), are its file's.
+        let month: Vec<_> = outputs
+            .iter()
+            .filter(|n| partition_of(&n.path) == partition_of(&o.path))
+            .collect();
+        assert_eq!(month.len(), 2, "{month:?}");
+        assert_eq!(month[0].path, month[1].path, "one shared file");
+        assert_eq!(month[0].row_groups.unwrap().first, 0);
+        assert_eq!(&output_rows(store.path(), month[0]), rows);
+        let shared = file_rows(&store.path().join(&month[0].path));
+        assert_eq!(shared.num_rows() as u64, month[0].rows + month[1].rows);
+    }
+    let verified = crimescope_ingest::store::verify(store.path()).unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
 }
 
 /// `verify` checks each input's run of row groups against its shared file: a run the

@@ -11,11 +11,13 @@
 //!
 //! An ingest's own files are held in memory ([`super::held`]) and exist only as the
 //! shared file's row groups: each input's output then names the shared file and its
-//! row groups ([`OutputFile::row_groups`]). Files from an earlier build, or that did
-//! not fit in memory, stay files of their own and are copied as well. A partition
-//! whose inputs are unchanged keeps its shared file; any change (a new input, a
-//! replaced one) copies the partition's row groups into a new one, and the inputs'
-//! outputs are pointed at it.
+//! row groups ([`OutputFile::row_groups`]). Files on disk (those that did not fit in
+//! memory, re-tagged ones, or an earlier build's) are copied the same way and their
+//! outputs pointed at the copy too, so the file of its own goes and no row is stored
+//! twice; only a partition (or schema group) of one such file keeps it as it is,
+//! uncopied. A partition whose inputs are unchanged keeps its shared file; any change
+//! (a new input, a replaced one) copies the partition's row groups into a new one, and
+//! the inputs' outputs are pointed at it.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -119,9 +121,9 @@ struct PartitionCopy {
 
 impl StoreWriter {
     /// Make `next`'s compaction a concatenated one of its `incidents` (see the module
-    /// docs), with its new files in place but not yet listed, and point the outputs
-    /// held in memory or shared with other inputs at its files: the caller commits
-    /// `next`. A partition stored as one file of its own is that file, not a copy; a
+    /// docs), with its new files in place but not yet listed, and point every output it
+    /// copies at its files: the caller commits `next`. A partition stored as one file of
+    /// its own is that file, not a copy; a
     /// partition whose files differ in schema (written by different versions, e.g.
     /// before and after manifest version 3 stored implied `incident_id`s as null) gets
     /// one file per schema, since a byte copy cannot join them. No compaction when
@@ -257,9 +259,11 @@ impl StoreWriter {
                         ),
                     });
                 }
-                if !sources[i].is_own_file() {
-                    copy.repointed[i] = Some(OutputFile::slice("incidents", &rel, output.rows, range, &written));
-                }
+                // Every output copied is pointed at the copy, a file of its own too:
+                // its file is then listed nowhere and goes (retired if committed,
+                // removed after the commit if this commit staged it), so no row is
+                // stored twice.
+                copy.repointed[i] = Some(OutputFile::slice("incidents", &rel, output.rows, range, &written));
             }
             copy.files.push(OutputFile::written("incidents", &rel, rows, &written));
             copy.new_paths.push(rel);

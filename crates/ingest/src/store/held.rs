@@ -9,8 +9,9 @@
 //! ([`super::OutputFile::row_groups`]).
 //!
 //! Memory is bounded: once [`HeldFiles::limit`] bytes are held, further files go to the
-//! staging folder as before (they stay files of their own, and the commit copies them
-//! into the shared file too). A national year's are about 350 MB.
+//! staging folder as before, and the commit copies their row groups into the shared
+//! file too (a file alone in its partition is kept as it is). A national year's are
+//! about 350 MB.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
