@@ -49,12 +49,10 @@ fn ingest<'py>(
         .transpose()
         .map_err(ingest_error)?;
     let key = PseudonymKey::from_env_or_file(&PseudonymKey::default_file()).map_err(ingest_error)?;
-    let options = IngestOptions {
-        threads,
-        key: Some(key),
-        mapping,
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default()
+        .with_threads(threads)
+        .with_key(key)
+        .with_mapping(mapping);
     let report = py
         .detach(|| crimescope_ingest::ingest(&store, &paths, &options, &NoProgress))
         .map_err(ingest_error)?;

@@ -80,10 +80,7 @@ pub fn prepare(demo: Demo, out: &Path) -> Result<PathBuf, CliError> {
         Demo::CityOfLondon => vec![fixtures.join("police-uk").join("city-of-london")],
     };
     let key = PseudonymKey::from_bytes(b"crimescope demo key: not for real data").map_err(CliError::internal)?;
-    let options = IngestOptions {
-        key: Some(key),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_key(key);
     let report =
         ingest(&store, &paths, &options, &crate::progress::StopOnSignal).map_err(crate::signals::from_library)?;
     crate::terminal::info(&format!(

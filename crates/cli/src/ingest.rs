@@ -39,12 +39,10 @@ pub fn ingest(args: &IngestArgs) -> Result<(), CliError> {
     // Read lazily by the library only for files with person identifiers; resolved here
     // so that a key problem is reported once, before any work.
     let key = PseudonymKey::from_env_or_file(&PseudonymKey::default_file())?;
-    let options = IngestOptions {
-        threads: args.threads,
-        key: Some(key),
-        mapping,
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default()
+        .with_threads(args.threads)
+        .with_key(key)
+        .with_mapping(mapping);
     let report = if crate::terminal::progress_visible() && !json {
         let bar = IngestBar::new();
         let report = run_ingest(store, &args.paths, &options, &bar);

@@ -1033,10 +1033,7 @@ fn data_quality_screens_find_planted_problems() {
     std::fs::write(&file, csv).unwrap();
     let key =
         crimescope_ingest::pseudonym::PseudonymKey::from_bytes(b"crimescope demo key: not for real data").unwrap();
-    let options = crimescope_ingest::IngestOptions {
-        key: Some(key),
-        ..crimescope_ingest::IngestOptions::default()
-    };
+    let options = crimescope_ingest::IngestOptions::default().with_key(key);
     let summary = crimescope_ingest::ingest(&store, &[file], &options, &crimescope_ingest::NoProgress).unwrap();
     assert_eq!(summary.totals.rows_loaded, 600);
     assert_eq!(

@@ -231,12 +231,9 @@ fn coventry_partners() -> tempfile::TempDir {
         .iter()
         .map(|name| partners.join(format!("west-midlands-{name}.csv")))
         .collect();
-    let options = crimescope_ingest::IngestOptions {
-        key: Some(
-            crimescope_ingest::pseudonym::PseudonymKey::from_bytes(b"cluster test key, not for real data").unwrap(),
-        ),
-        ..crimescope_ingest::IngestOptions::default()
-    };
+    let options = crimescope_ingest::IngestOptions::default().with_key(
+        crimescope_ingest::pseudonym::PseudonymKey::from_bytes(b"cluster test key, not for real data").unwrap(),
+    );
     let store = dir.path().join("store");
     let polygons = common::fixtures().join("coventry/coventry_lsoa21_wgs84.geojson");
     for level in [crimescope_model::AreaLevel::Lsoa, crimescope_model::AreaLevel::Ward] {

@@ -25,10 +25,7 @@ struct Synth {
 }
 
 fn options() -> IngestOptions {
-    IngestOptions {
-        key: Some(PseudonymKey::from_bytes(b"a test key of at least sixteen bytes").unwrap()),
-        ..IngestOptions::default()
-    }
+    IngestOptions::default().with_key(PseudonymKey::from_bytes(b"a test key of at least sixteen bytes").unwrap())
 }
 
 /// The coventry scale (seed 42), every file ingested into one store, built once.

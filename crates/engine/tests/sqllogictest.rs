@@ -179,13 +179,9 @@ async fn fixture_store(dir: &Path) -> Session {
         &NoProgress,
     )
     .unwrap();
-    let chicago = IngestOptions {
-        mapping: Some(
-            crimescope_ingest::mapping::MappingProfile::load(&fixtures().join("profiles/chicago-assaults.toml"))
-                .unwrap(),
-        ),
-        ..IngestOptions::default()
-    };
+    let chicago = IngestOptions::default().with_mapping(
+        crimescope_ingest::mapping::MappingProfile::load(&fixtures().join("profiles/chicago-assaults.toml")).unwrap(),
+    );
     ingest(
         dir,
         &[fixtures().join("real/chicago-aggravated-assaults-2010-2014.csv.gz")],

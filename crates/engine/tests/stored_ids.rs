@@ -197,10 +197,7 @@ async fn implied_ids_are_stored_as_null_and_come_back_whole() {
 /// Ingest options that write every input's `incidents` files to disk as files of their
 /// own, as every store before manifest version 5 holds them.
 fn as_files_of_their_own() -> IngestOptions {
-    IngestOptions {
-        held_bytes: Some(0),
-        ..IngestOptions::default()
-    }
+    IngestOptions::default().with_held_bytes(0)
 }
 
 /// Rewrite every per-input `incidents` file as a store before manifest version 3 held

@@ -373,13 +373,9 @@ async fn chicago_series_seasonality_and_time_profile_match_the_raw_file() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let options = IngestOptions {
-        mapping: Some(
-            crimescope_ingest::mapping::MappingProfile::load(&fixtures().join("profiles/chicago-assaults.toml"))
-                .unwrap(),
-        ),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_mapping(
+        crimescope_ingest::mapping::MappingProfile::load(&fixtures().join("profiles/chicago-assaults.toml")).unwrap(),
+    );
     let report = ingest(dir.path(), &[path], &options, &NoProgress).unwrap();
     assert_eq!(report.totals.rows_rejected, 0);
     // Stored in UTC from Chicago's clock, and read back on it: the file's own hours.

@@ -27,10 +27,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    let options = IngestOptions {
-        key: Some(key),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_key(key);
     let started = Instant::now();
     match ingest(&store, &paths, &options, &NoProgress) {
         Ok(report) => {

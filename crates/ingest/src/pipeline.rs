@@ -62,8 +62,11 @@ fn outside_count(
         .map_or(0, |(_, n)| n.load(std::sync::atomic::Ordering::Relaxed))
 }
 
-/// Options for [`ingest`].
+/// Options for [`ingest`]: the defaults, changed with the `with_*` methods, e.g.
+/// `IngestOptions::default().with_threads(2)`. Non-exhaustive, so that an option added
+/// later breaks no caller; its fields are public to read and to set.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct IngestOptions {
     /// Worker threads for parsing; `None` uses every core.
     pub threads: Option<usize>,
@@ -79,6 +82,39 @@ pub struct IngestOptions {
     pub held_bytes: Option<u64>,
 }
 
+impl IngestOptions {
+    /// Parse with this many worker threads (`None`: every core).
+    #[must_use]
+    pub fn with_threads(mut self, threads: impl Into<Option<usize>>) -> Self {
+        self.threads = threads.into();
+        self
+    }
+
+    /// Pseudonymise person identifiers with this key (`None`: refuse files that hold
+    /// them).
+    #[must_use]
+    pub fn with_key(mut self, key: impl Into<Option<crate::pseudonym::PseudonymKey>>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// Read every input with this mapping profile (`None`: recognise each header).
+    #[must_use]
+    pub fn with_mapping(mut self, mapping: impl Into<Option<crate::mapping::MappingProfile>>) -> Self {
+        self.mapping = mapping.into();
+        self
+    }
+
+    /// Hold at most this many bytes of finished `incidents` files in memory (`None`:
+    /// [`crate::store::HELD_BYTES_LIMIT`]; `0` writes every file to the staging folder
+    /// first).
+    #[must_use]
+    pub fn with_held_bytes(mut self, held_bytes: impl Into<Option<u64>>) -> Self {
+        self.held_bytes = held_bytes.into();
+        self
+    }
+}
+
 /// Ingest police.uk CSV files, folders or zip archives into the store at `store`.
 ///
 /// Every row of every file is loaded, rejected (into `rejects`, with its line and
@@ -90,7 +126,8 @@ pub struct IngestOptions {
 /// ```no_run
 /// use std::path::{Path, PathBuf};
 /// use crimescope_ingest::{ingest, IngestOptions, NoProgress};
-/// let report = ingest(Path::new("store"), &[PathBuf::from("downloads/")], &IngestOptions::default(), &NoProgress)?;
+/// let options = IngestOptions::default().with_threads(2); // also with_key, with_mapping, with_held_bytes
+/// let report = ingest(Path::new("store"), &[PathBuf::from("downloads/")], &options, &NoProgress)?;
 /// assert!(report.files.iter().all(|f| f.counts.reconciles()));
 /// # Ok::<(), crimescope_ingest::IngestError>(())
 /// ```

@@ -22,10 +22,7 @@ fn gunzip(name: &str) -> String {
 fn with_profile(profile: &str, file: &str) -> (tempfile::TempDir, crimescope_ingest::IngestReport) {
     let mapping = MappingProfile::load(&fixtures().join("profiles").join(profile)).unwrap();
     let store = tempfile::tempdir().unwrap();
-    let options = IngestOptions {
-        mapping: Some(mapping),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_mapping(mapping);
     let report = ingest(
         store.path(),
         &[fixtures().join("real").join(file)],
@@ -143,10 +140,7 @@ fn a_column_the_file_lacks_is_named_with_the_columns_it_has() {
     )
     .unwrap();
     let store = tempfile::tempdir().unwrap();
-    let options = IngestOptions {
-        mapping: Some(mapping),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_mapping(mapping);
     let path: PathBuf = fixtures().join("real/nottingham_burglary.csv.gz");
     let err = ingest(store.path(), &[path], &options, &NoProgress)
         .unwrap_err()
@@ -157,10 +151,7 @@ fn a_column_the_file_lacks_is_named_with_the_columns_it_has() {
     );
     // A wrong date format rejects rows, naming the field, and loses none.
     let mapping = MappingProfile::parse(&text.replace("%Y-%m-%d", "%d/%m/%Y"), "x.toml").unwrap();
-    let options = IngestOptions {
-        mapping: Some(mapping),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_mapping(mapping);
     let store = tempfile::tempdir().unwrap();
     let report = ingest(
         store.path(),
@@ -191,10 +182,7 @@ fn mapped_asb_types_the_harm_table_lacks_take_the_asb_weight_and_fire_types_none
         let profile = format!(
             "name = \"log-{source}\"\nsource = \"{source}\"\n[columns]\nrecord_id = \"case\"\nmonth = \"month\"\ncategory = \"type\"\n[formats]\nmonth = \"%Y-%m\"\n"
         );
-        let options = IngestOptions {
-            mapping: Some(MappingProfile::parse(&profile, "log.toml").unwrap()),
-            ..IngestOptions::default()
-        };
+        let options = IngestOptions::default().with_mapping(MappingProfile::parse(&profile, "log.toml").unwrap());
         let store = tempfile::tempdir().unwrap();
         let report = ingest(store.path(), std::slice::from_ref(&csv), &options, &NoProgress).unwrap();
         assert_eq!(report.totals.rows_loaded, 3, "{source}");
@@ -226,10 +214,7 @@ fn a_semicolon_file_repeated_with_other_quoting_is_a_duplicate() {
     )
     .unwrap();
     let profile = "name = \"semicolons\"\nsource = \"police\"\ndelimiter = \";\"\n[columns]\nrecord_id = \"case\"\nmonth = \"month\"\ncategory = \"type\"\nlocation_text = \"place\"\n[formats]\nmonth = \"%Y-%m\"\n";
-    let options = IngestOptions {
-        mapping: Some(MappingProfile::parse(profile, "log.toml").unwrap()),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_mapping(MappingProfile::parse(profile, "log.toml").unwrap());
     let store = tempfile::tempdir().unwrap();
     let report = ingest(store.path(), std::slice::from_ref(&csv), &options, &NoProgress).unwrap();
     let t = &report.totals;

@@ -46,11 +46,7 @@ fn asb_log_with_victims() -> MappingProfile {
 }
 
 fn ingest_with(store: &Path, paths: &[std::path::PathBuf], mapping: Option<MappingProfile>) -> IngestReport {
-    let options = IngestOptions {
-        key: Some(key()),
-        mapping,
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_key(key()).with_mapping(mapping);
     ingest(store, paths, &options, &NoProgress).expect("ingest succeeds")
 }
 
@@ -324,10 +320,7 @@ fn a_mapped_file_with_people_needs_the_key_and_masks_rejected_rows() {
     std::fs::write(&partner, "case,opened,victim,type\nP1,not a date,SECRET-ID,nuisance\n").unwrap();
     let profile = asb_log_with_victims();
     let store = tempfile::tempdir().unwrap();
-    let options = IngestOptions {
-        mapping: Some(profile.clone()),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default().with_mapping(profile.clone());
     let err = ingest(store.path(), std::slice::from_ref(&partner), &options, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("key"), "{err}");
 
@@ -415,10 +408,8 @@ fn person_ids_under_another_key_are_refused_and_the_store_is_unchanged() {
     // Another key (a hex key with one character mistyped reads as a different key).
     let other = PseudonymKey::from_bytes(b"partner data test key, not for real dat4").unwrap();
     assert_ne!(other.fingerprint(), key().fingerprint());
-    let with = |key: PseudonymKey, mapping: Option<MappingProfile>| IngestOptions {
-        key: Some(key),
-        mapping,
-        ..IngestOptions::default()
+    let with = |key: PseudonymKey, mapping: Option<MappingProfile>| {
+        IngestOptions::default().with_key(key).with_mapping(mapping)
     };
     let before = manifest();
     let err = ingest(

@@ -444,10 +444,7 @@ fn incidents_held_in_memory_on_disk_or_both_store_the_same_rows() {
     let mut reference = None;
     for (held_bytes, layout) in [(None, "held"), (Some(0), "on disk"), (Some(1), "mixed")] {
         let store = tempfile::tempdir().unwrap();
-        let options = crimescope_ingest::IngestOptions {
-            held_bytes,
-            ..Default::default()
-        };
+        let options = crimescope_ingest::IngestOptions::default().with_held_bytes(held_bytes);
         let report = crimescope_ingest::ingest(store.path(), &paths, &options, &crimescope_ingest::NoProgress).unwrap();
         let manifest = read_manifest(store.path()).unwrap();
         let outputs: Vec<_> = manifest.outputs_of("incidents").collect();
@@ -544,10 +541,7 @@ fn a_file_of_its_own_joins_its_months_shared_file_when_another_input_arrives() {
     let paths = a_year_and_a_second_january(inputs.path());
     let store = tempfile::tempdir().unwrap();
     let january = city_of_london().join("2024-01-city-of-london-street.csv");
-    let on_disk = crimescope_ingest::IngestOptions {
-        held_bytes: Some(0),
-        ..Default::default()
-    };
+    let on_disk = crimescope_ingest::IngestOptions::default().with_held_bytes(0);
     crimescope_ingest::ingest(store.path(), &[january], &on_disk, &crimescope_ingest::NoProgress).unwrap();
     let own: Vec<_> = read_manifest(store.path())
         .unwrap()

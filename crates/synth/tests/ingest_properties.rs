@@ -182,12 +182,10 @@ fn check(seed: &Seed, bytes: &[u8]) -> Result<(), TestCaseError> {
     let input = dir.path().join(&seed.name);
     std::fs::write(&input, bytes).unwrap();
     let store = dir.path().join("store");
-    let options = IngestOptions {
-        key: Some(PseudonymKey::from_bytes(b"property tests: not a real key").unwrap()),
-        mapping: seed.mapping.as_deref().map(|p| MappingProfile::load(p).unwrap()),
-        threads: Some(1),
-        ..IngestOptions::default()
-    };
+    let options = IngestOptions::default()
+        .with_key(PseudonymKey::from_bytes(b"property tests: not a real key").unwrap())
+        .with_mapping(seed.mapping.as_deref().map(|p| MappingProfile::load(p).unwrap()))
+        .with_threads(1);
     let report = match ingest(&store, std::slice::from_ref(&input), &options, &NoProgress) {
         Ok(report) => report,
         Err(e) => {

@@ -23,12 +23,7 @@ fn generated() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn options(key: &[u8]) -> IngestOptions {
-    IngestOptions {
-        threads: None,
-        key: Some(PseudonymKey::from_bytes(key).unwrap()),
-        mapping: None,
-        ..IngestOptions::default()
-    }
+    IngestOptions::default().with_key(PseudonymKey::from_bytes(key).unwrap())
 }
 
 /// Rows of a stored table as maps of column -> string (nulls as "").
