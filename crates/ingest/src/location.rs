@@ -62,13 +62,12 @@ pub fn place_bng(point: Option<(f64, f64)>, counts: &mut FileCounts) -> BngPlace
     }
 }
 
-/// WGS84 (lon, lat) of a BNG point, to 6 decimals (OSTN15 inverse).
+/// WGS84 (lon, lat) of a BNG point, to 6 decimals (OSTN15 inverse,
+/// [`crate::projection::bng_to_lonlat_memoized`]).
 pub fn to_wgs84(point: Option<(f64, f64)>) -> (Option<f64>, Option<f64>) {
-    match point.and_then(|(e, n)| lonlat_bng::convert_osgb36_to_ll(e, n).ok()) {
-        Some((lon, lat)) if lon.is_finite() && lat.is_finite() => {
-            (Some((lon * 1e6).round() / 1e6), Some((lat * 1e6).round() / 1e6))
-        }
-        _ => (None, None),
+    match point.and_then(|(e, n)| crate::projection::bng_to_lonlat_memoized(e, n)) {
+        Some((lon, lat)) => (Some((lon * 1e6).round() / 1e6), Some((lat * 1e6).round() / 1e6)),
+        None => (None, None),
     }
 }
 

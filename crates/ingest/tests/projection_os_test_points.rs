@@ -1,7 +1,7 @@
 //! WGS84 -> BNG against Ordnance Survey's 40 published OSTN15 test points
 //! (fixtures/os-ostn15/test_points.csv, copied verbatim from the OSTN15 developer pack).
 
-use crimescope_ingest::projection::{Projected, to_bng, to_bng_memoized};
+use crimescope_ingest::projection::{Projected, bng_to_lonlat, bng_to_lonlat_memoized, to_bng, to_bng_memoized};
 
 const POINTS: &str = include_str!("../../../fixtures/os-ostn15/test_points.csv");
 
@@ -100,6 +100,57 @@ fn the_memoized_projection_gives_the_same_bits_first_time_and_after() {
                 bits(to_bng_memoized(lon, lat)),
                 bits(to_bng(lon, lat)),
                 "({lon}, {lat}), round {round}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_memoized_inverse_gives_the_same_bits_first_time_and_after() {
+    // Whole metres (partners' extracts), fractions, off the grid, and not numbers.
+    let mut points: Vec<(f64, f64)> = vec![
+        (533_000.0, 181_500.0),
+        (391_938.0, 279_903.0),
+        (-1.0, 100.0),
+        (800_000.0, 1_300_000.0),
+        (f64::NAN, 181_500.0),
+        (533_000.0, f64::INFINITY),
+        (f64::NEG_INFINITY, -1.0e300),
+        (3.0e9, 181_500.0),
+    ];
+    // Not numbers, or far off the grid: no position, and no panic.
+    for &(e, n) in &points[4..] {
+        assert_eq!(bng_to_lonlat(e, n), None, "({e}, {n})");
+    }
+    let mut state = 0x0B16_0005_EED1_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let unit = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
+    for i in 0..5_000 {
+        let (e, n) = (
+            -20_000.0 + 740_000.0 * unit(next()),
+            -20_000.0 + 1_290_000.0 * unit(next()),
+        );
+        points.push(if i % 2 == 0 { (e.round(), n.round()) } else { (e, n) });
+    }
+    let len = points.len();
+    for _ in 0..5_000 {
+        let again = points[next() as usize % len];
+        points.push(again);
+    }
+    points.push((f64::from_bits(points[0].0.to_bits() + 1), points[0].1));
+    let bits = |p: Option<(f64, f64)>| p.map(|(lon, lat)| (lon.to_bits(), lat.to_bits()));
+    assert!(points.iter().filter(|&&(e, n)| bng_to_lonlat(e, n).is_some()).count() > 5_000);
+    for round in 0..3 {
+        for &(e, n) in &points {
+            assert_eq!(
+                bits(bng_to_lonlat_memoized(e, n)),
+                bits(bng_to_lonlat(e, n)),
+                "({e}, {n}), round {round}"
             );
         }
     }

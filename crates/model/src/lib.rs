@@ -25,7 +25,7 @@ pub use harm::{HARM_OFFENCES_V1, HARM_WEIGHTS_V1, HarmWeights, OffenceHarmWeight
 pub use month::{Month, civil_from_days, days_from_civil};
 pub use period::Period;
 pub use themes::{THEMES_COVENTRY_2025, Themes, UNASSIGNED_THEME};
-pub use vocabulary::{PoliceUkCrimeType, RetiredCrimeType, Source, close_matches, levenshtein, slugify};
+pub use vocabulary::{PoliceUkCrimeType, RetiredCrimeType, Source, close_matches, levenshtein, same_slug, slugify};
 
 /// The arrow crate this model is built on (the same version DataFusion 55.2 uses).
 pub use arrow;

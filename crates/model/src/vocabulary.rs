@@ -112,13 +112,15 @@ impl PoliceUkCrimeType {
     /// assert!(err.to_string().contains("Burglary"));
     /// ```
     pub fn lookup(name: &str) -> Result<Self, ModelError> {
-        let wanted = slugify(name);
+        // Called for every row of a partner extract: the published name itself is
+        // matched first, and slugs are compared without building them.
         Self::ALL
             .into_iter()
-            .find(|t| t.slug() == wanted)
+            .find(|t| t.name() == name)
+            .or_else(|| Self::ALL.into_iter().find(|t| same_slug(t.name(), name)))
             .ok_or_else(|| ModelError::UnknownCategory {
                 name: name.to_string(),
-                close: close_matches(&wanted, Self::ALL.iter().map(|t| t.name())),
+                close: close_matches(&slugify(name), Self::ALL.iter().map(|t| t.name())),
             })
     }
 }
@@ -160,10 +162,9 @@ impl RetiredCrimeType {
 
     /// The retired type with this name (exactly, or as a slug).
     pub fn lookup(name: &str) -> Option<RetiredCrimeType> {
-        let wanted = slugify(name);
         Self::ALL
             .into_iter()
-            .find(|t| t.name == name || slugify(t.name) == wanted)
+            .find(|t| t.name == name || same_slug(t.name, name))
     }
 
     /// The successor whose harm weight the retired type takes: the first named.
@@ -214,17 +215,25 @@ impl fmt::Display for Source {
 
 /// Lower-case, trim, and join words with single hyphens: "Bicycle  Theft" -> "bicycle-theft".
 pub fn slugify(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for word in name
-        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+    slug_chars(name).collect()
+}
+
+/// Whether `a` and `b` have the same [`slugify`] slug, compared without building either.
+pub fn same_slug(a: &str, b: &str) -> bool {
+    slug_chars(a).eq(slug_chars(b))
+}
+
+/// The characters of `name`'s slug, one by one.
+fn slug_chars(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.split(|c: char| c.is_whitespace() || c == '-' || c == '_')
         .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.extend(word.chars().flat_map(char::to_lowercase));
-    }
-    out
+        .enumerate()
+        .flat_map(|(i, word)| {
+            (i > 0)
+                .then_some('-')
+                .into_iter()
+                .chain(word.chars().flat_map(char::to_lowercase))
+        })
 }
 
 /// The candidates within a small edit distance of `wanted` (compared as slugs), best first.
@@ -289,6 +298,49 @@ mod tests {
         }
         assert_eq!(PoliceUkCrimeType::AntiSocialBehaviour.source(), Source::Asb);
         assert_eq!(PoliceUkCrimeType::Drugs.source(), Source::Police);
+    }
+
+    /// The slug as `slugify` built it before it streamed its characters: the reference.
+    fn slug_by_words(name: &str) -> String {
+        let mut out = String::new();
+        for word in name
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .filter(|w| !w.is_empty())
+        {
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        }
+        out
+    }
+
+    #[test]
+    fn slugs_are_compared_as_built() {
+        let names = [
+            "Violence and sexual offences",
+            "violence-and-sexual-offences",
+            "  VIOLENCE__and  sexual\toffences- ",
+            "violence and sexual offence",
+            "violenceandsexualoffences",
+            "",
+            " - _ ",
+            "İstanbul",
+            "i̇stanbul",
+            "Other theft",
+            "other-theft-",
+        ];
+        for a in names {
+            assert_eq!(slugify(a), slug_by_words(a), "{a:?}");
+            for b in names {
+                assert_eq!(same_slug(a, b), slug_by_words(a) == slug_by_words(b), "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(
+            PoliceUkCrimeType::lookup(" violence_AND sexual   offences ").unwrap(),
+            PoliceUkCrimeType::ViolenceAndSexualOffences
+        );
+        assert!(PoliceUkCrimeType::lookup("violence and sexual").is_err());
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub const ASB_CATEGORIES: [&str; 3] = ["personal", "nuisance", "environmental"];
 /// Read a council ASB case log into `incidents`, `parties` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
     let mut incidents = ctx.incidents_writer();
+    let mut partitions = crate::store::writer::MonthPartitions::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut census = IdCensus::default();
     let harm = ctx.harm.weight("Anti-social behaviour").unwrap_or(0.0);
@@ -63,8 +64,9 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
         if version == 1 {
             let at = place_bng(point, counts);
             let place = location_key(f[6], at.point);
-            incidents.push(
-                &format!("source=asb/month={month}"),
+            let partition = partitions.index(&mut incidents, "asb", month);
+            incidents.push_at(
+                partition,
                 &Incident {
                     source: "asb",
                     dataset: ctx.profile,

@@ -49,9 +49,10 @@ const OFFENDER: usize = 12;
 /// Read a force-crime extract into `incidents`, `parties` and `rejects`.
 pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<ParsedFile> {
     let mut incidents = ctx.incidents_writer();
+    let mut partitions = crate::store::writer::MonthPartitions::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut census = IdCensus::default();
-    let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
+    let mut linked: HashSet<(String, &'static str, String), foldhash::fast::FixedState> = HashSet::default();
     let mut records = Records::new(bytes);
     records.next_record();
     let prefix = ctx.id_prefix(ctx.profile);
@@ -77,8 +78,9 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
             // The first row of a crime carries the incident; later rows add people.
             let at = place_bng(row.point, counts);
             let place = location_key(f[9], at.point);
-            incidents.push(
-                &format!("source=police/month={}", row.month),
+            let partition = partitions.index(&mut incidents, "police", row.month);
+            incidents.push_at(
+                partition,
                 &Incident {
                     source: "police",
                     dataset: ctx.profile,

@@ -103,12 +103,13 @@ pub fn parse(
     // files' are); other files are written as they are read.
     let flags_versions = key.is_none() && profile.columns.contains_key("record_id");
     let mut incidents = ctx.incidents_writer();
+    let mut partitions = crate::store::writer::MonthPartitions::default();
     if flags_versions {
         incidents = incidents.hold_until_finish();
     }
     let mut versions = VersionFlags::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
-    let mut linked: HashSet<(String, &'static str, String)> = HashSet::new();
+    let mut linked: HashSet<(String, &'static str, String), foldhash::fast::FixedState> = HashSet::default();
     let mut census = IdCensus::default().with_delimiter(profile.delimiter_byte());
     let mut incident_id = String::new();
     let prefix = ctx.id_prefix(&profile.name);
@@ -198,7 +199,7 @@ pub fn parse(
         let place = location_key(row.get("uprn").unwrap_or(""), easting.zip(northing));
         let category = row.category.as_str();
         let text = |field: &str| row.get(field).unwrap_or("");
-        let partition = incidents.partition(&format!("source={source}/month={}", row.month));
+        let partition = partitions.index(&mut incidents, source, row.month);
         if flags_versions {
             versions.push(partition, group);
         }

@@ -17,6 +17,32 @@ use super::manifest::OutputFile;
 use crate::error::{IngestError, Result};
 use crate::table_builder::{TableBuilder, Value};
 
+/// The index of each `source=S/month=M` partition of an `incidents` writer, remembered
+/// by value: a file's rows name a handful of months, so the partition's name is built
+/// and searched for once per month, not once per row.
+#[derive(Debug)]
+pub(crate) struct MonthPartitions<S> {
+    known: Vec<(S, crimescope_model::Month, usize)>,
+}
+
+impl<S> Default for MonthPartitions<S> {
+    fn default() -> Self {
+        MonthPartitions { known: Vec::new() }
+    }
+}
+
+impl<S: Copy + PartialEq + std::fmt::Display> MonthPartitions<S> {
+    /// The index in `writer` of the partition of `source` and `month`.
+    pub(crate) fn index(&mut self, writer: &mut PartitionedWriter, source: S, month: crimescope_model::Month) -> usize {
+        if let Some(&(_, _, index)) = self.known.iter().find(|(s, m, _)| *s == source && *m == month) {
+            return index;
+        }
+        let index = writer.partition(&format!("source={source}/month={month}"));
+        self.known.push((source, month, index));
+        index
+    }
+}
+
 /// Rows per Arrow batch handed to the Parquet writer; bounds memory per partition.
 pub const BATCH_ROWS: usize = 8192;
 /// Rows per Parquet row group.

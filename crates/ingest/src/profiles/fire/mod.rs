@@ -47,6 +47,7 @@ fn parse_with<'b>(
     // Held until the file is read: every row of an id loaded in more than one version is
     // flagged `duplicate_id`, which depends on rows further down (`VersionFlags`).
     let mut incidents = ctx.incidents_writer().hold_until_finish();
+    let mut partitions = crate::store::writer::MonthPartitions::default();
     let mut versions = VersionFlags::default();
     let mut census = IdCensus::with_capacity(bytes.len() / 200);
     let arson = ctx.harm.weight("Criminal damage and arson").unwrap_or(0.0);
@@ -74,7 +75,7 @@ fn parse_with<'b>(
         };
         let at = place_bng(fire.point, counts);
         let place = location_key(fire.uprn, at.point);
-        let partition = incidents.partition(&format!("source=fire/month={}", fire.month));
+        let partition = partitions.index(&mut incidents, "fire", fire.month);
         versions.push(partition, group);
         incidents.push_at(
             partition,

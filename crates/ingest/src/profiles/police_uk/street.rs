@@ -26,6 +26,7 @@ use crate::incident::Incident;
 use crate::location::{locate, location_key, place_bng};
 use crate::records::Records;
 use crate::reject::{RejectReason, Rejection};
+use crate::store::writer::MonthPartitions;
 
 /// The police.uk street-level crime header (12 columns).
 pub const HEADER: [&str; 12] = [
@@ -86,7 +87,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
     let crime_id_column = layout.index("Crime ID");
     let mut census = IdCensus::with_capacity(bytes.len() / 200);
     let mut incidents = ctx.incidents_writer().hold_until_finish();
-    let mut partitions: Vec<(Source, Month, usize)> = Vec::new();
+    let mut partitions = MonthPartitions::default();
     let mut versions = VersionFlags::default();
     let mut harm_by_type: Vec<(StreetType, f64)> = Vec::new();
     let mut incident_id = String::new();
@@ -140,14 +141,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
             _ => {}
         }
         let source = row.crime_type.source();
-        let index = match partitions.iter().find(|(s, m, _)| *s == source && *m == row.month) {
-            Some(&(_, _, index)) => index,
-            None => {
-                let index = incidents.partition(&format!("source={source}/month={}", row.month));
-                partitions.push((source, row.month, index));
-                index
-            }
-        };
+        let index = partitions.index(&mut incidents, source, row.month);
         versions.push(index, group);
         // The table is keyed by name: look each type up once per file, not per row
         // (the lookup was 2% of a national ingest's CPU).
