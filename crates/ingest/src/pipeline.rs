@@ -156,6 +156,12 @@ type FileResult = Result<(FileReport, Option<FileEntry>)>;
 /// file but 0.35 M counted per force, so read month by month, a thread met each force
 /// again only after its table had filled with the other 42. The order changes no output:
 /// each file is read on its own and the results are kept in the inputs' order.
+///
+/// Inputs of [`LARGE_INPUT`] bytes or more (partners' extracts: a force's crime extract
+/// of a year or two is 100 to 400 MB) come first, largest first. Each needs several
+/// times its size while it is read, so they are read while few files are held in
+/// memory for the commit ([`crate::store::held`]), and the last file read is a small
+/// one rather than one that keeps a thread busy while the others wait.
 fn reading_order(inputs: &[InputFile]) -> Vec<usize> {
     let without_month = |name: &str| -> String {
         let b = name.as_bytes();
@@ -171,9 +177,20 @@ fn reading_order(inputs: &[InputFile]) -> Vec<usize> {
         }
     };
     let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_cached_key(|&i| without_month(&inputs[i].name));
+    order.sort_by_cached_key(|&i| {
+        let large = inputs[i].bytes >= LARGE_INPUT;
+        (
+            !large,
+            std::cmp::Reverse(if large { inputs[i].bytes } else { 0 }),
+            without_month(&inputs[i].name),
+        )
+    });
     order
 }
+
+/// Inputs this large are read first ([`reading_order`]); police.uk's monthly files are
+/// at most about 25 MB (the Metropolitan force's).
+const LARGE_INPUT: u64 = 64 << 20;
 
 /// [`ingest`] of checked inputs into an open store writer.
 fn ingest_into(
@@ -353,6 +370,7 @@ fn ingest_one(input: &InputFile, shared: &Shared<'_>) -> FileResult {
         ..
     } = *shared;
     let bytes = input.read()?;
+    let _reading = shared.held.reading(bytes.len() as u64);
     let reader = match &options.mapping {
         Some(mapping) => Reader::Mapped(mapping),
         None => {
@@ -513,6 +531,22 @@ mod tests {
         // By name without its month ("2024-1-" is not one), then as given.
         assert_eq!(reading_order(&inputs), [4, 1, 0, 2, 5, 3]);
         assert!(reading_order(&[]).is_empty());
+    }
+
+    #[test]
+    fn large_inputs_are_read_first_largest_first() {
+        let sized = |name: &str, bytes: u64| InputFile {
+            bytes,
+            ..input_named(name)
+        };
+        let inputs = [
+            sized("a-force-crime.csv", LARGE_INPUT),
+            sized("2024-01-a-street.csv", 25 << 20),
+            sized("m-force-crime.csv", 380 << 20),
+            sized("b-council-asb.csv", LARGE_INPUT - 1),
+            sized("w-force-crime.csv", 120 << 20),
+        ];
+        assert_eq!(reading_order(&inputs), [2, 4, 0, 1, 3]);
     }
 
     /// An ingest of the City's January and February 2024 and a second January file (so
