@@ -67,16 +67,9 @@ fn the_memoized_projection_gives_the_same_bits_first_time_and_after() {
     points.extend([(f64::NAN, 51.5), (-0.1, f64::INFINITY), (empty, empty), (empty, 51.5)]);
     // Random points over Great Britain and a margin, at police.uk's six decimals and
     // at full precision, each coming back several times among the others.
-    let mut state = 0x0005_EED0_FB16_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let unit = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
+    let mut random = Xorshift(0x0005_EED0_FB16);
     for i in 0..20_000 {
-        let (lon, lat) = (-9.0 + 11.0 * unit(next()), 49.0 + 12.0 * unit(next()));
+        let (lon, lat) = (-9.0 + 11.0 * random.unit(), 49.0 + 12.0 * random.unit());
         points.push(if i % 2 == 0 {
             ((lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6)
         } else {
@@ -85,7 +78,7 @@ fn the_memoized_projection_gives_the_same_bits_first_time_and_after() {
     }
     let len = points.len();
     for _ in 0..20_000 {
-        let again = points[next() as usize % len];
+        let again = points[random.below(len)];
         points.push(again);
     }
     // A point one bit away from a remembered one is a different point.
@@ -122,24 +115,17 @@ fn the_memoized_inverse_gives_the_same_bits_first_time_and_after() {
     for &(e, n) in &points[4..] {
         assert_eq!(bng_to_lonlat(e, n), None, "({e}, {n})");
     }
-    let mut state = 0x0B16_0005_EED1_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let unit = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
+    let mut random = Xorshift(0x0B16_0005_EED1);
     for i in 0..5_000 {
         let (e, n) = (
-            -20_000.0 + 740_000.0 * unit(next()),
-            -20_000.0 + 1_290_000.0 * unit(next()),
+            -20_000.0 + 740_000.0 * random.unit(),
+            -20_000.0 + 1_290_000.0 * random.unit(),
         );
         points.push(if i % 2 == 0 { (e.round(), n.round()) } else { (e, n) });
     }
     let len = points.len();
     for _ in 0..5_000 {
-        let again = points[next() as usize % len];
+        let again = points[random.below(len)];
         points.push(again);
     }
     points.push((f64::from_bits(points[0].0.to_bits() + 1), points[0].1));
@@ -153,5 +139,27 @@ fn the_memoized_inverse_gives_the_same_bits_first_time_and_after() {
                 "({e}, {n}), round {round}"
             );
         }
+    }
+}
+
+/// A xorshift64 stream (Marsaglia 2003): the tests' points, the same every run.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// An index below `len`.
+    fn below(&mut self, len: usize) -> usize {
+        self.next() as usize % len
     }
 }
