@@ -137,7 +137,8 @@ fn in_model(easting: f64, northing: f64) -> bool {
 /// British National Grid (easting, northing) to WGS84 (longitude, latitude) with
 /// the OSTN15 inverse (`lonlat_bng::convert_osgb36_to_ll`, iterative, the inverse of
 /// [`to_bng`]); `None` outside the OSTN15 grid, and for a coordinate that is not a
-/// finite number (which the crate's grid arithmetic would overflow on).
+/// finite number or is 10,000 km or more from the grid's origin (on which the crate's
+/// grid arithmetic would overflow).
 ///
 /// ```
 /// use crimescope_ingest::projection::{bng_to_lonlat, to_bng, Projected};
@@ -146,8 +147,8 @@ fn in_model(easting: f64, northing: f64) -> bool {
 /// assert!((lon + 0.0917).abs() < 1e-7 && (lat - 51.5154).abs() < 1e-7);
 /// ```
 pub fn bng_to_lonlat(easting: f64, northing: f64) -> Option<(f64, f64)> {
-    // Ten times OSTN15's extent and more is no point of it; within that, the crate's
-    // cell indices (metres / 1000, as i32, times 1000) cannot overflow.
+    // Nowhere near the grid (700 by 1,250 km); below this, the crate's cell indices
+    // (metres / 1000 as i32, times 1000) cannot overflow.
     const FAR: f64 = 1.0e7;
     if !(easting.abs() < FAR && northing.abs() < FAR) {
         return None;

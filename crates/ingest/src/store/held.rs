@@ -14,7 +14,7 @@
 //! partition is kept as it is). A national year's police.uk files hold about 350 MB.
 //! Inputs being read count against the limit because a large one (a force's crime
 //! extract of a few hundred MB) needs several times its size while it is read: holding
-//! files beside it took a national ingest of partners' extracts from 1.78 to 2.34 GB.
+//! files beside it took a national ingest of partners' extracts from 1.69 to 2.23 GiB.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
