@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use crimescope_model::HarmWeights;
 use crimescope_model::schema::{PARTY_FIELDS, parties_schema};
@@ -134,18 +135,21 @@ pub fn parse(
                 IdClass::Duplicate => return Ok(Fate::Duplicate),
                 // One row per crime and person: later rows add people to the first.
                 IdClass::Load { version, .. } if key.is_some() => {
-                    incident_id.push_str(&format!("{prefix}:{id}"));
+                    let _ = write!(incident_id, "{prefix}:{id}");
                     first_row = version == 1;
                 }
                 IdClass::Load { group: g, version } => {
                     group = Some(g);
-                    incident_id.push_str(&format!("{prefix}:{id}"));
+                    let _ = write!(incident_id, "{prefix}:{id}");
                     if version > 1 {
-                        incident_id.push_str(&format!("#{version}"));
+                        let _ = write!(incident_id, "#{version}");
                     }
                 }
             },
-            _ => incident_id.push_str(&format!("{}:{}:{}", profile.name, ctx.name, rec.line)),
+            // Writing to a `String` cannot fail.
+            _ => {
+                let _ = write!(incident_id, "{}:{}:{}", profile.name, ctx.name, rec.line);
+            }
         }
         if let Some(key) = key {
             for &(column, role) in &people {
