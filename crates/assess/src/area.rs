@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use crimescope_engine::selection::{AreaSelection, Membership, Unplaceable};
 use crimescope_ingest::boundaries::BoundarySet;
 use crimescope_ingest::projection::ring_to_bng;
-use crimescope_model::{AreaLevel, close_matches, slugify};
+use crimescope_model::{AreaLevel, close_matches, same_slug, slugify};
 
 static DISTRICT_LOOKUP: &str = include_str!("../../../fixtures/boundaries/LAD17_CSP17_PFA17_lookup_EW_v2.csv");
 
@@ -174,7 +174,7 @@ impl OnsGeography {
     pub fn resolve(&self, text: &str) -> Result<AreaSelection, AreaError> {
         let wanted = text.trim();
         let same = |name: &str, code: &str| {
-            code.eq_ignore_ascii_case(wanted) || name.eq_ignore_ascii_case(wanted) || slugify(name) == slugify(wanted)
+            code.eq_ignore_ascii_case(wanted) || name.eq_ignore_ascii_case(wanted) || same_slug(name, wanted)
         };
         let build = |kind: &str, name: &str, code: &str, districts: Vec<(&str, &str)>, coterminous: bool| {
             let mut codes = BTreeSet::new();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crimescope_engine::SessionOptions;
 use crimescope_engine::selection::{AreaSelection, CrimeSource, Unplaceable};
-use crimescope_model::{Aim, AreaLevel, HarmWeights, Period, Source, Themes, slugify};
+use crimescope_model::{Aim, AreaLevel, HarmWeights, Period, Source, Themes, same_slug};
 use crimescope_stats::PeriodChange;
 use serde::Deserialize;
 use thiserror::Error;
@@ -299,7 +299,7 @@ impl AssessmentConfig {
             let key = format!("previous_priorities[{i}].measure");
             let measure = Measure::parse(&p.measure).map_err(|m| bad(&key, m))?;
             if let Measure::Theme(name) = &measure
-                && !themes.themes().iter().any(|t| slugify(t) == slugify(name))
+                && !themes.themes().iter().any(|t| same_slug(t, name))
             {
                 return Err(bad(
                     &key,

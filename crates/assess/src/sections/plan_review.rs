@@ -2,7 +2,7 @@
 //! measure then (the comparison period) and now, with its RAG rating.
 
 use crimescope_engine::trend::{TrendGroup, TrendRow, resolve_category, trend};
-use crimescope_model::slugify;
+use crimescope_model::same_slug;
 use crimescope_report::document::Section;
 use crimescope_report::table::{ColumnKind, Table};
 use serde_json::json;
@@ -55,7 +55,7 @@ pub(crate) async fn plan_review(ctx: &RunContext) -> Result<SectionOutput> {
         let (now, then) = match &p.measure {
             Measure::All => sum(&by_source, &|g| ctx.sources.iter().any(|s| s.name() == g)),
             Measure::Source(src) => sum(&by_source, &|g| g == src.name()),
-            Measure::Theme(name) => sum(by_theme, &|g| slugify(g) == slugify(name)),
+            Measure::Theme(name) => sum(by_theme, &|g| same_slug(g, name)),
             Measure::Category(name) => match resolve_category(&ctx.session, name).await {
                 Ok(category) => {
                     let mut r = ctx.trend_request(TrendGroup::Category, None);

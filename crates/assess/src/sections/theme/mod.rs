@@ -8,7 +8,7 @@ mod time_profile;
 mod why;
 
 use crimescope_engine::repeats::RepeatKind;
-use crimescope_model::slugify;
+use crimescope_model::{same_slug, slugify};
 use crimescope_report::document::Section;
 
 use super::{Produced, RunContext, SectionOutput, or_not_produced};
@@ -82,7 +82,7 @@ pub(crate) async fn chapter(ctx: &RunContext, section: SectionId, theme: &str) -
         .near_repeat
         .categories
         .iter()
-        .filter(|name| categories.iter().any(|cat| slugify(cat) == slugify(name)))
+        .filter(|name| categories.iter().any(|cat| same_slug(cat, name)))
         .collect();
     if tested.is_empty() {
         s.para(format!(
