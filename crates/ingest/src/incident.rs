@@ -131,6 +131,10 @@ impl Incident<'_> {
     }
 }
 
+/// The (incident, role, person key) links a file has written, so that a person named
+/// again on a later row of the same incident is linked once.
+pub(crate) type PartyLinks = std::collections::HashSet<(String, &'static str, String), foldhash::fast::FixedState>;
+
 /// Append a `parties` row linking a pseudonymised person to an incident.
 pub fn push_party(
     parties: &mut crate::store::writer::PartitionedWriter,

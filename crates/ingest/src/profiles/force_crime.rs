@@ -8,8 +8,6 @@
 //! (empty is unknown) and `outcome`. A value that is present but wrong is a reject that
 //! names the column. Times are Europe/London clock times, stored as UTC instants.
 
-use std::collections::HashSet;
-
 use crimescope_model::PoliceUkCrimeType;
 use crimescope_model::schema::{PARTY_FIELDS, parties_schema};
 
@@ -17,7 +15,7 @@ use crate::error::Result;
 use crate::fields::{bng, expect_fields, minute_time, utf8_fields, yes_no};
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, first_field};
-use crate::incident::{Incident, push_party};
+use crate::incident::{Incident, PartyLinks, push_party};
 use crate::local_time::LocalZone;
 use crate::location::{location_key, place_bng};
 use crate::pseudonym::PseudonymKey;
@@ -52,7 +50,7 @@ pub fn parse(ctx: &FileContext<'_>, key: &PseudonymKey, bytes: &[u8]) -> Result<
     let mut partitions = crate::store::writer::MonthPartitions::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
     let mut census = IdCensus::default();
-    let mut linked: HashSet<(String, &'static str, String), foldhash::fast::FixedState> = HashSet::default();
+    let mut linked = PartyLinks::default();
     let mut records = Records::new(bytes);
     records.next_record();
     let prefix = ctx.id_prefix(ctx.profile);

@@ -6,7 +6,6 @@
 //! incident and later rows add their people to it, so the crime is counted once.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crimescope_model::HarmWeights;
@@ -16,7 +15,7 @@ use crate::error::{IngestError, Result};
 use crate::fields::lon_lat;
 use crate::file_context::{Fate, FileContext, ParsedFile, read_rows};
 use crate::id_census::{IdCensus, IdClass, VersionFlags};
-use crate::incident::{Incident, push_party};
+use crate::incident::{Incident, PartyLinks, push_party};
 use crate::location::{locate, location_key, place_bng};
 use crate::mapping::{Grid, MappingProfile, parse_datetime};
 use crate::pseudonym::PseudonymKey;
@@ -110,7 +109,7 @@ pub fn parse(
     }
     let mut versions = VersionFlags::default();
     let mut parties = ctx.writer("parties", PARTY_FIELDS, parties_schema());
-    let mut linked: HashSet<(String, &'static str, String), foldhash::fast::FixedState> = HashSet::default();
+    let mut linked = PartyLinks::default();
     let mut census = IdCensus::default().with_delimiter(profile.delimiter_byte());
     let mut incident_id = String::new();
     let prefix = ctx.id_prefix(&profile.name);

@@ -17,9 +17,10 @@ use super::manifest::OutputFile;
 use crate::error::{IngestError, Result};
 use crate::table_builder::{TableBuilder, Value};
 
-/// The index of each `source=S/month=M` partition of an `incidents` writer, remembered
-/// by value: a file's rows name a handful of months, so the partition's name is built
-/// and searched for once per month, not once per row.
+/// The index of each month's partition of a writer (`source=S/month=M` for `incidents`,
+/// or as named, e.g. `month=M` for outcomes), remembered by value: a file's rows name a
+/// handful of months, so the partition's name is built and searched for once per month,
+/// not once per row.
 #[derive(Debug)]
 pub(crate) struct MonthPartitions<S> {
     known: Vec<(S, crimescope_model::Month, usize)>,
@@ -31,15 +32,29 @@ impl<S> Default for MonthPartitions<S> {
     }
 }
 
-impl<S: Copy + PartialEq + std::fmt::Display> MonthPartitions<S> {
-    /// The index in `writer` of the partition of `source` and `month`.
-    pub(crate) fn index(&mut self, writer: &mut PartitionedWriter, source: S, month: crimescope_model::Month) -> usize {
+impl<S: Copy + PartialEq> MonthPartitions<S> {
+    /// The index in `writer` of the partition of `source` and `month`, named `name()`
+    /// the first time.
+    pub(crate) fn index_named(
+        &mut self,
+        writer: &mut PartitionedWriter,
+        source: S,
+        month: crimescope_model::Month,
+        name: impl FnOnce() -> String,
+    ) -> usize {
         if let Some(&(_, _, index)) = self.known.iter().find(|(s, m, _)| *s == source && *m == month) {
             return index;
         }
-        let index = writer.partition(&format!("source={source}/month={month}"));
+        let index = writer.partition(&name());
         self.known.push((source, month, index));
         index
+    }
+}
+
+impl<S: Copy + PartialEq + std::fmt::Display> MonthPartitions<S> {
+    /// The index in `writer` of the partition `source=S/month=M`.
+    pub(crate) fn index(&mut self, writer: &mut PartitionedWriter, source: S, month: crimescope_model::Month) -> usize {
+        self.index_named(writer, source, month, || format!("source={source}/month={month}"))
     }
 }
 

@@ -45,7 +45,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
     };
     let id_column = layout.index("Crime ID").unwrap_or(0);
     let mut census = IdCensus::with_capacity(bytes.len() / 200);
-    let mut months: Vec<(Month, usize)> = Vec::new();
+    let mut months = crate::store::writer::MonthPartitions::default();
     let mut outcomes = ctx.writer("outcomes", OUTCOME_FIELDS, outcomes_schema());
     let mut records = Records::new(bytes);
     records.next_record();
@@ -58,14 +58,7 @@ pub fn parse(ctx: &FileContext<'_>, header: &[String], bytes: &[u8]) -> Result<P
             return Ok(Fate::Duplicate);
         }
         counts.no_location += u64::from(point.is_none());
-        let index = match months.iter().find(|(m, _)| *m == month) {
-            Some(&(_, index)) => index,
-            None => {
-                let index = outcomes.partition(&format!("month={month}"));
-                months.push((month, index));
-                index
-            }
-        };
+        let index = months.index_named(&mut outcomes, (), month, || format!("month={month}"));
         outcomes.push_at(
             index,
             &[
